@@ -1,0 +1,166 @@
+//! Schema changes: the typed differences between two catalogs, each with a
+//! safety class. `diff` produces them in an order that cannot fail on
+//! dependencies; each engine renders them as its own DDL.
+
+use serde::Serialize;
+
+use super::model::{CheckConstraint, Column, ForeignKey, Index, Table, TableOptions, View};
+
+/// How much a change can hurt the data already in the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Safety {
+    /// Keeps every stored value.
+    Safe,
+    /// Keeps rows but may change or truncate values (narrowing a type,
+    /// changing a charset, NULL -> NOT NULL).
+    Lossy,
+    /// Drops data (a table, a column).
+    Destructive,
+}
+
+impl std::fmt::Display for Safety {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Safety::Safe => "safe",
+            Safety::Lossy => "lossy",
+            Safety::Destructive => "destructive",
+        })
+    }
+}
+
+/// Where a column goes in the table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum ColumnPosition {
+    First,
+    After(String),
+}
+
+/// One change to one table, as part of an `ALTER TABLE`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum AlterClause {
+    AddColumn {
+        column: Column,
+        position: ColumnPosition,
+    },
+    DropColumn(Column),
+    /// Change a column's definition and/or position. `position` is `None`
+    /// when the column stays where it is.
+    ModifyColumn {
+        from: Column,
+        to: Column,
+        position: Option<ColumnPosition>,
+    },
+    DropPrimaryKey(Index),
+    AddPrimaryKey(Index),
+    DropIndex(Index),
+    AddIndex(Index),
+    DropForeignKey(ForeignKey),
+    AddForeignKey(ForeignKey),
+    DropCheck(CheckConstraint),
+    AddCheck(CheckConstraint),
+    ChangeOptions {
+        from: TableOptions,
+        to: TableOptions,
+    },
+}
+
+/// One step of a schema plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SchemaChange {
+    /// Create a table exactly as the source has it (foreign keys included;
+    /// the apply runs with FK checks off so order between new tables does
+    /// not matter).
+    CreateTable(Table),
+    DropTable(Table),
+    /// Alter one table. `current` is the target's table as it is and
+    /// `desired` the source's, so an engine that cannot express a clause
+    /// (SQLite) can rebuild the table instead.
+    AlterTable {
+        current: Table,
+        desired: Table,
+        clauses: Vec<AlterClause>,
+    },
+    CreateView(View),
+    DropView(View),
+}
+
+impl SchemaChange {
+    /// The table or view the change is about.
+    pub fn object_name(&self) -> &str {
+        match self {
+            SchemaChange::CreateTable(t) | SchemaChange::DropTable(t) => &t.name,
+            SchemaChange::AlterTable { desired, .. } => &desired.name,
+            SchemaChange::CreateView(v) | SchemaChange::DropView(v) => &v.name,
+        }
+    }
+
+    /// The worst safety class among the change's parts, with a reason for
+    /// anything that is not safe.
+    pub fn safety(&self) -> (Safety, Option<String>) {
+        match self {
+            SchemaChange::DropTable(t) => (
+                Safety::Destructive,
+                Some(format!("drops table `{}` and all its rows", t.name)),
+            ),
+            SchemaChange::AlterTable { clauses, .. } => clauses
+                .iter()
+                .map(AlterClause::safety)
+                .max_by_key(|(s, _)| *s)
+                .unwrap_or((Safety::Safe, None)),
+            SchemaChange::CreateTable(_)
+            | SchemaChange::CreateView(_)
+            | SchemaChange::DropView(_) => (Safety::Safe, None),
+        }
+    }
+}
+
+impl AlterClause {
+    pub fn safety(&self) -> (Safety, Option<String>) {
+        match self {
+            AlterClause::DropColumn(c) => (
+                Safety::Destructive,
+                Some(format!("drops column `{}` and its values", c.name)),
+            ),
+            AlterClause::ModifyColumn { from, to, .. } => column_change_safety(from, to),
+            _ => (Safety::Safe, None),
+        }
+    }
+}
+
+fn column_change_safety(from: &Column, to: &Column) -> (Safety, Option<String>) {
+    if from.generated.is_some() || to.generated.is_some() {
+        // Generated values are recomputed from other columns: nothing stored is lost.
+        return (Safety::Safe, None);
+    }
+    if !from.sql_type.fits_into(&to.sql_type) {
+        return (
+            Safety::Lossy,
+            Some(format!(
+                "column `{}` changes type from {} to {}; values may not fit",
+                to.name, from.data_type, to.data_type
+            )),
+        );
+    }
+    if from.charset.is_some() && to.charset.is_some() && from.charset != to.charset {
+        return (
+            Safety::Lossy,
+            Some(format!(
+                "column `{}` changes charset from {} to {}; characters may not convert",
+                to.name,
+                from.charset.as_deref().unwrap_or_default(),
+                to.charset.as_deref().unwrap_or_default()
+            )),
+        );
+    }
+    if from.nullable && !to.nullable {
+        return (
+            Safety::Lossy,
+            Some(format!(
+                "column `{}` becomes NOT NULL; existing NULLs would change",
+                to.name
+            )),
+        );
+    }
+    (Safety::Safe, None)
+}

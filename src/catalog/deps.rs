@@ -1,0 +1,1 @@
+//! FK dependency graph (filled in by the workflow author).

@@ -1,0 +1,1 @@
+//! Catalog diff (filled in by the workflow author).

@@ -1,0 +1,429 @@
+//! The engine-neutral schema model: what a database contains, independent of
+//! how any engine spells it. Every engine introspects into these types and
+//! renders DDL out of them; `diff` compares two of them.
+//!
+//! Each object keeps two views of itself:
+//! - structured fields (type, nullability, default, ...) that policy code
+//!   reads (safety classes, reports, cross-engine rendering), and
+//! - `definition`: the engine's own canonical text for the object (for MySQL
+//!   the line of `SHOW CREATE TABLE`; for SQLite the column's text in the
+//!   stored `CREATE TABLE`), so a same-engine sync reproduces it exactly.
+
+use serde::Serialize;
+
+/// Which server dialect produced a catalog; consulted wherever output differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Flavor {
+    MySql { version: String },
+    MariaDb { version: String },
+    Sqlite { version: String },
+    Postgres { version: String },
+}
+
+impl Flavor {
+    /// The engine family, ignoring versions: two catalogs of the same family
+    /// can be compared on their native `definition` texts.
+    pub fn family(&self) -> EngineFamily {
+        match self {
+            Flavor::MySql { .. } | Flavor::MariaDb { .. } => EngineFamily::MySql,
+            Flavor::Sqlite { .. } => EngineFamily::Sqlite,
+            Flavor::Postgres { .. } => EngineFamily::Postgres,
+        }
+    }
+}
+
+impl std::fmt::Display for Flavor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flavor::MySql { version } => write!(f, "MySQL {version}"),
+            Flavor::MariaDb { version } => write!(f, "MariaDB {version}"),
+            Flavor::Sqlite { version } => write!(f, "SQLite {version}"),
+            Flavor::Postgres { version } => write!(f, "PostgreSQL {version}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EngineFamily {
+    MySql,
+    Sqlite,
+    Postgres,
+}
+
+/// One database (schema) as seen by lockstep.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Catalog {
+    pub flavor: Flavor,
+    /// Tables sorted by name.
+    pub tables: Vec<Table>,
+    /// Views sorted by name.
+    pub views: Vec<View>,
+}
+
+impl Catalog {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn view(&self, name: &str) -> Option<&View> {
+        self.views.iter().find(|v| v.name == name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub name: String,
+    /// Columns in ordinal order.
+    pub columns: Vec<Column>,
+    pub primary_key: Option<Index>,
+    /// Secondary indexes (unique, plain, fulltext, spatial), in the engine's
+    /// display order; the primary key is not among them.
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub checks: Vec<CheckConstraint>,
+    pub options: TableOptions,
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    pub fn foreign_key(&self, name: &str) -> Option<&ForeignKey> {
+        self.foreign_keys.iter().find(|f| f.name == name)
+    }
+
+    pub fn check(&self, name: &str) -> Option<&CheckConstraint> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+}
+
+/// Table-level options. `None` means "the engine has no such notion".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TableOptions {
+    pub engine: Option<String>,
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+    pub comment: String,
+    /// Other creation options in the engine's own syntax, normalised
+    /// (e.g. `ROW_FORMAT=DYNAMIC`, `STATS_PERSISTENT=0`, SQLite's
+    /// `WITHOUT ROWID` / `STRICT`); never the AUTO_INCREMENT counter.
+    pub extra: Vec<String>,
+    /// Partitioning clause in the engine's own syntax, if any.
+    pub partitioning: Option<String>,
+    /// The engine's full native CREATE statement for the table (SQLite keeps
+    /// the user's text; MySQL's `SHOW CREATE TABLE` without AUTO_INCREMENT).
+    pub native_create: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// The full type as the engine spells it, lower case (`bigint(20) unsigned`,
+    /// `varchar(40)`, `decimal(65,30)`, `enum('a','b')`).
+    pub data_type: String,
+    /// The neutral reading of `data_type`.
+    pub sql_type: SqlType,
+    pub nullable: bool,
+    pub default: Option<DefaultValue>,
+    /// `ON UPDATE` expression (MySQL), e.g. `current_timestamp()`.
+    pub on_update: Option<String>,
+    pub auto_increment: bool,
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+    pub comment: String,
+    pub generated: Option<Generated>,
+    pub invisible: bool,
+    /// The engine's canonical text of the column after its name (MySQL: the
+    /// rest of the `SHOW CREATE TABLE` line; SQLite: the rest of the column's
+    /// definition in the stored CREATE TABLE).
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum DefaultValue {
+    /// A constant, as the literal text the engine shows (quotes removed for
+    /// strings: `abc`, `0`, `10.00`).
+    Literal(String),
+    /// An expression such as `current_timestamp()` or `(uuid())`.
+    Expression(String),
+    /// Explicit `DEFAULT NULL`.
+    Null,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Generated {
+    pub expression: String,
+    pub stored: bool,
+}
+
+/// The neutral type of a column: enough to judge whether a change can lose
+/// data and to map types between engines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SqlType {
+    /// Integer of `bytes` storage width (1, 2, 3, 4, 8).
+    Integer {
+        bytes: u8,
+        unsigned: bool,
+    },
+    Decimal {
+        precision: u32,
+        scale: u32,
+        unsigned: bool,
+    },
+    Float {
+        double: bool,
+        unsigned: bool,
+    },
+    Bit {
+        width: u32,
+    },
+    /// CHAR/VARCHAR: `length` in characters.
+    Char {
+        length: u32,
+        varying: bool,
+    },
+    /// TEXT family: maximum length in bytes.
+    Text {
+        max_bytes: u64,
+    },
+    Binary {
+        length: u32,
+        varying: bool,
+    },
+    Blob {
+        max_bytes: u64,
+    },
+    Date,
+    Time {
+        fsp: u8,
+    },
+    DateTime {
+        fsp: u8,
+    },
+    Timestamp {
+        fsp: u8,
+    },
+    Year,
+    Enum {
+        values: Vec<String>,
+    },
+    Set {
+        values: Vec<String>,
+    },
+    Json,
+    Spatial {
+        kind: String,
+    },
+    Boolean,
+    Uuid,
+    /// Anything else, by its engine name (SQLite declared types with no
+    /// affinity rule, PostgreSQL arrays ...).
+    Other {
+        name: String,
+    },
+}
+
+impl SqlType {
+    /// True when every value of `self` fits into `to` without change.
+    /// Used to classify a column type change as safe or lossy.
+    pub fn fits_into(&self, to: &SqlType) -> bool {
+        use SqlType::*;
+        if self == to {
+            return true;
+        }
+        match (self, to) {
+            (
+                Integer {
+                    bytes: a,
+                    unsigned: ua,
+                },
+                Integer {
+                    bytes: b,
+                    unsigned: ub,
+                },
+            ) => (ua == ub && a <= b) || (*ua && !*ub && a < b),
+            (
+                Integer { bytes, unsigned },
+                Decimal {
+                    precision,
+                    scale: _,
+                    unsigned: du,
+                },
+            ) => {
+                let digits = match bytes {
+                    1 => 3,
+                    2 => 5,
+                    3 => 8,
+                    4 => 10,
+                    _ => 20,
+                };
+                (!*du || *unsigned) && *precision >= digits
+            }
+            (
+                Decimal {
+                    precision: p1,
+                    scale: s1,
+                    unsigned: u1,
+                },
+                Decimal {
+                    precision: p2,
+                    scale: s2,
+                    unsigned: u2,
+                },
+            ) => (u1 == u2 || !*u2) && s2 >= s1 && (p2 - s2) >= (p1 - s1),
+            (
+                Float {
+                    double: false,
+                    unsigned: u1,
+                },
+                Float {
+                    double: true,
+                    unsigned: u2,
+                },
+            ) => u1 == u2 || !*u2,
+            (Bit { width: a }, Bit { width: b }) => a <= b,
+            (
+                Char { length: a, .. },
+                Char {
+                    length: b,
+                    varying: true,
+                },
+            ) => a <= b,
+            (
+                Char {
+                    length: a,
+                    varying: false,
+                },
+                Char {
+                    length: b,
+                    varying: false,
+                },
+            ) => a <= b,
+            (Char { length, .. }, Text { max_bytes }) => u64::from(*length) * 4 <= *max_bytes,
+            (Text { max_bytes: a }, Text { max_bytes: b }) => a <= b,
+            (
+                Binary { length: a, .. },
+                Binary {
+                    length: b,
+                    varying: true,
+                },
+            ) => a <= b,
+            (
+                Binary {
+                    length: a,
+                    varying: false,
+                },
+                Binary {
+                    length: b,
+                    varying: false,
+                },
+            ) => a <= b,
+            (Binary { length, .. }, Blob { max_bytes }) => u64::from(*length) <= *max_bytes,
+            (Blob { max_bytes: a }, Blob { max_bytes: b }) => a <= b,
+            (Time { fsp: a }, Time { fsp: b })
+            | (DateTime { fsp: a }, DateTime { fsp: b })
+            | (Timestamp { fsp: a }, Timestamp { fsp: b }) => a <= b,
+            (Date, DateTime { .. }) => true,
+            (Enum { values: a }, Enum { values: b }) | (Set { values: a }, Set { values: b }) => {
+                // Appending members keeps every stored value; reordering or
+                // removing changes them.
+                b.len() >= a.len() && b[..a.len()] == a[..]
+            }
+            (Boolean, Integer { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum IndexKind {
+    Primary,
+    Unique,
+    Plain,
+    Fulltext,
+    Spatial,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexPart {
+    /// Column name, or `None` for an expression part.
+    pub column: Option<String>,
+    /// Expression text for functional index parts.
+    pub expression: Option<String>,
+    /// Prefix length in characters/bytes (MySQL `col(10)`).
+    pub prefix: Option<u32>,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Index {
+    /// `PRIMARY` for the primary key on MySQL; SQLite may have auto names.
+    pub name: String,
+    pub kind: IndexKind,
+    pub parts: Vec<IndexPart>,
+    /// `USING BTREE` / `USING HASH` when stated.
+    pub using: Option<String>,
+    pub comment: String,
+    /// Invisible (MySQL) / IGNORED (MariaDB).
+    pub invisible: bool,
+    /// Partial index predicate (SQLite, PostgreSQL).
+    pub predicate: Option<String>,
+    /// The engine's canonical text of the index (MySQL: the `KEY ...` line of
+    /// `SHOW CREATE TABLE`; SQLite: the stored `CREATE INDEX`, or empty for
+    /// indexes the engine creates itself from a constraint).
+    pub definition: String,
+}
+
+impl Index {
+    pub fn column_names(&self) -> Vec<&str> {
+        self.parts
+            .iter()
+            .filter_map(|p| p.column.as_deref())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForeignKey {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub referenced_table: String,
+    pub referenced_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    /// The engine's canonical text (MySQL: the `CONSTRAINT ... FOREIGN KEY`
+    /// line of `SHOW CREATE TABLE`).
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckConstraint {
+    pub name: String,
+    pub expression: String,
+    /// The engine's canonical text (MySQL: the `CONSTRAINT ... CHECK` line).
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct View {
+    pub name: String,
+    /// The engine's canonical CREATE statement for the view (for MySQL, from
+    /// `SHOW CREATE VIEW` with DEFINER removed).
+    pub definition: String,
+    /// Tables and views the view reads, when known.
+    pub depends_on: Vec<String>,
+}

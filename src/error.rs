@@ -1,0 +1,74 @@
+//! The library's error type. Every variant says what failed and, where it
+//! can, what the user can do about it. All of them map to exit code 2.
+
+use thiserror::Error;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    /// Wrong use of the command line or of a mode.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A problem in the configuration file, with its position.
+    #[error("{file}:{line}:{column}: {message}")]
+    Config {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    /// A database URL that cannot be understood. `url` is already masked.
+    #[error("invalid database URL `{url}`: {message}")]
+    Url { url: String, message: String },
+
+    /// The server could not be reached or refused the login.
+    /// `endpoint` never contains a password.
+    #[error("cannot connect to the {role} database {endpoint}: {message}\n  hint: {hint}")]
+    Connect {
+        role: &'static str,
+        endpoint: String,
+        message: String,
+        hint: String,
+    },
+
+    /// A statement or query failed. `context` names the object (table, key,
+    /// constraint) and what lockstep was doing.
+    #[error("{context}: {message}{}", statement.as_deref().map(|s| format!("\n  statement: {s}")).unwrap_or_default())]
+    Database {
+        context: String,
+        message: String,
+        statement: Option<String>,
+    },
+
+    /// lockstep refused to do something unsafe or unsupported.
+    #[error("{0}")]
+    Refused(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub fn database(context: impl Into<String>, message: impl ToString) -> Self {
+        Error::Database {
+            context: context.into(),
+            message: message.to_string(),
+            statement: None,
+        }
+    }
+
+    pub fn statement(context: impl Into<String>, statement: &str, message: impl ToString) -> Self {
+        Error::Database {
+            context: context.into(),
+            message: message.to_string(),
+            statement: Some(statement.to_string()),
+        }
+    }
+}

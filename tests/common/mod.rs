@@ -1,0 +1,224 @@
+//! Test support: throwaway databases on the real servers. Every test makes
+//! its own uniquely named databases and drops them when it ends (also when
+//! it fails), so tests run in parallel and never assume they are alone.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use mysql_async::prelude::Queryable;
+
+/// Server URL without a database, from `LOCKSTEP_TEST_MYSQL_URL`.
+pub fn mysql_server_url() -> String {
+    std::env::var("LOCKSTEP_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("lst_{prefix}_{}_{n}_{nanos:x}", std::process::id())
+}
+
+fn run_blocking<F: std::future::Future<Output = T> + Send + 'static, T: Send + 'static>(f: F) -> T {
+    // A thread of its own, so this works from sync code and from inside a
+    // tokio test alike.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    })
+    .join()
+    .unwrap()
+}
+
+/// A MariaDB/MySQL database that exists for the life of the value.
+pub struct MyDb {
+    pub name: String,
+}
+
+impl MyDb {
+    pub fn new(prefix: &str) -> MyDb {
+        let name = unique_name(prefix);
+        let sql = format!("CREATE DATABASE `{name}`");
+        run_blocking(async move {
+            let mut c = mysql_async::Conn::from_url(mysql_server_url()).await.unwrap();
+            c.query_drop(sql).await.unwrap();
+            c.disconnect().await.unwrap();
+        });
+        MyDb { name }
+    }
+
+    /// `mysql://...` URL of this database, as lockstep takes it.
+    pub fn url(&self) -> String {
+        format!("{}/{}", mysql_server_url().trim_end_matches('/'), self.name)
+    }
+
+    /// Runs SQL (several statements allowed) in this database.
+    pub fn exec(&self, sql: &str) {
+        let url = self.url();
+        let sql = sql.to_string();
+        run_blocking(async move {
+            let mut c = mysql_async::Conn::from_url(url).await.unwrap();
+            c.query_drop(&sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+            c.disconnect().await.unwrap();
+        });
+    }
+
+    /// Like `exec` but returns the server's error instead of panicking.
+    pub fn try_exec(&self, sql: &str) -> Result<(), String> {
+        let url = self.url();
+        let sql = sql.to_string();
+        run_blocking(async move {
+            let mut c = mysql_async::Conn::from_url(url).await.unwrap();
+            let r = c.query_drop(&sql).await.map_err(|e| e.to_string());
+            c.disconnect().await.unwrap();
+            r
+        })
+    }
+
+    /// Rows of a query, every value as text (NULL as None).
+    pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let url = self.url();
+        let sql = sql.to_string();
+        run_blocking(async move {
+            let mut c = mysql_async::Conn::from_url(url).await.unwrap();
+            let rows: Vec<mysql_async::Row> = c.query(&sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+            c.disconnect().await.unwrap();
+            rows.into_iter()
+                .map(|r| {
+                    r.unwrap()
+                        .into_iter()
+                        .map(|v| match v {
+                            mysql_async::Value::NULL => None,
+                            mysql_async::Value::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                            other => Some(other.as_sql(true)),
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    /// Loads a SQL file with the `mariadb` client (handles DELIMITER).
+    pub fn load_file(&self, path: &std::path::Path) {
+        let status = std::process::Command::new("mariadb")
+            .args(mysql_client_args())
+            .arg(&self.name)
+            .stdin(std::fs::File::open(path).unwrap())
+            .status()
+            .expect("run the mariadb client");
+        assert!(status.success(), "loading {}", path.display());
+    }
+
+    /// `SHOW CREATE TABLE` of every table, AUTO_INCREMENT counter removed,
+    /// by table name.
+    pub fn show_create_tables(&self) -> std::collections::BTreeMap<String, String> {
+        let tables = self.query(&format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='{}' AND table_type='BASE TABLE'",
+            self.name
+        ));
+        tables
+            .into_iter()
+            .map(|r| {
+                let t = r[0].clone().unwrap();
+                let create = self.query(&format!("SHOW CREATE TABLE `{t}`"))[0][1].clone().unwrap();
+                (t, strip_auto_increment(&create))
+            })
+            .collect()
+    }
+}
+
+/// Removes ` AUTO_INCREMENT=N` from a `SHOW CREATE TABLE` text.
+pub fn strip_auto_increment(create: &str) -> String {
+    let mut out = String::with_capacity(create.len());
+    let mut rest = create;
+    while let Some(pos) = rest.find(" AUTO_INCREMENT=") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + " AUTO_INCREMENT=".len()..];
+        let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Arguments that point the `mariadb` client at the test server.
+pub fn mysql_client_args() -> Vec<String> {
+    let url = lockstep::url::DatabaseUrl::parse(&format!("{}/x", mysql_server_url())).unwrap();
+    let lockstep::url::DatabaseUrl::MySql(s) = url else { panic!("LOCKSTEP_TEST_MYSQL_URL must be mysql://") };
+    let mut args = vec![
+        format!("--host={}", s.host),
+        format!("--port={}", s.port),
+        format!("--user={}", s.user),
+        "--protocol=tcp".to_string(),
+    ];
+    if let Some(p) = s.password {
+        args.push(format!("--password={p}"));
+    }
+    args
+}
+
+impl Drop for MyDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS `{}`", self.name);
+        run_blocking(async move {
+            if let Ok(mut c) = mysql_async::Conn::from_url(mysql_server_url()).await {
+                let _ = c.query_drop(sql).await;
+                let _ = c.disconnect().await;
+            }
+        });
+    }
+}
+
+/// A SQLite file in a fresh temporary directory, removed on drop.
+pub struct SqliteDb {
+    pub dir: std::path::PathBuf,
+    pub path: std::path::PathBuf,
+}
+
+impl SqliteDb {
+    pub fn new(prefix: &str) -> SqliteDb {
+        let dir = std::env::temp_dir().join(unique_name(prefix));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        SqliteDb { dir, path }
+    }
+
+    pub fn url(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    pub fn exec(&self, sql: &str) {
+        let c = rusqlite::Connection::open(&self.path).unwrap();
+        c.execute_batch(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    }
+
+    pub fn try_exec(&self, sql: &str) -> Result<(), String> {
+        let c = rusqlite::Connection::open(&self.path).unwrap();
+        c.execute_batch(sql).map_err(|e| e.to_string())
+    }
+}
+
+impl Drop for SqliteDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Path of the shared corpus (`../shared/corpus` beside the checkout).
+pub fn corpus_dir() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::env::var("LOCKSTEP_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| here.join("../shared/corpus"))
+}
+
+/// Path of the built `lockstep` binary.
+pub fn lockstep_bin() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_BIN_EXE_lockstep"))
+}
