@@ -1,1 +1,92 @@
-fn main() {}
+//! The `lockstep` binary: parse the arguments, call the library, print the
+//! report, and map the outcome to an exit code (0 in sync, 1 differences
+//! remain, 2 error).
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use clap::Parser;
+
+use lockstep::cli::{Cli, Command, CommonArgs, Mode};
+use lockstep::config::{Settings, STARTER_CONFIG};
+use lockstep::error::{Error, Result};
+use lockstep::report::text;
+use lockstep::url::mask_password;
+use lockstep::workflow::{self, RunOptions};
+
+fn main() {
+    let cli = Cli::parse();
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", mask_password(&e.to_string()));
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io {
+            context: "starting the async runtime".to_string(),
+            source: e,
+        })
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Sync(args) => sync(args.mode.mode(), &args.common),
+        Command::Validate(common) => sync(Mode::ValidateOnly, &common),
+        Command::Graph(args) => {
+            let settings = Settings::load_source_only(&args.common)?;
+            let text = runtime()?.block_on(workflow::run_graph(&settings, args.format))?;
+            print!("{text}");
+            Ok(0)
+        }
+        Command::Init(args) => init(&args.path, args.force),
+    }
+}
+
+fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
+    let settings = Settings::load(common)?;
+    let options = RunOptions {
+        sql_out: common.sql_out.clone(),
+        assume_yes: common.yes,
+    };
+    let outcome = runtime()?.block_on(workflow::run_sync(&settings, mode, &options))?;
+    if let Some(path) = &common.report_json {
+        std::fs::write(path, outcome.report.to_json()).map_err(|e| Error::Io {
+            context: format!("writing the JSON report to {}", path.display()),
+            source: e,
+        })?;
+    }
+    let color = !common.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    if common.quiet {
+        println!(
+            "{}",
+            if outcome.report.in_sync { "in sync" } else { "differences remain" }
+        );
+    } else {
+        print!("{}", text::render(&outcome.report, color));
+    }
+    Ok(outcome.exit_code())
+}
+
+fn init(path: &Path, force: bool) -> Result<i32> {
+    if path.exists() && !force {
+        return Err(Error::Usage(format!(
+            "{} already exists; pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    std::fs::write(path, STARTER_CONFIG).map_err(|e| Error::Io {
+        context: format!("writing {}", path.display()),
+        source: e,
+    })?;
+    println!("wrote {}: set [source] and [target], then run `lockstep validate -c {}`", path.display(), path.display());
+    Ok(0)
+}

@@ -1,1 +1,316 @@
-//! Catalog diff (filled in by the workflow author).
+//! Compares a source and a target catalog into an ordered plan of schema
+//! changes that makes the target's schema equal the source's.
+//!
+//! The order cannot fail on dependencies: foreign keys that change or go
+//! away are dropped first, views that change are dropped next, then tables
+//! are created and altered, extra tables dropped, foreign keys added, and
+//! views created last. Objects are compared on their engine-native
+//! `definition` texts, so a same-engine sync reproduces them exactly.
+
+use serde::Serialize;
+
+use super::change::{AlterClause, ColumnPosition, Safety, SchemaChange};
+use super::model::{Catalog, Index, Table};
+
+/// What the target engine needs from the plan's shape.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffOptions {
+    /// Foreign keys can be dropped and added on their own (MySQL). When
+    /// false (SQLite), FK changes travel with the table's other clauses.
+    pub separate_fk_phase: bool,
+    /// The engine shows secondary indexes in creation order, so the order
+    /// is part of the schema (MySQL's `SHOW CREATE TABLE`).
+    pub index_order_matters: bool,
+}
+
+/// One step of the plan, with its safety class and why it is not safe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedChange {
+    pub change: SchemaChange,
+    pub safety: Safety,
+    pub reason: Option<String>,
+}
+
+impl PlannedChange {
+    fn new(change: SchemaChange) -> Self {
+        let (safety, reason) = change.safety();
+        PlannedChange {
+            change,
+            safety,
+            reason,
+        }
+    }
+}
+
+/// The plan that turns `target` into `source`, for the tables and views
+/// that `selected` accepts.
+pub fn diff(
+    source: &Catalog,
+    target: &Catalog,
+    selected: &dyn Fn(&str) -> bool,
+    options: DiffOptions,
+) -> Vec<PlannedChange> {
+    let mut drop_fks = Vec::new();
+    let mut drop_views = Vec::new();
+    let mut creates = Vec::new();
+    let mut alters = Vec::new();
+    let mut drop_tables = Vec::new();
+    let mut add_fks = Vec::new();
+    let mut create_views = Vec::new();
+
+    for desired in source.tables.iter().filter(|t| selected(&t.name)) {
+        let Some(current) = target.table(&desired.name) else {
+            creates.push(PlannedChange::new(SchemaChange::CreateTable(desired.clone())));
+            continue;
+        };
+        let mut clauses = table_clauses(current, desired, options);
+        if options.separate_fk_phase {
+            let (fk_drops, rest): (Vec<_>, Vec<_>) = clauses
+                .into_iter()
+                .partition(|c| matches!(c, AlterClause::DropForeignKey(_)));
+            let (fk_adds, rest): (Vec<_>, Vec<_>) = rest
+                .into_iter()
+                .partition(|c| matches!(c, AlterClause::AddForeignKey(_)));
+            clauses = rest;
+            push_alter(&mut drop_fks, current, desired, fk_drops);
+            push_alter(&mut add_fks, current, desired, fk_adds);
+        }
+        push_alter(&mut alters, current, desired, clauses);
+    }
+    for extra in target.tables.iter().filter(|t| selected(&t.name)) {
+        if source.table(&extra.name).is_none() {
+            if options.separate_fk_phase && !extra.foreign_keys.is_empty() {
+                // Its FKs go first so no order of drops can trip over them.
+                let clauses = extra
+                    .foreign_keys
+                    .iter()
+                    .cloned()
+                    .map(AlterClause::DropForeignKey)
+                    .collect();
+                push_alter(&mut drop_fks, extra, extra, clauses);
+            }
+            drop_tables.push(PlannedChange::new(SchemaChange::DropTable(extra.clone())));
+        }
+    }
+    for view in source.views.iter().filter(|v| selected(&v.name)) {
+        match target.view(&view.name) {
+            Some(existing) if existing.definition == view.definition => {}
+            Some(existing) => {
+                drop_views.push(PlannedChange::new(SchemaChange::DropView(existing.clone())));
+                create_views.push(PlannedChange::new(SchemaChange::CreateView(view.clone())));
+            }
+            None => create_views.push(PlannedChange::new(SchemaChange::CreateView(view.clone()))),
+        }
+    }
+    for extra in target.views.iter().filter(|v| selected(&v.name)) {
+        if source.view(&extra.name).is_none() {
+            drop_views.push(PlannedChange {
+                change: SchemaChange::DropView(extra.clone()),
+                safety: Safety::Destructive,
+                reason: Some(format!("drops view `{}`, which the source does not have", extra.name)),
+            });
+        }
+    }
+    let mut plan = drop_fks;
+    plan.extend(drop_views);
+    plan.extend(creates);
+    plan.extend(alters);
+    plan.extend(drop_tables);
+    plan.extend(add_fks);
+    plan.extend(create_views);
+    plan
+}
+
+fn push_alter(out: &mut Vec<PlannedChange>, current: &Table, desired: &Table, clauses: Vec<AlterClause>) {
+    if !clauses.is_empty() {
+        out.push(PlannedChange::new(SchemaChange::AlterTable {
+            current: current.clone(),
+            desired: desired.clone(),
+            clauses,
+        }));
+    }
+}
+
+/// The clauses that turn `current` into `desired`, in the order an engine
+/// can apply them one after the other: drops, then column changes in the
+/// desired column order, then additions.
+fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<AlterClause> {
+    let mut drops = Vec::new();
+    let mut adds = Vec::new();
+
+    // Foreign keys: by name, compared on their definition.
+    for fk in &current.foreign_keys {
+        match desired.foreign_key(&fk.name) {
+            Some(d) if d.definition == fk.definition => {}
+            _ => drops.push(AlterClause::DropForeignKey(fk.clone())),
+        }
+    }
+    // Checks.
+    for check in &current.checks {
+        match desired.check(&check.name) {
+            Some(d) if d.definition == check.definition => {}
+            _ => drops.push(AlterClause::DropCheck(check.clone())),
+        }
+    }
+    // Secondary indexes: changed or missing ones are dropped; where order
+    // matters, everything after the first out-of-place index is rebuilt in
+    // the desired order.
+    let kept: Vec<&Index> = current
+        .indexes
+        .iter()
+        .filter(|i| desired.index(&i.name).is_some_and(|d| d.definition == i.definition))
+        .collect();
+    let keep_count = if options.index_order_matters {
+        kept.iter()
+            .zip(desired.indexes.iter())
+            .take_while(|(k, d)| k.name == d.name)
+            .count()
+    } else {
+        kept.len()
+    };
+    let kept_names: Vec<&str> = kept[..keep_count].iter().map(|i| i.name.as_str()).collect();
+    let kept_all: Vec<&str> = kept.iter().map(|i| i.name.as_str()).collect();
+    let keeps = |name: &str| {
+        if options.index_order_matters {
+            kept_names.contains(&name)
+        } else {
+            kept_all.contains(&name)
+        }
+    };
+    for index in &current.indexes {
+        if !keeps(&index.name) {
+            drops.push(AlterClause::DropIndex(index.clone()));
+        }
+    }
+    // Primary key.
+    let pk_changes = current.primary_key.as_ref().map(|i| &i.definition)
+        != desired.primary_key.as_ref().map(|i| &i.definition);
+    if pk_changes {
+        if let Some(pk) = &current.primary_key {
+            drops.push(AlterClause::DropPrimaryKey(pk.clone()));
+        }
+    }
+    // Columns that go away.
+    for column in &current.columns {
+        if desired.column(&column.name).is_none() {
+            drops.push(AlterClause::DropColumn(column.clone()));
+        }
+    }
+
+    // Columns that change or move, and new ones, in desired order.
+    let moved = columns_to_move(current, desired);
+    let mut column_clauses = Vec::new();
+    for (i, column) in desired.columns.iter().enumerate() {
+        let position = match i {
+            0 => ColumnPosition::First,
+            _ => ColumnPosition::After(desired.columns[i - 1].name.clone()),
+        };
+        match current.column(&column.name) {
+            None => column_clauses.push(AlterClause::AddColumn {
+                column: column.clone(),
+                position,
+            }),
+            Some(old) => {
+                let moves = moved.contains(&column.name.as_str());
+                if moves || old.definition != column.definition {
+                    column_clauses.push(AlterClause::ModifyColumn {
+                        from: old.clone(),
+                        to: column.clone(),
+                        position: moves.then_some(position),
+                    });
+                }
+            }
+        }
+    }
+
+    if pk_changes {
+        if let Some(pk) = &desired.primary_key {
+            adds.push(AlterClause::AddPrimaryKey(pk.clone()));
+        }
+    }
+    for index in &desired.indexes {
+        if !keeps(&index.name) {
+            adds.push(AlterClause::AddIndex(index.clone()));
+        }
+    }
+    for fk in &desired.foreign_keys {
+        match current.foreign_key(&fk.name) {
+            Some(c) if c.definition == fk.definition => {}
+            _ => adds.push(AlterClause::AddForeignKey(fk.clone())),
+        }
+    }
+    for check in &desired.checks {
+        match current.check(&check.name) {
+            Some(c) if c.definition == check.definition => {}
+            _ => adds.push(AlterClause::AddCheck(check.clone())),
+        }
+    }
+    let mut current_options = current.options.clone();
+    current_options.native_create = desired.options.native_create.clone();
+    if current_options != desired.options {
+        adds.push(AlterClause::ChangeOptions {
+            from: current.options.clone(),
+            to: desired.options.clone(),
+        });
+    }
+
+    drops.extend(column_clauses);
+    drops.extend(adds);
+    drops
+}
+
+/// Columns present on both sides whose relative order differs: every
+/// common column outside a longest run that is already in desired order.
+fn columns_to_move<'a>(current: &Table, desired: &'a Table) -> Vec<&'a str> {
+    // Desired positions of the common columns, in current order.
+    let positions: Vec<usize> = current
+        .columns
+        .iter()
+        .filter_map(|c| desired.columns.iter().position(|d| d.name == c.name))
+        .collect();
+    let keep = longest_increasing(&positions);
+    positions
+        .iter()
+        .filter(|p| !keep.contains(p))
+        .map(|&p| desired.columns[p].name.as_str())
+        .collect()
+}
+
+/// A longest strictly increasing subsequence (values, in order). O(n²) is
+/// plenty for column counts.
+fn longest_increasing(values: &[usize]) -> Vec<usize> {
+    let n = values.len();
+    let mut best = vec![1usize; n];
+    let mut prev = vec![usize::MAX; n];
+    for i in 0..n {
+        for j in 0..i {
+            if values[j] < values[i] && best[j] + 1 > best[i] {
+                best[i] = best[j] + 1;
+                prev[i] = j;
+            }
+        }
+    }
+    let Some(mut i) = (0..n).max_by_key(|&i| (best[i], std::cmp::Reverse(i))) else {
+        return Vec::new();
+    };
+    let mut out = vec![values[i]];
+    while prev[i] != usize::MAX {
+        i = prev[i];
+        out.push(values[i]);
+    }
+    out.reverse();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_increasing_keeps_the_longest_ordered_run() {
+        assert_eq!(longest_increasing(&[1, 3, 0, 2]), vec![1, 2]);
+        assert_eq!(longest_increasing(&[2, 0, 1]), vec![0, 1]);
+        assert_eq!(longest_increasing(&[]), Vec::<usize>::new());
+        assert_eq!(longest_increasing(&[0, 1, 2]), vec![0, 1, 2]);
+    }
+}

@@ -146,6 +146,12 @@ pub fn alters_foreign_keys(family: EngineFamily) -> bool {
     !matches!(family, EngineFamily::Sqlite)
 }
 
+/// Whether the engine shows secondary indexes in creation order, making
+/// the order part of the schema (MySQL's `SHOW CREATE TABLE` does).
+pub fn index_order_matters(family: EngineFamily) -> bool {
+    matches!(family, EngineFamily::MySql)
+}
+
 /// Renders one schema change as the statements of the given engine.
 pub fn render_change(flavor: &Flavor, change: &SchemaChange) -> Result<Vec<String>> {
     match flavor.family() {

@@ -1,0 +1,269 @@
+//! Row values as lockstep carries them between engines, exactly: no value
+//! ever goes through a lossy text form. Each value has one canonical byte
+//! encoding (for hashing and comparing rows) and one total order (the key
+//! order both sides stream in).
+
+use std::cmp::Ordering;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    UInt(u64),
+    /// FLOAT, bit for bit as stored.
+    Float(f32),
+    /// DOUBLE / REAL, bit for bit as stored.
+    Double(f64),
+    /// DECIMAL / NUMERIC as its exact digits (`-12.50`).
+    Decimal(String),
+    /// Text, BLOB, BIT, JSON, ENUM/SET labels ...: the stored bytes.
+    Bytes(Vec<u8>),
+    /// DATE / DATETIME / TIMESTAMP by components (zero dates allowed).
+    DateTime {
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        micros: u32,
+    },
+    /// TIME, a signed duration (MySQL's range is ±838:59:59.999999).
+    Time {
+        negative: bool,
+        days: u32,
+        hours: u8,
+        minutes: u8,
+        seconds: u8,
+        micros: u32,
+    },
+}
+
+/// A row: values in the table's column order.
+pub type Row = Vec<Value>;
+
+impl Value {
+    /// Appends the value's canonical, unambiguous encoding (a tag byte, then
+    /// a fixed-size or length-prefixed payload).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Null => out.push(0),
+            Value::Int(v) => {
+                out.push(1);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Value::UInt(v) => {
+                out.push(2);
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            Value::Float(v) => {
+                out.push(3);
+                out.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+            Value::Double(v) => {
+                out.push(4);
+                out.extend_from_slice(&v.to_bits().to_le_bytes());
+            }
+            Value::Decimal(d) => {
+                out.push(5);
+                push_bytes(out, d.as_bytes());
+            }
+            Value::Bytes(b) => {
+                out.push(6);
+                push_bytes(out, b);
+            }
+            Value::DateTime {
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                micros,
+            } => {
+                out.push(7);
+                out.extend_from_slice(&year.to_le_bytes());
+                out.extend_from_slice(&[*month, *day, *hour, *minute, *second]);
+                out.extend_from_slice(&micros.to_le_bytes());
+            }
+            Value::Time {
+                negative,
+                days,
+                hours,
+                minutes,
+                seconds,
+                micros,
+            } => {
+                out.push(8);
+                out.push(u8::from(*negative));
+                out.extend_from_slice(&days.to_le_bytes());
+                out.extend_from_slice(&[*hours, *minutes, *seconds]);
+                out.extend_from_slice(&micros.to_le_bytes());
+            }
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Value::Null => 0,
+            Value::Int(_) | Value::UInt(_) => 1,
+            Value::Float(_) | Value::Double(_) => 2,
+            Value::Decimal(_) => 3,
+            Value::Bytes(_) => 4,
+            Value::DateTime { .. } => 5,
+            Value::Time { .. } => 6,
+        }
+    }
+
+    /// The key order: NULL first, numbers by value, bytes by byte, dates
+    /// and times chronologically. Engines stream keys in this order.
+    pub fn key_cmp(&self, other: &Value) -> Ordering {
+        use Value::*;
+        match (self, other) {
+            (Int(a), Int(b)) => a.cmp(b),
+            (UInt(a), UInt(b)) => a.cmp(b),
+            (Int(a), UInt(b)) => i128::from(*a).cmp(&i128::from(*b)),
+            (UInt(a), Int(b)) => i128::from(*a).cmp(&i128::from(*b)),
+            (Float(a), Float(b)) => a.total_cmp(b),
+            (Double(a), Double(b)) => a.total_cmp(b),
+            (Float(a), Double(b)) => f64::from(*a).total_cmp(b),
+            (Double(a), Float(b)) => a.total_cmp(&f64::from(*b)),
+            (Decimal(a), Decimal(b)) => decimal_cmp(a, b),
+            (Bytes(a), Bytes(b)) => a.cmp(b),
+            (
+                DateTime { year, month, day, hour, minute, second, micros },
+                DateTime {
+                    year: y2,
+                    month: m2,
+                    day: d2,
+                    hour: h2,
+                    minute: mi2,
+                    second: s2,
+                    micros: u2,
+                },
+            ) => (year, month, day, hour, minute, second, micros).cmp(&(y2, m2, d2, h2, mi2, s2, u2)),
+            (Time { .. }, Time { .. }) => self.time_micros().cmp(&other.time_micros()),
+            _ => self.rank().cmp(&other.rank()),
+        }
+    }
+
+    fn time_micros(&self) -> i128 {
+        match self {
+            Value::Time {
+                negative,
+                days,
+                hours,
+                minutes,
+                seconds,
+                micros,
+            } => {
+                let secs = i128::from(*days) * 86_400
+                    + i128::from(*hours) * 3_600
+                    + i128::from(*minutes) * 60
+                    + i128::from(*seconds);
+                let total = secs * 1_000_000 + i128::from(*micros);
+                if *negative {
+                    -total
+                } else {
+                    total
+                }
+            }
+            _ => 0,
+        }
+    }
+}
+
+fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// Compares two decimal strings (`-12.50`, `3`, `0.001`) by value.
+fn decimal_cmp(a: &str, b: &str) -> Ordering {
+    let (neg_a, ia, fa) = split_decimal(a);
+    let (neg_b, ib, fb) = split_decimal(b);
+    let zero = |i: &str, f: &str| i.is_empty() && f.is_empty();
+    let neg_a = neg_a && !zero(ia, fa);
+    let neg_b = neg_b && !zero(ib, fb);
+    let magnitude = ia
+        .len()
+        .cmp(&ib.len())
+        .then_with(|| ia.cmp(ib))
+        .then_with(|| {
+            let width = fa.len().max(fb.len());
+            format!("{fa:0<width$}").cmp(&format!("{fb:0<width$}"))
+        });
+    match (neg_a, neg_b) {
+        (false, false) => magnitude,
+        (true, true) => magnitude.reverse(),
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+    }
+}
+
+/// Sign, integer digits without leading zeros, fraction digits without
+/// trailing zeros.
+fn split_decimal(d: &str) -> (bool, &str, &str) {
+    let (neg, digits) = match d.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, d.strip_prefix('+').unwrap_or(d)),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    (neg, int.trim_start_matches('0'), frac.trim_end_matches('0'))
+}
+
+/// Compares two keys column by column.
+pub fn key_cmp(a: &[Value], b: &[Value]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        match x.key_cmp(y) {
+            Ordering::Equal => continue,
+            other => return other,
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_compare_by_value() {
+        assert_eq!(decimal_cmp("10.5", "9.25"), Ordering::Greater);
+        assert_eq!(decimal_cmp("-10.5", "-9.25"), Ordering::Less);
+        assert_eq!(decimal_cmp("1.50", "1.5"), Ordering::Equal);
+        assert_eq!(decimal_cmp("-0.00", "0"), Ordering::Equal);
+        assert_eq!(decimal_cmp("0.001", "0.01"), Ordering::Less);
+        assert_eq!(decimal_cmp("007", "7.000"), Ordering::Equal);
+    }
+
+    #[test]
+    fn encoding_is_unambiguous() {
+        let enc = |vs: &[Value]| {
+            let mut out = Vec::new();
+            vs.iter().for_each(|v| v.encode_into(&mut out));
+            out
+        };
+        // "ab" + "c" must not encode like "a" + "bc", nor NULL like "".
+        assert_ne!(
+            enc(&[Value::Bytes(b"ab".to_vec()), Value::Bytes(b"c".to_vec())]),
+            enc(&[Value::Bytes(b"a".to_vec()), Value::Bytes(b"bc".to_vec())])
+        );
+        assert_ne!(enc(&[Value::Null]), enc(&[Value::Bytes(Vec::new())]));
+        assert_ne!(enc(&[Value::Float(0.0)]), enc(&[Value::Float(-0.0)]));
+    }
+
+    #[test]
+    fn times_order_by_signed_duration() {
+        let t = |negative, hours| Value::Time {
+            negative,
+            days: 0,
+            hours,
+            minutes: 0,
+            seconds: 0,
+            micros: 0,
+        };
+        assert_eq!(t(true, 5).key_cmp(&t(false, 1)), Ordering::Less);
+        assert_eq!(t(true, 5).key_cmp(&t(true, 1)), Ordering::Less);
+    }
+}

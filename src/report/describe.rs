@@ -1,0 +1,149 @@
+//! Turns planned schema changes into the mismatches a person reads: one
+//! line per difference, with a kind (`missing_column`, `type_difference`,
+//! ...) that scripts can count.
+
+use crate::catalog::change::{AlterClause, SchemaChange};
+use crate::catalog::diff::PlannedChange;
+
+use super::Mismatch;
+
+/// The differences a plan repairs, one per table-level fact.
+pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for planned in plan {
+        let table = planned.change.object_name().to_string();
+        let mut push = |kind: &str, detail: String| {
+            let m = Mismatch {
+                table: table.clone(),
+                kind: kind.to_string(),
+                detail,
+            };
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        };
+        match &planned.change {
+            SchemaChange::CreateTable(t) => {
+                push("missing_table", format!("table `{}` is missing", t.name))
+            }
+            SchemaChange::DropTable(t) => push(
+                "extra_table",
+                format!("table `{}` exists only in the target", t.name),
+            ),
+            SchemaChange::CreateView(v) => {
+                push("missing_view", format!("view `{}` is missing or differs", v.name))
+            }
+            SchemaChange::DropView(v) => {
+                push("extra_view", format!("view `{}` differs or exists only in the target", v.name))
+            }
+            SchemaChange::AlterTable { clauses, current, desired } => {
+                for clause in clauses {
+                    if let Some((kind, detail)) = describe_clause(clause, current, desired) {
+                        push(kind, detail);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn describe_clause(
+    clause: &AlterClause,
+    current: &crate::catalog::model::Table,
+    desired: &crate::catalog::model::Table,
+) -> Option<(&'static str, String)> {
+    // A dropped-and-re-added object is described once, by its addition.
+    let described = match clause {
+        AlterClause::AddColumn { column, .. } => (
+            "missing_column",
+            format!("missing column `{}` {}", column.name, column.data_type),
+        ),
+        AlterClause::DropColumn(c) => (
+            "extra_column",
+            format!("column `{}` exists only in the target", c.name),
+        ),
+        AlterClause::ModifyColumn { from, to, .. } => {
+            if from.data_type != to.data_type {
+                (
+                    "type_difference",
+                    format!("column `{}`: {} in the target, {} in the source", to.name, from.data_type, to.data_type),
+                )
+            } else if from.definition != to.definition {
+                (
+                    "column_definition",
+                    format!("column `{}`: `{}` in the target, `{}` in the source", to.name, from.definition, to.definition),
+                )
+            } else {
+                ("column_order", format!("column `{}` is in another position", to.name))
+            }
+        }
+        AlterClause::DropPrimaryKey(_) | AlterClause::AddPrimaryKey(_) => (
+            "primary_key",
+            format!(
+                "primary key ({}) in the target, ({}) in the source",
+                current.primary_key.as_ref().map(|i| i.column_names().join(", ")).unwrap_or_else(|| "none".into()),
+                desired.primary_key.as_ref().map(|i| i.column_names().join(", ")).unwrap_or_else(|| "none".into()),
+            ),
+        ),
+        AlterClause::AddIndex(i) => match current.index(&i.name) {
+            Some(_) => ("index_difference", format!("index `{}` differs or is out of order", i.name)),
+            None => ("missing_index", format!("missing index `{}` ({})", i.name, i.column_names().join(", "))),
+        },
+        AlterClause::DropIndex(i) => match desired.index(&i.name) {
+            Some(_) => return None,
+            None => ("extra_index", format!("index `{}` exists only in the target", i.name)),
+        },
+        AlterClause::AddForeignKey(fk) => match current.foreign_key(&fk.name) {
+            Some(_) => ("foreign_key_difference", format!("foreign key `{}` differs", fk.name)),
+            None => (
+                "missing_foreign_key",
+                format!(
+                    "missing foreign key `{}` ({}) -> {}({})",
+                    fk.name,
+                    fk.columns.join(", "),
+                    fk.referenced_table,
+                    fk.referenced_columns.join(", ")
+                ),
+            ),
+        },
+        AlterClause::DropForeignKey(fk) => match desired.foreign_key(&fk.name) {
+            Some(_) => return None,
+            None => ("extra_foreign_key", format!("foreign key `{}` exists only in the target", fk.name)),
+        },
+        AlterClause::AddCheck(c) => match current.check(&c.name) {
+            Some(_) => ("check_difference", format!("check `{}` differs", c.name)),
+            None => ("missing_check", format!("missing check `{}`: {}", c.name, c.expression)),
+        },
+        AlterClause::DropCheck(c) => match desired.check(&c.name) {
+            Some(_) => return None,
+            None => ("extra_check", format!("check `{}` exists only in the target", c.name)),
+        },
+        AlterClause::ChangeOptions { from, to } => {
+            let mut parts = Vec::new();
+            if from.engine != to.engine {
+                parts.push(format!("engine {:?} -> {:?}", from.engine, to.engine));
+            }
+            if from.charset != to.charset || from.collation != to.collation {
+                parts.push(format!(
+                    "charset {}/{} -> {}/{}",
+                    from.charset.as_deref().unwrap_or("-"),
+                    from.collation.as_deref().unwrap_or("-"),
+                    to.charset.as_deref().unwrap_or("-"),
+                    to.collation.as_deref().unwrap_or("-")
+                ));
+            }
+            if from.comment != to.comment {
+                parts.push("comment".into());
+            }
+            if from.extra != to.extra {
+                parts.push(format!("options [{}] -> [{}]", from.extra.join(" "), to.extra.join(" ")));
+            }
+            if from.partitioning != to.partitioning {
+                parts.push("partitioning".into());
+            }
+            ("table_options", format!("table options differ: {}", parts.join("; ")))
+        }
+    };
+    Some(described)
+}

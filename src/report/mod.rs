@@ -1,0 +1,91 @@
+//! The run report: one structure holding every fact of a run, written as
+//! human text (`text`) or JSON (`--report-json`).
+
+pub mod describe;
+pub mod graph;
+pub mod text;
+
+use serde::Serialize;
+
+use crate::catalog::change::Safety;
+use crate::catalog::deps::Dependency;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub lockstep_version: &'static str,
+    pub mode: String,
+    /// Endpoints with passwords masked.
+    pub source: String,
+    pub target: String,
+    pub source_flavor: String,
+    pub target_flavor: String,
+    /// True when the target matches the source at the end of the run, as
+    /// checked (not hoped): for modes that write, by re-reading the target.
+    pub in_sync: bool,
+    pub schema: SchemaReport,
+    pub data: DataReport,
+    pub recommendations: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SchemaReport {
+    pub tables_analyzed: usize,
+    pub mismatches: Vec<Mismatch>,
+    pub fk_dependencies: Vec<Dependency>,
+    pub cycles: Vec<Vec<String>>,
+    pub self_references: Vec<String>,
+    /// Tables in the order the data phase will take them.
+    pub sync_order: Vec<String>,
+    pub changes: Vec<ChangeReport>,
+    /// Differences still there after the run (empty when in sync).
+    pub remaining_mismatches: Vec<Mismatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    pub table: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeReport {
+    pub table: String,
+    pub sql: Vec<String>,
+    pub safety: Safety,
+    /// Why the change is lossy or destructive.
+    pub reason: Option<String>,
+    pub applied: bool,
+    /// Why it was not applied (refused, mode, failure).
+    pub skipped_because: Option<String>,
+}
+
+/// Filled by the data phase.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DataReport {
+    /// `not_run` until the data phase runs.
+    pub status: String,
+    pub tables_processed: usize,
+    pub tables_synced: usize,
+    pub tables_skipped: usize,
+    pub rows_inserted: u64,
+    pub rows_updated: u64,
+    pub rows_deleted: u64,
+    pub errors: Vec<DataError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DataError {
+    pub table: String,
+    pub key: Option<String>,
+    pub constraint: Option<String>,
+    pub message: String,
+}
+
+impl Report {
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the report is plain data")
+    }
+}

@@ -1,0 +1,164 @@
+//! The human report, in the shape our users know from the scripts we
+//! replace: the schema analysis report, then the data statistics, then the
+//! verdict. Colour only when asked for (a terminal without `--no-color`).
+
+use std::fmt::Write;
+
+use crate::catalog::change::Safety;
+
+use super::{Mismatch, Report};
+
+/// ANSI styling that is a no-op when colour is off.
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn green(&self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    fn yellow(&self, t: &str) -> String {
+        self.paint("33", t)
+    }
+    fn red(&self, t: &str) -> String {
+        self.paint("31", t)
+    }
+}
+
+/// Renders the whole report as text.
+pub fn render(report: &Report, color: bool) -> String {
+    let s = Style { on: color };
+    let mut out = String::new();
+    let schema = &report.schema;
+    let rule = "=".repeat(60);
+    let _ = writeln!(out, "{}", s.bold("SCHEMA ANALYSIS REPORT"));
+    let _ = writeln!(out, "{rule}");
+    let _ = writeln!(out, "source:  {} ({})", report.source, report.source_flavor);
+    let _ = writeln!(out, "target:  {} ({})", report.target, report.target_flavor);
+    let _ = writeln!(out, "mode:    {}", report.mode);
+    let _ = writeln!(out, "Tables analyzed: {}", schema.tables_analyzed);
+    let _ = writeln!(out, "Schema mismatches found: {}", schema.mismatches.len());
+    let fk_edges: usize = schema.fk_dependencies.iter().map(|d| d.depends_on.len()).sum();
+    let _ = writeln!(out, "Foreign key dependencies analyzed: {fk_edges}");
+    let _ = writeln!(
+        out,
+        "FK cycles: {}   self-references: {}",
+        schema.cycles.len(),
+        schema.self_references.len()
+    );
+
+    if !schema.mismatches.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold(&format!("Schema mismatches ({}):", schema.mismatches.len())));
+        write_mismatches(&mut out, &schema.mismatches);
+    }
+
+    let with_parents: Vec<_> = schema.fk_dependencies.iter().filter(|d| !d.depends_on.is_empty()).collect();
+    if !with_parents.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold("Foreign key dependencies:"));
+        for dep in with_parents {
+            let _ = writeln!(out, "   {} depends on: {}", dep.table, dep.depends_on.join(", "));
+        }
+    }
+    if !schema.cycles.is_empty() || !schema.self_references.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold("FK cycles (synced by deferring the cycle's checks):"));
+        for cycle in &schema.cycles {
+            let _ = writeln!(out, "   {} -> {}", cycle.join(" -> "), cycle[0]);
+        }
+        for table in &schema.self_references {
+            let _ = writeln!(out, "   {table} -> {table} (self-reference)");
+        }
+    }
+
+    if !schema.changes.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold(&format!("Schema changes ({}):", schema.changes.len())));
+        for change in &schema.changes {
+            let mark = if change.applied {
+                s.green("applied")
+            } else if change.skipped_because.is_some() {
+                s.yellow("not applied")
+            } else {
+                "planned".to_string()
+            };
+            let safety = match change.safety {
+                Safety::Safe => s.green("safe"),
+                Safety::Lossy => s.yellow("lossy"),
+                Safety::Destructive => s.red("destructive"),
+            };
+            let _ = writeln!(out, "   [{mark}] [{safety}] {}", change.table);
+            for sql in &change.sql {
+                let _ = writeln!(out, "      {}", sql.replace('\n', "\n      "));
+            }
+            if let Some(reason) = &change.reason {
+                let _ = writeln!(out, "      why {}: {reason}", change.safety);
+            }
+            if let Some(why) = &change.skipped_because {
+                let _ = writeln!(out, "      {}", s.yellow(why));
+            }
+        }
+    }
+
+    if report.data.status != "not_run" {
+        let d = &report.data;
+        let _ = writeln!(out, "\n{}", s.bold("Final Statistics:"));
+        let _ = writeln!(out, "   Tables processed: {}", d.tables_processed);
+        let _ = writeln!(out, "   Tables synced: {}", d.tables_synced);
+        let _ = writeln!(out, "   Tables skipped: {}", d.tables_skipped);
+        let _ = writeln!(out, "   Records inserted: {}", d.rows_inserted);
+        let _ = writeln!(out, "   Records updated: {}", d.rows_updated);
+        let _ = writeln!(out, "   Records deleted: {}", d.rows_deleted);
+        let _ = writeln!(out, "   Errors: {}", d.errors.len());
+        for e in &d.errors {
+            let _ = writeln!(out, "      {}: {}", e.table, e.message);
+        }
+    }
+
+    if !report.warnings.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold("Warnings:"));
+        for w in &report.warnings {
+            let _ = writeln!(out, "   - {}", s.yellow(w));
+        }
+    }
+    if !report.recommendations.is_empty() {
+        let _ = writeln!(out, "\n{}", s.bold("Recommendations:"));
+        for r in &report.recommendations {
+            let _ = writeln!(out, "   - {r}");
+        }
+    }
+
+    let _ = writeln!(out);
+    if report.in_sync {
+        let _ = writeln!(out, "{}", s.green("Result: the target matches the source."));
+    } else if !schema.remaining_mismatches.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            s.red(&format!("Result: {} schema differences remain:", schema.remaining_mismatches.len()))
+        );
+        write_mismatches(&mut out, &schema.remaining_mismatches);
+    } else {
+        let _ = writeln!(out, "{}", s.yellow("Result: the target differs from the source."));
+    }
+    out
+}
+
+/// Mismatches grouped under their table.
+fn write_mismatches(out: &mut String, mismatches: &[Mismatch]) {
+    let mut last_table = None;
+    for m in mismatches {
+        if last_table != Some(&m.table) {
+            let _ = writeln!(out, "   {}:", m.table);
+            last_table = Some(&m.table);
+        }
+        let _ = writeln!(out, "      {}", m.detail);
+    }
+}

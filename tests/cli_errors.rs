@@ -1,0 +1,136 @@
+//! Bad input end to end through the binary: each case must exit 2 with a
+//! message that says what failed and what to do, never print a password,
+//! and leave the target exactly as it was.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::MyDb;
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(common::lockstep_bin()).args(args).output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A target with one table and one row, and a way to prove it unchanged.
+fn target_with_data() -> MyDb {
+    let db = MyDb::new("errs_tgt");
+    db.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO keepme VALUES (1, 'x')");
+    db
+}
+
+fn assert_untouched(db: &MyDb) {
+    let tables = db.show_create_tables();
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    assert!(tables["keepme"].contains("`v` varchar(10)"));
+    assert_eq!(db.query("SELECT v FROM keepme WHERE id=1")[0][0].as_deref(), Some("x"));
+}
+
+fn expect_error(args: &[&str], must_contain: &[&str], must_not_contain: &[&str]) -> String {
+    let out = lockstep(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "args {args:?}\nstderr: {err}");
+    for s in must_contain {
+        assert!(err.contains(s), "expected `{s}` in: {err}");
+    }
+    let all = format!("{err}{}", String::from_utf8_lossy(&out.stdout));
+    for s in must_not_contain {
+        assert!(!all.contains(s), "`{s}` leaked in: {all}");
+    }
+    err
+}
+
+#[test]
+fn unreachable_host_is_a_clear_error_and_touches_nothing() {
+    let target = target_with_data();
+    let source = "mysql://root@127.0.0.1:1/nowhere";
+    expect_error(
+        &["sync", "--schema-only", "--allow-destructive", "--source", source, "--target", &target.url()],
+        &["cannot connect to the source database", "127.0.0.1:1", "hint:"],
+        &[],
+    );
+    assert_untouched(&target);
+}
+
+#[test]
+fn wrong_password_never_shows_the_password() {
+    let target = target_with_data();
+    let source = MyDb::new("errs_src");
+    let server = common::mysql_server_url();
+    let bad = server.replacen("mysql://root@", "mysql://root:Sup3rS3cretPw@", 1);
+    let bad_source = format!("{bad}/{}", source.name);
+    expect_error(
+        &["sync", "--schema-only", "--allow-destructive", "--source", &bad_source, "--target", &target.url()],
+        &["cannot connect to the source database", "password"],
+        &["Sup3rS3cretPw"],
+    );
+    assert_untouched(&target);
+}
+
+#[test]
+fn unknown_database_says_which() {
+    let target = target_with_data();
+    let source = format!("{}/lockstep_no_such_db_here", common::mysql_server_url());
+    expect_error(
+        &["sync", "--schema-only", "--source", &source, "--target", &target.url()],
+        &["lockstep_no_such_db_here"],
+        &[],
+    );
+    assert_untouched(&target);
+}
+
+#[test]
+fn malformed_url_is_rejected_before_connecting() {
+    let target = target_with_data();
+    expect_error(
+        &["sync", "--schema-only", "--source", "mysql://root:hunter2@host:notaport/db", "--target", &target.url()],
+        &["invalid database URL", "port"],
+        &["hunter2"],
+    );
+    assert_untouched(&target);
+}
+
+fn write_config(dir: &common::SqliteDb, text: &str) -> String {
+    let path = dir.dir.join("lockstep.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn malformed_toml_points_at_the_line() {
+    let target = target_with_data();
+    let scratch = common::SqliteDb::new("errs_cfg");
+    let config = write_config(
+        &scratch,
+        &format!("[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n[sync]\norder = \n", target.url(), target.url()),
+    );
+    expect_error(&["sync", "--schema-only", "-c", &config], &["lockstep.toml:6:"], &[]);
+    assert_untouched(&target);
+}
+
+#[test]
+fn unknown_key_is_named_with_its_position() {
+    let target = target_with_data();
+    let scratch = common::SqliteDb::new("errs_key");
+    let config = write_config(
+        &scratch,
+        &format!(
+            "[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n[sync]\nfk_retries = 3\n",
+            target.url(),
+            target.url()
+        ),
+    );
+    expect_error(&["sync", "--schema-only", "-c", &config], &["lockstep.toml:6:", "fk_retries"], &[]);
+    assert_untouched(&target);
+}
+
+#[test]
+fn two_modes_at_once_is_a_usage_error() {
+    let out = lockstep(&["sync", "--dry-run", "--schema-only", "--source", "sqlite:a", "--target", "sqlite:b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+}
