@@ -4,6 +4,8 @@
 //! The binary (`src/main.rs`) is a thin face over this library.
 
 pub mod catalog;
+pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod url;

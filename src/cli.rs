@@ -1,0 +1,295 @@
+//! Command-line definitions (clap derive). Only the shape of the command
+//! line lives here; what each command does is in the workflow.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::config::FkStrategy;
+
+/// Make a target database identical to a source database, schema then rows, and prove it.
+#[derive(Debug, Parser)]
+#[command(name = "lockstep", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare source and target, then change the target's schema and rows to match the source (never writes to the source).
+    Sync(SyncArgs),
+    /// Compare source and target and report every difference without writing anything (same as `sync --validate-only`).
+    Validate(CommonArgs),
+    /// Print the source's foreign-key dependency graph and the table order a sync would use (reads the source only).
+    Graph(GraphArgs),
+    /// Write a commented starter config file (touches no database).
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// What a sync does; at most one of these flags.
+#[derive(Debug, Default, Args)]
+#[command(group(ArgGroup::new("mode").multiple(false)))]
+pub struct ModeArgs {
+    /// Compare schema and rows and report the differences; write nothing to the target.
+    #[arg(long, group = "mode")]
+    pub validate_only: bool,
+    /// Compute every change and print the SQL it would run; write nothing to the target.
+    #[arg(long, group = "mode")]
+    pub dry_run: bool,
+    /// Change only the target's schema (tables, columns, indexes, keys, views); leave rows alone.
+    #[arg(long, group = "mode")]
+    pub schema_only: bool,
+    /// Change only the target's rows; fail if the schemas differ.
+    #[arg(long, group = "mode")]
+    pub data_only: bool,
+    /// Change only the schema objects that differ and re-validate; leave rows alone.
+    #[arg(long, group = "mode")]
+    pub fix_schemas: bool,
+}
+
+/// The mode a sync runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Full,
+    ValidateOnly,
+    DryRun,
+    SchemaOnly,
+    DataOnly,
+    FixSchemas,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Full => "full",
+            Mode::ValidateOnly => "validate-only",
+            Mode::DryRun => "dry-run",
+            Mode::SchemaOnly => "schema-only",
+            Mode::DataOnly => "data-only",
+            Mode::FixSchemas => "fix-schemas",
+        }
+    }
+}
+
+impl ModeArgs {
+    /// The selected mode; `Full` when no mode flag is given.
+    pub fn mode(&self) -> Mode {
+        if self.validate_only {
+            Mode::ValidateOnly
+        } else if self.dry_run {
+            Mode::DryRun
+        } else if self.schema_only {
+            Mode::SchemaOnly
+        } else if self.data_only {
+            Mode::DataOnly
+        } else if self.fix_schemas {
+            Mode::FixSchemas
+        } else {
+            Mode::Full
+        }
+    }
+}
+
+/// Options shared by every command that talks to databases.
+#[derive(Debug, Default, Clone, Args)]
+pub struct CommonArgs {
+    /// Config file to read [default: ./lockstep.toml if it exists].
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Source database URL (read only), e.g. mysql://user:pass@host:3306/db or sqlite:file.db; overrides [source].
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKSTEP_SOURCE",
+        hide_env_values = true
+    )]
+    pub source: Option<String>,
+    /// Target database URL (the one that gets changed); overrides [target].
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LOCKSTEP_TARGET",
+        hide_env_values = true
+    )]
+    pub target: Option<String>,
+    /// Sync only these tables (comma-separated); replaces `tables` from the config.
+    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Leave these tables alone (comma-separated); replaces `exclude` from the config.
+    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Also write the report as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report_json: Option<PathBuf>,
+    /// Also write every statement run (or, with --dry-run, that would run) on the target to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub sql_out: Option<PathBuf>,
+    /// Permit lossy and destructive changes on the target (dropping tables or columns, narrowing types).
+    #[arg(long)]
+    pub allow_destructive: bool,
+    /// Do not ask for confirmation before writing to the target.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// How to keep foreign keys satisfied while writing rows: load in dependency order, or disable checks.
+    #[arg(long, value_enum, value_name = "STRATEGY")]
+    pub fk_strategy: Option<FkStrategy>,
+    /// More detail on stderr (repeat for more: -vv).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+    /// Print only errors and the final verdict.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Do not color the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Output format of the graph.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    pub format: GraphFormat,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Indented plain text.
+    Text,
+    /// Graphviz dot.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the starter config.
+    #[arg(value_name = "PATH", default_value = "lockstep.toml")]
+    pub path: PathBuf,
+    /// Overwrite PATH if it already exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("lockstep").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sync_defaults_to_full_mode() {
+        let Command::Sync(args) = parse(&["sync"]).unwrap().command else {
+            panic!("not sync")
+        };
+        assert_eq!(args.mode.mode(), Mode::Full);
+        assert_eq!(args.mode.mode().as_str(), "full");
+        let c = &args.common;
+        assert!(c.config.is_none() && c.tables.is_empty() && c.exclude.is_empty());
+        assert!(!c.allow_destructive && !c.yes && !c.quiet && !c.no_color);
+        assert_eq!(c.verbose, 0);
+        assert_eq!(c.fk_strategy, None);
+    }
+
+    #[test]
+    fn each_mode_flag_selects_its_mode() {
+        for (flag, mode) in [
+            ("--validate-only", Mode::ValidateOnly),
+            ("--dry-run", Mode::DryRun),
+            ("--schema-only", Mode::SchemaOnly),
+            ("--data-only", Mode::DataOnly),
+            ("--fix-schemas", Mode::FixSchemas),
+        ] {
+            let Command::Sync(args) = parse(&["sync", flag]).unwrap().command else {
+                panic!("not sync")
+            };
+            assert_eq!(args.mode.mode(), mode);
+            assert_eq!(format!("--{}", mode.as_str()), flag);
+        }
+    }
+
+    #[test]
+    fn two_mode_flags_are_an_error() {
+        let err = parse(&["sync", "--dry-run", "--schema-only"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn validate_takes_the_common_options() {
+        let cli = parse(&[
+            "validate",
+            "-c",
+            "p.toml",
+            "--tables",
+            "a,b",
+            "--exclude=c",
+            "--fk-strategy",
+            "disable",
+            "-vv",
+        ])
+        .unwrap();
+        let Command::Validate(c) = cli.command else {
+            panic!("not validate")
+        };
+        assert_eq!(c.config, Some(PathBuf::from("p.toml")));
+        assert_eq!(c.tables, ["a", "b"]);
+        assert_eq!(c.exclude, ["c"]);
+        assert_eq!(c.fk_strategy, Some(FkStrategy::Disable));
+        assert_eq!(c.verbose, 2);
+        assert!(parse(&["validate", "--dry-run"]).is_err());
+    }
+
+    #[test]
+    fn verbose_and_quiet_conflict() {
+        assert!(parse(&["sync", "-v", "-q"]).is_err());
+    }
+
+    #[test]
+    fn graph_and_init_defaults() {
+        let Command::Graph(g) = parse(&["graph"]).unwrap().command else {
+            panic!("not graph")
+        };
+        assert_eq!(g.format, GraphFormat::Text);
+        let Command::Graph(g) = parse(&["graph", "--format", "mermaid"]).unwrap().command else {
+            panic!("not graph")
+        };
+        assert_eq!(g.format, GraphFormat::Mermaid);
+        assert!(parse(&["graph", "--format", "png"]).is_err());
+
+        let Command::Init(i) = parse(&["init"]).unwrap().command else {
+            panic!("not init")
+        };
+        assert_eq!(i.path, PathBuf::from("lockstep.toml"));
+        assert!(!i.force);
+        let Command::Init(i) = parse(&["init", "x.toml", "--force"]).unwrap().command else {
+            panic!("not init")
+        };
+        assert_eq!(i.path, PathBuf::from("x.toml"));
+        assert!(i.force);
+    }
+
+    #[test]
+    fn version_flag_is_known() {
+        let err = parse(&["--version"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::DisplayVersion);
+    }
+}

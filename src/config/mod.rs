@@ -1,0 +1,162 @@
+//! The project config: one TOML file (`lockstep.toml` by default) with
+//! `[source]`, `[target]`, `[sync]` and optional `[tables.<name>]` tables.
+//! String values may use `${VAR}` / `$VAR` from the environment (expanded
+//! after parsing, never in the raw text). Command-line options override the
+//! file. Every error names the file, line and column and says what to do.
+
+mod position;
+mod raw;
+mod resolve;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use crate::cli::CommonArgs;
+use crate::engine::ConnectOptions;
+use crate::error::{Error, Result};
+use crate::url::DatabaseUrl;
+pub use position::{Located, Origin};
+
+/// The commented starter config that `lockstep init` writes.
+pub const STARTER_CONFIG: &str = include_str!("starter.toml");
+
+/// The config file read when no `-c FILE` is given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "lockstep.toml";
+
+/// How foreign keys are kept satisfied while rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FkStrategy {
+    /// Write parent tables before the tables that reference them; retry what still fails.
+    #[default]
+    Dependency,
+    /// Turn foreign-key checks off on the target session while writing rows.
+    Disable,
+}
+
+impl FkStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FkStrategy::Dependency => "dependency",
+            FkStrategy::Disable => "disable",
+        }
+    }
+}
+
+/// In what order tables are synced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderStrategy {
+    /// Referenced tables before the tables that reference them.
+    Dependency,
+    /// By name.
+    Alphabetical,
+    /// The listed tables first, in this order; the rest after them.
+    Custom(Vec<Located<String>>),
+}
+
+/// Everything a run needs to know, resolved from the config file and the
+/// command line. `Debug` and `Display` never show a password.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub source: DatabaseUrl,
+    pub target: DatabaseUrl,
+    pub connect: ConnectOptions,
+    pub order: OrderStrategy,
+    pub multi_pass: bool,
+    pub fk_retry: u32,
+    pub fk_strategy: FkStrategy,
+    pub skip_problematic_foreign_keys: bool,
+    pub schema_validation: bool,
+    pub auto_fix_schema: bool,
+    pub allow_destructive: bool,
+    pub allow_triggers: bool,
+    pub tables: Vec<Located<String>>,
+    pub exclude: Vec<Located<String>>,
+    /// Comparison key overrides, table name -> columns.
+    pub table_keys: BTreeMap<String, Vec<String>>,
+    pub config_file: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Reads the config file (`args.config`, else `./lockstep.toml` if it
+    /// exists, else none), expands `${VAR}`, applies the command-line
+    /// overrides and validates.
+    pub fn load(args: &CommonArgs) -> Result<Settings> {
+        let path = match &args.config {
+            Some(path) => path.clone(),
+            None => {
+                let path = PathBuf::from(DEFAULT_CONFIG_FILE);
+                if !path.is_file() {
+                    return Self::from_toml_str("", "(no config file)", args);
+                }
+                path
+            }
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| {
+            let shown = path.display();
+            let context = if source.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "config file `{shown}` does not exist; create one with `lockstep init {shown}`"
+                )
+            } else {
+                format!("cannot read config file `{shown}`")
+            };
+            Error::Io { context, source }
+        })?;
+        let mut settings = Self::from_toml_str(&text, &path.display().to_string(), args)?;
+        settings.config_file = Some(path);
+        Ok(settings)
+    }
+
+    /// Like `load`, from config text; `file_name` is used in error messages.
+    pub fn from_toml_str(text: &str, file_name: &str, args: &CommonArgs) -> Result<Settings> {
+        let src = position::Source {
+            file: file_name,
+            text,
+        };
+        let raw: raw::RawConfig = toml::from_str(text).map_err(|e| src.parse_error(&e))?;
+        resolve::resolve(raw, &src, args)
+    }
+}
+
+fn names(list: &[Located<String>]) -> String {
+    let names: Vec<&str> = list.iter().map(|n| n.value.as_str()).collect();
+    names.join(", ")
+}
+
+impl fmt::Display for Settings {
+    /// A short summary for verbose output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.config_file {
+            writeln!(f, "config:  {}", file.display())?;
+        }
+        writeln!(f, "source:  {}", self.source)?;
+        writeln!(f, "target:  {}", self.target)?;
+        match &self.order {
+            OrderStrategy::Dependency => writeln!(f, "order:   dependency")?,
+            OrderStrategy::Alphabetical => writeln!(f, "order:   alphabetical")?,
+            OrderStrategy::Custom(list) => writeln!(f, "order:   custom ({})", names(list))?,
+        }
+        if !self.tables.is_empty() {
+            writeln!(f, "tables:  {}", names(&self.tables))?;
+        }
+        if !self.exclude.is_empty() {
+            writeln!(f, "exclude: {}", names(&self.exclude))?;
+        }
+        write!(
+            f,
+            "foreign keys: {} (retry {}{}), destructive changes {}",
+            self.fk_strategy.as_str(),
+            self.fk_retry,
+            if self.multi_pass { ", multi-pass" } else { "" },
+            if self.allow_destructive {
+                "allowed"
+            } else {
+                "refused"
+            }
+        )
+    }
+}

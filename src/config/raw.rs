@@ -1,0 +1,82 @@
+//! The config file exactly as written: serde structs that reject unknown
+//! keys and keep the span of every value that may need an error message.
+//! Nothing here is expanded or validated; see `resolve`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::FkStrategy;
+
+pub(crate) type Text = Spanned<String>;
+pub(crate) type TextList = Spanned<Vec<Text>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub source: Option<Spanned<RawDatabase>>,
+    pub target: Option<Spanned<RawDatabase>>,
+    #[serde(default)]
+    pub sync: RawSync,
+    #[serde(default)]
+    pub tables: BTreeMap<String, RawTable>,
+}
+
+/// `[source]` / `[target]`: either `url`, or the parts of one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDatabase {
+    pub url: Option<Text>,
+    pub engine: Option<Spanned<Engine>>,
+    pub host: Option<Text>,
+    pub port: Option<Spanned<u16>>,
+    pub user: Option<Text>,
+    pub password: Option<Text>,
+    pub database: Option<Text>,
+    pub path: Option<Text>,
+    pub params: Option<Spanned<BTreeMap<String, Text>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Engine {
+    Mysql,
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSync {
+    pub connection_timeout: Option<Spanned<u64>>,
+    pub read_timeout: Option<Spanned<u64>>,
+    pub write_timeout: Option<Spanned<u64>>,
+    pub order: Option<Spanned<Order>>,
+    pub custom_order: Option<TextList>,
+    pub multi_pass: Option<bool>,
+    pub fk_retry: Option<u32>,
+    pub fk_strategy: Option<FkStrategy>,
+    pub skip_problematic_foreign_keys: Option<bool>,
+    pub schema_validation: Option<bool>,
+    pub auto_fix_schema: Option<bool>,
+    pub allow_destructive: Option<bool>,
+    pub allow_triggers: Option<bool>,
+    pub tables: Option<TextList>,
+    pub exclude: Option<TextList>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Order {
+    Dependency,
+    Alphabetical,
+    Custom,
+}
+
+/// `[tables.<name>]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTable {
+    pub key: Option<TextList>,
+}

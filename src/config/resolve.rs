@@ -1,0 +1,357 @@
+//! From the raw config plus the command line to `Settings`: `${VAR}`
+//! expansion of string values, command-line overrides, defaults, and the
+//! checks that need more than one key.
+
+use std::collections::BTreeMap;
+use std::env::VarError;
+use std::time::Duration;
+
+use super::position::{Located, Source};
+use super::raw::{Engine, Order, RawConfig, RawDatabase, Text, TextList};
+use super::{OrderStrategy, Settings};
+use crate::cli::CommonArgs;
+use crate::engine::{ConnectOptions, Role};
+use crate::error::{Error, Result};
+use crate::url::{DatabaseUrl, ServerUrl};
+
+pub(crate) fn resolve(raw: RawConfig, src: &Source, args: &CommonArgs) -> Result<Settings> {
+    let source = database(
+        Role::Source,
+        args.source.as_deref(),
+        raw.source.as_ref(),
+        src,
+    )?;
+    let target = database(
+        Role::Target,
+        args.target.as_deref(),
+        raw.target.as_ref(),
+        src,
+    )?;
+    let sync = raw.sync;
+    let defaults = ConnectOptions::default();
+    let connect = ConnectOptions {
+        connect_timeout: seconds(
+            sync.connection_timeout,
+            "connection_timeout",
+            defaults.connect_timeout,
+            src,
+        )?,
+        read_timeout: seconds(
+            sync.read_timeout,
+            "read_timeout",
+            defaults.read_timeout,
+            src,
+        )?,
+        write_timeout: seconds(
+            sync.write_timeout,
+            "write_timeout",
+            defaults.write_timeout,
+            src,
+        )?,
+    };
+    let tables = list_or_cli(&args.tables, sync.tables, "sync.tables", src)?;
+    let exclude = list_or_cli(&args.exclude, sync.exclude, "sync.exclude", src)?;
+    let mut table_keys = BTreeMap::new();
+    for (name, table) in raw.tables {
+        let Some(key) = table.key else { continue };
+        if key.get_ref().is_empty() {
+            return Err(src.origin(key.span().start).error(format!(
+                "tables.{name}.key is empty; list the columns that identify a row, e.g. key = [\"id\"]"
+            )));
+        }
+        let columns = list(key, &format!("tables.{name}.key"), src)?;
+        table_keys.insert(name, columns.into_iter().map(|c| c.value).collect());
+    }
+    Ok(Settings {
+        source,
+        target,
+        connect,
+        order: order(sync.order, sync.custom_order, src)?,
+        multi_pass: sync.multi_pass.unwrap_or(false),
+        fk_retry: sync.fk_retry.unwrap_or(3),
+        fk_strategy: args.fk_strategy.or(sync.fk_strategy).unwrap_or_default(),
+        skip_problematic_foreign_keys: sync.skip_problematic_foreign_keys.unwrap_or(true),
+        schema_validation: sync.schema_validation.unwrap_or(true),
+        auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
+        allow_destructive: args.allow_destructive || sync.allow_destructive.unwrap_or(false),
+        allow_triggers: sync.allow_triggers.unwrap_or(false),
+        tables,
+        exclude,
+        table_keys,
+        config_file: None,
+    })
+}
+
+/// A string value with `${VAR}` / `$VAR` replaced from the environment
+/// (`$$` is a literal `$`). `key` names the setting for error messages.
+fn expand(text: &Text, key: &str, src: &Source) -> Result<Located<String>> {
+    let origin = src.origin(text.span().start);
+    match shellexpand::env(text.get_ref()) {
+        Ok(value) => Ok(Located {
+            value: value.into_owned(),
+            origin: Some(origin),
+        }),
+        Err(err) => Err(origin.error(match err.cause {
+            VarError::NotPresent => format!(
+                "environment variable `{}` is not set (used in `{key}`); export it, or write $$ for a literal $",
+                err.var_name
+            ),
+            VarError::NotUnicode(_) => format!(
+                "environment variable `{}` (used in `{key}`) is not valid UTF-8",
+                err.var_name
+            ),
+        })),
+    }
+}
+
+fn list(items: TextList, key: &str, src: &Source) -> Result<Vec<Located<String>>> {
+    items
+        .into_inner()
+        .iter()
+        .map(|item| expand(item, key, src))
+        .collect()
+}
+
+/// The command-line list if one was given (it replaces the config's), else
+/// the config's.
+fn list_or_cli(
+    cli: &[String],
+    config: Option<TextList>,
+    key: &str,
+    src: &Source,
+) -> Result<Vec<Located<String>>> {
+    if !cli.is_empty() {
+        return Ok(cli.iter().cloned().map(Located::cli).collect());
+    }
+    config.map_or(Ok(Vec::new()), |items| list(items, key, src))
+}
+
+fn seconds(
+    value: Option<toml::Spanned<u64>>,
+    key: &str,
+    default: Duration,
+    src: &Source,
+) -> Result<Duration> {
+    match value {
+        None => Ok(default),
+        Some(v) if *v.get_ref() == 0 => Err(src
+            .origin(v.span().start)
+            .error(format!("{key} must be at least 1 (seconds)"))),
+        Some(v) => Ok(Duration::from_secs(*v.get_ref())),
+    }
+}
+
+fn order(
+    order: Option<toml::Spanned<Order>>,
+    custom: Option<TextList>,
+    src: &Source,
+) -> Result<OrderStrategy> {
+    let kind = order.as_ref().map_or(Order::Dependency, |o| *o.get_ref());
+    match (kind, custom) {
+        (Order::Dependency, None) => Ok(OrderStrategy::Dependency),
+        (Order::Alphabetical, None) => Ok(OrderStrategy::Alphabetical),
+        (Order::Custom, None) => {
+            let at = order.map_or(0, |o| o.span().start);
+            Err(src.origin(at).error(
+                "order = \"custom\" needs custom_order = [\"table\", ...] in [sync], listing the tables in the order to sync them",
+            ))
+        }
+        (Order::Custom, Some(names)) => {
+            if names.get_ref().is_empty() {
+                return Err(src
+                    .origin(names.span().start)
+                    .error("custom_order is empty; list the tables in the order to sync them"));
+            }
+            let names = list(names, "sync.custom_order", src)?;
+            for (i, name) in names.iter().enumerate() {
+                if names[..i].iter().any(|n| n.value == name.value) {
+                    let message = format!("table `{}` appears twice in custom_order", name.value);
+                    return Err(match &name.origin {
+                        Some(origin) => origin.error(message),
+                        None => Error::Usage(message),
+                    });
+                }
+            }
+            Ok(OrderStrategy::Custom(names))
+        }
+        (other, Some(names)) => {
+            let current = if other == Order::Alphabetical {
+                "alphabetical"
+            } else {
+                "dependency"
+            };
+            Err(src.origin(names.span().start).error(format!(
+                "custom_order is only used with order = \"custom\" (order is \"{current}\"); set order = \"custom\" or remove custom_order"
+            )))
+        }
+    }
+}
+
+/// One side's database: `--source` / `--target` if given (the config's
+/// table is then not read at all), else the config's `url` or parts.
+fn database(
+    role: Role,
+    cli: Option<&str>,
+    raw: Option<&toml::Spanned<RawDatabase>>,
+    src: &Source,
+) -> Result<DatabaseUrl> {
+    let name = role.as_str();
+    if let Some(url) = cli {
+        return DatabaseUrl::parse(url).map_err(|e| Error::Usage(format!("--{name}: {e}")));
+    }
+    let Some(raw) = raw else {
+        return Err(Error::Usage(format!(
+            "no {name} database: set [{name}] url in the config or pass --{name} URL"
+        )));
+    };
+    let side = Side {
+        name,
+        db: raw.get_ref(),
+        at: raw.span().start,
+        src,
+    };
+    if let Some(url) = &side.db.url {
+        return side.url(url);
+    }
+    match side
+        .db
+        .engine
+        .as_ref()
+        .map_or(Engine::Mysql, |e| *e.get_ref())
+    {
+        Engine::Sqlite => side.sqlite(),
+        Engine::Mysql => side.server().map(DatabaseUrl::MySql),
+        Engine::Postgres => side.server().map(DatabaseUrl::Postgres),
+    }
+}
+
+/// A `[source]` or `[target]` table being resolved.
+struct Side<'a> {
+    name: &'static str,
+    db: &'a RawDatabase,
+    /// Where the table starts, for errors about missing keys.
+    at: usize,
+    src: &'a Source<'a>,
+}
+
+impl Side<'_> {
+    /// The keys other than `url` that are present, with their places.
+    fn parts(&self) -> Vec<(&'static str, usize)> {
+        let db = self.db;
+        [
+            ("engine", db.engine.as_ref().map(|v| v.span().start)),
+            ("host", db.host.as_ref().map(|v| v.span().start)),
+            ("port", db.port.as_ref().map(|v| v.span().start)),
+            ("user", db.user.as_ref().map(|v| v.span().start)),
+            ("password", db.password.as_ref().map(|v| v.span().start)),
+            ("database", db.database.as_ref().map(|v| v.span().start)),
+            ("path", db.path.as_ref().map(|v| v.span().start)),
+            ("params", db.params.as_ref().map(|v| v.span().start)),
+        ]
+        .into_iter()
+        .filter_map(|(key, at)| at.map(|at| (key, at)))
+        .collect()
+    }
+
+    fn error(&self, at: usize, message: String) -> Error {
+        self.src.origin(at).error(message)
+    }
+
+    fn expand(&self, text: &Text, key: &str) -> Result<String> {
+        expand(text, &format!("{}.{key}", self.name), self.src).map(|v| v.value)
+    }
+
+    /// A string key that must be present and not empty.
+    fn required(&self, text: Option<&Text>, key: &str) -> Result<String> {
+        let Some(text) = text else {
+            return Err(self.error(self.at, format!(
+                "[{}] needs url = \"mysql://user:password@host:3306/database\", or the keys host and database (with port, user, password as needed); `{key}` is missing",
+                self.name
+            )));
+        };
+        let value = self.expand(text, key)?;
+        if value.is_empty() {
+            return Err(self.error(text.span().start, format!("{}.{key} is empty", self.name)));
+        }
+        Ok(value)
+    }
+
+    fn url(&self, url: &Text) -> Result<DatabaseUrl> {
+        let name = self.name;
+        if let Some((key, at)) = self.parts().first() {
+            return Err(self.error(*at, format!(
+                "[{name}] has both `url` and `{key}`; write either url = \"...\" or the host/port/user/password/database keys, not both"
+            )));
+        }
+        let text = self.expand(url, "url")?;
+        DatabaseUrl::parse(&text).map_err(|e| match e {
+            Error::Url {
+                url: masked,
+                message,
+            } => self.error(
+                url.span().start,
+                format!("invalid database URL `{masked}` in {name}.url: {message}"),
+            ),
+            other => other,
+        })
+    }
+
+    fn sqlite(&self) -> Result<DatabaseUrl> {
+        let name = self.name;
+        if let Some((key, at)) = self
+            .parts()
+            .into_iter()
+            .find(|(key, _)| !["engine", "path"].contains(key))
+        {
+            return Err(self.error(at, format!(
+                "`{key}` does not apply to engine = \"sqlite\"; a sqlite [{name}] needs only path = \"file.sqlite\""
+            )));
+        }
+        if self.db.path.is_none() {
+            return Err(self.error(self.at, format!(
+                "[{name}] with engine = \"sqlite\" needs path = \"file.sqlite\" (or url = \"sqlite:file.sqlite\")"
+            )));
+        }
+        let path = self.required(self.db.path.as_ref(), "path")?;
+        Ok(DatabaseUrl::Sqlite { path })
+    }
+
+    fn server(&self) -> Result<ServerUrl> {
+        let db = self.db;
+        if let Some(path) = &db.path {
+            return Err(self.error(
+                path.span().start,
+                format!(
+                    "`path` is only for engine = \"sqlite\"; a server [{}] needs host and database",
+                    self.name
+                ),
+            ));
+        }
+        let postgres = db
+            .engine
+            .as_ref()
+            .is_some_and(|e| *e.get_ref() == Engine::Postgres);
+        let mut params = BTreeMap::new();
+        for (key, value) in db.params.iter().flat_map(|p| p.get_ref()) {
+            params.insert(key.clone(), self.expand(value, &format!("params.{key}"))?);
+        }
+        Ok(ServerUrl {
+            host: self.required(db.host.as_ref(), "host")?,
+            port: db
+                .port
+                .as_ref()
+                .map_or(if postgres { 5432 } else { 3306 }, |p| *p.get_ref()),
+            user: match &db.user {
+                Some(user) => self.expand(user, "user")?,
+                None => "root".to_string(),
+            },
+            password: db
+                .password
+                .as_ref()
+                .map(|p| self.expand(p, "password"))
+                .transpose()?,
+            database: self.required(db.database.as_ref(), "database")?,
+            params,
+        })
+    }
+}
