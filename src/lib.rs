@@ -6,6 +6,9 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod data;
 pub mod engine;
 pub mod error;
+pub mod report;
 pub mod url;
+pub mod workflow;

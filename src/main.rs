@@ -64,11 +64,17 @@ fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
             source: e,
         })?;
     }
-    let color = !common.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let color = !common.no_color
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::stdout().is_terminal();
     if common.quiet {
         println!(
             "{}",
-            if outcome.report.in_sync { "in sync" } else { "differences remain" }
+            if outcome.report.in_sync {
+                "in sync"
+            } else {
+                "differences remain"
+            }
         );
     } else {
         print!("{}", text::render(&outcome.report, color));
@@ -87,6 +93,10 @@ fn init(path: &Path, force: bool) -> Result<i32> {
         context: format!("writing {}", path.display()),
         source: e,
     })?;
-    println!("wrote {}: set [source] and [target], then run `lockstep validate -c {}`", path.display(), path.display());
+    println!(
+        "wrote {}: set [source] and [target], then run `lockstep validate -c {}`",
+        path.display(),
+        path.display()
+    );
     Ok(0)
 }

@@ -156,20 +156,23 @@ pub fn mask_password(text: &str) -> String {
     while let Some(pos) = rest.find("://") {
         let (head, tail) = rest.split_at(pos + 3);
         out.push_str(head);
+        // The URL runs to the next blank or quote. Its user info ends at the
+        // last `@` in it, so a password holding `/`, `:` or `@` still hides
+        // whole (a path with an `@` would be masked too: safe side).
         let end = tail
-            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '`')
             .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rsplit_once('@') {
-            Some((userinfo, host)) => match userinfo.split_once(':') {
+        let url = &tail[..end];
+        match url.rsplit_once('@') {
+            Some((userinfo, after)) => match userinfo.split_once(':') {
                 Some((user, _)) => {
                     out.push_str(user);
                     out.push_str(":***@");
-                    out.push_str(host);
+                    out.push_str(after);
                 }
-                None => out.push_str(authority),
+                None => out.push_str(url),
             },
-            None => out.push_str(authority),
+            None => out.push_str(url),
         }
         rest = &tail[end..];
     }
@@ -262,6 +265,11 @@ mod tests {
         assert_eq!(
             mask_password("failed: mysql://root:pw@h/db and postgres://u@h/d"),
             "failed: mysql://root:***@h/db and postgres://u@h/d"
+        );
+        assert_eq!(mask_password("mysql://u:pa/ss@h/db"), "mysql://u:***@h/db");
+        assert_eq!(
+            mask_password("mysql://u:p@ss@h:1/db x"),
+            "mysql://u:***@h:1/db x"
         );
     }
 }

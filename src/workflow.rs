@@ -66,13 +66,19 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             target.flavor()
         )));
     }
-    let (source_catalog, target_catalog) = tokio::try_join!(source.introspect(), target.introspect())?;
+    let (source_catalog, target_catalog) =
+        tokio::try_join!(source.introspect(), target.introspect())?;
     let selection = Selection::new(settings, &source_catalog, &target_catalog)?;
     let graph = DependencyGraph::build(&source_catalog, &selection.source_tables(&source_catalog));
     let order = sync_order(settings, &graph, &source_catalog)?;
 
     let diff_options = diff_options(&target_catalog);
-    let plan = diff(&source_catalog, &target_catalog, &|n| selection.accepts(n), diff_options);
+    let plan = diff(
+        &source_catalog,
+        &target_catalog,
+        &|n| selection.accepts(n),
+        diff_options,
+    );
     let mismatches = describe::mismatches(&plan);
 
     let mut changes = Vec::with_capacity(plan.len());
@@ -118,13 +124,19 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                 Ok(()) => change.applied = true,
                 Err(e) => {
                     change.skipped_because = Some(format!("failed: {e}"));
-                    warnings.push(format!("schema change on `{}` failed; later changes were not tried", change.table));
+                    warnings.push(format!(
+                        "schema change on `{}` failed; later changes were not tried",
+                        change.table
+                    ));
                     failed = true;
                     break;
                 }
             }
         }
-        for change in changes.iter_mut().filter(|c| !c.applied && c.skipped_because.is_none()) {
+        for change in changes
+            .iter_mut()
+            .filter(|c| !c.applied && c.skipped_because.is_none())
+        {
             change.skipped_because = Some("not tried after an earlier failure".to_string());
         }
         let after = target.introspect().await?;
@@ -136,7 +148,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             diff_options,
         ));
     } else if mode == Mode::SchemaOnly {
-        warnings.push("auto_fix_schema = false: schema differences were reported, not fixed".to_string());
+        warnings.push(
+            "auto_fix_schema = false: schema differences were reported, not fixed".to_string(),
+        );
     }
 
     let in_sync = remaining.is_empty();
@@ -253,7 +267,11 @@ impl Selection {
 
 /// The data phase's table order from the configured strategy; a custom
 /// order naming a table the source does not have is an error at its line.
-fn sync_order(settings: &Settings, graph: &DependencyGraph, source: &Catalog) -> Result<Vec<String>> {
+fn sync_order(
+    settings: &Settings,
+    graph: &DependencyGraph,
+    source: &Catalog,
+) -> Result<Vec<String>> {
     let order = match &settings.order {
         OrderStrategy::Dependency => Order::Dependency,
         OrderStrategy::Alphabetical => Order::Alphabetical,
@@ -285,10 +303,12 @@ fn confirm(risky: usize) -> Result<bool> {
     eprint!("{risky} lossy or destructive schema changes will be applied to the target. Continue? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer).map_err(|e| Error::Io {
-        context: "reading the answer from the terminal".to_string(),
-        source: e,
-    })?;
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io {
+            context: "reading the answer from the terminal".to_string(),
+            source: e,
+        })?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
 
@@ -349,7 +369,11 @@ fn recommendations(
     let mut out = Vec::new();
     let refused = changes
         .iter()
-        .filter(|c| c.skipped_because.as_deref().is_some_and(|w| w.starts_with("refused")))
+        .filter(|c| {
+            c.skipped_because
+                .as_deref()
+                .is_some_and(|w| w.starts_with("refused"))
+        })
         .count();
     if !in_sync && matches!(mode, Mode::ValidateOnly | Mode::DryRun) {
         out.push(format!(

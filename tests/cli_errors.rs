@@ -9,7 +9,10 @@ use std::process::{Command, Output};
 use common::MyDb;
 
 fn lockstep(args: &[&str]) -> Output {
-    Command::new(common::lockstep_bin()).args(args).output().unwrap()
+    Command::new(common::lockstep_bin())
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -27,7 +30,10 @@ fn assert_untouched(db: &MyDb) {
     let tables = db.show_create_tables();
     assert_eq!(tables.len(), 1, "{tables:?}");
     assert!(tables["keepme"].contains("`v` varchar(10)"));
-    assert_eq!(db.query("SELECT v FROM keepme WHERE id=1")[0][0].as_deref(), Some("x"));
+    assert_eq!(
+        db.query("SELECT v FROM keepme WHERE id=1")[0][0].as_deref(),
+        Some("x")
+    );
 }
 
 fn expect_error(args: &[&str], must_contain: &[&str], must_not_contain: &[&str]) -> String {
@@ -49,8 +55,20 @@ fn unreachable_host_is_a_clear_error_and_touches_nothing() {
     let target = target_with_data();
     let source = "mysql://root@127.0.0.1:1/nowhere";
     expect_error(
-        &["sync", "--schema-only", "--allow-destructive", "--source", source, "--target", &target.url()],
-        &["cannot connect to the source database", "127.0.0.1:1", "hint:"],
+        &[
+            "sync",
+            "--schema-only",
+            "--allow-destructive",
+            "--source",
+            source,
+            "--target",
+            &target.url(),
+        ],
+        &[
+            "cannot connect to the source database",
+            "127.0.0.1:1",
+            "hint:",
+        ],
         &[],
     );
     assert_untouched(&target);
@@ -64,7 +82,15 @@ fn wrong_password_never_shows_the_password() {
     let bad = server.replacen("mysql://root@", "mysql://root:Sup3rS3cretPw@", 1);
     let bad_source = format!("{bad}/{}", source.name);
     expect_error(
-        &["sync", "--schema-only", "--allow-destructive", "--source", &bad_source, "--target", &target.url()],
+        &[
+            "sync",
+            "--schema-only",
+            "--allow-destructive",
+            "--source",
+            &bad_source,
+            "--target",
+            &target.url(),
+        ],
         &["cannot connect to the source database", "password"],
         &["Sup3rS3cretPw"],
     );
@@ -76,7 +102,14 @@ fn unknown_database_says_which() {
     let target = target_with_data();
     let source = format!("{}/lockstep_no_such_db_here", common::mysql_server_url());
     expect_error(
-        &["sync", "--schema-only", "--source", &source, "--target", &target.url()],
+        &[
+            "sync",
+            "--schema-only",
+            "--source",
+            &source,
+            "--target",
+            &target.url(),
+        ],
         &["lockstep_no_such_db_here"],
         &[],
     );
@@ -87,7 +120,14 @@ fn unknown_database_says_which() {
 fn malformed_url_is_rejected_before_connecting() {
     let target = target_with_data();
     expect_error(
-        &["sync", "--schema-only", "--source", "mysql://root:hunter2@host:notaport/db", "--target", &target.url()],
+        &[
+            "sync",
+            "--schema-only",
+            "--source",
+            "mysql://root:hunter2@host:notaport/db",
+            "--target",
+            &target.url(),
+        ],
         &["invalid database URL", "port"],
         &["hunter2"],
     );
@@ -106,9 +146,17 @@ fn malformed_toml_points_at_the_line() {
     let scratch = common::SqliteDb::new("errs_cfg");
     let config = write_config(
         &scratch,
-        &format!("[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n[sync]\norder = \n", target.url(), target.url()),
+        &format!(
+            "[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n[sync]\norder = \n",
+            target.url(),
+            target.url()
+        ),
     );
-    expect_error(&["sync", "--schema-only", "-c", &config], &["lockstep.toml:6:"], &[]);
+    expect_error(
+        &["sync", "--schema-only", "-c", &config],
+        &["lockstep.toml:6:"],
+        &[],
+    );
     assert_untouched(&target);
 }
 
@@ -124,13 +172,29 @@ fn unknown_key_is_named_with_its_position() {
             target.url()
         ),
     );
-    expect_error(&["sync", "--schema-only", "-c", &config], &["lockstep.toml:6:", "fk_retries"], &[]);
+    expect_error(
+        &["sync", "--schema-only", "-c", &config],
+        &["lockstep.toml:6:", "fk_retries"],
+        &[],
+    );
     assert_untouched(&target);
 }
 
 #[test]
 fn two_modes_at_once_is_a_usage_error() {
-    let out = lockstep(&["sync", "--dry-run", "--schema-only", "--source", "sqlite:a", "--target", "sqlite:b"]);
+    let out = lockstep(&[
+        "sync",
+        "--dry-run",
+        "--schema-only",
+        "--source",
+        "sqlite:a",
+        "--target",
+        "sqlite:b",
+    ]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot be used with"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot be used with"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -35,10 +35,24 @@ fn graph_names_the_store_staff_cycle() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let cycle_line = text.lines().find(|l| l.contains("cycle:")).unwrap_or_else(|| panic!("no cycle in:\n{text}"));
-    assert!(cycle_line.contains("staff") && cycle_line.contains("store"), "{cycle_line}");
-    assert!(text.contains("film_actor depends on: actor, film"), "{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cycle_line = text
+        .lines()
+        .find(|l| l.contains("cycle:"))
+        .unwrap_or_else(|| panic!("no cycle in:\n{text}"));
+    assert!(
+        cycle_line.contains("staff") && cycle_line.contains("store"),
+        "{cycle_line}"
+    );
+    assert!(
+        text.contains("film_actor depends on: actor, film"),
+        "{text}"
+    );
 
     let dot = Command::new(common::lockstep_bin())
         .args(["graph", "--format", "dot", "--source", &source.url()])
@@ -55,13 +69,26 @@ fn schema_sync_from_sakila_into_an_empty_database() {
     let target = MyDb::new("sakila_tgt");
     let run = |mode: &str| {
         Command::new(common::lockstep_bin())
-            .args(["sync", mode, "--no-color", "--source", &source.url(), "--target", &target.url()])
+            .args([
+                "sync",
+                mode,
+                "--no-color",
+                "--source",
+                &source.url(),
+                "--target",
+                &target.url(),
+            ])
             .output()
             .unwrap()
     };
     let out = run("--schema-only");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(source.show_create_tables(), target.show_create_tables());
     let views = |db: &MyDb| {
         db.query(&format!(
@@ -72,5 +99,10 @@ fn schema_sync_from_sakila_into_an_empty_database() {
     assert_eq!(views(&source).len(), 7);
     assert_eq!(views(&source), views(&target));
     let again = run("--validate-only");
-    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stdout));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
 }

@@ -55,7 +55,10 @@ fn load_cases() -> (Vec<Case>, Vec<(String, String)>) {
                 continue;
             }
             if case.get("enable_drop").and_then(|v| v.as_bool()) == Some(false) {
-                skipped.push((id, "tests sqldef's enable_drop=false, not a convergence".into()));
+                skipped.push((
+                    id,
+                    "tests sqldef's enable_drop=false, not a convergence".into(),
+                ));
                 continue;
             }
             cases.push(Case {
@@ -77,7 +80,10 @@ fn views(db: &MyDb) -> BTreeMap<String, String> {
     ))
     .into_iter()
     .map(|r| {
-        let def = r[1].clone().unwrap_or_default().replace(&format!("`{}`.", db.name), "");
+        let def = r[1]
+            .clone()
+            .unwrap_or_default()
+            .replace(&format!("`{}`.", db.name), "");
         (r[0].clone().unwrap(), def)
     })
     .collect()
@@ -85,7 +91,14 @@ fn views(db: &MyDb) -> BTreeMap<String, String> {
 
 fn lockstep(source: &MyDb, target: &MyDb, mode: &str) -> (i32, String) {
     let out = Command::new(common::lockstep_bin())
-        .args(["sync", mode, "--allow-destructive", "--yes", "--no-color", "--source"])
+        .args([
+            "sync",
+            mode,
+            "--allow-destructive",
+            "--yes",
+            "--no-color",
+            "--source",
+        ])
         .arg(source.url())
         .arg("--target")
         .arg(target.url())
@@ -118,11 +131,15 @@ fn run_case(case: &Case) -> Verdict {
     }
     let (want, got) = (source.show_create_tables(), target.show_create_tables());
     if want != got {
-        return Verdict::Fail(format!("tables differ after sync\nsource: {want:#?}\ntarget: {got:#?}\n{out}"));
+        return Verdict::Fail(format!(
+            "tables differ after sync\nsource: {want:#?}\ntarget: {got:#?}\n{out}"
+        ));
     }
     let (want, got) = (views(&source), views(&target));
     if want != got {
-        return Verdict::Fail(format!("views differ after sync\nsource: {want:#?}\ntarget: {got:#?}"));
+        return Verdict::Fail(format!(
+            "views differ after sync\nsource: {want:#?}\ntarget: {got:#?}"
+        ));
     }
     let (code, out) = lockstep(&source, &target, "--validate-only");
     if code != 0 {
@@ -140,9 +157,14 @@ fn sqldef_mysql_cases_converge() {
     std::thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| loop {
-                let Some(case) = queue.lock().unwrap().next() else { break };
+                let Some(case) = queue.lock().unwrap().next() else {
+                    break;
+                };
                 let verdict = run_case(case);
-                results.lock().unwrap().push((format!("{}::{}", case.file, case.name), verdict));
+                results
+                    .lock()
+                    .unwrap()
+                    .push((format!("{}::{}", case.file, case.name), verdict));
             });
         }
     });
@@ -170,5 +192,9 @@ fn sqldef_mysql_cases_converge() {
     );
     assert!(passed > 0, "no case ran");
     let failed: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
-    assert!(failed.is_empty(), "{} cases did not converge: {failed:#?}", failed.len());
+    assert!(
+        failed.is_empty(),
+        "{} cases did not converge: {failed:#?}",
+        failed.len()
+    );
 }

@@ -37,6 +37,8 @@ pub enum ColumnPosition {
 }
 
 /// One change to one table, as part of an `ALTER TABLE`.
+// Plans hold a handful of these; boxing the big variants would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum AlterClause {
     AddColumn {
@@ -66,6 +68,7 @@ pub enum AlterClause {
 }
 
 /// One step of a schema plan.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum SchemaChange {
     /// Create a table exactly as the source has it (foreign keys included;

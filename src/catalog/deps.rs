@@ -45,7 +45,11 @@ impl DependencyGraph {
         let set: BTreeSet<&str> = tables.iter().map(String::as_str).collect();
         let mut parents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let mut self_references = Vec::new();
-        for table in catalog.tables.iter().filter(|t| set.contains(t.name.as_str())) {
+        for table in catalog
+            .tables
+            .iter()
+            .filter(|t| set.contains(t.name.as_str()))
+        {
             let entry = parents.entry(&table.name).or_default();
             for fk in &table.foreign_keys {
                 let parent = fk.referenced_table.as_str();
@@ -132,7 +136,10 @@ impl DependencyGraph {
                 continue;
             }
             let group = group_of(&dep.table);
-            members.entry(group.clone()).or_default().push(dep.table.clone());
+            members
+                .entry(group.clone())
+                .or_default()
+                .push(dep.table.clone());
             let waits = waiting_on.entry(group.clone()).or_default();
             for parent in &dep.depends_on {
                 let pg = group_of(parent);

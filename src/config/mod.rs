@@ -85,12 +85,22 @@ impl Settings {
     /// exists, else none), expands `${VAR}`, applies the command-line
     /// overrides and validates.
     pub fn load(args: &CommonArgs) -> Result<Settings> {
+        Self::load_for(args, true)
+    }
+
+    /// Like `load`, for commands that only read the source (`graph`): a
+    /// missing target is not an error (the source stands in for it).
+    pub fn load_source_only(args: &CommonArgs) -> Result<Settings> {
+        Self::load_for(args, false)
+    }
+
+    fn load_for(args: &CommonArgs, need_target: bool) -> Result<Settings> {
         let path = match &args.config {
             Some(path) => path.clone(),
             None => {
                 let path = PathBuf::from(DEFAULT_CONFIG_FILE);
                 if !path.is_file() {
-                    return Self::from_toml_str("", "(no config file)", args);
+                    return Self::parse(args, "", "(no config file)", need_target);
                 }
                 path
             }
@@ -106,19 +116,28 @@ impl Settings {
             };
             Error::Io { context, source }
         })?;
-        let mut settings = Self::from_toml_str(&text, &path.display().to_string(), args)?;
+        let mut settings = Self::parse(args, &text, &path.display().to_string(), need_target)?;
         settings.config_file = Some(path);
         Ok(settings)
     }
 
     /// Like `load`, from config text; `file_name` is used in error messages.
     pub fn from_toml_str(text: &str, file_name: &str, args: &CommonArgs) -> Result<Settings> {
+        Self::parse(args, text, file_name, true)
+    }
+
+    fn parse(
+        args: &CommonArgs,
+        text: &str,
+        file_name: &str,
+        need_target: bool,
+    ) -> Result<Settings> {
         let src = position::Source {
             file: file_name,
             text,
         };
         let raw: raw::RawConfig = toml::from_str(text).map_err(|e| src.parse_error(&e))?;
-        resolve::resolve(raw, &src, args)
+        resolve::resolve(raw, &src, args, need_target)
     }
 }
 

@@ -14,19 +14,28 @@ use crate::engine::{ConnectOptions, Role};
 use crate::error::{Error, Result};
 use crate::url::{DatabaseUrl, ServerUrl};
 
-pub(crate) fn resolve(raw: RawConfig, src: &Source, args: &CommonArgs) -> Result<Settings> {
+pub(crate) fn resolve(
+    raw: RawConfig,
+    src: &Source,
+    args: &CommonArgs,
+    need_target: bool,
+) -> Result<Settings> {
     let source = database(
         Role::Source,
         args.source.as_deref(),
         raw.source.as_ref(),
         src,
     )?;
-    let target = database(
-        Role::Target,
-        args.target.as_deref(),
-        raw.target.as_ref(),
-        src,
-    )?;
+    let target = if need_target || args.target.is_some() || raw.target.is_some() {
+        database(
+            Role::Target,
+            args.target.as_deref(),
+            raw.target.as_ref(),
+            src,
+        )?
+    } else {
+        source.clone()
+    };
     let sync = raw.sync;
     let defaults = ConnectOptions::default();
     let connect = ConnectOptions {

@@ -131,7 +131,15 @@ impl Value {
             (Decimal(a), Decimal(b)) => decimal_cmp(a, b),
             (Bytes(a), Bytes(b)) => a.cmp(b),
             (
-                DateTime { year, month, day, hour, minute, second, micros },
+                DateTime {
+                    year,
+                    month,
+                    day,
+                    hour,
+                    minute,
+                    second,
+                    micros,
+                },
                 DateTime {
                     year: y2,
                     month: m2,
@@ -141,7 +149,9 @@ impl Value {
                     second: s2,
                     micros: u2,
                 },
-            ) => (year, month, day, hour, minute, second, micros).cmp(&(y2, m2, d2, h2, mi2, s2, u2)),
+            ) => {
+                (year, month, day, hour, minute, second, micros).cmp(&(y2, m2, d2, h2, mi2, s2, u2))
+            }
             (Time { .. }, Time { .. }) => self.time_micros().cmp(&other.time_micros()),
             _ => self.rank().cmp(&other.rank()),
         }

@@ -30,13 +30,19 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                 "extra_table",
                 format!("table `{}` exists only in the target", t.name),
             ),
-            SchemaChange::CreateView(v) => {
-                push("missing_view", format!("view `{}` is missing or differs", v.name))
-            }
-            SchemaChange::DropView(v) => {
-                push("extra_view", format!("view `{}` differs or exists only in the target", v.name))
-            }
-            SchemaChange::AlterTable { clauses, current, desired } => {
+            SchemaChange::CreateView(v) => push(
+                "missing_view",
+                format!("view `{}` is missing or differs", v.name),
+            ),
+            SchemaChange::DropView(v) => push(
+                "extra_view",
+                format!("view `{}` differs or exists only in the target", v.name),
+            ),
+            SchemaChange::AlterTable {
+                clauses,
+                current,
+                desired,
+            } => {
                 for clause in clauses {
                     if let Some((kind, detail)) = describe_clause(clause, current, desired) {
                         push(kind, detail);
@@ -67,35 +73,68 @@ fn describe_clause(
             if from.data_type != to.data_type {
                 (
                     "type_difference",
-                    format!("column `{}`: {} in the target, {} in the source", to.name, from.data_type, to.data_type),
+                    format!(
+                        "column `{}`: {} in the target, {} in the source",
+                        to.name, from.data_type, to.data_type
+                    ),
                 )
             } else if from.definition != to.definition {
                 (
                     "column_definition",
-                    format!("column `{}`: `{}` in the target, `{}` in the source", to.name, from.definition, to.definition),
+                    format!(
+                        "column `{}`: `{}` in the target, `{}` in the source",
+                        to.name, from.definition, to.definition
+                    ),
                 )
             } else {
-                ("column_order", format!("column `{}` is in another position", to.name))
+                (
+                    "column_order",
+                    format!("column `{}` is in another position", to.name),
+                )
             }
         }
         AlterClause::DropPrimaryKey(_) | AlterClause::AddPrimaryKey(_) => (
             "primary_key",
             format!(
                 "primary key ({}) in the target, ({}) in the source",
-                current.primary_key.as_ref().map(|i| i.column_names().join(", ")).unwrap_or_else(|| "none".into()),
-                desired.primary_key.as_ref().map(|i| i.column_names().join(", ")).unwrap_or_else(|| "none".into()),
+                current
+                    .primary_key
+                    .as_ref()
+                    .map(|i| i.column_names().join(", "))
+                    .unwrap_or_else(|| "none".into()),
+                desired
+                    .primary_key
+                    .as_ref()
+                    .map(|i| i.column_names().join(", "))
+                    .unwrap_or_else(|| "none".into()),
             ),
         ),
         AlterClause::AddIndex(i) => match current.index(&i.name) {
-            Some(_) => ("index_difference", format!("index `{}` differs or is out of order", i.name)),
-            None => ("missing_index", format!("missing index `{}` ({})", i.name, i.column_names().join(", "))),
+            Some(_) => (
+                "index_difference",
+                format!("index `{}` differs or is out of order", i.name),
+            ),
+            None => (
+                "missing_index",
+                format!(
+                    "missing index `{}` ({})",
+                    i.name,
+                    i.column_names().join(", ")
+                ),
+            ),
         },
         AlterClause::DropIndex(i) => match desired.index(&i.name) {
             Some(_) => return None,
-            None => ("extra_index", format!("index `{}` exists only in the target", i.name)),
+            None => (
+                "extra_index",
+                format!("index `{}` exists only in the target", i.name),
+            ),
         },
         AlterClause::AddForeignKey(fk) => match current.foreign_key(&fk.name) {
-            Some(_) => ("foreign_key_difference", format!("foreign key `{}` differs", fk.name)),
+            Some(_) => (
+                "foreign_key_difference",
+                format!("foreign key `{}` differs", fk.name),
+            ),
             None => (
                 "missing_foreign_key",
                 format!(
@@ -109,15 +148,24 @@ fn describe_clause(
         },
         AlterClause::DropForeignKey(fk) => match desired.foreign_key(&fk.name) {
             Some(_) => return None,
-            None => ("extra_foreign_key", format!("foreign key `{}` exists only in the target", fk.name)),
+            None => (
+                "extra_foreign_key",
+                format!("foreign key `{}` exists only in the target", fk.name),
+            ),
         },
         AlterClause::AddCheck(c) => match current.check(&c.name) {
             Some(_) => ("check_difference", format!("check `{}` differs", c.name)),
-            None => ("missing_check", format!("missing check `{}`: {}", c.name, c.expression)),
+            None => (
+                "missing_check",
+                format!("missing check `{}`: {}", c.name, c.expression),
+            ),
         },
         AlterClause::DropCheck(c) => match desired.check(&c.name) {
             Some(_) => return None,
-            None => ("extra_check", format!("check `{}` exists only in the target", c.name)),
+            None => (
+                "extra_check",
+                format!("check `{}` exists only in the target", c.name),
+            ),
         },
         AlterClause::ChangeOptions { from, to } => {
             let mut parts = Vec::new();
@@ -137,12 +185,19 @@ fn describe_clause(
                 parts.push("comment".into());
             }
             if from.extra != to.extra {
-                parts.push(format!("options [{}] -> [{}]", from.extra.join(" "), to.extra.join(" ")));
+                parts.push(format!(
+                    "options [{}] -> [{}]",
+                    from.extra.join(" "),
+                    to.extra.join(" ")
+                ));
             }
             if from.partitioning != to.partitioning {
                 parts.push("partitioning".into());
             }
-            ("table_options", format!("table options differ: {}", parts.join("; ")))
+            (
+                "table_options",
+                format!("table options differ: {}", parts.join("; ")),
+            )
         }
     };
     Some(described)

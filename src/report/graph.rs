@@ -22,8 +22,17 @@ fn text(graph: &DependencyGraph, order: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Tables: {}", graph.dependencies.len());
     let _ = writeln!(out, "\nForeign key dependencies:");
-    for dep in graph.dependencies.iter().filter(|d| !d.depends_on.is_empty()) {
-        let _ = writeln!(out, "   {} depends on: {}", dep.table, dep.depends_on.join(", "));
+    for dep in graph
+        .dependencies
+        .iter()
+        .filter(|d| !d.depends_on.is_empty())
+    {
+        let _ = writeln!(
+            out,
+            "   {} depends on: {}",
+            dep.table,
+            dep.depends_on.join(", ")
+        );
     }
     let _ = writeln!(out, "\nCycles: {}", graph.cycles.len());
     for cycle in &graph.cycles {
@@ -34,7 +43,11 @@ fn text(graph: &DependencyGraph, order: &[String]) -> String {
     }
     let _ = writeln!(out, "\nSync order (parents first):");
     for (i, table) in order.iter().enumerate() {
-        let mark = if in_cycle(graph, table) { "  (cycle)" } else { "" };
+        let mark = if in_cycle(graph, table) {
+            "  (cycle)"
+        } else {
+            ""
+        };
         let _ = writeln!(out, "   {:>3}. {table}{mark}", i + 1);
     }
     out
@@ -47,14 +60,25 @@ fn dot_id(name: &str) -> String {
 fn dot(graph: &DependencyGraph) -> String {
     let mut out = String::from("digraph fk {\n  rankdir=LR;\n  node [shape=box];\n");
     for dep in &graph.dependencies {
-        let style = if in_cycle(graph, &dep.table) { " [color=red]" } else { "" };
+        let style = if in_cycle(graph, &dep.table) {
+            " [color=red]"
+        } else {
+            ""
+        };
         let _ = writeln!(out, "  {}{style};", dot_id(&dep.table));
     }
     for dep in &graph.dependencies {
         for parent in &dep.depends_on {
-            let cyclic = graph.cycle_of(&dep.table).is_some_and(|c| c.contains(parent));
+            let cyclic = graph
+                .cycle_of(&dep.table)
+                .is_some_and(|c| c.contains(parent));
             let style = if cyclic { " [color=red]" } else { "" };
-            let _ = writeln!(out, "  {} -> {}{style};", dot_id(&dep.table), dot_id(parent));
+            let _ = writeln!(
+                out,
+                "  {} -> {}{style};",
+                dot_id(&dep.table),
+                dot_id(parent)
+            );
         }
     }
     for table in &graph.self_references {
@@ -66,27 +90,58 @@ fn dot(graph: &DependencyGraph) -> String {
 
 fn mermaid_id(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
 fn mermaid(graph: &DependencyGraph) -> String {
     let mut out = String::from("graph LR\n");
     for dep in &graph.dependencies {
-        let _ = writeln!(out, "  {}[\"{}\"]", mermaid_id(&dep.table), dep.table.replace('"', "#quot;"));
+        let _ = writeln!(
+            out,
+            "  {}[\"{}\"]",
+            mermaid_id(&dep.table),
+            dep.table.replace('"', "#quot;")
+        );
     }
     for dep in &graph.dependencies {
         for parent in &dep.depends_on {
-            let cyclic = graph.cycle_of(&dep.table).is_some_and(|c| c.contains(parent));
+            let cyclic = graph
+                .cycle_of(&dep.table)
+                .is_some_and(|c| c.contains(parent));
             let arrow = if cyclic { "==>|cycle|" } else { "-->" };
-            let _ = writeln!(out, "  {} {arrow} {}", mermaid_id(&dep.table), mermaid_id(parent));
+            let _ = writeln!(
+                out,
+                "  {} {arrow} {}",
+                mermaid_id(&dep.table),
+                mermaid_id(parent)
+            );
         }
     }
     for table in &graph.self_references {
-        let _ = writeln!(out, "  {} ==>|self| {}", mermaid_id(table), mermaid_id(table));
+        let _ = writeln!(
+            out,
+            "  {} ==>|self| {}",
+            mermaid_id(table),
+            mermaid_id(table)
+        );
     }
-    for dep in graph.dependencies.iter().filter(|d| in_cycle(graph, &d.table)) {
-        let _ = writeln!(out, "  style {} stroke:#d00,stroke-width:2px", mermaid_id(&dep.table));
+    for dep in graph
+        .dependencies
+        .iter()
+        .filter(|d| in_cycle(graph, &d.table))
+    {
+        let _ = writeln!(
+            out,
+            "  style {} stroke:#d00,stroke-width:2px",
+            mermaid_id(&dep.table)
+        );
     }
     out
 }

@@ -48,7 +48,11 @@ pub fn render(report: &Report, color: bool) -> String {
     let _ = writeln!(out, "mode:    {}", report.mode);
     let _ = writeln!(out, "Tables analyzed: {}", schema.tables_analyzed);
     let _ = writeln!(out, "Schema mismatches found: {}", schema.mismatches.len());
-    let fk_edges: usize = schema.fk_dependencies.iter().map(|d| d.depends_on.len()).sum();
+    let fk_edges: usize = schema
+        .fk_dependencies
+        .iter()
+        .map(|d| d.depends_on.len())
+        .sum();
     let _ = writeln!(out, "Foreign key dependencies analyzed: {fk_edges}");
     let _ = writeln!(
         out,
@@ -58,19 +62,36 @@ pub fn render(report: &Report, color: bool) -> String {
     );
 
     if !schema.mismatches.is_empty() {
-        let _ = writeln!(out, "\n{}", s.bold(&format!("Schema mismatches ({}):", schema.mismatches.len())));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            s.bold(&format!("Schema mismatches ({}):", schema.mismatches.len()))
+        );
         write_mismatches(&mut out, &schema.mismatches);
     }
 
-    let with_parents: Vec<_> = schema.fk_dependencies.iter().filter(|d| !d.depends_on.is_empty()).collect();
+    let with_parents: Vec<_> = schema
+        .fk_dependencies
+        .iter()
+        .filter(|d| !d.depends_on.is_empty())
+        .collect();
     if !with_parents.is_empty() {
         let _ = writeln!(out, "\n{}", s.bold("Foreign key dependencies:"));
         for dep in with_parents {
-            let _ = writeln!(out, "   {} depends on: {}", dep.table, dep.depends_on.join(", "));
+            let _ = writeln!(
+                out,
+                "   {} depends on: {}",
+                dep.table,
+                dep.depends_on.join(", ")
+            );
         }
     }
     if !schema.cycles.is_empty() || !schema.self_references.is_empty() {
-        let _ = writeln!(out, "\n{}", s.bold("FK cycles (synced by deferring the cycle's checks):"));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            s.bold("FK cycles (synced by deferring the cycle's checks):")
+        );
         for cycle in &schema.cycles {
             let _ = writeln!(out, "   {} -> {}", cycle.join(" -> "), cycle[0]);
         }
@@ -80,7 +101,11 @@ pub fn render(report: &Report, color: bool) -> String {
     }
 
     if !schema.changes.is_empty() {
-        let _ = writeln!(out, "\n{}", s.bold(&format!("Schema changes ({}):", schema.changes.len())));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            s.bold(&format!("Schema changes ({}):", schema.changes.len()))
+        );
         for change in &schema.changes {
             let mark = if change.applied {
                 s.green("applied")
@@ -142,11 +167,18 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            s.red(&format!("Result: {} schema differences remain:", schema.remaining_mismatches.len()))
+            s.red(&format!(
+                "Result: {} schema differences remain:",
+                schema.remaining_mismatches.len()
+            ))
         );
         write_mismatches(&mut out, &schema.remaining_mismatches);
     } else {
-        let _ = writeln!(out, "{}", s.yellow("Result: the target differs from the source."));
+        let _ = writeln!(
+            out,
+            "{}",
+            s.yellow("Result: the target differs from the source.")
+        );
     }
     out
 }

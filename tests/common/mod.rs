@@ -9,7 +9,8 @@ use mysql_async::prelude::Queryable;
 
 /// Server URL without a database, from `LOCKSTEP_TEST_MYSQL_URL`.
 pub fn mysql_server_url() -> String {
-    std::env::var("LOCKSTEP_TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+    std::env::var("LOCKSTEP_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
 }
 
 fn unique_name(prefix: &str) -> String {
@@ -46,7 +47,9 @@ impl MyDb {
         let name = unique_name(prefix);
         let sql = format!("CREATE DATABASE `{name}`");
         run_blocking(async move {
-            let mut c = mysql_async::Conn::from_url(mysql_server_url()).await.unwrap();
+            let mut c = mysql_async::Conn::from_url(mysql_server_url())
+                .await
+                .unwrap();
             c.query_drop(sql).await.unwrap();
             c.disconnect().await.unwrap();
         });
@@ -64,7 +67,9 @@ impl MyDb {
         let sql = sql.to_string();
         run_blocking(async move {
             let mut c = mysql_async::Conn::from_url(url).await.unwrap();
-            c.query_drop(&sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+            c.query_drop(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
             c.disconnect().await.unwrap();
         });
     }
@@ -87,7 +92,8 @@ impl MyDb {
         let sql = sql.to_string();
         run_blocking(async move {
             let mut c = mysql_async::Conn::from_url(url).await.unwrap();
-            let rows: Vec<mysql_async::Row> = c.query(&sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+            let rows: Vec<mysql_async::Row> =
+                c.query(&sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
             c.disconnect().await.unwrap();
             rows.into_iter()
                 .map(|r| {
@@ -95,7 +101,9 @@ impl MyDb {
                         .into_iter()
                         .map(|v| match v {
                             mysql_async::Value::NULL => None,
-                            mysql_async::Value::Bytes(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                            mysql_async::Value::Bytes(b) => {
+                                Some(String::from_utf8_lossy(&b).into_owned())
+                            }
                             other => Some(other.as_sql(true)),
                         })
                         .collect()
@@ -126,7 +134,9 @@ impl MyDb {
             .into_iter()
             .map(|r| {
                 let t = r[0].clone().unwrap();
-                let create = self.query(&format!("SHOW CREATE TABLE `{t}`"))[0][1].clone().unwrap();
+                let create = self.query(&format!("SHOW CREATE TABLE `{t}`"))[0][1]
+                    .clone()
+                    .unwrap();
                 (t, strip_auto_increment(&create))
             })
             .collect()
@@ -140,7 +150,9 @@ pub fn strip_auto_increment(create: &str) -> String {
     while let Some(pos) = rest.find(" AUTO_INCREMENT=") {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + " AUTO_INCREMENT=".len()..];
-        let digits = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+        let digits = after
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(after.len());
         rest = &after[digits..];
     }
     out.push_str(rest);
@@ -150,7 +162,9 @@ pub fn strip_auto_increment(create: &str) -> String {
 /// Arguments that point the `mariadb` client at the test server.
 pub fn mysql_client_args() -> Vec<String> {
     let url = lockstep::url::DatabaseUrl::parse(&format!("{}/x", mysql_server_url())).unwrap();
-    let lockstep::url::DatabaseUrl::MySql(s) = url else { panic!("LOCKSTEP_TEST_MYSQL_URL must be mysql://") };
+    let lockstep::url::DatabaseUrl::MySql(s) = url else {
+        panic!("LOCKSTEP_TEST_MYSQL_URL must be mysql://")
+    };
     let mut args = vec![
         format!("--host={}", s.host),
         format!("--port={}", s.port),
@@ -195,7 +209,8 @@ impl SqliteDb {
 
     pub fn exec(&self, sql: &str) {
         let c = rusqlite::Connection::open(&self.path).unwrap();
-        c.execute_batch(sql).unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        c.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
     }
 
     pub fn try_exec(&self, sql: &str) -> Result<(), String> {
