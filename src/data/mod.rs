@@ -1,4 +1,5 @@
 //! Row-level sync, engine-neutral: values and their exact encoding, and the
 //! merge of two key-ordered row streams into inserts, updates and deletes.
 
+pub mod rowdiff;
 pub mod value;
