@@ -191,7 +191,8 @@ fn build_column(name: String, definition: String, info: &ColumnInfo) -> Column {
     let generated = info
         .generation_expression
         .as_ref()
-        .filter(|_| extra.contains("GENERATED"))
+        // MySQL marks expression defaults DEFAULT_GENERATED: not generated columns.
+        .filter(|_| extra.contains("VIRTUAL GENERATED") || extra.contains("STORED GENERATED"))
         .map(|expression| Generated {
             expression: expression.clone(),
             stored: extra.contains("STORED"),
