@@ -1,11 +1,230 @@
-//! Renders schema changes as MySQL/MariaDB DDL.
+//! Renders schema changes as MySQL/MariaDB DDL. Columns, keys and
+//! constraints are replayed from their `SHOW CREATE TABLE` text
+//! (`definition`), so the target ends with exactly the source's text.
 
-use crate::catalog::change::SchemaChange;
-use crate::catalog::model::Flavor;
+use crate::catalog::change::{AlterClause, ColumnPosition, SchemaChange};
+use crate::catalog::model::{Column, Flavor, Table, TableOptions};
+
+/// Quotes an identifier with backquotes (a backquote inside is doubled).
+/// The only place this engine turns a name into SQL.
+pub fn quote_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
+/// A string literal for a table option such as COMMENT.
+fn quote_string(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
+}
 
 pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
-    let _ = (flavor, change);
-    unimplemented!("MySQL DDL")
+    match change {
+        SchemaChange::CreateTable(table) => vec![table.options.native_create.clone()],
+        SchemaChange::DropTable(table) => vec![format!("DROP TABLE {}", quote_ident(&table.name))],
+        SchemaChange::AlterTable {
+            current, clauses, ..
+        } => render_alter(flavor, current, clauses),
+        SchemaChange::CreateView(view) => vec![view.definition.clone()],
+        SchemaChange::DropView(view) => vec![format!("DROP VIEW {}", quote_ident(&view.name))],
+    }
+}
+
+/// Where a clause goes inside one ALTER TABLE: drops first, then column
+/// changes, then additions, then table options.
+fn rank(clause: &AlterClause) -> u8 {
+    match clause {
+        AlterClause::DropForeignKey(_) => 0,
+        AlterClause::DropCheck(_) => 1,
+        AlterClause::DropIndex(_) | AlterClause::DropPrimaryKey(_) => 2,
+        AlterClause::DropColumn(_) => 3,
+        AlterClause::ModifyColumn { .. } => 4,
+        AlterClause::AddColumn { .. } => 5,
+        AlterClause::AddPrimaryKey(_) => 6,
+        AlterClause::AddIndex(_) => 7,
+        AlterClause::AddForeignKey(_) => 8,
+        AlterClause::AddCheck(_) => 9,
+        AlterClause::ChangeOptions { .. } => 10,
+    }
+}
+
+/// One ALTER TABLE holding every clause, with the exceptions the servers
+/// impose: a foreign key dropped and re-added under the same name needs the
+/// drop in a statement of its own, and partitioning changes
+/// (`REMOVE PARTITIONING` before, `PARTITION BY` after) are statements of
+/// their own.
+fn render_alter(flavor: &Flavor, current: &Table, clauses: &[AlterClause]) -> Vec<String> {
+    let alter = |parts: Vec<String>| {
+        format!(
+            "ALTER TABLE {} {}",
+            quote_ident(&current.name),
+            parts.join(", ")
+        )
+    };
+    let readded = |name: &str| {
+        clauses
+            .iter()
+            .any(|c| matches!(c, AlterClause::AddForeignKey(fk) if fk.name == name))
+    };
+    let mut early = Vec::new();
+    let mut main: Vec<(u8, String)> = Vec::new();
+    for clause in clauses {
+        match clause {
+            AlterClause::DropForeignKey(fk) if readded(&fk.name) => {
+                early.push(format!("DROP FOREIGN KEY {}", quote_ident(&fk.name)));
+            }
+            AlterClause::ModifyColumn { from, to, position } if needs_rebuild(from, to) => {
+                let place = position
+                    .clone()
+                    .unwrap_or_else(|| current_place(current, clauses, &to.name));
+                main.push((3, format!("DROP COLUMN {}", quote_ident(&to.name))));
+                main.push((
+                    4,
+                    format!("ADD COLUMN {}{}", column_text(to), position_text(&place)),
+                ));
+            }
+            _ => {
+                let r = rank(clause);
+                main.extend(render_clause(flavor, clause).into_iter().map(|t| (r, t)));
+            }
+        }
+    }
+    main.sort_by_key(|(r, _)| *r);
+    let mut statements = Vec::new();
+    if !early.is_empty() {
+        statements.push(alter(early));
+    }
+    let partitioning = clauses.iter().find_map(|c| match c {
+        AlterClause::ChangeOptions { from, to } if from.partitioning != to.partitioning => {
+            Some((from.partitioning.is_some(), to.partitioning.clone()))
+        }
+        _ => None,
+    });
+    if let Some((true, _)) = partitioning {
+        statements.push(format!(
+            "ALTER TABLE {} REMOVE PARTITIONING",
+            quote_ident(&current.name)
+        ));
+    }
+    if !main.is_empty() {
+        statements.push(alter(main.into_iter().map(|(_, t)| t).collect()));
+    }
+    if let Some((_, Some(new))) = partitioning {
+        statements.push(format!("ALTER TABLE {} {new}", quote_ident(&current.name)));
+    }
+    statements
+}
+
+/// The servers cannot MODIFY a column into a generated one of another
+/// storage kind (plain or virtual into stored, stored into virtual ...):
+/// such a column is dropped and added again. Its values are computed, so
+/// nothing stored is lost.
+fn needs_rebuild(from: &Column, to: &Column) -> bool {
+    to.generated.is_some()
+        && from.generated.as_ref().map(|g| g.stored) != to.generated.as_ref().map(|g| g.stored)
+}
+
+/// Where a column sits now, after the nearest preceding column that this
+/// ALTER keeps, so dropping and re-adding it leaves it in place.
+fn current_place(current: &Table, clauses: &[AlterClause], name: &str) -> ColumnPosition {
+    let dropped = |c: &str| {
+        clauses
+            .iter()
+            .any(|cl| matches!(cl, AlterClause::DropColumn(d) if d.name == c))
+    };
+    current
+        .columns
+        .iter()
+        .take_while(|c| c.name != name)
+        .filter(|c| !dropped(&c.name))
+        .last()
+        .map(|c| ColumnPosition::After(c.name.clone()))
+        .unwrap_or(ColumnPosition::First)
+}
+
+fn column_text(column: &Column) -> String {
+    format!("{} {}", quote_ident(&column.name), column.definition)
+}
+
+fn position_text(position: &ColumnPosition) -> String {
+    match position {
+        ColumnPosition::First => " FIRST".to_string(),
+        ColumnPosition::After(name) => format!(" AFTER {}", quote_ident(name)),
+    }
+}
+
+/// The clause text(s) of one alter clause; table options give several.
+fn render_clause(flavor: &Flavor, clause: &AlterClause) -> Vec<String> {
+    let one = match clause {
+        AlterClause::DropForeignKey(fk) => format!("DROP FOREIGN KEY {}", quote_ident(&fk.name)),
+        AlterClause::DropCheck(check) => match flavor {
+            Flavor::MySql { .. } => format!("DROP CHECK {}", quote_ident(&check.name)),
+            _ => format!("DROP CONSTRAINT {}", quote_ident(&check.name)),
+        },
+        AlterClause::DropPrimaryKey(_) => "DROP PRIMARY KEY".to_string(),
+        AlterClause::DropIndex(index) => format!("DROP INDEX {}", quote_ident(&index.name)),
+        AlterClause::DropColumn(column) => format!("DROP COLUMN {}", quote_ident(&column.name)),
+        AlterClause::ModifyColumn { to, position, .. } => format!(
+            "MODIFY COLUMN {}{}",
+            column_text(to),
+            position.as_ref().map(position_text).unwrap_or_default()
+        ),
+        AlterClause::AddColumn { column, position } => {
+            format!(
+                "ADD COLUMN {}{}",
+                column_text(column),
+                position_text(position)
+            )
+        }
+        AlterClause::AddPrimaryKey(index) | AlterClause::AddIndex(index) => {
+            format!("ADD {}", index.definition)
+        }
+        AlterClause::AddForeignKey(fk) => format!("ADD {}", fk.definition),
+        AlterClause::AddCheck(check) => format!("ADD {}", check.definition),
+        AlterClause::ChangeOptions { from, to } => return option_clauses(from, to),
+    };
+    vec![one]
+}
+
+/// Table option assignments that turn `from` into `to` (partitioning aside).
+fn option_clauses(from: &TableOptions, to: &TableOptions) -> Vec<String> {
+    let mut out = Vec::new();
+    if from.engine != to.engine {
+        if let Some(engine) = &to.engine {
+            out.push(format!("ENGINE={engine}"));
+        }
+    }
+    if from.charset != to.charset || from.collation != to.collation {
+        let mut text = Vec::new();
+        if let Some(charset) = &to.charset {
+            text.push(format!("DEFAULT CHARSET={charset}"));
+        }
+        if let Some(collation) = &to.collation {
+            text.push(format!("COLLATE={collation}"));
+        }
+        if !text.is_empty() {
+            out.push(text.join(" "));
+        }
+    }
+    if from.comment != to.comment {
+        out.push(format!("COMMENT={}", quote_string(&to.comment)));
+    }
+    let key = |option: &str| option.split_once('=').map(|(k, _)| k.to_ascii_uppercase());
+    for option in &to.extra {
+        if !from.extra.contains(option) {
+            out.push(option.clone());
+        }
+    }
+    for option in &from.extra {
+        if let Some(k) = key(option) {
+            if !to
+                .extra
+                .iter()
+                .any(|o| key(o).as_deref() == Some(k.as_str()))
+            {
+                out.push(format!("{k}=DEFAULT"));
+            }
+        }
+    }
+    out
 }
 
 pub fn script_frame() -> (Vec<String>, Vec<String>) {

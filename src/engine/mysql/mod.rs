@@ -1,11 +1,23 @@
 //! MySQL / MariaDB: connection setup, introspection and DDL.
+//!
+//! A connection is opened from a [`ServerUrl`] with TLS chosen by the
+//! `ssl-mode` / `ssl-ca` query parameters, a utf8mb4 session and the
+//! configured network timeouts; a source session is read-only.
 
 pub mod ddl;
 pub mod introspect;
+mod lexer;
+mod show_create;
+mod types;
+
+use std::path::PathBuf;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::engine::{ConnectOptions, Role};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 
 pub struct MySqlConnection {
@@ -14,10 +26,160 @@ pub struct MySqlConnection {
     database: String,
 }
 
+/// TLS choice from `ssl-mode`, with the MySQL client's meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    Disabled,
+    /// TLS when the server offers it, plain otherwise (the default).
+    Preferred,
+    Required,
+    VerifyCa,
+    VerifyIdentity,
+}
+
+/// Reads the URL's query parameters; unknown ones are refused so a typo
+/// never silently weakens TLS.
+fn tls_params(server: &ServerUrl) -> Result<(SslMode, Option<PathBuf>)> {
+    let bad = |message: String| Error::Url {
+        url: format!("mysql://{server}"),
+        message,
+    };
+    let mut mode = SslMode::Preferred;
+    let mut ca = None;
+    for (key, value) in &server.params {
+        match key.as_str() {
+            "ssl-mode" => {
+                mode = match value.to_ascii_lowercase().as_str() {
+                    "disabled" => SslMode::Disabled,
+                    "preferred" => SslMode::Preferred,
+                    "required" => SslMode::Required,
+                    "verify_ca" => SslMode::VerifyCa,
+                    "verify_identity" => SslMode::VerifyIdentity,
+                    other => {
+                        return Err(bad(format!(
+                            "unknown ssl-mode `{other}`; use disabled, preferred, required, verify_ca or verify_identity"
+                        )))
+                    }
+                }
+            }
+            "ssl-ca" if !value.is_empty() => ca = Some(PathBuf::from(value)),
+            "ssl-ca" => return Err(bad("ssl-ca needs a file path".to_string())),
+            other => {
+                return Err(bad(format!(
+                    "unknown parameter `{other}`; MySQL URLs take ssl-mode and ssl-ca"
+                )))
+            }
+        }
+    }
+    Ok((mode, ca))
+}
+
+fn ssl_opts(mode: SslMode, ca: Option<&PathBuf>) -> Option<SslOpts> {
+    let base =
+        SslOpts::default().with_root_certs(ca.map(|p| vec![p.clone().into()]).unwrap_or_default());
+    match mode {
+        SslMode::Disabled => None,
+        SslMode::Preferred | SslMode::Required => Some(
+            base.with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+        ),
+        SslMode::VerifyCa => Some(base.with_danger_skip_domain_validation(true)),
+        SslMode::VerifyIdentity => Some(base),
+    }
+}
+
 impl MySqlConnection {
     pub async fn open(server: &ServerUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
-        let _ = (server, options, role);
-        unimplemented!("MySQL connect")
+        let (mode, ca) = tls_params(server)?;
+        let fail = |message: String, hint: String| Error::Connect {
+            role: role.as_str(),
+            endpoint: server.to_string(),
+            message: scrub(&message, server.password.as_deref()),
+            hint,
+        };
+        let builder = OptsBuilder::default()
+            .ip_or_hostname(server.host.clone())
+            .tcp_port(server.port)
+            .user(Some(server.user.clone()))
+            .pass(server.password.clone())
+            .db_name(Some(server.database.clone()))
+            .prefer_socket(false);
+        let connect = |ssl: Option<SslOpts>| {
+            let opts = builder.clone().ssl_opts(ssl);
+            async move {
+                tokio::time::timeout(options.connect_timeout, mysql_async::Conn::new(opts)).await
+            }
+        };
+        let mut attempt = connect(ssl_opts(mode, ca.as_ref())).await;
+        if mode == SslMode::Preferred {
+            if let Ok(Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))) =
+                attempt
+            {
+                attempt = connect(None).await;
+            }
+        }
+        let conn = match attempt {
+            Err(_) => {
+                return Err(fail(
+                    format!(
+                        "no answer within {} s (connect_timeout)",
+                        options.connect_timeout.as_secs_f64()
+                    ),
+                    unreachable_hint(server),
+                ))
+            }
+            Ok(Err(e)) => {
+                let hint = connect_hint(&e, server);
+                return Err(fail(e.to_string(), hint));
+            }
+            Ok(Ok(conn)) => conn,
+        };
+        let mut this = MySqlConnection {
+            conn,
+            flavor: Flavor::MySql {
+                version: String::new(),
+            },
+            database: server.database.clone(),
+        };
+        this.setup_session(options, role).await.map_err(|e| {
+            fail(
+                e.to_string(),
+                "check that the account may set session variables".to_string(),
+            )
+        })?;
+        Ok(this)
+    }
+
+    async fn setup_session(&mut self, options: &ConnectOptions, role: Role) -> Result<()> {
+        let mut statements = vec![
+            "SET NAMES utf8mb4".to_string(),
+            format!(
+                "SET SESSION net_read_timeout = {}, net_write_timeout = {}",
+                options.read_timeout.as_secs().max(1),
+                options.write_timeout.as_secs().max(1)
+            ),
+        ];
+        if role == Role::Source {
+            statements.push("SET SESSION TRANSACTION READ ONLY".to_string());
+        }
+        for sql in &statements {
+            self.conn
+                .query_drop(sql)
+                .await
+                .map_err(|e| Error::statement("setting up the session", sql, e))?;
+        }
+        let version: Option<String> = self
+            .conn
+            .query_first("SELECT VERSION()")
+            .await
+            .map_err(|e| Error::database("reading the server version", e))?;
+        let version = version.unwrap_or_default();
+        self.flavor = if version.to_ascii_lowercase().contains("mariadb") {
+            Flavor::MariaDb { version }
+        } else {
+            Flavor::MySql { version }
+        };
+        Ok(())
     }
 
     pub fn flavor(&self) -> &Flavor {
@@ -28,8 +190,94 @@ impl MySqlConnection {
         introspect::catalog(&mut self.conn, &self.database, &self.flavor).await
     }
 
+    /// Whether the session refuses writes (true for every source session).
+    pub async fn session_is_read_only(&mut self) -> Result<bool> {
+        // MySQL 8 knows only the first name, MariaDB 10.11 only the second.
+        let mut last = None;
+        for sql in [
+            "SELECT @@session.transaction_read_only",
+            "SELECT @@session.tx_read_only",
+        ] {
+            match self.conn.query_first::<i64, _>(sql).await {
+                Ok(value) => return Ok(value.unwrap_or(0) != 0),
+                Err(e) => last = Some(Error::statement("reading the session mode", sql, e)),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
+    }
+
+    /// Runs DDL with foreign key checks off, restoring them afterwards even
+    /// when a statement fails.
     pub async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
-        let _ = statements;
-        unimplemented!("MySQL execute_ddl")
+        const OFF: &str = "SET FOREIGN_KEY_CHECKS=0";
+        const ON: &str = "SET FOREIGN_KEY_CHECKS=1";
+        self.conn
+            .query_drop(OFF)
+            .await
+            .map_err(|e| Error::statement("preparing schema changes", OFF, e))?;
+        let mut outcome = Ok(());
+        for sql in statements {
+            if let Err(e) = self.conn.query_drop(sql).await {
+                let context = match statement_object(sql) {
+                    Some(name) => format!("schema change on `{name}` failed"),
+                    None => "schema change failed".to_string(),
+                };
+                outcome = Err(Error::statement(context, sql, e));
+                break;
+            }
+        }
+        let restored = self
+            .conn
+            .query_drop(ON)
+            .await
+            .map_err(|e| Error::statement("restoring foreign key checks", ON, e));
+        outcome.and(restored)
+    }
+}
+
+/// The first quoted name in a DDL statement: the table or view it changes.
+fn statement_object(sql: &str) -> Option<String> {
+    let at = sql.find('`')?;
+    lexer::read_ident(&sql[at..]).map(|(name, _)| name)
+}
+
+/// Removes the password from a driver message, should one ever echo it.
+fn scrub(message: &str, password: Option<&str>) -> String {
+    match password {
+        Some(p) if !p.is_empty() => message.replace(p, "***"),
+        _ => message.to_string(),
+    }
+}
+
+fn unreachable_hint(server: &ServerUrl) -> String {
+    format!(
+        "is the server running at {}:{}? check host and port",
+        server.host, server.port
+    )
+}
+
+/// What the user can do about a failed connection, by error kind.
+fn connect_hint(error: &mysql_async::Error, server: &ServerUrl) -> String {
+    match error {
+        mysql_async::Error::Server(e) => match e.code {
+            1045 | 1044 | 1698 => "check user and password".to_string(),
+            1049 => format!(
+                "database `{}` does not exist: create it or fix the database name",
+                server.database
+            ),
+            1130 => format!(
+                "the server refuses connections from this host for user `{}`; grant access or connect from an allowed host",
+                server.user
+            ),
+            _ => "see the server's message above".to_string(),
+        },
+        mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer) => {
+            "the server does not offer TLS; use ssl-mode=preferred or disabled, or enable TLS on the server".to_string()
+        }
+        mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => {
+            "the TLS handshake failed; check ssl-ca and ssl-mode against the server's certificate".to_string()
+        }
+        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => unreachable_hint(server),
+        _ => "check the connection settings".to_string(),
     }
 }
