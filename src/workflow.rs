@@ -81,26 +81,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     );
     let mismatches = describe::mismatches(&plan);
 
-    let mut changes = Vec::with_capacity(plan.len());
-    for planned in &plan {
-        changes.push(ChangeReport {
-            table: planned.change.object_name().to_string(),
-            sql: engine::render_change(target.flavor(), &planned.change)?,
-            safety: planned.safety,
-            reason: planned.reason.clone(),
-            applied: false,
-            skipped_because: None,
-        });
-    }
     let allowed = |p: &PlannedChange| p.safety == Safety::Safe || settings.allow_destructive;
-    for (planned, change) in plan.iter().zip(changes.iter_mut()) {
-        if !allowed(planned) {
-            change.skipped_because = Some(format!(
-                "refused: this change is {}; pass --allow-destructive (or set allow_destructive = true) to apply it",
-                planned.safety
-            ));
-        }
-    }
+    let mut changes = render_plan(&plan, target.flavor(), &allowed)?;
     if let Some(path) = &options.sql_out {
         write_sql_file(path, target.flavor(), settings, &changes)?;
     }
@@ -119,34 +101,28 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                     .to_string(),
             ));
         }
-        for change in changes.iter_mut().filter(|c| c.skipped_because.is_none()) {
-            match target.execute_ddl(&change.sql).await {
-                Ok(()) => change.applied = true,
-                Err(e) => {
-                    change.skipped_because = Some(format!("failed: {e}"));
-                    warnings.push(format!(
-                        "schema change on `{}` failed; later changes were not tried",
-                        change.table
-                    ));
-                    failed = true;
-                    break;
-                }
+        failed = apply_changes(&mut target, &mut changes, &mut warnings).await;
+        // Verify by reading the target again. A server may rename what it
+        // was told to keep (MariaDB renames an FK's implicit index when the
+        // FK is added again), so a few more rounds reach the fixed point.
+        for round in 0..=EXTRA_ROUNDS {
+            let after = target.introspect().await?;
+            let plan = diff(
+                &source_catalog,
+                &after,
+                &|n| selection.accepts(n),
+                diff_options,
+            );
+            remaining = describe::mismatches(&plan);
+            let mut more = render_plan(&plan, target.flavor(), &allowed)?;
+            if failed || round == EXTRA_ROUNDS || more.iter().all(|c| c.skipped_because.is_some()) {
+                break;
             }
+            // Refused changes are already in the report from the first round.
+            more.retain(|c| c.skipped_because.is_none());
+            failed = apply_changes(&mut target, &mut more, &mut warnings).await;
+            changes.extend(more);
         }
-        for change in changes
-            .iter_mut()
-            .filter(|c| !c.applied && c.skipped_because.is_none())
-        {
-            change.skipped_because = Some("not tried after an earlier failure".to_string());
-        }
-        let after = target.introspect().await?;
-        let selection_after = Selection::new(settings, &source_catalog, &after)?;
-        remaining = describe::mismatches(&diff(
-            &source_catalog,
-            &after,
-            &|n| selection_after.accepts(n),
-            diff_options,
-        ));
     } else if mode == Mode::SchemaOnly {
         warnings.push(
             "auto_fix_schema = false: schema differences were reported, not fixed".to_string(),
@@ -191,6 +167,63 @@ pub async fn run_graph(settings: &Settings, format: GraphFormat) -> Result<Strin
     let graph = DependencyGraph::build(&catalog, &selection.source_tables(&catalog));
     let order = sync_order(settings, &graph, &catalog)?;
     Ok(crate::report::graph::render(&graph, &order, format))
+}
+
+/// Apply rounds after the first, for servers that rename objects on the way.
+const EXTRA_ROUNDS: usize = 2;
+
+/// Renders each planned change as the target's statements, marking the
+/// ones policy refuses.
+fn render_plan(
+    plan: &[PlannedChange],
+    flavor: &crate::catalog::model::Flavor,
+    allowed: &dyn Fn(&PlannedChange) -> bool,
+) -> Result<Vec<ChangeReport>> {
+    plan.iter()
+        .map(|planned| {
+            Ok(ChangeReport {
+                table: planned.change.object_name().to_string(),
+                sql: engine::render_change(flavor, &planned.change)?,
+                safety: planned.safety,
+                reason: planned.reason.clone(),
+                applied: false,
+                skipped_because: (!allowed(planned)).then(|| {
+                    format!(
+                        "refused: this change is {}; pass --allow-destructive (or set allow_destructive = true) to apply it",
+                        planned.safety
+                    )
+                }),
+            })
+        })
+        .collect()
+}
+
+/// Runs the changes that are not refused, in order, until one fails; the
+/// rest are marked as not tried. Returns whether one failed.
+async fn apply_changes(
+    target: &mut TargetDb,
+    changes: &mut [ChangeReport],
+    warnings: &mut Vec<String>,
+) -> bool {
+    let mut failed = false;
+    for change in changes.iter_mut().filter(|c| c.skipped_because.is_none()) {
+        if failed {
+            change.skipped_because = Some("not tried after an earlier failure".to_string());
+            continue;
+        }
+        match target.execute_ddl(&change.sql).await {
+            Ok(()) => change.applied = true,
+            Err(e) => {
+                change.skipped_because = Some(format!("failed: {e}"));
+                warnings.push(format!(
+                    "schema change on `{}` failed; later changes were not tried",
+                    change.table
+                ));
+                failed = true;
+            }
+        }
+    }
+    failed
 }
 
 /// How the diff must shape its plan for the target's engine.

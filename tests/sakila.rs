@@ -19,7 +19,8 @@ fn load_sakila(db: &MyDb) {
     let text = text
         .replace("DROP SCHEMA IF EXISTS sakila;", "")
         .replace("CREATE SCHEMA sakila;", "")
-        .replace("USE sakila;", "");
+        .replace("USE sakila;", "")
+        .replace("sakila.", "");
     let path = std::env::temp_dir().join(format!("{}.sql", db.name));
     std::fs::write(&path, text).unwrap();
     db.load_file(&path);

@@ -61,11 +61,19 @@ fn load_cases() -> (Vec<Case>, Vec<(String, String)>) {
                 ));
                 continue;
             }
+            // sqldef runs its cases in a database named `mysqldef_test`;
+            // ours have their own names.
+            let local = |k: &str| {
+                get(k)
+                    .unwrap_or_default()
+                    .replace("`mysqldef_test`.", "")
+                    .replace("mysqldef_test.", "")
+            };
             cases.push(Case {
                 file: file.clone(),
                 name,
-                current: get("current").unwrap_or_default(),
-                desired: get("desired").unwrap_or_default(),
+                current: local("current"),
+                desired: local("desired"),
             });
         }
     }

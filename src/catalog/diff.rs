@@ -116,6 +116,7 @@ pub fn diff(
             });
         }
     }
+    order_views(&mut create_views);
     let mut plan = drop_fks;
     plan.extend(drop_views);
     plan.extend(creates);
@@ -124,6 +125,30 @@ pub fn diff(
     plan.extend(add_fks);
     plan.extend(create_views);
     plan
+}
+
+/// Creates views after the views they read (a view's `depends_on` may
+/// name tables too; only views being created matter here).
+fn order_views(creates: &mut Vec<PlannedChange>) {
+    let mut pending = std::mem::take(creates);
+    while !pending.is_empty() {
+        let waiting: Vec<String> = pending
+            .iter()
+            .map(|p| p.change.object_name().to_string())
+            .collect();
+        let ready = pending
+            .iter()
+            .position(|p| match &p.change {
+                SchemaChange::CreateView(v) => !v
+                    .depends_on
+                    .iter()
+                    .any(|d| *d != v.name && waiting.contains(d)),
+                _ => true,
+            })
+            // A dependency loop cannot be created in any order: keep the rest as is.
+            .unwrap_or(0);
+        creates.push(pending.remove(ready));
+    }
 }
 
 fn push_alter(

@@ -113,13 +113,13 @@ fn render_alter(flavor: &Flavor, current: &Table, clauses: &[AlterClause]) -> Ve
     statements
 }
 
-/// The servers cannot MODIFY a column into a generated one of another
-/// storage kind (plain or virtual into stored, stored into virtual ...):
-/// such a column is dropped and added again. Its values are computed, so
-/// nothing stored is lost.
+/// The servers cannot MODIFY a column between plain, virtual and stored
+/// (MariaDB: "This is not yet supported for generated columns"): such a
+/// column is dropped and added again. A generated column's values are
+/// computed, and a column that stops being generated is refilled by the
+/// data phase.
 fn needs_rebuild(from: &Column, to: &Column) -> bool {
-    to.generated.is_some()
-        && from.generated.as_ref().map(|g| g.stored) != to.generated.as_ref().map(|g| g.stored)
+    from.generated.as_ref().map(|g| g.stored) != to.generated.as_ref().map(|g| g.stored)
 }
 
 /// Where a column sits now, after the nearest preceding column that this

@@ -108,11 +108,25 @@ pub async fn catalog(
             depends_on: depends.remove(name).unwrap_or_default(),
         });
     }
+    mention_dependencies(&mut views);
     Ok(Catalog {
         flavor: flavor.clone(),
         tables,
         views,
     })
+}
+
+/// Where the server does not say which views a view reads (MariaDB), a
+/// view depends on every other view its definition names as an identifier.
+fn mention_dependencies(views: &mut [View]) {
+    let names: Vec<String> = views.iter().map(|v| v.name.clone()).collect();
+    for view in views.iter_mut().filter(|v| v.depends_on.is_empty()) {
+        view.depends_on = names
+            .iter()
+            .filter(|n| **n != view.name && view.definition.contains(&quote_ident(n)))
+            .cloned()
+            .collect();
+    }
 }
 
 /// The second column of `SHOW CREATE TABLE|VIEW`.

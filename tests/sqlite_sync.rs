@@ -1,0 +1,236 @@
+//! End to end on SQLite through the binary: Chinook (real schema with a
+//! self-referencing FK) synced into an empty file and into a drifted one,
+//! the shipped demo, and the read-only promise for the source.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::SqliteDb;
+
+fn chinook() -> String {
+    std::fs::read_to_string(common::corpus_dir().join("sampledb/chinook/Chinook_Sqlite.sql"))
+        .unwrap()
+}
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(common::lockstep_bin())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn schema_of(db: &SqliteDb) -> Vec<(String, String)> {
+    let c = rusqlite::Connection::open(&db.path).unwrap();
+    let mut st = c
+        .prepare("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    st.query_map([], |r| {
+        Ok((
+            r.get(0)?,
+            r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+        ))
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+#[test]
+fn chinook_graph_shows_the_employee_self_reference() {
+    let source = SqliteDb::new("chinook_graph");
+    source.exec(&chinook());
+    let out = lockstep(&["graph", "--source", &source.url()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("self-reference: Employee -> Employee"),
+        "{text}"
+    );
+    assert!(
+        text.contains("InvoiceLine depends on: Invoice, Track"),
+        "{text}"
+    );
+    // Parents come before children in the sync order.
+    let pos = |t: &str| {
+        text.find(&format!(". {t}\n"))
+            .unwrap_or_else(|| panic!("{t} not in order:\n{text}"))
+    };
+    assert!(
+        pos("Artist") < pos("Album")
+            && pos("Album") < pos("Track")
+            && pos("Track") < pos("InvoiceLine")
+    );
+}
+
+#[test]
+fn chinook_schema_into_an_empty_file_then_nothing_to_do() {
+    let source = SqliteDb::new("chinook_src");
+    source.exec(&chinook());
+    let before = schema_of(&source);
+    let target = SqliteDb::new("chinook_tgt");
+    let out = lockstep(&[
+        "sync",
+        "--schema-only",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(schema_of(&target), before);
+    assert_eq!(schema_of(&source), before, "the source must not change");
+    let again = lockstep(&[
+        "validate",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
+
+#[test]
+fn drifted_sqlite_schema_converges_and_keeps_rows() {
+    let source = SqliteDb::new("drift_src");
+    source.exec(
+        "CREATE TABLE auth_user (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, email TEXT, score REAL DEFAULT 0);
+         CREATE TABLE job_orders (id INTEGER PRIMARY KEY, user_id INTEGER REFERENCES auth_user(id) ON DELETE CASCADE, title TEXT NOT NULL, player TEXT);
+         CREATE INDEX job_orders_title ON job_orders(title);",
+    );
+    let target = SqliteDb::new("drift_tgt");
+    target.exec(
+        "CREATE TABLE auth_user (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, email INTEGER);
+         CREATE TABLE job_orders (id INTEGER PRIMARY KEY, user_id INTEGER, title TEXT NOT NULL);
+         CREATE TABLE leftovers (x);
+         INSERT INTO auth_user VALUES (1, 'ann', 'a@x'), (2, 'bob', NULL);
+         INSERT INTO job_orders VALUES (10, 1, 'first');",
+    );
+    let json = target.dir.join("report.json");
+    let out = lockstep(&[
+        "sync",
+        "--dry-run",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+        "--report-json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["in_sync"], false);
+    let kinds: Vec<&str> = report["schema"]["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "missing_column",
+        "type_difference",
+        "missing_index",
+        "extra_table",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+    }
+    assert_eq!(
+        report["schema"]["fk_dependencies"][1]["depends_on"][0], "auth_user",
+        "{}",
+        report["schema"]["fk_dependencies"]
+    );
+
+    // Without permission: the lossy type change and the extra table are refused.
+    let out = lockstep(&[
+        "sync",
+        "--schema-only",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("--allow-destructive"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(schema_of(&target).iter().any(|(n, _)| n == "leftovers"));
+
+    let out = lockstep(&[
+        "sync",
+        "--schema-only",
+        "--allow-destructive",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(!schema_of(&target).iter().any(|(n, _)| n == "leftovers"));
+    let c = rusqlite::Connection::open(&target.path).unwrap();
+    let users: i64 = c
+        .query_row(
+            "SELECT COUNT(*) FROM auth_user WHERE username IN ('ann','bob')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let title: String = c
+        .query_row("SELECT title FROM job_orders WHERE id = 10", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        (users, title.as_str()),
+        (2, "first"),
+        "rows survive the rebuilds"
+    );
+    let again = lockstep(&[
+        "validate",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
+
+#[test]
+fn sql_out_replays_with_the_sqlite_client_to_the_same_schema() {
+    let source = SqliteDb::new("sqlout_src");
+    source.exec(&chinook());
+    let target = SqliteDb::new("sqlout_tgt");
+    target.exec("CREATE TABLE Artist (ArtistId INTEGER NOT NULL, Name NVARCHAR(10));");
+    let plan = target.dir.join("plan.sql");
+    let out = lockstep(&[
+        "sync",
+        "--dry-run",
+        "--allow-destructive",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+        "--sql-out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    target.exec(&std::fs::read_to_string(&plan).unwrap());
+    let again = lockstep(&[
+        "validate",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
