@@ -1,16 +1,308 @@
 //! Renders schema changes as SQLite DDL, rebuilding a table where ALTER
 //! TABLE cannot express the change.
+//!
+//! SQLite's ALTER TABLE can add a column at the end (with limits), drop a
+//! column nothing else depends on, and indexes are their own statements.
+//! Everything else (types, nullability, defaults, keys, constraints,
+//! options, column order) goes through the documented 12-step rebuild:
+//! create the desired table under a temporary name, copy the common
+//! columns, drop the old table, rename the new one, re-create its indexes.
+//! The statements run with foreign keys off (see `execute_ddl` and
+//! [`script_frame`]).
 
-use crate::catalog::change::SchemaChange;
+use super::parse::{column_body, rename_create_table};
+use super::quote_ident;
+use super::tokens::{mentions, tokenize};
+use crate::catalog::change::{AlterClause, SchemaChange};
+use crate::catalog::model::{Column, Index, IndexKind, SqlType, Table};
+
+/// Name prefix of the table a rebuild creates before renaming it.
+pub const REBUILD_PREFIX: &str = "_lockstep_new_";
 
 pub fn render(change: &SchemaChange) -> Vec<String> {
-    let _ = change;
-    unimplemented!("SQLite DDL")
+    match change {
+        SchemaChange::CreateTable(table) => std::iter::once(table.options.native_create.clone())
+            .chain(explicit_indexes(table))
+            .collect(),
+        SchemaChange::DropTable(table) => vec![format!("DROP TABLE {}", quote_ident(&table.name))],
+        SchemaChange::CreateView(view) => vec![view.definition.clone()],
+        SchemaChange::DropView(view) => vec![format!("DROP VIEW {}", quote_ident(&view.name))],
+        SchemaChange::AlterTable {
+            current,
+            desired,
+            clauses,
+        } => alter(current, desired, clauses).unwrap_or_else(|| rebuild(current, desired)),
+    }
 }
 
+/// Statements that make a DDL script runnable on its own in the `sqlite3`
+/// shell: foreign keys off, renames that leave views and triggers alone,
+/// one transaction.
 pub fn script_frame() -> (Vec<String>, Vec<String>) {
     (
-        vec!["PRAGMA foreign_keys=OFF".to_string()],
-        vec!["PRAGMA foreign_keys=ON".to_string()],
+        vec![
+            "PRAGMA foreign_keys=OFF".to_string(),
+            "PRAGMA legacy_alter_table=ON".to_string(),
+            "BEGIN".to_string(),
+        ],
+        vec![
+            "COMMIT".to_string(),
+            "PRAGMA legacy_alter_table=OFF".to_string(),
+            "PRAGMA foreign_keys=ON".to_string(),
+        ],
     )
+}
+
+/// The `CREATE INDEX` statements of a table (indexes SQLite makes itself
+/// for UNIQUE / PRIMARY KEY constraints come with the table).
+fn explicit_indexes(table: &Table) -> impl Iterator<Item = String> + '_ {
+    table
+        .indexes
+        .iter()
+        .filter(|i| is_explicit(i))
+        .map(|i| i.definition.clone())
+}
+
+fn is_explicit(index: &Index) -> bool {
+    index.kind != IndexKind::Primary && !index.definition.is_empty()
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// True when a constraint's text is written inside the column's own
+/// definition (and so comes and goes with the column).
+fn written_in(column: &Column, constraint_definition: &str) -> bool {
+    !constraint_definition.is_empty() && column.definition.contains(constraint_definition)
+}
+
+/// The change as plain ALTER TABLE / index statements, or `None` when some
+/// clause needs a rebuild.
+fn alter(current: &Table, desired: &Table, clauses: &[AlterClause]) -> Option<Vec<String>> {
+    let table = quote_ident(&desired.name);
+    let added: Vec<&Column> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            AlterClause::AddColumn { column, .. } => Some(column),
+            _ => None,
+        })
+        .collect();
+    let dropped: Vec<&Column> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            AlterClause::DropColumn(column) => Some(column),
+            _ => None,
+        })
+        .collect();
+    let dropped_indexes: Vec<&str> = clauses
+        .iter()
+        .filter_map(|c| match c {
+            AlterClause::DropIndex(i) => Some(i.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let (mut drop_indexes, mut drop_columns, mut add_columns, mut add_indexes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for clause in clauses {
+        match clause {
+            AlterClause::AddColumn { column, .. } if can_add(column, desired) => {
+                add_columns.push(format!(
+                    "ALTER TABLE {table} ADD COLUMN {} {}",
+                    quote_ident(&column.name),
+                    column.definition
+                ));
+            }
+            AlterClause::DropColumn(column) if can_drop(column, current, &dropped_indexes) => {
+                drop_columns.push(format!(
+                    "ALTER TABLE {table} DROP COLUMN {}",
+                    quote_ident(&column.name)
+                ));
+            }
+            AlterClause::AddIndex(index) if is_explicit(index) => {
+                add_indexes.push(index.definition.clone());
+            }
+            AlterClause::DropIndex(index) if is_explicit(index) => {
+                drop_indexes.push(format!("DROP INDEX {}", quote_ident(&index.name)));
+            }
+            AlterClause::AddForeignKey(fk)
+                if added.iter().any(|c| {
+                    fk.columns.len() == 1
+                        && same_name(&c.name, &fk.columns[0])
+                        && written_in(c, &fk.definition)
+                }) => {}
+            AlterClause::AddCheck(check)
+                if added.iter().any(|c| written_in(c, &check.definition)) => {}
+            AlterClause::DropCheck(check)
+                if dropped.iter().any(|c| written_in(c, &check.definition)) => {}
+            _ => return None,
+        }
+    }
+    // ADD COLUMN appends: the result must be the desired order.
+    let mut order: Vec<&str> = current
+        .columns
+        .iter()
+        .filter(|c| !dropped.iter().any(|d| same_name(&d.name, &c.name)))
+        .map(|c| c.name.as_str())
+        .collect();
+    order.extend(added.iter().map(|c| c.name.as_str()));
+    let desired_order: Vec<&str> = desired.columns.iter().map(|c| c.name.as_str()).collect();
+    if order.len() != desired_order.len()
+        || !order
+            .iter()
+            .zip(&desired_order)
+            .all(|(a, b)| same_name(a, b))
+    {
+        return None;
+    }
+    Some(
+        drop_indexes
+            .into_iter()
+            .chain(drop_columns)
+            .chain(add_columns)
+            .chain(add_indexes)
+            .collect(),
+    )
+}
+
+/// Whether `ALTER TABLE ADD COLUMN` accepts the column: no PRIMARY KEY or
+/// UNIQUE, not a STORED generated column, a constant default (no
+/// `CURRENT_*`, nothing in parentheses), and a non-NULL default when NOT NULL.
+fn can_add(column: &Column, desired: &Table) -> bool {
+    let body = column_body(&tokenize(&column.definition));
+    let in_primary_key = desired
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| pk.column_names().iter().any(|n| same_name(n, &column.name)));
+    let constant_default = body.default.as_deref().is_none_or(|d| {
+        !d.starts_with('(')
+            && !["CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP"]
+                .iter()
+                .any(|k| d.eq_ignore_ascii_case(k))
+    });
+    let has_value = column.nullable
+        || column.generated.is_some()
+        || body
+            .default
+            .as_deref()
+            .is_some_and(|d| !d.eq_ignore_ascii_case("NULL"));
+    !body.primary_key
+        && !body.unique
+        && !in_primary_key
+        && !column.generated.as_ref().is_some_and(|g| g.stored)
+        && constant_default
+        && has_value
+}
+
+/// Whether `ALTER TABLE DROP COLUMN` accepts dropping the column: it is not
+/// in a key, an index that stays, a foreign key, another column's generated
+/// expression, or a CHECK that is not its own.
+fn can_drop(column: &Column, current: &Table, dropped_indexes: &[&str]) -> bool {
+    let name = column.name.as_str();
+    let body = column_body(&tokenize(&column.definition));
+    let in_text = |text: &str| mentions(&tokenize(text), name);
+    let in_key = current
+        .primary_key
+        .iter()
+        .chain(
+            current
+                .indexes
+                .iter()
+                .filter(|i| !dropped_indexes.contains(&i.name.as_str())),
+        )
+        .any(|index| {
+            index.parts.iter().any(|p| {
+                p.column.as_deref().is_some_and(|c| same_name(c, name))
+                    || p.expression.as_deref().is_some_and(in_text)
+            }) || index.predicate.as_deref().is_some_and(in_text)
+        });
+    let in_foreign_key = current
+        .foreign_keys
+        .iter()
+        .any(|fk| fk.columns.iter().any(|c| same_name(c, name)));
+    let in_check = current
+        .checks
+        .iter()
+        .any(|check| in_text(&check.expression) && !written_in(column, &check.definition));
+    let in_generated = current.columns.iter().any(|c| {
+        !same_name(&c.name, name) && c.generated.as_ref().is_some_and(|g| in_text(&g.expression))
+    });
+    !body.primary_key && !body.unique && !in_key && !in_foreign_key && !in_check && !in_generated
+}
+
+/// The 12-step rebuild: the desired table under a temporary name, the
+/// common stored columns copied, the old table dropped, the new one renamed,
+/// its indexes re-created.
+fn rebuild(current: &Table, desired: &Table) -> Vec<String> {
+    let temporary = format!("{REBUILD_PREFIX}{}", desired.name);
+    let Some(create) =
+        rename_create_table(&desired.options.native_create, &quote_ident(&temporary))
+    else {
+        // Only a CREATE TABLE read from SQLite can be rebuilt; make the
+        // statement list fail with a message that says so.
+        let message = format!(
+            "lockstep cannot rebuild table {}: its definition is not a SQLite CREATE TABLE",
+            desired.name
+        );
+        return vec![format!("SELECT * FROM {}", quote_ident(&message))];
+    };
+    let mut statements = vec![create];
+    let copied: Vec<(&Column, &Column)> = desired
+        .columns
+        .iter()
+        .filter(|d| d.generated.is_none())
+        .filter_map(|d| {
+            current
+                .columns
+                .iter()
+                .find(|c| same_name(&c.name, &d.name))
+                .map(|c| (d, c))
+        })
+        .collect();
+    if !copied.is_empty() {
+        let targets: Vec<String> = copied.iter().map(|(d, _)| quote_ident(&d.name)).collect();
+        let sources: Vec<String> = copied.iter().map(|(d, c)| copy_value(d, c)).collect();
+        statements.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            quote_ident(&temporary),
+            targets.join(", "),
+            sources.join(", "),
+            quote_ident(&current.name)
+        ));
+    }
+    statements.push(format!("DROP TABLE {}", quote_ident(&current.name)));
+    statements.push(format!(
+        "ALTER TABLE {} RENAME TO {}",
+        quote_ident(&temporary),
+        quote_ident(&desired.name)
+    ));
+    statements.extend(explicit_indexes(desired));
+    statements
+}
+
+/// What a rebuild copies into a column: the old value, or, where the column
+/// becomes NOT NULL, NULLs replaced by its default (else a zero value).
+fn copy_value(desired: &Column, current: &Column) -> String {
+    let old = quote_ident(&current.name);
+    if desired.nullable || (!current.nullable && current.generated.is_none()) {
+        return old;
+    }
+    let fallback = column_body(&tokenize(&desired.definition))
+        .default
+        .filter(|d| !d.eq_ignore_ascii_case("NULL"))
+        .unwrap_or_else(|| zero_value(&desired.sql_type).to_string());
+    format!("COALESCE({old}, {fallback})")
+}
+
+fn zero_value(sql_type: &SqlType) -> &'static str {
+    match sql_type {
+        SqlType::Integer { .. }
+        | SqlType::Decimal { .. }
+        | SqlType::Float { .. }
+        | SqlType::Bit { .. }
+        | SqlType::Boolean
+        | SqlType::Year => "0",
+        SqlType::Binary { .. } | SqlType::Blob { .. } => "X''",
+        _ => "''",
+    }
 }
