@@ -10,7 +10,7 @@ dates as text).
 
 local.sqlite is the same database after drift:
 - subscriber_subscription lacks the column `player`;
-- job_orders.amount is REAL instead of DECIMAL(12,2);
+- job_orders.amount is DECIMAL(10,2) instead of DECIMAL(12,2) (a safe widening);
 - the index job_orders_client is missing;
 - the table helpdesk_ticket is missing;
 - rows differ: some updated, some deleted, some extra.
@@ -238,10 +238,10 @@ def rows(rng):
 
 
 def local_schema():
-    """The drifted schema: no `player`, amount REAL, no job_orders_client
+    """The drifted schema: no `player`, amount DECIMAL(10,2), no job_orders_client
     index, no helpdesk_ticket."""
     schema = SCHEMA.replace("    player VARCHAR(64),\n", "")
-    schema = schema.replace("    amount DECIMAL(12,2) NOT NULL,", "    amount REAL NOT NULL,")
+    schema = schema.replace("    amount DECIMAL(12,2) NOT NULL,", "    amount DECIMAL(10,2) NOT NULL,")
     schema = schema.replace(
         "CREATE INDEX job_orders_client ON job_orders (client_id, due_date DESC);\n", "")
     start = schema.index("CREATE TABLE helpdesk_ticket")
