@@ -2,4 +2,5 @@
 //! merge of two key-ordered row streams into inserts, updates and deletes.
 
 pub mod rowdiff;
+pub mod table;
 pub mod value;

@@ -16,7 +16,11 @@ pub enum Value {
     Double(f64),
     /// DECIMAL / NUMERIC as its exact digits (`-12.50`).
     Decimal(String),
-    /// Text, BLOB, BIT, JSON, ENUM/SET labels ...: the stored bytes.
+    /// Character data (CHAR, VARCHAR, TEXT, JSON, ENUM/SET labels; SQLite
+    /// TEXT): the stored bytes, in the column's own charset.
+    Text(Vec<u8>),
+    /// Binary data (BINARY, VARBINARY, BLOB, BIT, spatial; SQLite BLOB):
+    /// the stored bytes.
     Bytes(Vec<u8>),
     /// DATE / DATETIME / TIMESTAMP by components (zero dates allowed).
     DateTime {
@@ -68,6 +72,10 @@ impl Value {
                 out.push(5);
                 push_bytes(out, d.as_bytes());
             }
+            Value::Text(b) => {
+                out.push(9);
+                push_bytes(out, b);
+            }
             Value::Bytes(b) => {
                 out.push(6);
                 push_bytes(out, b);
@@ -106,30 +114,26 @@ impl Value {
     fn rank(&self) -> u8 {
         match self {
             Value::Null => 0,
-            Value::Int(_) | Value::UInt(_) => 1,
-            Value::Float(_) | Value::Double(_) => 2,
-            Value::Decimal(_) => 3,
-            Value::Bytes(_) => 4,
-            Value::DateTime { .. } => 5,
-            Value::Time { .. } => 6,
+            Value::Int(_) | Value::UInt(_) | Value::Float(_) | Value::Double(_) => 1,
+            Value::Decimal(_) => 2,
+            Value::Text(_) => 4,
+            Value::Bytes(_) => 5,
+            Value::DateTime { .. } => 6,
+            Value::Time { .. } => 7,
         }
     }
 
-    /// The key order: NULL first, numbers by value, bytes by byte, dates
-    /// and times chronologically. Engines stream keys in this order.
+    /// The key order: NULL first, numbers by value (integers and floats
+    /// compared with each other, as SQLite does), text and bytes by byte,
+    /// dates and times chronologically. Engines stream keys in this order.
     pub fn key_cmp(&self, other: &Value) -> Ordering {
         use Value::*;
         match (self, other) {
-            (Int(a), Int(b)) => a.cmp(b),
-            (UInt(a), UInt(b)) => a.cmp(b),
-            (Int(a), UInt(b)) => i128::from(*a).cmp(&i128::from(*b)),
-            (UInt(a), Int(b)) => i128::from(*a).cmp(&i128::from(*b)),
-            (Float(a), Float(b)) => a.total_cmp(b),
-            (Double(a), Double(b)) => a.total_cmp(b),
-            (Float(a), Double(b)) => f64::from(*a).total_cmp(b),
-            (Double(a), Float(b)) => a.total_cmp(&f64::from(*b)),
+            (Int(_) | UInt(_) | Float(_) | Double(_), Int(_) | UInt(_) | Float(_) | Double(_)) => {
+                number_cmp(self.number(), other.number())
+            }
             (Decimal(a), Decimal(b)) => decimal_cmp(a, b),
-            (Bytes(a), Bytes(b)) => a.cmp(b),
+            (Text(a), Text(b)) | (Bytes(a), Bytes(b)) => a.cmp(b),
             (
                 DateTime {
                     year,
@@ -157,6 +161,17 @@ impl Value {
         }
     }
 
+    /// Integers exactly, floats as f64 (every f32 is exactly an f64).
+    fn number(&self) -> Number {
+        match self {
+            Value::Int(v) => Number::Int(i128::from(*v)),
+            Value::UInt(v) => Number::Int(i128::from(*v)),
+            Value::Float(v) => Number::Float(f64::from(*v)),
+            Value::Double(v) => Number::Float(*v),
+            _ => Number::Int(0),
+        }
+    }
+
     fn time_micros(&self) -> i128 {
         match self {
             Value::Time {
@@ -179,6 +194,26 @@ impl Value {
                 }
             }
             _ => 0,
+        }
+    }
+}
+
+enum Number {
+    Int(i128),
+    Float(f64),
+}
+
+/// Numbers by value; an integer and a float that are equal as f64 are
+/// told apart exactly (2^53 + 1 is not 2^53).
+fn number_cmp(a: Number, b: Number) -> Ordering {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => x.cmp(&y),
+        (Number::Float(x), Number::Float(y)) => x.total_cmp(&y),
+        (Number::Int(x), Number::Float(y)) => {
+            (x as f64).total_cmp(&y).then_with(|| x.cmp(&(y as i128)))
+        }
+        (Number::Float(x), Number::Int(y)) => {
+            x.total_cmp(&(y as f64)).then_with(|| (x as i128).cmp(&y))
         }
     }
 }
@@ -275,5 +310,56 @@ mod tests {
         };
         assert_eq!(t(true, 5).key_cmp(&t(false, 1)), Ordering::Less);
         assert_eq!(t(true, 5).key_cmp(&t(true, 1)), Ordering::Less);
+    }
+}
+
+impl std::fmt::Display for Value {
+    /// A short human form for messages (not SQL): text shown quoted, binary
+    /// as hex, long values cut.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Int(v) => write!(f, "{v}"),
+            Value::UInt(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{v}"),
+            Value::Double(v) => write!(f, "{v}"),
+            Value::Decimal(d) => f.write_str(d),
+            Value::Text(b) => {
+                let s = String::from_utf8_lossy(b);
+                let cut: String = s.chars().take(40).collect();
+                let more = if cut.len() < s.len() { "…" } else { "" };
+                write!(f, "'{cut}{more}'")
+            }
+            Value::Bytes(b) => {
+                let hex: String = b.iter().take(20).map(|x| format!("{x:02x}")).collect();
+                let more = if b.len() > 20 { "…" } else { "" };
+                write!(f, "0x{hex}{more}")
+            }
+            Value::DateTime {
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                micros,
+            } => write!(
+                f,
+                "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{micros:06}"
+            ),
+            Value::Time {
+                negative,
+                days,
+                hours,
+                minutes,
+                seconds,
+                micros,
+            } => write!(
+                f,
+                "{}{}:{minutes:02}:{seconds:02}.{micros:06}",
+                if *negative { "-" } else { "" },
+                days * 24 + u32::from(*hours)
+            ),
+        }
     }
 }

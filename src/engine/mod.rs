@@ -11,10 +11,61 @@ pub mod sqlite;
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
+use tokio::sync::mpsc;
+
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, EngineFamily, Flavor};
+use crate::data::table::TableData;
+use crate::data::value::Row;
 use crate::error::{Error, Result};
 use crate::url::DatabaseUrl;
+
+/// Rows per chunk sent from a reading stream to the merge.
+pub const ROW_CHUNK: usize = 1000;
+
+/// Where a streaming read sends its rows: chunks in key order, then the
+/// channel closes. A failed read sends its error as the last item, so the
+/// merge can never take a cut-off stream for the end of the table.
+pub type RowSender = mpsc::Sender<Result<Vec<Row>>>;
+
+/// One write to a target table.
+#[derive(Debug, Clone, Copy)]
+pub enum WriteOp<'a> {
+    /// Rows the target lacks (plain inserts: the diff knows they are new,
+    /// so a clash with another row's unique value fails loudly instead of
+    /// overwriting that row).
+    Insert(&'a [Row]),
+    /// Rows whose key the target has, with the source's values (written
+    /// as upserts on the key).
+    Update(&'a [Row]),
+    /// Target rows to remove: by key, or, without a key, one copy of each
+    /// whole row.
+    Delete(&'a [Row]),
+}
+
+/// Why a write failed, as far as the data phase needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteErrorKind {
+    /// A foreign key refused the row; the constraint's name when known.
+    ForeignKey {
+        constraint: Option<String>,
+    },
+    /// A unique index refused the row; the index's name when known.
+    Duplicate {
+        index: Option<String>,
+    },
+    Other,
+}
+
+/// A failed write: nothing of the failed statements was kept.
+#[derive(Debug, Clone)]
+pub struct WriteError {
+    pub kind: WriteErrorKind,
+    /// The server's message.
+    pub message: String,
+}
 
 /// Timeouts from the config.
 #[derive(Debug, Clone)]
@@ -84,6 +135,28 @@ impl Connection {
             Connection::Sqlite(c) => c.introspect(),
         }
     }
+
+    /// Session settings for exact row transfer (time zone, raw bytes, a
+    /// permissive SQL mode); a source session also opens its snapshot.
+    async fn prepare_data_session(&mut self, role: Role) -> Result<()> {
+        match self {
+            Connection::MySql(c) => c.prepare_data_session(role).await,
+            Connection::Sqlite(c) => c.prepare_data_session(role),
+        }
+    }
+
+    /// Streams the table's rows in key order into `tx`. Errors go into the
+    /// channel too (see [`RowSender`]).
+    async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
+        let result = match self {
+            Connection::MySql(c) => c.stream_rows(table, tx).await,
+            // rusqlite blocks: leave the async worker while it reads.
+            Connection::Sqlite(c) => tokio::task::block_in_place(|| c.stream_rows(table, tx)),
+        };
+        if let Err(e) = result {
+            let _ = tx.send(Err(e)).await;
+        }
+    }
 }
 
 /// The source database: read-only by construction.
@@ -106,18 +179,89 @@ impl SourceDb {
     pub async fn introspect(&mut self) -> Result<Catalog> {
         self.conn.introspect().await
     }
+
+    /// Opens the consistent snapshot every later row read comes from, with
+    /// the session settings for exact values.
+    pub async fn begin_data_reads(&mut self) -> Result<()> {
+        self.conn.prepare_data_session(Role::Source).await
+    }
+
+    /// Streams a table's rows in key order (see [`RowSender`]).
+    pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
+        self.conn.stream_rows(table, tx).await
+    }
+}
+
+/// A second connection to the target, for reading its rows while the
+/// main connection writes.
+pub struct TargetReader {
+    conn: Connection,
+}
+
+impl TargetReader {
+    /// Streams a table's rows in key order (see [`RowSender`]).
+    pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
+        self.conn.stream_rows(table, tx).await
+    }
 }
 
 /// The target database: the only side lockstep writes to.
 pub struct TargetDb {
     conn: Connection,
+    url: DatabaseUrl,
+    options: ConnectOptions,
 }
 
 impl TargetDb {
     pub async fn open(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
         Ok(TargetDb {
             conn: Connection::open(url, options, Role::Target).await?,
+            url: url.clone(),
+            options: options.clone(),
         })
+    }
+
+    /// Readies this connection for row writes, and opens a second one for
+    /// reading the target's rows meanwhile.
+    pub async fn begin_data_phase(&mut self) -> Result<TargetReader> {
+        self.conn.prepare_data_session(Role::Target).await?;
+        let mut reader = Connection::open(&self.url, &self.options, Role::Target).await?;
+        reader.prepare_data_session(Role::Target).await?;
+        Ok(TargetReader { conn: reader })
+    }
+
+    /// The largest statement the target accepts (MySQL's
+    /// `max_allowed_packet`, less a margin).
+    pub fn max_statement_bytes(&self) -> usize {
+        match &self.conn {
+            Connection::MySql(c) => c.max_statement_bytes(),
+            Connection::Sqlite(_) => sqlite::write::MAX_STATEMENT_BYTES,
+        }
+    }
+
+    /// Runs row-write statements as one transaction: all or nothing.
+    pub async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.execute_write(statements).await,
+            Connection::Sqlite(c) => c.execute_write(statements),
+        }
+    }
+
+    /// Turns this session's foreign key enforcement on or off.
+    pub async fn set_foreign_key_checks(&mut self, on: bool) -> Result<()> {
+        let sql = foreign_key_checks(self.flavor(), on);
+        match &mut self.conn {
+            Connection::MySql(c) => c.execute_session(&sql).await,
+            Connection::Sqlite(c) => c.execute_session(&sql),
+        }
+    }
+
+    /// Triggers on the target's tables: table -> trigger names.
+    pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.triggers().await,
+            Connection::Sqlite(c) => c.triggers(),
+        }
     }
 
     pub fn flavor(&self) -> &Flavor {
@@ -160,6 +304,32 @@ pub fn render_change(flavor: &Flavor, change: &SchemaChange) -> Result<Vec<Strin
         EngineFamily::Postgres => Err(Error::Refused(
             "PostgreSQL DDL is not supported yet".to_string(),
         )),
+    }
+}
+
+/// The statements that write `op` to `table`, each at most
+/// `max_statement_bytes` long (a single row may exceed it; it then goes
+/// alone). Values are written exactly, as literals no server reinterprets.
+pub fn render_write(
+    flavor: &Flavor,
+    table: &TableData,
+    op: WriteOp,
+    max_statement_bytes: usize,
+) -> Vec<String> {
+    match flavor.family() {
+        EngineFamily::MySql => mysql::write::render(flavor, table, op, max_statement_bytes),
+        EngineFamily::Sqlite => sqlite::write::render(table, op, max_statement_bytes),
+        EngineFamily::Postgres => Vec::new(),
+    }
+}
+
+/// The statement that turns foreign key enforcement on or off for a
+/// session (also written into `--sql-out` files).
+pub fn foreign_key_checks(flavor: &Flavor, on: bool) -> String {
+    match flavor.family() {
+        EngineFamily::MySql => format!("SET FOREIGN_KEY_CHECKS={}", u8::from(on)),
+        EngineFamily::Sqlite => format!("PRAGMA foreign_keys={}", if on { "ON" } else { "OFF" }),
+        EngineFamily::Postgres => String::new(),
     }
 }
 

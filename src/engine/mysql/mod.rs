@@ -7,16 +7,20 @@
 pub mod ddl;
 pub mod introspect;
 mod lexer;
+mod rows;
 mod show_create;
 mod types;
+pub mod write;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::{Catalog, Flavor};
-use crate::engine::{ConnectOptions, Role};
+use crate::data::table::TableData;
+use crate::engine::{ConnectOptions, Role, RowSender, WriteError};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 
@@ -232,6 +236,51 @@ impl MySqlConnection {
             .await
             .map_err(|e| Error::statement("restoring foreign key checks", ON, e));
         outcome.and(restored)
+    }
+}
+
+impl MySqlConnection {
+    /// Session settings for exact row transfer: `time_zone = '+00:00'`
+    /// (TIMESTAMPs travel as UTC), `character_set_results = binary` (text
+    /// arrives as the stored bytes), a permissive `sql_mode` with
+    /// NO_AUTO_VALUE_ON_ZERO (zero dates and id 0 are written as they are),
+    /// a large `max_sort_length`; reads `max_allowed_packet`. A source
+    /// session then starts `START TRANSACTION WITH CONSISTENT SNAPSHOT`.
+    pub async fn prepare_data_session(&mut self, role: Role) -> Result<()> {
+        let _ = role;
+        unimplemented!("MySQL data session")
+    }
+
+    /// Streams the table's stored columns in key order (binary-safe: string
+    /// keys ordered by their bytes), exact values, chunks of ROW_CHUNK rows.
+    pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) -> Result<()> {
+        let _ = (table, tx);
+        unimplemented!("MySQL row stream")
+    }
+
+    /// `max_allowed_packet` less a margin for the statement's framing.
+    pub fn max_statement_bytes(&self) -> usize {
+        unimplemented!("MySQL max statement")
+    }
+
+    /// Runs the statements in one transaction; on failure rolls back and
+    /// classifies the error (1451/1452 foreign key, 1062 duplicate).
+    pub async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
+        let _ = statements;
+        unimplemented!("MySQL write")
+    }
+
+    /// Runs one session-setting statement.
+    pub async fn execute_session(&mut self, sql: &str) -> Result<()> {
+        self.conn
+            .query_drop(sql)
+            .await
+            .map_err(|e| Error::statement("changing a session setting", sql, e))
+    }
+
+    /// Triggers on tables of this database: table -> trigger names.
+    pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
+        unimplemented!("MySQL triggers")
     }
 }
 

@@ -7,15 +7,19 @@
 pub mod ddl;
 pub mod introspect;
 mod parse;
+mod rows;
 mod tokens;
 mod types;
+pub mod write;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
 use crate::catalog::model::{Catalog, Flavor};
-use crate::engine::Role;
+use crate::data::table::TableData;
+use crate::engine::{Role, RowSender, WriteError};
 use crate::error::{Error, Result};
 
 /// The one way an identifier is quoted for SQLite: `"name"`, with inner
@@ -155,5 +159,43 @@ impl SqliteConnection {
             let _ = self.conn.execute_batch("ROLLBACK");
             Error::statement("committing the schema change", "COMMIT", e)
         })
+    }
+}
+
+impl SqliteConnection {
+    /// Readies the connection for rows. A source opens a read transaction
+    /// (one snapshot for every table); a target switches the file to WAL so
+    /// a second connection can read while this one writes (the journal mode
+    /// is restored when the data phase ends).
+    pub fn prepare_data_session(&mut self, role: Role) -> Result<()> {
+        let _ = role;
+        unimplemented!("SQLite data session")
+    }
+
+    /// Streams the table's stored columns in key order (`COLLATE BINARY`),
+    /// exact values (integer, real, text and blob kept apart), chunks of
+    /// ROW_CHUNK rows, with `tx.blocking_send`.
+    pub fn stream_rows(&mut self, table: &TableData, tx: &RowSender) -> Result<()> {
+        let _ = (table, tx);
+        unimplemented!("SQLite row stream")
+    }
+
+    /// Runs the statements in one transaction; on failure rolls back and
+    /// classifies the error (foreign key, unique).
+    pub fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
+        let _ = statements;
+        unimplemented!("SQLite write")
+    }
+
+    /// Runs one session-setting statement (outside any transaction).
+    pub fn execute_session(&mut self, sql: &str) -> Result<()> {
+        self.conn
+            .execute_batch(sql)
+            .map_err(|e| Error::statement("changing a session setting", sql, e))
+    }
+
+    /// Triggers on the file's tables: table -> trigger names.
+    pub fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
+        unimplemented!("SQLite triggers")
     }
 }

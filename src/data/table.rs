@@ -1,0 +1,151 @@
+//! What the data phase reads and writes of one table: its stored columns,
+//! the comparison key, and the unique keys whose values can move between
+//! rows. Built from the catalog (and the config's key override); engines
+//! read and write tables through it.
+
+use crate::catalog::model::{IndexKind, SqlType, Table};
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataColumn {
+    pub name: String,
+    pub sql_type: SqlType,
+    /// The engine's own spelling of the type (`bigint(20) unsigned`).
+    pub data_type: String,
+    pub nullable: bool,
+}
+
+/// Where the comparison key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    PrimaryKey,
+    /// A unique index whose columns are all NOT NULL.
+    UniqueIndex(String),
+    /// `[tables.<name>] key = [...]` in the config.
+    Configured,
+    /// No usable key: rows are compared whole, as a multiset.
+    WholeRow,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableData {
+    pub name: String,
+    /// Stored columns in table order; generated columns are never read or
+    /// written (the target computes them).
+    pub columns: Vec<DataColumn>,
+    /// Positions in `columns` of the comparison key, in key order; empty
+    /// when rows are compared whole.
+    pub key: Vec<usize>,
+    pub key_source: KeySource,
+    /// Unique indexes other than the key, as positions in `columns`: rows
+    /// whose values in one of them change may collide with each other.
+    pub unique_keys: Vec<Vec<usize>>,
+}
+
+impl TableData {
+    /// The data view of a table; `configured_key` is the config's key
+    /// override for it, if any.
+    pub fn new(table: &Table, configured_key: Option<&[String]>) -> Result<TableData> {
+        let columns: Vec<DataColumn> = table
+            .columns
+            .iter()
+            .filter(|c| c.generated.is_none())
+            .map(|c| DataColumn {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                data_type: c.data_type.clone(),
+                nullable: c.nullable,
+            })
+            .collect();
+        let position = |name: &str| columns.iter().position(|c| c.name == name);
+        // Every part must be a whole stored column (no prefix, no expression).
+        let positions = |index: &crate::catalog::model::Index| -> Option<Vec<usize>> {
+            index
+                .parts
+                .iter()
+                .map(|p| match (&p.column, p.prefix) {
+                    (Some(name), None) => position(name),
+                    _ => None,
+                })
+                .collect()
+        };
+
+        let (key, key_source) = if let Some(names) = configured_key {
+            let mut key = Vec::with_capacity(names.len());
+            for name in names {
+                key.push(position(name).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "tables.{}.key names column `{name}`, which table `{}` does not have as a stored column",
+                        table.name, table.name
+                    ))
+                })?);
+            }
+            (key, KeySource::Configured)
+        } else if let Some(pk) = table.primary_key.as_ref().and_then(positions) {
+            (pk, KeySource::PrimaryKey)
+        } else if let Some((index, key)) = table
+            .indexes
+            .iter()
+            .filter(|i| i.kind == IndexKind::Unique && i.predicate.is_none())
+            .filter_map(|i| positions(i).map(|k| (i, k)))
+            .find(|(_, k)| k.iter().all(|&p| !columns[p].nullable))
+        {
+            (key, KeySource::UniqueIndex(index.name.clone()))
+        } else {
+            (Vec::new(), KeySource::WholeRow)
+        };
+
+        let unique_keys = table
+            .indexes
+            .iter()
+            .filter(|i| i.kind == IndexKind::Unique)
+            .filter_map(|i| {
+                // Prefix or expression parts: watch every column the index names.
+                let cols: Vec<usize> = i
+                    .parts
+                    .iter()
+                    .filter_map(|p| p.column.as_deref().and_then(position))
+                    .collect();
+                (!cols.is_empty() && cols != key).then_some(cols)
+            })
+            .collect();
+
+        Ok(TableData {
+            name: table.name.clone(),
+            columns,
+            key,
+            key_source,
+            unique_keys,
+        })
+    }
+
+    /// The key values of a row (the whole row without a key).
+    pub fn key_of<'a>(
+        &self,
+        row: &'a [crate::data::value::Value],
+    ) -> Vec<&'a crate::data::value::Value> {
+        if self.key.is_empty() {
+            row.iter().collect()
+        } else {
+            self.key.iter().map(|&i| &row[i]).collect()
+        }
+    }
+
+    /// The key, for messages: `id=42` or `(a, b)=(1, 'x')`.
+    pub fn describe_key(&self, row: &[crate::data::value::Value]) -> String {
+        let names: Vec<&str> = if self.key.is_empty() {
+            self.columns.iter().map(|c| c.name.as_str()).collect()
+        } else {
+            self.key
+                .iter()
+                .map(|&i| self.columns[i].name.as_str())
+                .collect()
+        };
+        let values: Vec<String> = self.key_of(row).iter().map(|v| v.to_string()).collect();
+        if names.len() == 1 {
+            format!("{}={}", names[0], values[0])
+        } else {
+            format!("({})=({})", names.join(", "), values.join(", "))
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Reading MySQL/MariaDB rows exactly, in key order.

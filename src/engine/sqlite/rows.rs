@@ -1,0 +1,1 @@
+//! Reading SQLite rows exactly, in key order.
