@@ -56,6 +56,7 @@ fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
     let options = RunOptions {
         sql_out: common.sql_out.clone(),
         assume_yes: common.yes,
+        quiet: common.quiet,
     };
     let outcome = runtime()?.block_on(workflow::run_sync(&settings, mode, &options))?;
     if let Some(path) = &common.report_json {

@@ -1,6 +1,9 @@
 //! Row-level sync, engine-neutral: values and their exact encoding, and the
 //! merge of two key-ordered row streams into inserts, updates and deletes.
 
+pub mod apply;
+pub mod pipeline;
 pub mod rowdiff;
+pub mod sync;
 pub mod table;
 pub mod value;

@@ -156,17 +156,15 @@ fn compare_keys(key: &[usize], a: &Row, b: &Row) -> Ordering {
 /// Exact equality: same canonical encoding (so -0.0 differs from 0.0 and
 /// NaN payloads count, as the stored bytes do).
 pub fn rows_equal(a: &Row, b: &Row) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_equal(x, y))
+}
+
+/// Exact equality of two values, by their canonical encodings.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
     let (mut ea, mut eb) = (Vec::new(), Vec::new());
-    a.iter().zip(b).all(|(x, y)| {
-        ea.clear();
-        eb.clear();
-        x.encode_into(&mut ea);
-        y.encode_into(&mut eb);
-        ea == eb
-    })
+    a.encode_into(&mut ea);
+    b.encode_into(&mut eb);
+    ea == eb
 }
 
 #[cfg(test)]

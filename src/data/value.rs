@@ -268,51 +268,6 @@ pub fn key_cmp(a: &[Value], b: &[Value]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_compare_by_value() {
-        assert_eq!(decimal_cmp("10.5", "9.25"), Ordering::Greater);
-        assert_eq!(decimal_cmp("-10.5", "-9.25"), Ordering::Less);
-        assert_eq!(decimal_cmp("1.50", "1.5"), Ordering::Equal);
-        assert_eq!(decimal_cmp("-0.00", "0"), Ordering::Equal);
-        assert_eq!(decimal_cmp("0.001", "0.01"), Ordering::Less);
-        assert_eq!(decimal_cmp("007", "7.000"), Ordering::Equal);
-    }
-
-    #[test]
-    fn encoding_is_unambiguous() {
-        let enc = |vs: &[Value]| {
-            let mut out = Vec::new();
-            vs.iter().for_each(|v| v.encode_into(&mut out));
-            out
-        };
-        // "ab" + "c" must not encode like "a" + "bc", nor NULL like "".
-        assert_ne!(
-            enc(&[Value::Bytes(b"ab".to_vec()), Value::Bytes(b"c".to_vec())]),
-            enc(&[Value::Bytes(b"a".to_vec()), Value::Bytes(b"bc".to_vec())])
-        );
-        assert_ne!(enc(&[Value::Null]), enc(&[Value::Bytes(Vec::new())]));
-        assert_ne!(enc(&[Value::Float(0.0)]), enc(&[Value::Float(-0.0)]));
-    }
-
-    #[test]
-    fn times_order_by_signed_duration() {
-        let t = |negative, hours| Value::Time {
-            negative,
-            days: 0,
-            hours,
-            minutes: 0,
-            seconds: 0,
-            micros: 0,
-        };
-        assert_eq!(t(true, 5).key_cmp(&t(false, 1)), Ordering::Less);
-        assert_eq!(t(true, 5).key_cmp(&t(true, 1)), Ordering::Less);
-    }
-}
-
 impl std::fmt::Display for Value {
     /// A short human form for messages (not SQL): text shown quoted, binary
     /// as hex, long values cut.
@@ -361,5 +316,50 @@ impl std::fmt::Display for Value {
                 days * 24 + u32::from(*hours)
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_compare_by_value() {
+        assert_eq!(decimal_cmp("10.5", "9.25"), Ordering::Greater);
+        assert_eq!(decimal_cmp("-10.5", "-9.25"), Ordering::Less);
+        assert_eq!(decimal_cmp("1.50", "1.5"), Ordering::Equal);
+        assert_eq!(decimal_cmp("-0.00", "0"), Ordering::Equal);
+        assert_eq!(decimal_cmp("0.001", "0.01"), Ordering::Less);
+        assert_eq!(decimal_cmp("007", "7.000"), Ordering::Equal);
+    }
+
+    #[test]
+    fn encoding_is_unambiguous() {
+        let enc = |vs: &[Value]| {
+            let mut out = Vec::new();
+            vs.iter().for_each(|v| v.encode_into(&mut out));
+            out
+        };
+        // "ab" + "c" must not encode like "a" + "bc", nor NULL like "".
+        assert_ne!(
+            enc(&[Value::Bytes(b"ab".to_vec()), Value::Bytes(b"c".to_vec())]),
+            enc(&[Value::Bytes(b"a".to_vec()), Value::Bytes(b"bc".to_vec())])
+        );
+        assert_ne!(enc(&[Value::Null]), enc(&[Value::Bytes(Vec::new())]));
+        assert_ne!(enc(&[Value::Float(0.0)]), enc(&[Value::Float(-0.0)]));
+    }
+
+    #[test]
+    fn times_order_by_signed_duration() {
+        let t = |negative, hours| Value::Time {
+            negative,
+            days: 0,
+            hours,
+            minutes: 0,
+            seconds: 0,
+            micros: 0,
+        };
+        assert_eq!(t(true, 5).key_cmp(&t(false, 1)), Ordering::Less);
+        assert_eq!(t(true, 5).key_cmp(&t(true, 1)), Ordering::Less);
     }
 }

@@ -101,6 +101,17 @@ impl Role {
     }
 }
 
+/// What a connection does in the data phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSession {
+    /// Reads the source inside one consistent snapshot.
+    SourceSnapshot,
+    /// Reads the target; every statement sees the latest commits.
+    TargetReader,
+    /// Writes the target.
+    TargetWriter,
+}
+
 /// An open connection to one database of some engine.
 enum Connection {
     MySql(mysql::MySqlConnection),
@@ -137,11 +148,11 @@ impl Connection {
     }
 
     /// Session settings for exact row transfer (time zone, raw bytes, a
-    /// permissive SQL mode); a source session also opens its snapshot.
-    async fn prepare_data_session(&mut self, role: Role) -> Result<()> {
+    /// permissive SQL mode), by what the session is for.
+    async fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
         match self {
-            Connection::MySql(c) => c.prepare_data_session(role).await,
-            Connection::Sqlite(c) => c.prepare_data_session(role),
+            Connection::MySql(c) => c.prepare_data_session(session).await,
+            Connection::Sqlite(c) => c.prepare_data_session(session),
         }
     }
 
@@ -183,7 +194,7 @@ impl SourceDb {
     /// Opens the consistent snapshot every later row read comes from, with
     /// the session settings for exact values.
     pub async fn begin_data_reads(&mut self) -> Result<()> {
-        self.conn.prepare_data_session(Role::Source).await
+        self.conn.prepare_data_session(DataSession::SourceSnapshot).await
     }
 
     /// Streams a table's rows in key order (see [`RowSender`]).
@@ -221,13 +232,27 @@ impl TargetDb {
         })
     }
 
-    /// Readies this connection for row writes, and opens a second one for
-    /// reading the target's rows meanwhile.
-    pub async fn begin_data_phase(&mut self) -> Result<TargetReader> {
-        self.conn.prepare_data_session(Role::Target).await?;
-        let mut reader = Connection::open(&self.url, &self.options, Role::Target).await?;
-        reader.prepare_data_session(Role::Target).await?;
-        Ok(TargetReader { conn: reader })
+    /// Opens a second connection for reading the target's rows (while this
+    /// one writes, in a sync). Each read sees the target as it is then.
+    pub async fn open_reader(&self) -> Result<TargetReader> {
+        let mut conn = Connection::open(&self.url, &self.options, Role::Target).await?;
+        conn.prepare_data_session(DataSession::TargetReader).await?;
+        Ok(TargetReader { conn })
+    }
+
+    /// Readies this connection for row writes (exact values, permissive
+    /// SQL mode; SQLite switches to WAL so the reader can read meanwhile).
+    pub async fn begin_writes(&mut self) -> Result<()> {
+        self.conn.prepare_data_session(DataSession::TargetWriter).await
+    }
+
+    /// Undoes what `begin_writes` changed beyond this session (SQLite's
+    /// journal mode).
+    pub async fn end_writes(&mut self) -> Result<()> {
+        match &mut self.conn {
+            Connection::MySql(_) => Ok(()),
+            Connection::Sqlite(c) => c.finish_data_session(),
+        }
     }
 
     /// The largest statement the target accepts (MySQL's
@@ -330,6 +355,15 @@ pub fn foreign_key_checks(flavor: &Flavor, on: bool) -> String {
         EngineFamily::MySql => format!("SET FOREIGN_KEY_CHECKS={}", u8::from(on)),
         EngineFamily::Sqlite => format!("PRAGMA foreign_keys={}", if on { "ON" } else { "OFF" }),
         EngineFamily::Postgres => String::new(),
+    }
+}
+
+/// Session settings a script's row statements need to mean exactly what
+/// lockstep's own sessions mean (time zone, SQL mode).
+pub fn data_script_prelude(flavor: &Flavor) -> Vec<String> {
+    match flavor.family() {
+        EngineFamily::MySql => mysql::DATA_SESSION_SETTINGS.iter().map(|s| s.to_string()).collect(),
+        EngineFamily::Sqlite | EngineFamily::Postgres => Vec::new(),
     }
 }
 

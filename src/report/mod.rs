@@ -3,6 +3,7 @@
 
 pub mod describe;
 pub mod graph;
+pub mod progress;
 pub mod text;
 
 use serde::Serialize;
@@ -73,6 +74,35 @@ pub struct DataReport {
     pub rows_updated: u64,
     pub rows_deleted: u64,
     pub errors: Vec<DataError>,
+    /// Per table, in sync order.
+    pub tables: Vec<TableDataReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableDataReport {
+    pub table: String,
+    /// The comparison key and where it comes from.
+    pub key: String,
+    pub rows_inserted: u64,
+    pub rows_updated: u64,
+    pub rows_deleted: u64,
+    /// Rows still differing when verified after the apply.
+    pub differences_after: Option<u64>,
+    pub skipped_because: Option<String>,
+}
+
+impl TableDataReport {
+    pub fn skipped(table: &str, reason: String) -> Self {
+        TableDataReport {
+            table: table.to_string(),
+            key: String::new(),
+            rows_inserted: 0,
+            rows_updated: 0,
+            rows_deleted: 0,
+            differences_after: None,
+            skipped_because: Some(reason),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -133,18 +133,7 @@ pub fn render(report: &Report, color: bool) -> String {
     }
 
     if report.data.status != "not_run" {
-        let d = &report.data;
-        let _ = writeln!(out, "\n{}", s.bold("Final Statistics:"));
-        let _ = writeln!(out, "   Tables processed: {}", d.tables_processed);
-        let _ = writeln!(out, "   Tables synced: {}", d.tables_synced);
-        let _ = writeln!(out, "   Tables skipped: {}", d.tables_skipped);
-        let _ = writeln!(out, "   Records inserted: {}", d.rows_inserted);
-        let _ = writeln!(out, "   Records updated: {}", d.rows_updated);
-        let _ = writeln!(out, "   Records deleted: {}", d.rows_deleted);
-        let _ = writeln!(out, "   Errors: {}", d.errors.len());
-        for e in &d.errors {
-            let _ = writeln!(out, "      {}: {}", e.table, e.message);
-        }
+        write_data(&mut out, report, &s);
     }
 
     if !report.warnings.is_empty() {
@@ -192,5 +181,62 @@ fn write_mismatches(out: &mut String, mismatches: &[Mismatch]) {
             last_table = Some(&m.table);
         }
         let _ = writeln!(out, "      {}", m.detail);
+    }
+}
+
+/// The data phase: one line per table, the statistics, the verification.
+fn write_data(out: &mut String, report: &Report, s: &Style) {
+    let d = &report.data;
+    let planned = d.status == "planned";
+    let title = if planned { "Data plan (nothing written):" } else { "Data sync:" };
+    let _ = writeln!(out, "\n{}", s.bold(title));
+    let width = d.tables.iter().map(|t| t.table.len()).max().unwrap_or(5).max(5);
+    let _ = writeln!(out, "   {:<width$}  {:>9}  {:>9}  {:>9}  key", "table", "insert", "update", "delete");
+    for t in &d.tables {
+        match &t.skipped_because {
+            Some(why) => {
+                let _ = writeln!(out, "   {:<width$}  {}", t.table, s.yellow(&format!("skipped: {why}")));
+            }
+            None => {
+                let after = match t.differences_after {
+                    Some(0) => format!("  {}", s.green("verified")),
+                    Some(n) => format!("  {}", s.red(&format!("{n} rows still differ"))),
+                    None => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "   {:<width$}  {:>9}  {:>9}  {:>9}  {}{after}",
+                    t.table, t.rows_inserted, t.rows_updated, t.rows_deleted, t.key
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "\n{}", s.bold("Final Statistics:"));
+    let _ = writeln!(out, "   Tables processed: {}", d.tables_processed);
+    let _ = writeln!(out, "   Tables synced: {}", d.tables_synced);
+    let _ = writeln!(out, "   Tables skipped: {}", d.tables_skipped);
+    let (ins, upd, del) = if planned {
+        ("to insert", "to update", "to delete")
+    } else {
+        ("inserted", "updated", "deleted")
+    };
+    let _ = writeln!(out, "   Records {ins}: {}", d.rows_inserted);
+    let _ = writeln!(out, "   Records {upd}: {}", d.rows_updated);
+    let _ = writeln!(out, "   Records {del}: {}", d.rows_deleted);
+    let _ = writeln!(out, "   Errors: {}", d.errors.len());
+    for e in &d.errors {
+        let key = e.key.as_deref().unwrap_or("-");
+        let constraint = e.constraint.as_deref().unwrap_or("-");
+        let _ = writeln!(out, "      {} [{key}] constraint {constraint}: {}", e.table, e.message);
+    }
+    if !planned {
+        let verified: Vec<_> = d.tables.iter().filter(|t| t.differences_after.is_some()).collect();
+        let differing = verified.iter().filter(|t| t.differences_after != Some(0)).count();
+        let line = if differing == 0 {
+            s.green(&format!("Verification: all {} synced tables match the source.", verified.len()))
+        } else {
+            s.red(&format!("Verification: {differing} of {} synced tables still differ.", verified.len()))
+        };
+        let _ = writeln!(out, "   {line}");
     }
 }

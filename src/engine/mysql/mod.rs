@@ -20,9 +20,17 @@ use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{ConnectOptions, Role, RowSender, WriteError};
+use crate::engine::{ConnectOptions, DataSession, Role, RowSender, WriteError};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
+
+/// Session settings for exact row transfer, shared by lockstep's own
+/// sessions and `--sql-out` scripts: TIMESTAMPs travel as UTC whatever
+/// either server's zone, and zero dates and id 0 are written as they are.
+pub const DATA_SESSION_SETTINGS: &[&str] = &[
+    "SET time_zone = '+00:00'",
+    "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+];
 
 pub struct MySqlConnection {
     conn: mysql_async::Conn,
@@ -246,8 +254,8 @@ impl MySqlConnection {
     /// NO_AUTO_VALUE_ON_ZERO (zero dates and id 0 are written as they are),
     /// a large `max_sort_length`; reads `max_allowed_packet`. A source
     /// session then starts `START TRANSACTION WITH CONSISTENT SNAPSHOT`.
-    pub async fn prepare_data_session(&mut self, role: Role) -> Result<()> {
-        let _ = role;
+    pub async fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
+        let _ = session;
         unimplemented!("MySQL data session")
     }
 

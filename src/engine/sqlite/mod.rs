@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{Role, RowSender, WriteError};
+use crate::engine::{DataSession, Role, RowSender, WriteError};
 use crate::error::{Error, Result};
 
 /// The one way an identifier is quoted for SQLite: `"name"`, with inner
@@ -167,8 +167,8 @@ impl SqliteConnection {
     /// (one snapshot for every table); a target switches the file to WAL so
     /// a second connection can read while this one writes (the journal mode
     /// is restored when the data phase ends).
-    pub fn prepare_data_session(&mut self, role: Role) -> Result<()> {
-        let _ = role;
+    pub fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
+        let _ = session;
         unimplemented!("SQLite data session")
     }
 
@@ -192,6 +192,11 @@ impl SqliteConnection {
         self.conn
             .execute_batch(sql)
             .map_err(|e| Error::statement("changing a session setting", sql, e))
+    }
+
+    /// Restores the journal mode the file had before `TargetWriter`.
+    pub fn finish_data_session(&mut self) -> Result<()> {
+        unimplemented!("SQLite finish data session")
     }
 
     /// Triggers on the file's tables: table -> trigger names.

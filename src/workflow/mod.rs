@@ -2,19 +2,21 @@
 //! run, what may be written, and what ends in the report. This is where
 //! policy lives; the engines only execute what they are handed.
 
+mod data_phase;
+mod schema_phase;
+mod script;
+
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::catalog::change::Safety;
 use crate::catalog::deps::{DependencyGraph, Order};
-use crate::catalog::diff::{diff, DiffOptions, PlannedChange};
 use crate::catalog::model::Catalog;
 use crate::cli::{GraphFormat, Mode};
 use crate::config::{Located, OrderStrategy, Settings};
-use crate::engine::{self, SourceDb, TargetDb};
+use crate::engine::{SourceDb, TargetDb};
 use crate::error::{Error, Result};
-use crate::report::{describe, ChangeReport, DataReport, Report, SchemaReport};
+use crate::report::progress::Progress;
+use crate::report::{ChangeReport, DataReport, Report, SchemaReport};
 
 /// Options of one run that are not in the config file.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +24,8 @@ pub struct RunOptions {
     pub sql_out: Option<PathBuf>,
     /// Apply lossy/destructive changes without asking on a terminal.
     pub assume_yes: bool,
+    /// No progress bars.
+    pub quiet: bool,
 }
 
 /// What a run ended with: the report, and whether errors happened along
@@ -47,13 +51,6 @@ impl Outcome {
 
 /// Runs `lockstep sync` in the given mode.
 pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> Result<Outcome> {
-    if matches!(mode, Mode::Full | Mode::FixSchemas | Mode::DataOnly) {
-        return Err(Error::Usage(format!(
-            "mode `{}` syncs rows, which comes with the data phase (not built yet); \
-             use --validate-only, --dry-run or --schema-only for now",
-            mode.as_str()
-        )));
-    }
     let (mut source, mut target) = tokio::try_join!(
         SourceDb::open(&settings.source, &settings.connect),
         TargetDb::open(&settings.target, &settings.connect),
@@ -71,66 +68,68 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     let selection = Selection::new(settings, &source_catalog, &target_catalog)?;
     let graph = DependencyGraph::build(&source_catalog, &selection.source_tables(&source_catalog));
     let order = sync_order(settings, &graph, &source_catalog)?;
+    let tables_analyzed = selection.count_tables(&source_catalog, &target_catalog);
 
-    let diff_options = diff_options(&target_catalog);
-    let plan = diff(
-        &source_catalog,
-        &target_catalog,
-        &|n| selection.accepts(n),
-        diff_options,
-    );
-    let mismatches = describe::mismatches(&plan);
-
-    let allowed = |p: &PlannedChange| p.safety == Safety::Safe || settings.allow_destructive;
-    let mut changes = render_plan(&plan, target.flavor(), &allowed)?;
-    if let Some(path) = &options.sql_out {
-        write_sql_file(path, target.flavor(), settings, &changes)?;
-    }
-
-    let mut failed = false;
+    // Schema first. The modes that write rows fix the schema too, unless
+    // the config says not to (then tables that differ are skipped).
     let mut warnings = Vec::new();
-    let mut remaining = mismatches.clone();
-    if mode == Mode::SchemaOnly && settings.auto_fix_schema {
-        let risky = plan
-            .iter()
-            .filter(|p| p.safety != Safety::Safe && allowed(p))
-            .count();
-        if risky > 0 && !options.assume_yes && !confirm(risky)? {
-            return Err(Error::Refused(
-                "nothing was changed: the lossy/destructive changes were not confirmed (pass --yes to skip the question)"
-                    .to_string(),
-            ));
-        }
-        failed = apply_changes(&mut target, &mut changes, &mut warnings).await;
-        // Verify by reading the target again. A server may rename what it
-        // was told to keep (MariaDB renames an FK's implicit index when the
-        // FK is added again), so a few more rounds reach the fixed point.
-        for round in 0..=EXTRA_ROUNDS {
-            let after = target.introspect().await?;
-            let plan = diff(
+    let fixes_schema = match mode {
+        Mode::SchemaOnly => settings.auto_fix_schema,
+        Mode::FixSchemas => true,
+        Mode::Full => settings.auto_fix_schema && settings.schema_validation,
+        Mode::ValidateOnly | Mode::DryRun | Mode::DataOnly => false,
+    };
+    if !fixes_schema && matches!(mode, Mode::SchemaOnly | Mode::Full) {
+        warnings.push("auto_fix_schema = false: schema differences were reported, not fixed".to_string());
+    }
+    let schema = schema_phase::run(
+        &source_catalog,
+        target_catalog,
+        &mut target,
+        &|n| selection.accepts(n),
+        &schema_phase::SchemaPolicy {
+            apply: fixes_schema,
+            allow_destructive: settings.allow_destructive,
+            assume_yes: options.assume_yes,
+        },
+        &mut warnings,
+    )
+    .await?;
+
+    // Then rows.
+    let mut script = Vec::new();
+    let data = if mode == Mode::SchemaOnly || schema.failed {
+        None
+    } else {
+        let action = match mode {
+            Mode::ValidateOnly => data_phase::Action::Plan(None),
+            Mode::DryRun => data_phase::Action::Plan(options.sql_out.is_some().then_some(&mut script)),
+            _ => data_phase::Action::Apply,
+        };
+        let progress = Progress::new(options.quiet);
+        Some(
+            data_phase::run(
+                settings,
+                &mut source,
+                &mut target,
                 &source_catalog,
-                &after,
-                &|n| selection.accepts(n),
-                diff_options,
-            );
-            remaining = describe::mismatches(&plan);
-            let mut more = render_plan(&plan, target.flavor(), &allowed)?;
-            if failed || round == EXTRA_ROUNDS || more.iter().all(|c| c.skipped_because.is_some()) {
-                break;
-            }
-            // Refused changes are already in the report from the first round.
-            more.retain(|c| c.skipped_because.is_none());
-            failed = apply_changes(&mut target, &mut more, &mut warnings).await;
-            changes.extend(more);
-        }
-    } else if mode == Mode::SchemaOnly {
-        warnings.push(
-            "auto_fix_schema = false: schema differences were reported, not fixed".to_string(),
-        );
+                &schema.target_catalog,
+                &order,
+                &graph,
+                &schema.remaining,
+                action,
+                &progress,
+            )
+            .await?,
+        )
+    };
+    if let Some(path) = &options.sql_out {
+        script::write(path, target.flavor(), settings, &schema.changes, &script)?;
     }
 
-    let in_sync = remaining.is_empty();
-    let recommendations = recommendations(settings, mode, &changes, &graph, in_sync);
+    let in_sync = schema.remaining.is_empty() && data.as_ref().is_none_or(|d| d.all_equal);
+    let failed = schema.failed || data.as_ref().is_some_and(|d| d.failed);
+    let recommendations = recommendations(settings, mode, &schema.changes, &graph, in_sync);
     let report = Report {
         lockstep_version: env!("CARGO_PKG_VERSION"),
         mode: mode.as_str().to_string(),
@@ -140,19 +139,19 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         target_flavor: target.flavor().to_string(),
         in_sync,
         schema: SchemaReport {
-            tables_analyzed: selection.count_tables(&source_catalog, &target_catalog),
-            mismatches,
+            tables_analyzed,
+            mismatches: schema.mismatches,
             fk_dependencies: graph.dependencies.clone(),
             cycles: graph.cycles.clone(),
             self_references: graph.self_references.clone(),
             sync_order: order,
-            changes,
-            remaining_mismatches: if in_sync { Vec::new() } else { remaining },
+            changes: schema.changes,
+            remaining_mismatches: schema.remaining,
         },
-        data: DataReport {
+        data: data.map(|d| d.report).unwrap_or_else(|| DataReport {
             status: "not_run".to_string(),
             ..DataReport::default()
-        },
+        }),
         recommendations,
         warnings,
     };
@@ -167,72 +166,6 @@ pub async fn run_graph(settings: &Settings, format: GraphFormat) -> Result<Strin
     let graph = DependencyGraph::build(&catalog, &selection.source_tables(&catalog));
     let order = sync_order(settings, &graph, &catalog)?;
     Ok(crate::report::graph::render(&graph, &order, format))
-}
-
-/// Apply rounds after the first, for servers that rename objects on the way.
-const EXTRA_ROUNDS: usize = 2;
-
-/// Renders each planned change as the target's statements, marking the
-/// ones policy refuses.
-fn render_plan(
-    plan: &[PlannedChange],
-    flavor: &crate::catalog::model::Flavor,
-    allowed: &dyn Fn(&PlannedChange) -> bool,
-) -> Result<Vec<ChangeReport>> {
-    plan.iter()
-        .map(|planned| {
-            Ok(ChangeReport {
-                table: planned.change.object_name().to_string(),
-                sql: engine::render_change(flavor, &planned.change)?,
-                safety: planned.safety,
-                reason: planned.reason.clone(),
-                applied: false,
-                skipped_because: (!allowed(planned)).then(|| {
-                    format!(
-                        "refused: this change is {}; pass --allow-destructive (or set allow_destructive = true) to apply it",
-                        planned.safety
-                    )
-                }),
-            })
-        })
-        .collect()
-}
-
-/// Runs the changes that are not refused, in order, until one fails; the
-/// rest are marked as not tried. Returns whether one failed.
-async fn apply_changes(
-    target: &mut TargetDb,
-    changes: &mut [ChangeReport],
-    warnings: &mut Vec<String>,
-) -> bool {
-    let mut failed = false;
-    for change in changes.iter_mut().filter(|c| c.skipped_because.is_none()) {
-        if failed {
-            change.skipped_because = Some("not tried after an earlier failure".to_string());
-            continue;
-        }
-        match target.execute_ddl(&change.sql).await {
-            Ok(()) => change.applied = true,
-            Err(e) => {
-                change.skipped_because = Some(format!("failed: {e}"));
-                warnings.push(format!(
-                    "schema change on `{}` failed; later changes were not tried",
-                    change.table
-                ));
-                failed = true;
-            }
-        }
-    }
-    failed
-}
-
-/// How the diff must shape its plan for the target's engine.
-fn diff_options(target: &Catalog) -> DiffOptions {
-    let family = target.flavor.family();
-    DiffOptions {
-        separate_fk_phase: engine::alters_foreign_keys(family),
-        index_order_matters: engine::index_order_matters(family),
-    }
 }
 
 /// Which tables and views a run covers (`tables` / `exclude`).
@@ -325,66 +258,6 @@ fn sync_order(
         }
     };
     Ok(graph.order(&order))
-}
-
-/// Asks on a terminal before lossy or destructive changes; elsewhere the
-/// explicit `allow_destructive` is taken as the answer.
-fn confirm(risky: usize) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Ok(true);
-    }
-    eprint!("{risky} lossy or destructive schema changes will be applied to the target. Continue? [y/N] ");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Io {
-            context: "reading the answer from the terminal".to_string(),
-            source: e,
-        })?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
-}
-
-/// `--sql-out`: every statement that would run, in order, framed so the
-/// engine's own client can run the file as it is. Refused changes are
-/// written as comments.
-fn write_sql_file(
-    path: &PathBuf,
-    flavor: &crate::catalog::model::Flavor,
-    settings: &Settings,
-    changes: &[ChangeReport],
-) -> Result<()> {
-    let (prelude, epilogue) = engine::ddl_script_frame(flavor);
-    let mut text = format!(
-        "-- lockstep {} plan\n-- source: {}\n-- target: {}\n",
-        env!("CARGO_PKG_VERSION"),
-        settings.source,
-        settings.target
-    );
-    for stmt in &prelude {
-        text.push_str(&format!("{stmt};\n"));
-    }
-    for change in changes {
-        text.push_str(&format!("\n-- {} [{}]\n", change.table, change.safety));
-        for sql in &change.sql {
-            match &change.skipped_because {
-                Some(why) => {
-                    text.push_str(&format!("-- {why}\n"));
-                    for line in sql.lines() {
-                        text.push_str(&format!("-- {line}\n"));
-                    }
-                }
-                None => text.push_str(&format!("{sql};\n")),
-            }
-        }
-    }
-    for stmt in &epilogue {
-        text.push_str(&format!("{stmt};\n"));
-    }
-    std::fs::write(path, text).map_err(|e| Error::Io {
-        context: format!("writing the SQL plan to {}", path.display()),
-        source: e,
-    })
 }
 
 fn recommendations(

@@ -1,0 +1,334 @@
+//! Applies one table's changes to the target: batching, the order of
+//! deletes, updates and inserts, rows whose unique values move to other
+//! rows, isolating the rows a foreign key or a unique index refuses, and
+//! the counts. The same code renders the statements for `--sql-out`
+//! without running them, or only counts the changes (validate, verify).
+
+use crate::catalog::model::Flavor;
+use crate::data::pipeline::ChangeSink;
+use crate::data::rowdiff::RowChange;
+use crate::data::table::TableData;
+use crate::data::rowdiff::values_equal;
+use crate::data::value::Row;
+use crate::engine::{self, TargetDb, WriteError, WriteErrorKind, WriteOp};
+use crate::error::Result;
+
+/// Rows buffered per kind before they are written.
+const BATCH_ROWS: usize = 2000;
+/// New rows of a table with unique indexes are held back (up to this many)
+/// until rows that give up unique values have moved.
+const HELD_INSERTS: usize = 50_000;
+
+/// Which changes a pass over a table acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pass {
+    /// Deletes only (children first, before any insert).
+    Deletes,
+    /// Inserts and updates only (parents first, after the deletes).
+    Upserts,
+    /// Everything, in one pass.
+    All,
+}
+
+/// Where the statements go.
+pub enum Output<'a> {
+    /// Run them on the target.
+    Execute(&'a mut TargetDb),
+    /// Append them to a script (`--dry-run --sql-out`).
+    Script(&'a mut Vec<String>),
+    /// Only count the changes.
+    Count,
+}
+
+/// Changes per kind, as applied (or planned, or found).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub deleted: u64,
+}
+
+impl Counts {
+    pub fn total(&self) -> u64 {
+        self.inserted + self.updated + self.deleted
+    }
+
+    /// Counts `n` changes of one kind (a moved row is an update).
+    pub fn record(&mut self, kind: ChangeKind, n: u64) {
+        match kind {
+            ChangeKind::Insert => self.inserted += n,
+            ChangeKind::Update | ChangeKind::Move => self.updated += n,
+            ChangeKind::Delete => self.deleted += n,
+        }
+    }
+
+    pub fn add(&mut self, other: Counts) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.deleted += other.deleted;
+    }
+}
+
+/// A row the target refused, kept for the retry passes.
+#[derive(Debug, Clone)]
+pub struct RefusedRow {
+    pub kind: ChangeKind,
+    pub row: Row,
+    pub constraint: Option<String>,
+    pub message: String,
+    /// A foreign key refusal may succeed once other rows are in place;
+    /// anything else will not.
+    pub retryable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Insert,
+    Update,
+    /// An update whose unique values move: delete then insert in one
+    /// transaction, with FK checks off so nothing cascades.
+    Move,
+    Delete,
+}
+
+impl ChangeKind {
+    /// The statements of this write, one transaction's worth.
+    pub fn render(self, flavor: &Flavor, table: &TableData, rows: &[Row], max_bytes: usize) -> Vec<String> {
+        match self {
+            ChangeKind::Insert => engine::render_write(flavor, table, WriteOp::Insert(rows), max_bytes),
+            ChangeKind::Update => engine::render_write(flavor, table, WriteOp::Update(rows), max_bytes),
+            ChangeKind::Delete => engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes),
+            ChangeKind::Move => {
+                let mut statements = engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes);
+                statements.extend(engine::render_write(flavor, table, WriteOp::Insert(rows), max_bytes));
+                statements
+            }
+        }
+    }
+}
+
+/// Applies the changes of one pass over one table.
+pub struct TableApplier<'a> {
+    output: Output<'a>,
+    flavor: Flavor,
+    table: &'a TableData,
+    pass: Pass,
+    /// FK enforcement while this table is written (off for tables in a
+    /// cycle, or with `fk_strategy = "disable"`).
+    fk_checks: bool,
+    max_statement_bytes: usize,
+    deletes: Vec<Row>,
+    updates: Vec<Row>,
+    inserts: Vec<Row>,
+    /// New versions of rows whose unique values change (they may swap with
+    /// each other): deleted and re-inserted at the end, FK checks off so
+    /// nothing cascades.
+    moving: Vec<Row>,
+    /// Held-back inserts of a table with unique indexes.
+    held: Vec<Row>,
+    /// Inserts a unique index refused: tried again at the end.
+    collided: Vec<Row>,
+    /// In the last step of `finish`: a refusal is final.
+    finishing: bool,
+    pub counts: Counts,
+    /// Changes seen that this pass does not act on.
+    pub left_for_other_pass: u64,
+    pub refused: Vec<RefusedRow>,
+}
+
+impl<'a> TableApplier<'a> {
+    pub fn new(
+        output: Output<'a>,
+        flavor: &Flavor,
+        table: &'a TableData,
+        pass: Pass,
+        fk_checks: bool,
+        max_statement_bytes: usize,
+    ) -> Self {
+        TableApplier {
+            output,
+            flavor: flavor.clone(),
+            table,
+            pass,
+            fk_checks,
+            max_statement_bytes,
+            deletes: Vec::new(),
+            updates: Vec::new(),
+            inserts: Vec::new(),
+            moving: Vec::new(),
+            held: Vec::new(),
+            collided: Vec::new(),
+            finishing: false,
+            counts: Counts::default(),
+            left_for_other_pass: 0,
+            refused: Vec::new(),
+        }
+    }
+
+    fn wants(&self, kind: ChangeKind) -> bool {
+        match self.pass {
+            Pass::All => true,
+            Pass::Deletes => kind == ChangeKind::Delete,
+            Pass::Upserts => kind != ChangeKind::Delete,
+        }
+    }
+
+    /// True when an update changes a value of a unique index other than
+    /// the key: it could collide with a row that has not moved yet.
+    fn moves_unique_value(&self, old: &Row, new: &Row) -> bool {
+        self.table
+            .unique_keys
+            .iter()
+            .any(|cols| cols.iter().any(|&c| !values_equal(&old[c], &new[c])))
+    }
+
+    /// Sets FK enforcement for the table's writes (script: as statements).
+    pub async fn start(&mut self) -> Result<()> {
+        let checks = self.fk_checks;
+        self.set_fk_checks(checks).await
+    }
+
+    async fn set_fk_checks(&mut self, on: bool) -> Result<()> {
+        match &mut self.output {
+            Output::Execute(target) => target.set_foreign_key_checks(on).await,
+            Output::Script(lines) => {
+                lines.push(engine::foreign_key_checks(&self.flavor, on));
+                Ok(())
+            }
+            Output::Count => Ok(()),
+        }
+    }
+
+    /// Writes what is still buffered, then the moving rows, the held and
+    /// the collided inserts. Call once after the last chunk.
+    pub async fn finish(&mut self) -> Result<()> {
+        self.flush().await?;
+        if !self.moving.is_empty() {
+            let moving = std::mem::take(&mut self.moving);
+            self.set_fk_checks(false).await?;
+            let moved = self.write(ChangeKind::Move, moving).await;
+            self.set_fk_checks(self.fk_checks).await?;
+            moved?;
+        }
+        let held = std::mem::take(&mut self.held);
+        self.write(ChangeKind::Insert, held).await?;
+        // Last chance for inserts a unique index refused, now that every
+        // other row is in place; a refusal now is final.
+        self.finishing = true;
+        let collided = std::mem::take(&mut self.collided);
+        self.write(ChangeKind::Insert, collided).await
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        let deletes = std::mem::take(&mut self.deletes);
+        self.write(ChangeKind::Delete, deletes).await?;
+        let updates = std::mem::take(&mut self.updates);
+        self.write(ChangeKind::Update, updates).await?;
+        let inserts = std::mem::take(&mut self.inserts);
+        self.write(ChangeKind::Insert, inserts).await
+    }
+
+    /// Writes a batch; if the target refuses it, rows go one by one so the
+    /// refused ones can be named and retried while the rest are written.
+    async fn write(&mut self, kind: ChangeKind, rows: Vec<Row>) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self.try_write(kind, &rows).await? {
+            Ok(()) => self.counts.record(kind, rows.len() as u64),
+            Err(refusal) if rows.len() == 1 => {
+                let row = rows.into_iter().next().expect("one row");
+                self.refuse(kind, row, refusal);
+            }
+            Err(_) => {
+                for row in rows {
+                    match self.try_write(kind, std::slice::from_ref(&row)).await? {
+                        Ok(()) => self.counts.record(kind, 1),
+                        Err(refusal) => self.refuse(kind, row, refusal),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A refused row: an insert that hit a unique index waits for the end
+    /// of the table; anything else is kept, for the retry passes when a
+    /// foreign key refused it.
+    fn refuse(&mut self, kind: ChangeKind, row: Row, refusal: WriteError) {
+        let (constraint, retryable) = match refusal.kind {
+            WriteErrorKind::ForeignKey { constraint } => (constraint, true),
+            WriteErrorKind::Duplicate { index } => {
+                if kind == ChangeKind::Insert && !self.finishing {
+                    self.collided.push(row);
+                    return;
+                }
+                (index, false)
+            }
+            WriteErrorKind::Other => (None, false),
+        };
+        self.refused.push(RefusedRow {
+            kind,
+            row,
+            constraint,
+            message: refusal.message,
+            retryable,
+        });
+    }
+
+    /// Runs (or scripts) one write. `Ok(Err(..))` is a refusal by the
+    /// target (nothing of it was kept).
+    async fn try_write(&mut self, kind: ChangeKind, rows: &[Row]) -> Result<std::result::Result<(), WriteError>> {
+        let statements = kind.render(&self.flavor, self.table, rows, self.max_statement_bytes);
+        match &mut self.output {
+            Output::Execute(target) => Ok(target.execute_write(&statements).await),
+            Output::Script(lines) => {
+                lines.extend(statements);
+                Ok(Ok(()))
+            }
+            Output::Count => Ok(Ok(())),
+        }
+    }
+
+}
+
+impl ChangeSink for TableApplier<'_> {
+    async fn accept(&mut self, changes: Vec<RowChange>) -> Result<()> {
+        for change in changes {
+            let kind = match &change {
+                RowChange::Insert(_) => ChangeKind::Insert,
+                RowChange::Update { .. } => ChangeKind::Update,
+                RowChange::Delete(_) => ChangeKind::Delete,
+            };
+            if !self.wants(kind) {
+                self.left_for_other_pass += 1;
+                continue;
+            }
+            if matches!(self.output, Output::Count) {
+                self.counts.record(kind, 1);
+                continue;
+            }
+            match change {
+                RowChange::Delete(row) => self.deletes.push(row),
+                RowChange::Update { old, new } => {
+                    if self.moves_unique_value(&old, &new) {
+                        self.moving.push(new);
+                    } else {
+                        self.updates.push(new);
+                    }
+                }
+                RowChange::Insert(row) => {
+                    if !self.table.unique_keys.is_empty() && self.held.len() < HELD_INSERTS {
+                        self.held.push(row);
+                    } else {
+                        self.inserts.push(row);
+                    }
+                }
+            }
+        }
+        if self.deletes.len() >= BATCH_ROWS || self.updates.len() >= BATCH_ROWS || self.inserts.len() >= BATCH_ROWS {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+}

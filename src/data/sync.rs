@@ -1,0 +1,180 @@
+//! The data phase over all tables: the FK strategy's passes in dependency
+//! order, retries of the rows a foreign key refused, and the verification
+//! that every synced table now matches the source.
+//!
+//! - `dependency` (default): FK checks stay on. Deletes run children
+//!   first, then inserts and updates parents first, so no row ever points
+//!   at a missing parent. Tables in an FK cycle (or referencing
+//!   themselves) are written with checks off for that table alone. Rows a
+//!   foreign key still refuses are retried after every table is done, up
+//!   to `fk_retry` times, then reported.
+//! - `disable`: FK checks off for the session; one pass per table.
+
+use crate::catalog::deps::DependencyGraph;
+use crate::config::FkStrategy;
+use crate::data::apply::{Counts, Output, Pass, RefusedRow, TableApplier};
+use crate::data::pipeline::diff_table;
+use crate::data::table::TableData;
+use crate::engine::{SourceDb, TargetDb, TargetReader};
+use crate::error::Result;
+use crate::report::progress::Progress;
+
+/// What the data phase does with the changes it finds.
+pub enum DataMode<'a> {
+    /// Write them to the target, then verify.
+    Apply,
+    /// Render them into a script (`--dry-run --sql-out`).
+    Script(&'a mut Vec<String>),
+    /// Only count them (`--validate-only`, `--dry-run`).
+    Count,
+}
+
+/// How the data phase runs.
+pub struct DataOptions<'a> {
+    pub strategy: FkStrategy,
+    pub fk_retry: u32,
+    /// The FK graph of the source (cycles, who references whom).
+    pub graph: &'a DependencyGraph,
+    pub progress: &'a Progress,
+}
+
+/// One table's result.
+#[derive(Debug, Clone)]
+pub struct TableOutcome {
+    pub table: String,
+    /// Applied (or planned, or found) changes.
+    pub counts: Counts,
+    /// Rows the target refused for good.
+    pub refused: Vec<RefusedRow>,
+    /// Differences found by the verification pass (Apply only).
+    pub differences_after: Option<u64>,
+}
+
+/// Syncs `tables` (in dependency order, parents first).
+pub async fn sync_tables(
+    source: &mut SourceDb,
+    target: &mut TargetDb,
+    reader: &mut TargetReader,
+    tables: &[TableData],
+    options: &DataOptions<'_>,
+    mut mode: DataMode<'_>,
+) -> Result<Vec<TableOutcome>> {
+    let (graph, progress) = (options.graph, options.progress);
+    let mut outcomes: Vec<TableOutcome> = tables
+        .iter()
+        .map(|t| TableOutcome {
+            table: t.name.clone(),
+            counts: Counts::default(),
+            refused: Vec::new(),
+            differences_after: None,
+        })
+        .collect();
+    let flavor = target.flavor().clone();
+    let max_bytes = target.max_statement_bytes();
+    let disable = options.strategy == FkStrategy::Disable;
+    let in_cycle = |t: &TableData| graph.cycle_of(&t.name).is_some() || graph.self_references.contains(&t.name);
+    let related = |t: &TableData| {
+        graph.dependencies.iter().any(|d| {
+            (d.table == t.name && !d.depends_on.is_empty()) || d.depends_on.contains(&t.name)
+        }) || in_cycle(t)
+    };
+
+    // Which pass each table takes, in which order.
+    let mut steps: Vec<(usize, Pass)> = Vec::new();
+    match (&mode, disable) {
+        (DataMode::Count, _) | (_, true) => steps.extend((0..tables.len()).map(|i| (i, Pass::All))),
+        (_, false) => {
+            steps.extend((0..tables.len()).rev().filter(|&i| related(&tables[i])).map(|i| (i, Pass::Deletes)));
+            steps.extend((0..tables.len()).map(|i| {
+                (i, if related(&tables[i]) { Pass::Upserts } else { Pass::All })
+            }));
+        }
+    }
+    let mut pending_upserts = vec![true; tables.len()];
+
+    for (i, pass) in steps {
+        let table = &tables[i];
+        if pass == Pass::Upserts && !pending_upserts[i] {
+            continue;
+        }
+        let fk_checks = !disable && !in_cycle(table);
+        let output = match &mut mode {
+            DataMode::Apply => Output::Execute(target),
+            DataMode::Script(lines) => Output::Script(lines),
+            DataMode::Count => Output::Count,
+        };
+        let step = match pass {
+            Pass::Deletes => "delete",
+            Pass::Upserts => "upsert",
+            Pass::All => "sync",
+        };
+        let mut applier = TableApplier::new(output, &flavor, table, pass, fk_checks, max_bytes);
+        applier.start().await?;
+        diff_table(source, reader, table, progress.rows(&table.name, step, None), &mut applier).await?;
+        applier.finish().await?;
+        if pass == Pass::Deletes {
+            // Nothing else differs in this table: its upsert pass can go.
+            pending_upserts[i] = applier.left_for_other_pass > 0;
+        }
+        let outcome = &mut outcomes[i];
+        outcome.counts.add(applier.counts);
+        outcome.refused.extend(applier.refused);
+    }
+
+    if matches!(mode, DataMode::Apply) {
+        retry_refused(target, tables, &mut outcomes, options, &flavor, max_bytes, disable).await?;
+        for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+            let mut counter = TableApplier::new(Output::Count, &flavor, table, Pass::All, true, max_bytes);
+            diff_table(source, reader, table, progress.rows(&table.name, "verify", None), &mut counter).await?;
+            outcome.differences_after = Some(counter.counts.total());
+        }
+        target.set_foreign_key_checks(true).await?;
+    }
+    Ok(outcomes)
+}
+
+/// Retries the rows a foreign key refused, now that every table has been
+/// written, until none is left, none more succeeds, or `fk_retry` rounds.
+#[allow(clippy::too_many_arguments)]
+async fn retry_refused(
+    target: &mut TargetDb,
+    tables: &[TableData],
+    outcomes: &mut [TableOutcome],
+    options: &DataOptions<'_>,
+    flavor: &crate::catalog::model::Flavor,
+    max_bytes: usize,
+    disable: bool,
+) -> Result<()> {
+    for _ in 0..options.fk_retry {
+        let mut progress = false;
+        for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+            if !outcome.refused.iter().any(|r| r.retryable) {
+                continue;
+            }
+            target.set_foreign_key_checks(!disable).await?;
+            let mut still = Vec::new();
+            for refused in std::mem::take(&mut outcome.refused) {
+                if !refused.retryable {
+                    still.push(refused);
+                    continue;
+                }
+                let statements = refused.kind.render(flavor, table, std::slice::from_ref(&refused.row), max_bytes);
+                match target.execute_write(&statements).await {
+                    Ok(()) => {
+                        progress = true;
+                        outcome.counts.record(refused.kind, 1);
+                    }
+                    Err(e) => still.push(RefusedRow {
+                        message: e.message,
+                        ..refused
+                    }),
+                }
+            }
+            outcome.refused = still;
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! The data phase of a run: which tables are synced (and why the others
+//! are not), in what order, in which data mode, and the statistics and
+//! errors that go into the report.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::catalog::deps::DependencyGraph;
+use crate::catalog::model::Catalog;
+use crate::config::Settings;
+use crate::data::sync::{sync_tables, DataMode, DataOptions, TableOutcome};
+use crate::data::table::{KeySource, TableData};
+use crate::engine::{SourceDb, TargetDb};
+use crate::error::Result;
+use crate::report::progress::Progress;
+use crate::report::{DataError, DataReport, Mismatch, TableDataReport};
+
+/// What the data phase should do.
+pub enum Action<'a> {
+    Apply,
+    /// Count differences, and render statements into the script if given.
+    Plan(Option<&'a mut Vec<String>>),
+}
+
+/// The data phase's report, and whether refused rows make it a failure.
+pub struct DataOutcome {
+    pub report: DataReport,
+    /// Every processed table matches (Apply: verified; Plan: nothing to do).
+    pub all_equal: bool,
+    /// Rows were refused and `skip_problematic_foreign_keys` is off.
+    pub failed: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    settings: &Settings,
+    source: &mut SourceDb,
+    target: &mut TargetDb,
+    source_catalog: &Catalog,
+    target_catalog: &Catalog,
+    order: &[String],
+    graph: &DependencyGraph,
+    schema_remaining: &[Mismatch],
+    action: Action<'_>,
+    progress: &Progress,
+) -> Result<DataOutcome> {
+    let schema_differs: BTreeSet<&str> = schema_remaining.iter().map(|m| m.table.as_str()).collect();
+    let triggers = if settings.allow_triggers {
+        BTreeMap::new()
+    } else {
+        target.triggers().await?
+    };
+
+    let mut report = DataReport {
+        status: match action {
+            Action::Apply => "applied",
+            Action::Plan(_) => "planned",
+        }
+        .to_string(),
+        ..DataReport::default()
+    };
+    let mut tables = Vec::new();
+    for name in order {
+        let Some(table) = source_catalog.table(name) else { continue };
+        report.tables_processed += 1;
+        let skip = if target_catalog.table(name).is_none() {
+            Some("the target has no such table; fix the schema first (--fix-schemas)".to_string())
+        } else if schema_differs.contains(name.as_str()) {
+            Some("its schema differs from the source's; fix it first (--fix-schemas), or allow the refused changes".to_string())
+        } else {
+            triggers.get(name).map(|names| {
+                format!(
+                    "the target table has triggers ({}) that would fire on every synced row; set allow_triggers = true to sync it anyway",
+                    names.join(", ")
+                )
+            })
+        };
+        if let Some(reason) = skip {
+            report.tables_skipped += 1;
+            report.tables.push(TableDataReport::skipped(name, reason));
+            continue;
+        }
+        let key = settings.table_keys.get(name).map(Vec::as_slice);
+        tables.push(TableData::new(table, key)?);
+    }
+
+    source.begin_data_reads().await?;
+    let mut reader = target.open_reader().await?;
+    let options = DataOptions {
+        strategy: settings.fk_strategy,
+        fk_retry: settings.fk_retry,
+        graph,
+        progress,
+    };
+    let applying = matches!(action, Action::Apply);
+    let mode = match action {
+        Action::Apply => DataMode::Apply,
+        Action::Plan(Some(script)) => DataMode::Script(script),
+        Action::Plan(None) => DataMode::Count,
+    };
+    if applying {
+        target.begin_writes().await?;
+    }
+    let result = sync_tables(source, target, &mut reader, &tables, &options, mode).await;
+    if applying {
+        target.end_writes().await?;
+    }
+    let outcomes = result?;
+
+    let mut all_equal = report.tables_skipped == 0;
+    for (table, outcome) in tables.iter().zip(outcomes) {
+        let TableOutcome {
+            counts,
+            refused,
+            differences_after,
+            ..
+        } = outcome;
+        report.tables_synced += 1;
+        report.rows_inserted += counts.inserted;
+        report.rows_updated += counts.updated;
+        report.rows_deleted += counts.deleted;
+        let equal = match differences_after {
+            Some(n) => n == 0,
+            None => counts.total() == 0,
+        };
+        all_equal &= equal;
+        for row in &refused {
+            report.errors.push(DataError {
+                table: table.name.clone(),
+                key: Some(table.describe_key(&row.row)),
+                constraint: row.constraint.clone(),
+                message: row.message.clone(),
+            });
+        }
+        report.tables.push(TableDataReport {
+            table: table.name.clone(),
+            key: describe_key_source(table),
+            rows_inserted: counts.inserted,
+            rows_updated: counts.updated,
+            rows_deleted: counts.deleted,
+            differences_after,
+            skipped_because: None,
+        });
+    }
+    let failed = !report.errors.is_empty() && !settings.skip_problematic_foreign_keys;
+    Ok(DataOutcome {
+        report,
+        all_equal,
+        failed,
+    })
+}
+
+fn describe_key_source(table: &TableData) -> String {
+    let columns: Vec<&str> = table.key.iter().map(|&i| table.columns[i].name.as_str()).collect();
+    match &table.key_source {
+        KeySource::PrimaryKey => format!("primary key ({})", columns.join(", ")),
+        KeySource::UniqueIndex(name) => format!("unique index {name} ({})", columns.join(", ")),
+        KeySource::Configured => format!("configured key ({})", columns.join(", ")),
+        KeySource::WholeRow => "whole row (no usable key: rows compared as a multiset)".to_string(),
+    }
+}

@@ -1,0 +1,61 @@
+//! `--sql-out`: every statement a run would execute, in order, as one
+//! script the engine's own client runs as it is (`mariadb db < plan.sql`,
+//! `sqlite3 file.db < plan.sql`). Refused schema changes are written as
+//! comments.
+
+use std::path::Path;
+
+use crate::catalog::model::Flavor;
+use crate::config::Settings;
+use crate::engine;
+use crate::error::{Error, Result};
+use crate::report::ChangeReport;
+
+pub fn write(
+    path: &Path,
+    flavor: &Flavor,
+    settings: &Settings,
+    changes: &[ChangeReport],
+    data_statements: &[String],
+) -> Result<()> {
+    let (prelude, epilogue) = engine::ddl_script_frame(flavor);
+    let mut text = format!(
+        "-- lockstep {} plan\n-- source: {}\n-- target: {}\n",
+        env!("CARGO_PKG_VERSION"),
+        settings.source,
+        settings.target
+    );
+    for stmt in &prelude {
+        text.push_str(&format!("{stmt};\n"));
+    }
+    for change in changes {
+        text.push_str(&format!("\n-- {} [{}]\n", change.table, change.safety));
+        for sql in &change.sql {
+            match &change.skipped_because {
+                Some(why) => {
+                    text.push_str(&format!("-- {why}\n"));
+                    for line in sql.lines() {
+                        text.push_str(&format!("-- {line}\n"));
+                    }
+                }
+                None => text.push_str(&format!("{sql};\n")),
+            }
+        }
+    }
+    if !data_statements.is_empty() {
+        text.push_str("\n-- rows\n");
+        for stmt in engine::data_script_prelude(flavor) {
+            text.push_str(&format!("{stmt};\n"));
+        }
+        for stmt in data_statements {
+            text.push_str(&format!("{stmt};\n"));
+        }
+    }
+    for stmt in &epilogue {
+        text.push_str(&format!("{stmt};\n"));
+    }
+    std::fs::write(path, text).map_err(|e| Error::Io {
+        context: format!("writing the SQL plan to {}", path.display()),
+        source: e,
+    })
+}
