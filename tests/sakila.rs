@@ -12,19 +12,8 @@ fn sakila_schema() -> std::path::PathBuf {
     common::corpus_dir().join("sampledb/sakila/mysql/sakila-schema.sql")
 }
 
-/// Sakila's schema file creates and `USE`s a database named `sakila`;
-/// load it into our own database instead.
 fn load_sakila(db: &MyDb) {
-    let text = std::fs::read_to_string(sakila_schema()).unwrap();
-    let text = text
-        .replace("DROP SCHEMA IF EXISTS sakila;", "")
-        .replace("CREATE SCHEMA sakila;", "")
-        .replace("USE sakila;", "")
-        .replace("sakila.", "");
-    let path = std::env::temp_dir().join(format!("{}.sql", db.name));
-    std::fs::write(&path, text).unwrap();
-    db.load_file(&path);
-    let _ = std::fs::remove_file(path);
+    db.load_corpus_file(&sakila_schema(), "sakila");
 }
 
 #[test]

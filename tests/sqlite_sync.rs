@@ -234,3 +234,128 @@ fn sql_out_replays_with_the_sqlite_client_to_the_same_schema() {
     ]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
 }
+
+/// Every row of every table as (typeof, hex) text: exact, storage class
+/// included.
+fn all_rows(db: &SqliteDb) -> Vec<(String, Vec<String>)> {
+    let c = rusqlite::Connection::open(&db.path).unwrap();
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let mut out = Vec::new();
+    for t in tables {
+        let cols: Vec<String> = c
+            .prepare(&format!("SELECT name FROM pragma_table_info('{t}')"))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let exprs: Vec<String> = cols
+            .iter()
+            .map(|c| format!("typeof(\"{c}\") || ':' || hex(\"{c}\")"))
+            .collect();
+        let mut rows: Vec<String> = c
+            .prepare(&format!(
+                "SELECT {} FROM \"{t}\"",
+                exprs.join(" || '|' || ")
+            ))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        rows.sort();
+        out.push((t, rows));
+    }
+    out
+}
+
+#[test]
+fn chinook_rows_into_an_empty_file_and_into_a_drifted_one() {
+    let source = SqliteDb::new("chinook_data_src");
+    source.exec(&chinook());
+    let target = SqliteDb::new("chinook_data_tgt");
+    let out = lockstep(&["sync", "--source", &source.url(), "--target", &target.url()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(all_rows(&source), all_rows(&target));
+    target.exec(
+        "PRAGMA foreign_keys=OFF;
+         DELETE FROM Employee WHERE EmployeeId = 1;
+         UPDATE Track SET UnitPrice = 'free', Name = Name || ' (live)' WHERE TrackId % 9 = 0;
+         UPDATE Invoice SET Total = CAST(Total AS TEXT) WHERE InvoiceId % 5 = 0;
+         DELETE FROM InvoiceLine WHERE InvoiceLineId % 13 = 0;
+         INSERT INTO Genre (GenreId, Name) VALUES (999, x'00ff');",
+    );
+    let json = target.dir.join("r.json");
+    let out = lockstep(&[
+        "sync",
+        "--data-only",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+        "--report-json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(all_rows(&source), all_rows(&target));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["in_sync"], true);
+    assert_eq!(report["data"]["rows_deleted"], 1, "{}", report["data"]);
+    let again = lockstep(&[
+        "validate",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+}
+
+#[test]
+fn the_shipped_demo_syncs_fully_and_then_has_nothing_to_do() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let scratch = SqliteDb::new("demo");
+    let remote = scratch.dir.join("remote.sqlite");
+    let local = scratch.dir.join("local.sqlite");
+    std::fs::copy(examples.join("remote.sqlite"), &remote).unwrap();
+    std::fs::copy(examples.join("local.sqlite"), &local).unwrap();
+    let (source, target) = (
+        format!("sqlite:{}", remote.display()),
+        format!("sqlite:{}", local.display()),
+    );
+    let validate = lockstep(&["validate", "--source", &source, "--target", &target]);
+    assert_eq!(validate.status.code(), Some(1), "{}", stdout(&validate));
+    let out = lockstep(&[
+        "sync",
+        "--fix-schemas",
+        "--source",
+        &source,
+        "--target",
+        &target,
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for expected in [
+        "Records inserted:",
+        "Records updated:",
+        "Records deleted:",
+        "Verification: all 8 synced tables match",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in:\n{text}");
+    }
+    let again = lockstep(&["validate", "--source", &source, "--target", &target]);
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    let original = std::fs::read(examples.join("remote.sqlite")).unwrap();
+    assert_eq!(
+        std::fs::read(&remote).unwrap(),
+        original,
+        "the source file must not change"
+    );
+}

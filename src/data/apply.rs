@@ -6,9 +6,9 @@
 
 use crate::catalog::model::Flavor;
 use crate::data::pipeline::ChangeSink;
+use crate::data::rowdiff::values_equal;
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
-use crate::data::rowdiff::values_equal;
 use crate::data::value::Row;
 use crate::engine::{self, TargetDb, WriteError, WriteErrorKind, WriteOp};
 use crate::error::Result;
@@ -93,14 +93,32 @@ pub enum ChangeKind {
 
 impl ChangeKind {
     /// The statements of this write, one transaction's worth.
-    pub fn render(self, flavor: &Flavor, table: &TableData, rows: &[Row], max_bytes: usize) -> Vec<String> {
+    pub fn render(
+        self,
+        flavor: &Flavor,
+        table: &TableData,
+        rows: &[Row],
+        max_bytes: usize,
+    ) -> Vec<String> {
         match self {
-            ChangeKind::Insert => engine::render_write(flavor, table, WriteOp::Insert(rows), max_bytes),
-            ChangeKind::Update => engine::render_write(flavor, table, WriteOp::Update(rows), max_bytes),
-            ChangeKind::Delete => engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes),
+            ChangeKind::Insert => {
+                engine::render_write(flavor, table, WriteOp::Insert(rows), max_bytes)
+            }
+            ChangeKind::Update => {
+                engine::render_write(flavor, table, WriteOp::Update(rows), max_bytes)
+            }
+            ChangeKind::Delete => {
+                engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes)
+            }
             ChangeKind::Move => {
-                let mut statements = engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes);
-                statements.extend(engine::render_write(flavor, table, WriteOp::Insert(rows), max_bytes));
+                let mut statements =
+                    engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes);
+                statements.extend(engine::render_write(
+                    flavor,
+                    table,
+                    WriteOp::Insert(rows),
+                    max_bytes,
+                ));
                 statements
             }
         }
@@ -278,7 +296,11 @@ impl<'a> TableApplier<'a> {
 
     /// Runs (or scripts) one write. `Ok(Err(..))` is a refusal by the
     /// target (nothing of it was kept).
-    async fn try_write(&mut self, kind: ChangeKind, rows: &[Row]) -> Result<std::result::Result<(), WriteError>> {
+    async fn try_write(
+        &mut self,
+        kind: ChangeKind,
+        rows: &[Row],
+    ) -> Result<std::result::Result<(), WriteError>> {
         let statements = kind.render(&self.flavor, self.table, rows, self.max_statement_bytes);
         match &mut self.output {
             Output::Execute(target) => Ok(target.execute_write(&statements).await),
@@ -289,7 +311,6 @@ impl<'a> TableApplier<'a> {
             Output::Count => Ok(Ok(())),
         }
     }
-
 }
 
 impl ChangeSink for TableApplier<'_> {
@@ -326,7 +347,10 @@ impl ChangeSink for TableApplier<'_> {
                 }
             }
         }
-        if self.deletes.len() >= BATCH_ROWS || self.updates.len() >= BATCH_ROWS || self.inserts.len() >= BATCH_ROWS {
+        if self.deletes.len() >= BATCH_ROWS
+            || self.updates.len() >= BATCH_ROWS
+            || self.inserts.len() >= BATCH_ROWS
+        {
             self.flush().await?;
         }
         Ok(())

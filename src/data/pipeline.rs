@@ -85,7 +85,9 @@ pub(crate) async fn diff_table(
                 Ok(change) => {
                     chunk.push(change);
                     if chunk.len() == ROW_CHUNK
-                        && change_tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err()
+                        && change_tx
+                            .blocking_send(Ok(std::mem::take(&mut chunk)))
+                            .is_err()
                     {
                         return;
                     }
@@ -114,8 +116,11 @@ pub(crate) async fn diff_table(
         Ok(())
     };
     let ((), (), outcome) = tokio::join!(read_source, read_target, consume);
-    merge
-        .await
-        .map_err(|e| Error::database(format!("table `{}`", table.name), format!("the merge stopped: {e}")))?;
+    merge.await.map_err(|e| {
+        Error::database(
+            format!("table `{}`", table.name),
+            format!("the merge stopped: {e}"),
+        )
+    })?;
     outcome
 }

@@ -72,7 +72,9 @@ pub async fn sync_tables(
     let flavor = target.flavor().clone();
     let max_bytes = target.max_statement_bytes();
     let disable = options.strategy == FkStrategy::Disable;
-    let in_cycle = |t: &TableData| graph.cycle_of(&t.name).is_some() || graph.self_references.contains(&t.name);
+    let in_cycle = |t: &TableData| {
+        graph.cycle_of(&t.name).is_some() || graph.self_references.contains(&t.name)
+    };
     let related = |t: &TableData| {
         graph.dependencies.iter().any(|d| {
             (d.table == t.name && !d.depends_on.is_empty()) || d.depends_on.contains(&t.name)
@@ -84,9 +86,21 @@ pub async fn sync_tables(
     match (&mode, disable) {
         (DataMode::Count, _) | (_, true) => steps.extend((0..tables.len()).map(|i| (i, Pass::All))),
         (_, false) => {
-            steps.extend((0..tables.len()).rev().filter(|&i| related(&tables[i])).map(|i| (i, Pass::Deletes)));
+            steps.extend(
+                (0..tables.len())
+                    .rev()
+                    .filter(|&i| related(&tables[i]))
+                    .map(|i| (i, Pass::Deletes)),
+            );
             steps.extend((0..tables.len()).map(|i| {
-                (i, if related(&tables[i]) { Pass::Upserts } else { Pass::All })
+                (
+                    i,
+                    if related(&tables[i]) {
+                        Pass::Upserts
+                    } else {
+                        Pass::All
+                    },
+                )
             }));
         }
     }
@@ -110,7 +124,14 @@ pub async fn sync_tables(
         };
         let mut applier = TableApplier::new(output, &flavor, table, pass, fk_checks, max_bytes);
         applier.start().await?;
-        diff_table(source, reader, table, progress.rows(&table.name, step, None), &mut applier).await?;
+        diff_table(
+            source,
+            reader,
+            table,
+            progress.rows(&table.name, step, None),
+            &mut applier,
+        )
+        .await?;
         applier.finish().await?;
         if pass == Pass::Deletes {
             // Nothing else differs in this table: its upsert pass can go.
@@ -122,10 +143,27 @@ pub async fn sync_tables(
     }
 
     if matches!(mode, DataMode::Apply) {
-        retry_refused(target, tables, &mut outcomes, options, &flavor, max_bytes, disable).await?;
+        retry_refused(
+            target,
+            tables,
+            &mut outcomes,
+            options,
+            &flavor,
+            max_bytes,
+            disable,
+        )
+        .await?;
         for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
-            let mut counter = TableApplier::new(Output::Count, &flavor, table, Pass::All, true, max_bytes);
-            diff_table(source, reader, table, progress.rows(&table.name, "verify", None), &mut counter).await?;
+            let mut counter =
+                TableApplier::new(Output::Count, &flavor, table, Pass::All, true, max_bytes);
+            diff_table(
+                source,
+                reader,
+                table,
+                progress.rows(&table.name, "verify", None),
+                &mut counter,
+            )
+            .await?;
             outcome.differences_after = Some(counter.counts.total());
         }
         target.set_foreign_key_checks(true).await?;
@@ -158,7 +196,12 @@ async fn retry_refused(
                     still.push(refused);
                     continue;
                 }
-                let statements = refused.kind.render(flavor, table, std::slice::from_ref(&refused.row), max_bytes);
+                let statements = refused.kind.render(
+                    flavor,
+                    table,
+                    std::slice::from_ref(&refused.row),
+                    max_bytes,
+                );
                 match target.execute_write(&statements).await {
                     Ok(()) => {
                         progress = true;

@@ -115,7 +115,29 @@ pub enum DataSession {
 /// An open connection to one database of some engine.
 enum Connection {
     MySql(mysql::MySqlConnection),
-    Sqlite(sqlite::SqliteConnection),
+    Sqlite(SharedSqlite),
+}
+
+/// A SQLite connection that a blocking thread can borrow: rusqlite blocks,
+/// so reads run on their own thread while the async side goes on.
+struct SharedSqlite {
+    flavor: Flavor,
+    conn: std::sync::Arc<std::sync::Mutex<sqlite::SqliteConnection>>,
+}
+
+impl SharedSqlite {
+    fn new(conn: sqlite::SqliteConnection) -> Self {
+        SharedSqlite {
+            flavor: conn.flavor().clone(),
+            conn: std::sync::Arc::new(std::sync::Mutex::new(conn)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, sqlite::SqliteConnection> {
+        // A poisoned lock means a reader thread panicked; the connection
+        // itself is still sound for the next statement.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Connection {
@@ -124,9 +146,9 @@ impl Connection {
             DatabaseUrl::MySql(server) => Ok(Connection::MySql(
                 mysql::MySqlConnection::open(server, options, role).await?,
             )),
-            DatabaseUrl::Sqlite { path } => Ok(Connection::Sqlite(
+            DatabaseUrl::Sqlite { path } => Ok(Connection::Sqlite(SharedSqlite::new(
                 sqlite::SqliteConnection::open(path, role)?,
-            )),
+            ))),
             DatabaseUrl::Postgres(_) => Err(Error::Refused(format!(
                 "{url}: PostgreSQL is not supported yet; lockstep syncs MySQL/MariaDB and SQLite today"
             ))),
@@ -136,14 +158,14 @@ impl Connection {
     fn flavor(&self) -> &Flavor {
         match self {
             Connection::MySql(c) => c.flavor(),
-            Connection::Sqlite(c) => c.flavor(),
+            Connection::Sqlite(c) => &c.flavor,
         }
     }
 
     async fn introspect(&mut self) -> Result<Catalog> {
         match self {
             Connection::MySql(c) => c.introspect().await,
-            Connection::Sqlite(c) => c.introspect(),
+            Connection::Sqlite(c) => c.lock().introspect(),
         }
     }
 
@@ -152,7 +174,7 @@ impl Connection {
     async fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
         match self {
             Connection::MySql(c) => c.prepare_data_session(session).await,
-            Connection::Sqlite(c) => c.prepare_data_session(session),
+            Connection::Sqlite(c) => c.lock().prepare_data_session(session),
         }
     }
 
@@ -161,8 +183,20 @@ impl Connection {
     async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
         let result = match self {
             Connection::MySql(c) => c.stream_rows(table, tx).await,
-            // rusqlite blocks: leave the async worker while it reads.
-            Connection::Sqlite(c) => tokio::task::block_in_place(|| c.stream_rows(table, tx)),
+            Connection::Sqlite(c) => {
+                let (conn, table, sender) = (c.conn.clone(), table.clone(), tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                    conn.stream_rows(&table, &sender)
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Err(Error::database(
+                        "reading rows",
+                        format!("the reader thread stopped: {e}"),
+                    ))
+                })
+            }
         };
         if let Err(e) = result {
             let _ = tx.send(Err(e)).await;
@@ -194,7 +228,9 @@ impl SourceDb {
     /// Opens the consistent snapshot every later row read comes from, with
     /// the session settings for exact values.
     pub async fn begin_data_reads(&mut self) -> Result<()> {
-        self.conn.prepare_data_session(DataSession::SourceSnapshot).await
+        self.conn
+            .prepare_data_session(DataSession::SourceSnapshot)
+            .await
     }
 
     /// Streams a table's rows in key order (see [`RowSender`]).
@@ -243,7 +279,9 @@ impl TargetDb {
     /// Readies this connection for row writes (exact values, permissive
     /// SQL mode; SQLite switches to WAL so the reader can read meanwhile).
     pub async fn begin_writes(&mut self) -> Result<()> {
-        self.conn.prepare_data_session(DataSession::TargetWriter).await
+        self.conn
+            .prepare_data_session(DataSession::TargetWriter)
+            .await
     }
 
     /// Undoes what `begin_writes` changed beyond this session (SQLite's
@@ -251,7 +289,7 @@ impl TargetDb {
     pub async fn end_writes(&mut self) -> Result<()> {
         match &mut self.conn {
             Connection::MySql(_) => Ok(()),
-            Connection::Sqlite(c) => c.finish_data_session(),
+            Connection::Sqlite(c) => c.lock().finish_data_session(),
         }
     }
 
@@ -268,7 +306,7 @@ impl TargetDb {
     pub async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         match &mut self.conn {
             Connection::MySql(c) => c.execute_write(statements).await,
-            Connection::Sqlite(c) => c.execute_write(statements),
+            Connection::Sqlite(c) => c.lock().execute_write(statements),
         }
     }
 
@@ -277,7 +315,7 @@ impl TargetDb {
         let sql = foreign_key_checks(self.flavor(), on);
         match &mut self.conn {
             Connection::MySql(c) => c.execute_session(&sql).await,
-            Connection::Sqlite(c) => c.execute_session(&sql),
+            Connection::Sqlite(c) => c.lock().execute_session(&sql),
         }
     }
 
@@ -285,7 +323,7 @@ impl TargetDb {
     pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
         match &mut self.conn {
             Connection::MySql(c) => c.triggers().await,
-            Connection::Sqlite(c) => c.triggers(),
+            Connection::Sqlite(c) => c.lock().triggers(),
         }
     }
 
@@ -303,7 +341,7 @@ impl TargetDb {
     pub async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
         match &mut self.conn {
             Connection::MySql(c) => c.execute_ddl(statements).await,
-            Connection::Sqlite(c) => c.execute_ddl(statements),
+            Connection::Sqlite(c) => c.lock().execute_ddl(statements),
         }
     }
 }
@@ -362,7 +400,10 @@ pub fn foreign_key_checks(flavor: &Flavor, on: bool) -> String {
 /// lockstep's own sessions mean (time zone, SQL mode).
 pub fn data_script_prelude(flavor: &Flavor) -> Vec<String> {
     match flavor.family() {
-        EngineFamily::MySql => mysql::DATA_SESSION_SETTINGS.iter().map(|s| s.to_string()).collect(),
+        EngineFamily::MySql => mysql::DATA_SESSION_SETTINGS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
         EngineFamily::Sqlite | EngineFamily::Postgres => Vec::new(),
     }
 }

@@ -36,8 +36,10 @@ impl Progress {
                 .expect("valid template"),
             ),
             None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{prefix:>28} {spinner} {human_pos} rows  {per_sec}  {elapsed}")
-                    .expect("valid template"),
+                ProgressStyle::with_template(
+                    "{prefix:>28} {spinner} {human_pos} rows  {per_sec}  {elapsed}",
+                )
+                .expect("valid template"),
             ),
         };
         let bar = multi.add(bar);

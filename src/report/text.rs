@@ -188,14 +188,33 @@ fn write_mismatches(out: &mut String, mismatches: &[Mismatch]) {
 fn write_data(out: &mut String, report: &Report, s: &Style) {
     let d = &report.data;
     let planned = d.status == "planned";
-    let title = if planned { "Data plan (nothing written):" } else { "Data sync:" };
+    let title = if planned {
+        "Data plan (nothing written):"
+    } else {
+        "Data sync:"
+    };
     let _ = writeln!(out, "\n{}", s.bold(title));
-    let width = d.tables.iter().map(|t| t.table.len()).max().unwrap_or(5).max(5);
-    let _ = writeln!(out, "   {:<width$}  {:>9}  {:>9}  {:>9}  key", "table", "insert", "update", "delete");
+    let width = d
+        .tables
+        .iter()
+        .map(|t| t.table.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let _ = writeln!(
+        out,
+        "   {:<width$}  {:>9}  {:>9}  {:>9}  key",
+        "table", "insert", "update", "delete"
+    );
     for t in &d.tables {
         match &t.skipped_because {
             Some(why) => {
-                let _ = writeln!(out, "   {:<width$}  {}", t.table, s.yellow(&format!("skipped: {why}")));
+                let _ = writeln!(
+                    out,
+                    "   {:<width$}  {}",
+                    t.table,
+                    s.yellow(&format!("skipped: {why}"))
+                );
             }
             None => {
                 let after = match t.differences_after {
@@ -227,15 +246,32 @@ fn write_data(out: &mut String, report: &Report, s: &Style) {
     for e in &d.errors {
         let key = e.key.as_deref().unwrap_or("-");
         let constraint = e.constraint.as_deref().unwrap_or("-");
-        let _ = writeln!(out, "      {} [{key}] constraint {constraint}: {}", e.table, e.message);
+        let _ = writeln!(
+            out,
+            "      {} [{key}] constraint {constraint}: {}",
+            e.table, e.message
+        );
     }
     if !planned {
-        let verified: Vec<_> = d.tables.iter().filter(|t| t.differences_after.is_some()).collect();
-        let differing = verified.iter().filter(|t| t.differences_after != Some(0)).count();
+        let verified: Vec<_> = d
+            .tables
+            .iter()
+            .filter(|t| t.differences_after.is_some())
+            .collect();
+        let differing = verified
+            .iter()
+            .filter(|t| t.differences_after != Some(0))
+            .count();
         let line = if differing == 0 {
-            s.green(&format!("Verification: all {} synced tables match the source.", verified.len()))
+            s.green(&format!(
+                "Verification: all {} synced tables match the source.",
+                verified.len()
+            ))
         } else {
-            s.red(&format!("Verification: {differing} of {} synced tables still differ.", verified.len()))
+            s.red(&format!(
+                "Verification: {differing} of {} synced tables still differ.",
+                verified.len()
+            ))
         };
         let _ = writeln!(out, "   {line}");
     }

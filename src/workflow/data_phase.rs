@@ -43,7 +43,8 @@ pub async fn run(
     action: Action<'_>,
     progress: &Progress,
 ) -> Result<DataOutcome> {
-    let schema_differs: BTreeSet<&str> = schema_remaining.iter().map(|m| m.table.as_str()).collect();
+    let schema_differs: BTreeSet<&str> =
+        schema_remaining.iter().map(|m| m.table.as_str()).collect();
     let triggers = if settings.allow_triggers {
         BTreeMap::new()
     } else {
@@ -60,7 +61,9 @@ pub async fn run(
     };
     let mut tables = Vec::new();
     for name in order {
-        let Some(table) = source_catalog.table(name) else { continue };
+        let Some(table) = source_catalog.table(name) else {
+            continue;
+        };
         report.tables_processed += 1;
         let skip = if target_catalog.table(name).is_none() {
             Some("the target has no such table; fix the schema first (--fix-schemas)".to_string())
@@ -150,7 +153,11 @@ pub async fn run(
 }
 
 fn describe_key_source(table: &TableData) -> String {
-    let columns: Vec<&str> = table.key.iter().map(|&i| table.columns[i].name.as_str()).collect();
+    let columns: Vec<&str> = table
+        .key
+        .iter()
+        .map(|&i| table.columns[i].name.as_str())
+        .collect();
     match &table.key_source {
         KeySource::PrimaryKey => format!("primary key ({})", columns.join(", ")),
         KeySource::UniqueIndex(name) => format!("unique index {name} ({})", columns.join(", ")),

@@ -80,7 +80,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         Mode::ValidateOnly | Mode::DryRun | Mode::DataOnly => false,
     };
     if !fixes_schema && matches!(mode, Mode::SchemaOnly | Mode::Full) {
-        warnings.push("auto_fix_schema = false: schema differences were reported, not fixed".to_string());
+        warnings.push(
+            "auto_fix_schema = false: schema differences were reported, not fixed".to_string(),
+        );
     }
     let schema = schema_phase::run(
         &source_catalog,
@@ -103,7 +105,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     } else {
         let action = match mode {
             Mode::ValidateOnly => data_phase::Action::Plan(None),
-            Mode::DryRun => data_phase::Action::Plan(options.sql_out.is_some().then_some(&mut script)),
+            Mode::DryRun => {
+                data_phase::Action::Plan(options.sql_out.is_some().then_some(&mut script))
+            }
             _ => data_phase::Action::Apply,
         };
         let progress = Progress::new(options.quiet);

@@ -65,7 +65,10 @@ pub async fn run(
         outcome.changes = changes;
         return Ok(outcome);
     }
-    let risky = plan.iter().filter(|p| p.safety != Safety::Safe && allowed(p)).count();
+    let risky = plan
+        .iter()
+        .filter(|p| p.safety != Safety::Safe && allowed(p))
+        .count();
     if risky > 0 && !assume_yes && !confirm(risky)? {
         return Err(Error::Refused(
             "nothing was changed: the lossy/destructive changes were not confirmed (pass --yes to skip the question)"
@@ -81,7 +84,10 @@ pub async fn run(
         let plan = diff(source_catalog, &outcome.target_catalog, accepts, options);
         outcome.remaining = describe::mismatches(&plan);
         let mut more = render_plan(&plan, target.flavor(), &allowed)?;
-        if outcome.failed || round == EXTRA_ROUNDS || more.iter().all(|c| c.skipped_because.is_some()) {
+        if outcome.failed
+            || round == EXTRA_ROUNDS
+            || more.iter().all(|c| c.skipped_because.is_some())
+        {
             break;
         }
         // Refused changes are already in the report from the first round.
@@ -176,4 +182,3 @@ fn confirm(risky: usize) -> Result<bool> {
         })?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES"))
 }
-

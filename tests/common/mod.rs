@@ -112,6 +112,45 @@ impl MyDb {
         })
     }
 
+    /// Every row of a table, read with the binary protocol (exact floats,
+    /// dates as components), sorted: for comparing two databases.
+    pub fn rows(&self, table: &str) -> Vec<Vec<mysql_async::Value>> {
+        let url = self.url();
+        let sql = format!("SELECT * FROM `{table}`");
+        run_blocking(async move {
+            let mut c = mysql_async::Conn::from_url(url).await.unwrap();
+            let rows: Vec<mysql_async::Row> = c
+                .exec(&sql, ())
+                .await
+                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+            c.disconnect().await.unwrap();
+            let mut rows: Vec<Vec<mysql_async::Value>> =
+                rows.into_iter().map(|r| r.unwrap()).collect();
+            rows.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+            rows
+        })
+    }
+
+    /// Names of the base tables.
+    pub fn table_names(&self) -> Vec<String> {
+        self.query(&format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema='{}' AND table_type='BASE TABLE' ORDER BY 1",
+            self.name
+        ))
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect()
+    }
+
+    /// Asserts both databases hold the same tables with the same rows.
+    pub fn assert_same_data(&self, other: &MyDb) {
+        let tables = self.table_names();
+        assert_eq!(tables, other.table_names(), "table lists differ");
+        for t in tables {
+            assert_eq!(self.rows(&t), other.rows(&t), "rows of `{t}` differ");
+        }
+    }
+
     /// Loads a SQL file with the `mariadb` client (handles DELIMITER).
     pub fn load_file(&self, path: &std::path::Path) {
         let status = std::process::Command::new("mariadb")
@@ -121,6 +160,41 @@ impl MyDb {
             .status()
             .expect("run the mariadb client");
         assert!(status.success(), "loading {}", path.display());
+    }
+
+    /// Loads a corpus SQL file that creates and `USE`s a database of its
+    /// own, into this database instead: statements naming that database
+    /// are taken out (or, for qualified names, unqualified).
+    pub fn load_corpus_file(&self, path: &std::path::Path, own_db: &str) {
+        let mut text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for (from, to) in [
+            (
+                format!("DROP DATABASE IF EXISTS `{own_db}`;"),
+                String::new(),
+            ),
+            (format!("DROP DATABASE IF EXISTS {own_db};"), String::new()),
+            (format!("CREATE DATABASE `{own_db}`;"), String::new()),
+            (
+                format!("CREATE DATABASE IF NOT EXISTS {own_db};"),
+                String::new(),
+            ),
+            (format!("DROP SCHEMA IF EXISTS {own_db};"), String::new()),
+            (format!("CREATE SCHEMA {own_db};"), String::new()),
+            (format!("USE `{own_db}`;"), String::new()),
+            (format!("USE {own_db};"), String::new()),
+            (format!("{own_db}."), String::new()),
+        ] {
+            text = text.replace(&from, &to);
+        }
+        let copy = std::env::temp_dir().join(format!(
+            "{}_{}.sql",
+            self.name,
+            path.file_stem().unwrap().to_string_lossy()
+        ));
+        std::fs::write(&copy, text).unwrap();
+        self.load_file(&copy);
+        let _ = std::fs::remove_file(copy);
     }
 
     /// `SHOW CREATE TABLE` of every table, AUTO_INCREMENT counter removed,

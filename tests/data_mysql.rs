@@ -1,0 +1,368 @@
+//! The data phase end to end on MariaDB through the binary: foreign-key
+//! cycles and self-references, cascades, unique values that move, orphans,
+//! tables without a key, scripts replayed with the `mariadb` client,
+//! refused rows, triggers — in both FK strategies, each ending with a full
+//! comparison of the two databases.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::MyDb;
+
+fn lockstep(args: &[&str]) -> Output {
+    Command::new(common::lockstep_bin())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `lockstep sync` with `extra` args; returns the exit code, the
+/// output and the JSON report.
+fn sync(source: &MyDb, target: &MyDb, extra: &[&str]) -> (i32, String, serde_json::Value) {
+    let json = std::env::temp_dir().join(format!("{}.json", target.name));
+    let mut args = vec!["sync", "--no-color", "--source"];
+    let (s, t) = (source.url(), target.url());
+    args.push(&s);
+    args.push("--target");
+    args.push(&t);
+    args.push("--report-json");
+    let json_arg = json.display().to_string();
+    args.push(&json_arg);
+    args.extend_from_slice(extra);
+    let out = lockstep(&args);
+    let report = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let _ = std::fs::remove_file(&json);
+    (out.status.code().unwrap_or(-1), text(&out), report)
+}
+
+const STRATEGIES: [&str; 2] = ["dependency", "disable"];
+
+fn cycle_schema(db: &MyDb) {
+    db.exec(
+        "CREATE TABLE client_accounts (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL, primary_contact_id INT NULL);
+         CREATE TABLE auth_user (id INT PRIMARY KEY, username VARCHAR(50) NOT NULL UNIQUE, client_id INT NULL,
+             manager_id INT NULL,
+             CONSTRAINT user_client FOREIGN KEY (client_id) REFERENCES client_accounts (id),
+             CONSTRAINT user_manager FOREIGN KEY (manager_id) REFERENCES auth_user (id));
+         ALTER TABLE client_accounts ADD CONSTRAINT client_contact FOREIGN KEY (primary_contact_id) REFERENCES auth_user (id);
+         CREATE TABLE job_orders (id INT PRIMARY KEY, user_id INT NOT NULL, amount DECIMAL(12,2),
+             CONSTRAINT job_user FOREIGN KEY (user_id) REFERENCES auth_user (id) ON DELETE CASCADE);",
+    );
+}
+
+#[test]
+fn fk_cycle_and_self_reference_sync_in_both_strategies() {
+    for strategy in STRATEGIES {
+        let source = MyDb::new("cyc_src");
+        let target = MyDb::new("cyc_tgt");
+        cycle_schema(&source);
+        cycle_schema(&target);
+        source.exec(
+            "SET FOREIGN_KEY_CHECKS=0;
+             INSERT INTO client_accounts VALUES (1, 'acme', 10), (2, 'globex', 11);
+             INSERT INTO auth_user VALUES (10, 'ann', 1, NULL), (11, 'bob', 2, 10), (12, 'cy', 1, 11), (13, 'di', NULL, 13);
+             INSERT INTO job_orders VALUES (100, 10, 5.50), (101, 12, 7.25);
+             SET FOREIGN_KEY_CHECKS=1;",
+        );
+        target.exec(
+            "SET FOREIGN_KEY_CHECKS=0;
+             INSERT INTO client_accounts VALUES (2, 'old globex', NULL), (3, 'gone', 14);
+             INSERT INTO auth_user VALUES (11, 'bob', 3, NULL), (14, 'eve', 3, 11);
+             INSERT INTO job_orders VALUES (101, 14, 1.00), (102, 14, 2.00);
+             SET FOREIGN_KEY_CHECKS=1;",
+        );
+        let (code, out, report) = sync(
+            &source,
+            &target,
+            &["--data-only", "--fk-strategy", strategy],
+        );
+        assert_eq!(code, 0, "{strategy}: {out}");
+        assert_eq!(report["in_sync"], true, "{strategy}");
+        assert!(
+            report["schema"]["cycles"][0].as_array().unwrap().len() == 2,
+            "{}",
+            report["schema"]["cycles"]
+        );
+        assert_eq!(report["schema"]["self_references"][0], "auth_user");
+        source.assert_same_data(&target);
+        let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+        assert_eq!(code, 0, "second run must find nothing: {out}");
+    }
+}
+
+#[test]
+fn cascades_and_set_null_on_the_target_lose_no_row() {
+    let schema = "CREATE TABLE parent (id INT PRIMARY KEY, v VARCHAR(10));
+        CREATE TABLE child_cascade (id INT PRIMARY KEY, parent_id INT,
+            FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE);
+        CREATE TABLE child_null (id INT PRIMARY KEY, parent_id INT,
+            FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE SET NULL);";
+    for strategy in STRATEGIES {
+        let source = MyDb::new("casc_src");
+        let target = MyDb::new("casc_tgt");
+        source.exec(schema);
+        target.exec(schema);
+        // In the source the children moved to parent 1; the target still
+        // has them under parent 2, which the source no longer has.
+        source.exec(
+            "INSERT INTO parent VALUES (1, 'one');
+             INSERT INTO child_cascade VALUES (10, 1), (11, 1);
+             INSERT INTO child_null VALUES (20, 1), (21, NULL);",
+        );
+        target.exec(
+            "INSERT INTO parent VALUES (1, 'one'), (2, 'two');
+             INSERT INTO child_cascade VALUES (10, 2), (11, 1);
+             INSERT INTO child_null VALUES (20, 2), (21, 2);",
+        );
+        let (code, out, _) = sync(
+            &source,
+            &target,
+            &["--data-only", "--fk-strategy", strategy],
+        );
+        assert_eq!(code, 0, "{strategy}: {out}");
+        source.assert_same_data(&target);
+    }
+}
+
+#[test]
+fn unique_values_that_move_between_rows_sync() {
+    let schema = "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(50) NOT NULL UNIQUE, login VARCHAR(20) UNIQUE);";
+    for strategy in STRATEGIES {
+        let source = MyDb::new("uniq_src");
+        let target = MyDb::new("uniq_tgt");
+        source.exec(schema);
+        target.exec(schema);
+        // Rows 1 and 2 swap emails; 3 gives its email to new row 9; 4 and 5
+        // rotate logins with 6.
+        target.exec(
+            "INSERT INTO users VALUES (1, 'a@x', 'l1'), (2, 'b@x', 'l2'), (3, 'c@x', 'l3'),
+                 (4, 'd@x', 'r1'), (5, 'e@x', 'r2'), (6, 'f@x', 'r3');",
+        );
+        source.exec(
+            "INSERT INTO users VALUES (1, 'b@x', 'l1'), (2, 'a@x', 'l2'), (3, 'new@x', 'l3'),
+                 (4, 'd@x', 'r2'), (5, 'e@x', 'r3'), (6, 'f@x', 'r1'), (9, 'c@x', NULL);",
+        );
+        let (code, out, report) = sync(
+            &source,
+            &target,
+            &["--data-only", "--fk-strategy", strategy],
+        );
+        assert_eq!(code, 0, "{strategy}: {out}");
+        source.assert_same_data(&target);
+        assert_eq!(report["data"]["rows_inserted"], 1, "{}", report["data"]);
+        assert_eq!(report["data"]["rows_updated"], 6, "{}", report["data"]);
+    }
+}
+
+#[test]
+fn orphans_in_the_target_are_removed() {
+    let schema = "CREATE TABLE parent (id INT PRIMARY KEY);
+        CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL, FOREIGN KEY (parent_id) REFERENCES parent (id));";
+    let source = MyDb::new("orph_src");
+    let target = MyDb::new("orph_tgt");
+    source.exec(schema);
+    target.exec(schema);
+    source.exec("INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);");
+    target.exec(
+        "SET FOREIGN_KEY_CHECKS=0; INSERT INTO parent VALUES (7); INSERT INTO child VALUES (1, 99), (2, 98), (3, 7); SET FOREIGN_KEY_CHECKS=1;",
+    );
+    let (code, out, report) = sync(&source, &target, &["--data-only"]);
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+    assert_eq!(report["data"]["rows_deleted"], 3, "{}", report["data"]);
+}
+
+#[test]
+fn tables_without_a_key_compare_as_multisets() {
+    let schema = "CREATE TABLE log (n INT, word VARCHAR(10), ratio FLOAT);";
+    let source = MyDb::new("nokey_src");
+    let target = MyDb::new("nokey_tgt");
+    source.exec(schema);
+    target.exec(schema);
+    source.exec("INSERT INTO log VALUES (1,'a',0.1), (1,'a',0.1), (1,'a',0.1), (2,'b',NULL), (NULL,NULL,NULL);");
+    target.exec("INSERT INTO log VALUES (1,'a',0.1), (3,'c',2.5), (3,'c',2.5), (NULL,NULL,NULL), (NULL,NULL,NULL);");
+    let (code, out, report) = sync(&source, &target, &["--data-only"]);
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+    assert_eq!(report["data"]["rows_inserted"], 3, "{}", report["data"]);
+    assert_eq!(report["data"]["rows_deleted"], 3, "{}", report["data"]);
+    assert!(report["data"]["tables"][0]["key"]
+        .as_str()
+        .unwrap()
+        .starts_with("whole row"));
+}
+
+#[test]
+fn dry_run_sql_replayed_with_the_mariadb_client_gives_the_same_target() {
+    let source = MyDb::new("replay_src");
+    let by_tool = MyDb::new("replay_tool");
+    let by_script = MyDb::new("replay_script");
+    cycle_schema(&source);
+    source.exec(
+        "ALTER TABLE auth_user ADD COLUMN note TEXT, ADD COLUMN seen DATETIME(6), ADD COLUMN raw BLOB;
+         SET FOREIGN_KEY_CHECKS=0;
+         INSERT INTO client_accounts VALUES (1, 'acme', 10);
+         INSERT INTO auth_user VALUES (10, 'ann', 1, NULL, 'it''s \\\\ \"quoted\" 😀', '2024-02-29 23:59:59.123456', X'00FF27'),
+             (11, 'bob', NULL, 10, NULL, '0000-00-00 00:00:00', X'');
+         INSERT INTO job_orders VALUES (100, 10, 5.50), (101, 11, NULL);
+         SET FOREIGN_KEY_CHECKS=1;",
+    );
+    for db in [&by_tool, &by_script] {
+        cycle_schema(db);
+        db.exec(
+            "INSERT INTO client_accounts VALUES (5, 'x', NULL);
+             INSERT INTO auth_user (id, username, client_id, manager_id) VALUES (11, 'bobby', 5, NULL), (12, 'zed', NULL, NULL);
+             INSERT INTO job_orders VALUES (100, 12, 1.00);",
+        );
+    }
+    let plan = std::env::temp_dir().join(format!("{}.sql", by_script.name));
+    let (code, out, _) = sync(
+        &source,
+        &by_script,
+        &["--dry-run", "--sql-out", plan.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "a dry run with differences exits 1: {out}");
+    assert_eq!(
+        by_script.rows("auth_user").len(),
+        2,
+        "a dry run writes nothing"
+    );
+    let status = Command::new("mariadb")
+        .args(common::mysql_client_args())
+        .arg(&by_script.name)
+        .stdin(std::fs::File::open(&plan).unwrap())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(&plan).unwrap()
+    );
+    let (code, out, _) = sync(&source, &by_tool, &[]);
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&by_tool);
+    by_tool.assert_same_data(&by_script);
+    assert_eq!(by_tool.show_create_tables(), by_script.show_create_tables());
+    let _ = std::fs::remove_file(plan);
+}
+
+#[test]
+fn a_row_the_target_refuses_is_named_and_the_rest_still_syncs() {
+    let schema = "CREATE TABLE parent (id INT PRIMARY KEY);
+        CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL,
+            CONSTRAINT child_parent FOREIGN KEY (parent_id) REFERENCES parent (id));
+        CREATE TABLE other (id INT PRIMARY KEY, v INT);";
+    let source = MyDb::new("refuse_src");
+    let target = MyDb::new("refuse_tgt");
+    source.exec(schema);
+    target.exec(schema);
+    // The source itself is inconsistent: child 2 points at a missing parent.
+    source.exec(
+        "SET FOREIGN_KEY_CHECKS=0; INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1), (2, 42);
+         INSERT INTO other VALUES (1, 1), (2, 2); SET FOREIGN_KEY_CHECKS=1;",
+    );
+    let (code, out, report) = sync(&source, &target, &["--data-only"]);
+    assert_eq!(
+        code, 1,
+        "refused rows with skip_problematic_foreign_keys: exit 1\n{out}"
+    );
+    let errors = report["data"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["table"], "child");
+    assert_eq!(errors[0]["key"], "id=2");
+    assert_eq!(errors[0]["constraint"], "child_parent");
+    assert_eq!(target.rows("other").len(), 2, "other tables still sync");
+    assert_eq!(target.rows("child").len(), 1);
+    // The disable strategy copies exactly, dangling reference included.
+    let (code, out, _) = sync(
+        &source,
+        &target,
+        &["--data-only", "--fk-strategy", "disable"],
+    );
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+}
+
+#[test]
+fn triggers_on_the_target_are_refused_unless_allowed() {
+    let source = MyDb::new("trig_src");
+    let target = MyDb::new("trig_tgt");
+    for db in [&source, &target] {
+        db.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT); CREATE TABLE audit (n INT);");
+    }
+    target.exec(
+        "CREATE TRIGGER t_audit AFTER INSERT ON t FOR EACH ROW INSERT INTO audit VALUES (NEW.id)",
+    );
+    source.exec("INSERT INTO t VALUES (1, 1)");
+    let (code, out, report) = sync(&source, &target, &["--data-only"]);
+    assert_eq!(code, 1, "{out}");
+    let skipped = report["data"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "t")
+        .unwrap()
+        .clone();
+    assert!(
+        skipped["skipped_because"]
+            .as_str()
+            .unwrap()
+            .contains("t_audit"),
+        "{skipped}"
+    );
+    assert!(target.rows("t").is_empty());
+    let scratch = common::SqliteDb::new("trig_cfg");
+    let config = scratch.dir.join("lockstep.toml");
+    std::fs::write(&config, "[sync]\nallow_triggers = true\n").unwrap();
+    let (code, out, _) = sync(
+        &source,
+        &target,
+        &["--data-only", "-c", config.to_str().unwrap()],
+    );
+    assert_eq!(
+        code, 1,
+        "the trigger's audit row makes `audit` differ: {out}"
+    );
+    assert_eq!(target.rows("t").len(), 1);
+}
+
+#[test]
+fn data_only_refuses_a_table_whose_schema_differs_and_names_it() {
+    let source = MyDb::new("donly_src");
+    let target = MyDb::new("donly_tgt");
+    source.exec("CREATE TABLE a (id INT PRIMARY KEY, player VARCHAR(10)); CREATE TABLE b (id INT PRIMARY KEY); INSERT INTO a VALUES (1,'x'); INSERT INTO b VALUES (1);");
+    target.exec("CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY);");
+    let (code, out, report) = sync(&source, &target, &["--data-only"]);
+    assert_eq!(code, 1, "{out}");
+    let tables = report["data"]["tables"].as_array().unwrap();
+    let a = tables.iter().find(|t| t["table"] == "a").unwrap();
+    assert!(
+        a["skipped_because"]
+            .as_str()
+            .unwrap()
+            .contains("schema differs"),
+        "{a}"
+    );
+    assert_eq!(target.rows("b").len(), 1, "other tables sync");
+    assert_eq!(
+        target.show_create_tables()["a"].contains("player"),
+        false,
+        "data-only never changes the schema"
+    );
+    // --fix-schemas does both.
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas"]);
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+}
