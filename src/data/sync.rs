@@ -33,6 +33,9 @@ pub enum DataMode<'a> {
 pub struct DataOptions<'a> {
     pub strategy: FkStrategy,
     pub fk_retry: u32,
+    /// Sync again the tables that verification finds still differing (up
+    /// to `MULTI_PASS_ROUNDS` more times).
+    pub multi_pass: bool,
     /// The FK graph of the source (cycles, who references whom).
     pub graph: &'a DependencyGraph,
     pub progress: &'a Progress,

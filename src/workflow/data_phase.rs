@@ -91,6 +91,7 @@ pub async fn run(
     let options = DataOptions {
         strategy: settings.fk_strategy,
         fk_retry: settings.fk_retry,
+        multi_pass: settings.multi_pass,
         graph,
         progress,
     };
