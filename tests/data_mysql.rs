@@ -356,9 +356,8 @@ fn data_only_refuses_a_table_whose_schema_differs_and_names_it() {
         "{a}"
     );
     assert_eq!(target.rows("b").len(), 1, "other tables sync");
-    assert_eq!(
-        target.show_create_tables()["a"].contains("player"),
-        false,
+    assert!(
+        !target.show_create_tables()["a"].contains("player"),
         "data-only never changes the schema"
     );
     // --fix-schemas does both.
