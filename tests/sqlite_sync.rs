@@ -89,7 +89,8 @@ fn chinook_schema_into_an_empty_file_then_nothing_to_do() {
     assert_eq!(schema_of(&target), before);
     assert_eq!(schema_of(&source), before, "the source must not change");
     let again = lockstep(&[
-        "validate",
+        "sync",
+        "--schema-only",
         "--source",
         &source.url(),
         "--target",
@@ -196,7 +197,8 @@ fn drifted_sqlite_schema_converges_and_keeps_rows() {
         "rows survive the rebuilds"
     );
     let again = lockstep(&[
-        "validate",
+        "sync",
+        "--schema-only",
         "--source",
         &source.url(),
         "--target",
@@ -206,7 +208,7 @@ fn drifted_sqlite_schema_converges_and_keeps_rows() {
 }
 
 #[test]
-fn sql_out_replays_with_the_sqlite_client_to_the_same_schema() {
+fn sql_out_replays_with_the_sqlite_client_to_the_same_schema_and_rows() {
     let source = SqliteDb::new("sqlout_src");
     source.exec(&chinook());
     let target = SqliteDb::new("sqlout_tgt");
@@ -225,6 +227,33 @@ fn sql_out_replays_with_the_sqlite_client_to_the_same_schema() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     target.exec(&std::fs::read_to_string(&plan).unwrap());
+    let schema = lockstep(&[
+        "sync",
+        "--schema-only",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    assert_eq!(
+        schema.status.code(),
+        Some(0),
+        "the schema script converged: {}",
+        stdout(&schema)
+    );
+    // With the schema equal, a second plan holds the rows too.
+    let out = lockstep(&[
+        "sync",
+        "--dry-run",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+        "--sql-out",
+        plan.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    target.exec(&std::fs::read_to_string(&plan).unwrap());
     let again = lockstep(&[
         "validate",
         "--source",
@@ -233,6 +262,7 @@ fn sql_out_replays_with_the_sqlite_client_to_the_same_schema() {
         &target.url(),
     ]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert_eq!(all_rows(&source), all_rows(&target));
 }
 
 /// Every row of every table as (typeof, hex) text: exact, storage class

@@ -32,6 +32,8 @@ pub struct RowDiff<S: Iterator<Item = Result<Row>>, T: Iterator<Item = Result<Ro
     table: String,
     last_source: Option<Vec<Value>>,
     last_target: Option<Vec<Value>>,
+    /// The insert half of a keyless pair that sorts equal but differs.
+    pending: Option<RowChange>,
 }
 
 impl<S, T> RowDiff<S, T>
@@ -49,6 +51,7 @@ where
             table: table.to_string(),
             last_source: None,
             last_target: None,
+            pending: None,
         }
     }
 
@@ -95,6 +98,9 @@ where
     type Item = Result<RowChange>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if let Some(change) = self.pending.take() {
+            return Some(Ok(change));
+        }
         loop {
             // Errors surface as soon as they are peeked.
             if matches!(self.source.peek(), Some(Err(_)))
@@ -124,6 +130,12 @@ where
                     };
                     if rows_equal(&old, &new) {
                         continue;
+                    }
+                    if self.key.is_empty() {
+                        // Whole rows that sort equal yet differ (0 and -0.0):
+                        // without a key there is nothing to update by.
+                        self.pending = Some(RowChange::Insert(new));
+                        return Some(Ok(RowChange::Delete(old)));
                     }
                     Ok(RowChange::Update { old, new })
                 }

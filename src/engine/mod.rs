@@ -237,6 +237,14 @@ impl SourceDb {
     pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
         self.conn.stream_rows(table, tx).await
     }
+
+    /// Closes the snapshot `begin_data_reads` opened.
+    pub async fn end_data_reads(&mut self) -> Result<()> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.execute_session("COMMIT").await,
+            Connection::Sqlite(c) => c.lock().finish_data_session(),
+        }
+    }
 }
 
 /// A second connection to the target, for reading its rows while the
@@ -285,8 +293,10 @@ impl TargetDb {
     }
 
     /// Undoes what `begin_writes` changed beyond this session (SQLite's
-    /// journal mode).
-    pub async fn end_writes(&mut self) -> Result<()> {
+    /// journal mode). The reader must be closed first: SQLite leaves WAL
+    /// only from the file's last connection.
+    pub async fn end_writes(&mut self, reader: TargetReader) -> Result<()> {
+        drop(reader);
         match &mut self.conn {
             Connection::MySql(_) => Ok(()),
             Connection::Sqlite(c) => c.lock().finish_data_session(),

@@ -106,8 +106,9 @@ pub async fn run(
     }
     let result = sync_tables(source, target, &mut reader, &tables, &options, mode).await;
     if applying {
-        target.end_writes().await?;
+        target.end_writes(reader).await?;
     }
+    source.end_data_reads().await?;
     let outcomes = result?;
 
     let mut all_equal = report.tables_skipped == 0;

@@ -1,4 +1,5 @@
-//! SQLite: opening a file, introspection and DDL (with table rebuilds).
+//! SQLite: opening a file, introspection, DDL (with table rebuilds), and
+//! the data phase's sessions, row streams and writes.
 //!
 //! A source file is opened read-only (and `query_only`), so nothing can be
 //! written through it; it must already exist. A target file is opened
@@ -19,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{DataSession, Role, RowSender, WriteError};
+use crate::engine::{DataSession, Role, RowSender, WriteError, WriteErrorKind};
 use crate::error::{Error, Result};
 
 /// The one way an identifier is quoted for SQLite: `"name"`, with inner
@@ -34,6 +35,9 @@ pub struct SqliteConnection {
     /// `PRAGMA foreign_keys` as found when the file was opened; restored
     /// after every DDL run.
     foreign_keys: bool,
+    /// The target's journal mode before the data phase switched it to
+    /// WAL; `None` when it was WAL already (or the phase has not begun).
+    journal_mode_before: Option<String>,
 }
 
 impl SqliteConnection {
@@ -92,6 +96,7 @@ impl SqliteConnection {
                 version: rusqlite::version().to_string(),
             },
             foreign_keys,
+            journal_mode_before: None,
         })
     }
 
@@ -164,27 +169,118 @@ impl SqliteConnection {
 
 impl SqliteConnection {
     /// Readies the connection for rows. A source opens a read transaction
-    /// (one snapshot for every table); a target switches the file to WAL so
-    /// a second connection can read while this one writes (the journal mode
-    /// is restored when the data phase ends).
+    /// and reads the schema, which pins one snapshot for every later read
+    /// (in a rollback-journal file that also holds a shared lock, so the
+    /// file's writers wait until [`Self::finish_data_session`]). A target
+    /// switches the file to WAL so a second connection can read while this
+    /// one writes; `finish_data_session` restores the journal mode.
     pub fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
-        let _ = session;
-        unimplemented!("SQLite data session")
+        match session {
+            // Every statement outside a transaction sees the latest commits.
+            DataSession::TargetReader => {}
+            DataSession::SourceSnapshot => {
+                let failed =
+                    |e: rusqlite::Error| Error::database("opening the source's read snapshot", e);
+                if self.conn.is_autocommit() {
+                    self.conn.execute_batch("BEGIN").map_err(failed)?;
+                }
+                self.conn
+                    .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                    .map_err(failed)?;
+            }
+            DataSession::TargetWriter => {
+                let context =
+                    "switching the target to WAL mode, so lockstep can read it while writing it";
+                let mode = self
+                    .journal_mode()
+                    .map_err(|e| Error::database(context, e))?;
+                if mode != "wal" {
+                    let now = self
+                        .set_journal_mode("wal")
+                        .map_err(|e| Error::database(context, e))?;
+                    if now != "wal" {
+                        return Err(Error::database(
+                            context,
+                            format!("SQLite kept the journal mode `{now}`; lockstep needs a target file that supports WAL (a local file, not an in-memory database)"),
+                        ));
+                    }
+                    self.journal_mode_before = Some(mode);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the data phase: closes a source's read snapshot and gives a
+    /// target file back its journal mode. Every other connection to the
+    /// target (the reader too) must be closed first: SQLite leaves WAL
+    /// mode only when this connection is the file's last.
+    pub fn finish_data_session(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn
+                .execute_batch("COMMIT")
+                .map_err(|e| Error::database("closing the read snapshot", e))?;
+        }
+        if let Some(mode) = &self.journal_mode_before {
+            let context = format!(
+                "restoring the target's journal mode `{mode}` (the file stays in WAL mode until every other connection to it is closed and `PRAGMA journal_mode={mode}` runs)"
+            );
+            let now = self
+                .set_journal_mode(mode)
+                .map_err(|e| Error::database(&context, e))?;
+            if &now != mode {
+                return Err(Error::database(
+                    context,
+                    format!("SQLite kept the journal mode `{now}`"),
+                ));
+            }
+            self.journal_mode_before = None;
+        }
+        Ok(())
+    }
+
+    fn journal_mode(&self) -> rusqlite::Result<String> {
+        self.conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get::<_, String>(0))
+            .map(|m| m.to_ascii_lowercase())
+    }
+
+    /// Sets the journal mode; returns the mode SQLite reports afterwards.
+    fn set_journal_mode(&self, mode: &str) -> rusqlite::Result<String> {
+        self.conn
+            .pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+            .map(|m| m.to_ascii_lowercase())
     }
 
     /// Streams the table's stored columns in key order (`COLLATE BINARY`),
     /// exact values (integer, real, text and blob kept apart), chunks of
     /// ROW_CHUNK rows, with `tx.blocking_send`.
     pub fn stream_rows(&mut self, table: &TableData, tx: &RowSender) -> Result<()> {
-        let _ = (table, tx);
-        unimplemented!("SQLite row stream")
+        rows::stream(&self.conn, table, tx)
     }
 
     /// Runs the statements in one transaction; on failure rolls back and
     /// classifies the error (foreign key, unique).
     pub fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
-        let _ = statements;
-        unimplemented!("SQLite write")
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(write_error)?;
+        for statement in statements {
+            if let Err(e) = self.conn.execute_batch(statement) {
+                // The statement's error is what matters; a failed rollback
+                // leaves nothing more to undo.
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(write_error(e));
+            }
+        }
+        // A deferred foreign key fails the COMMIT and leaves the
+        // transaction open.
+        self.conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            write_error(e)
+        })
     }
 
     /// Runs one session-setting statement (outside any transaction).
@@ -194,13 +290,47 @@ impl SqliteConnection {
             .map_err(|e| Error::statement("changing a session setting", sql, e))
     }
 
-    /// Restores the journal mode the file had before `TargetWriter`.
-    pub fn finish_data_session(&mut self) -> Result<()> {
-        unimplemented!("SQLite finish data session")
-    }
-
     /// Triggers on the file's tables: table -> trigger names.
     pub fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        unimplemented!("SQLite triggers")
+        let failed = |e: rusqlite::Error| Error::database("listing the target's triggers", e);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
+            .map_err(failed)?;
+        let pairs = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(failed)?;
+        let mut triggers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for pair in pairs {
+            let (table, name) = pair.map_err(failed)?;
+            triggers.entry(table).or_default().push(name);
+        }
+        Ok(triggers)
+    }
+}
+
+/// Classifies a failed write by SQLite's extended result code. SQLite
+/// names neither the foreign key nor the index; for a unique violation the
+/// columns it names (`t.a, t.b`) stand in for the index.
+fn write_error(e: rusqlite::Error) -> WriteError {
+    use rusqlite::ffi;
+    let kind = match &e {
+        rusqlite::Error::SqliteFailure(failure, message) => match failure.extended_code {
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => WriteErrorKind::ForeignKey { constraint: None },
+            ffi::SQLITE_CONSTRAINT_UNIQUE
+            | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            | ffi::SQLITE_CONSTRAINT_ROWID => WriteErrorKind::Duplicate {
+                index: message
+                    .as_deref()
+                    .and_then(|m| m.split_once("constraint failed: "))
+                    .map(|(_, columns)| columns.to_string()),
+            },
+            _ => WriteErrorKind::Other,
+        },
+        _ => WriteErrorKind::Other,
+    };
+    WriteError {
+        kind,
+        message: e.to_string(),
     }
 }
