@@ -20,22 +20,16 @@ use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{ConnectOptions, DataSession, Role, RowSender, WriteError};
+use crate::engine::{ConnectOptions, DataSession, Role, RowSender, WriteError, WriteErrorKind};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
-
-/// Session settings for exact row transfer, shared by lockstep's own
-/// sessions and `--sql-out` scripts: TIMESTAMPs travel as UTC whatever
-/// either server's zone, and zero dates and id 0 are written as they are.
-pub const DATA_SESSION_SETTINGS: &[&str] = &[
-    "SET time_zone = '+00:00'",
-    "SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
-];
 
 pub struct MySqlConnection {
     conn: mysql_async::Conn,
     flavor: Flavor,
     database: String,
+    /// The server's `max_allowed_packet`, read when the data session starts.
+    max_allowed_packet: usize,
 }
 
 /// TLS choice from `ssl-mode`, with the MySQL client's meanings.
@@ -152,6 +146,7 @@ impl MySqlConnection {
                 version: String::new(),
             },
             database: server.database.clone(),
+            max_allowed_packet: DEFAULT_MAX_ALLOWED_PACKET,
         };
         this.setup_session(options, role).await.map_err(|e| {
             fail(
@@ -247,35 +242,148 @@ impl MySqlConnection {
     }
 }
 
+/// Assumed until the server says otherwise (the smallest default of the
+/// supported servers).
+const DEFAULT_MAX_ALLOWED_PACKET: usize = 4 << 20;
+/// Room left in a packet for the protocol's framing.
+const PACKET_MARGIN: usize = 1024;
+/// Statements are kept this small even when the server takes more.
+const MAX_STATEMENT_CAP: usize = 16 << 20;
+/// Session settings for exact row values, shared by lockstep's own
+/// sessions and `--sql-out` scripts: TIMESTAMPs travel as UTC whatever
+/// either server's zone; the SQL mode is strict, so a value the server
+/// would change (truncate, clip, replace) is refused instead of stored,
+/// yet without NO_ZERO_DATE / NO_ZERO_IN_DATE and with ALLOW_INVALID_DATES,
+/// so zero, partial and invalid dates a source holds are written as they
+/// are; NO_AUTO_VALUE_ON_ZERO so an id 0 stays 0.
+pub const DATA_SESSION_SETTINGS: &[&str] = &[
+    "SET time_zone = '+00:00'",
+    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'",
+];
+/// Warnings that do not mean a value changed: deprecated syntax
+/// (MySQL 8.0.20+ flags `VALUES()` in ON DUPLICATE KEY UPDATE).
+const HARMLESS_WARNINGS: &[u32] = &[1287];
+
 impl MySqlConnection {
     /// Session settings for exact row transfer: `time_zone = '+00:00'`
     /// (TIMESTAMPs travel as UTC), `character_set_results = binary` (text
-    /// arrives as the stored bytes), a permissive `sql_mode` with
-    /// NO_AUTO_VALUE_ON_ZERO (zero dates and id 0 are written as they are),
-    /// a large `max_sort_length`; reads `max_allowed_packet`. A source
-    /// session then starts `START TRANSACTION WITH CONSISTENT SNAPSHOT`.
+    /// arrives as the stored bytes), a strict but date-permissive
+    /// `sql_mode` ([`DATA_SESSION_SETTINGS`]), a large `max_sort_length` (keyless
+    /// tables sort by whole rows, blobs included); reads
+    /// `max_allowed_packet`. A source session then starts a read-only
+    /// transaction WITH CONSISTENT SNAPSHOT that every later read uses.
     pub async fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
-        let _ = session;
-        unimplemented!("MySQL data session")
+        let mut statements = DATA_SESSION_SETTINGS.to_vec();
+        statements.extend([
+            "SET character_set_results = binary",
+            "SET SESSION max_sort_length = 8388608",
+        ]);
+        if session == DataSession::SourceSnapshot {
+            statements.extend([
+                "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY",
+            ]);
+        }
+        let context = format!("preparing the {session:?} session for rows");
+        for sql in statements {
+            self.conn
+                .query_drop(sql)
+                .await
+                .map_err(|e| Error::statement(context.as_str(), sql, e))?;
+        }
+        const PACKET: &str = "SELECT @@max_allowed_packet";
+        let packet: Option<u64> = self
+            .conn
+            .query_first(PACKET)
+            .await
+            .map_err(|e| Error::statement(context.as_str(), PACKET, e))?;
+        if let Some(packet) = packet {
+            self.max_allowed_packet = usize::try_from(packet).unwrap_or(usize::MAX);
+        }
+        Ok(())
     }
 
     /// Streams the table's stored columns in key order (binary-safe: string
     /// keys ordered by their bytes), exact values, chunks of ROW_CHUNK rows.
     pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) -> Result<()> {
-        let _ = (table, tx);
-        unimplemented!("MySQL row stream")
+        rows::stream(&mut self.conn, table, tx).await
     }
 
-    /// `max_allowed_packet` less a margin for the statement's framing.
+    /// `max_allowed_packet` less a margin for the statement's framing,
+    /// at most 16 MiB.
     pub fn max_statement_bytes(&self) -> usize {
-        unimplemented!("MySQL max statement")
+        self.max_allowed_packet
+            .saturating_sub(PACKET_MARGIN)
+            .min(MAX_STATEMENT_CAP)
     }
 
     /// Runs the statements in one transaction; on failure rolls back and
-    /// classifies the error (1451/1452 foreign key, 1062 duplicate).
+    /// classifies the error (1451/1452 foreign key, 1062 duplicate). A
+    /// statement that leaves a warning (a value the server changed) fails
+    /// too.
     pub async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
-        let _ = statements;
-        unimplemented!("MySQL write")
+        if statements.is_empty() {
+            return Ok(());
+        }
+        let outcome = self.write_transaction(statements).await;
+        if outcome.is_err() {
+            // The failure is what matters; a lost connection rolls back too.
+            let _ = self.conn.query_drop("ROLLBACK").await;
+        }
+        outcome
+    }
+
+    async fn write_transaction(&mut self, statements: &[String]) -> Result<(), WriteError> {
+        let flavor = self.flavor.clone();
+        let fail = |e: mysql_async::Error| write::write_error(&flavor, &e);
+        self.conn
+            .query_drop("START TRANSACTION")
+            .await
+            .map_err(fail)?;
+        for sql in statements {
+            self.conn.query_drop(sql).await.map_err(fail)?;
+            if self.conn.get_warnings() > 0 {
+                self.refuse_warnings(sql).await?;
+            }
+        }
+        self.conn.query_drop("COMMIT").await.map_err(fail)
+    }
+
+    /// Fails with the last statement's warnings unless all are harmless.
+    async fn refuse_warnings(&mut self, sql: &str) -> Result<(), WriteError> {
+        let rows: Vec<(Vec<u8>, u32, Vec<u8>)> =
+            self.conn
+                .query("SHOW WARNINGS")
+                .await
+                .map_err(|e| WriteError {
+                    kind: WriteErrorKind::Other,
+                    message: format!("reading the warnings of a row write: {e}"),
+                })?;
+        let serious: Vec<String> = rows
+            .iter()
+            .filter(|(_, code, _)| !HARMLESS_WARNINGS.contains(code))
+            .map(|(level, code, message)| {
+                format!(
+                    "{} {code}: {}",
+                    String::from_utf8_lossy(level),
+                    String::from_utf8_lossy(message)
+                )
+            })
+            .collect();
+        if serious.is_empty() {
+            return Ok(());
+        }
+        let mut shown: String = sql.chars().take(200).collect();
+        if shown.len() < sql.len() {
+            shown.push('…');
+        }
+        Err(WriteError {
+            kind: WriteErrorKind::Other,
+            message: format!(
+                "the server would not store the values exactly ({}) in: {shown}",
+                serious.join("; ")
+            ),
+        })
     }
 
     /// Runs one session-setting statement.
@@ -288,7 +396,21 @@ impl MySqlConnection {
 
     /// Triggers on tables of this database: table -> trigger names.
     pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        unimplemented!("MySQL triggers")
+        const SQL: &str =
+            "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS \
+             WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME";
+        let rows: Vec<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .exec(SQL, (self.database.as_str(),))
+            .await
+            .map_err(|e| Error::statement("reading the target's triggers", SQL, e))?;
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (table, trigger) in rows {
+            out.entry(String::from_utf8_lossy(&table).into_owned())
+                .or_default()
+                .push(String::from_utf8_lossy(&trigger).into_owned());
+        }
+        Ok(out)
     }
 }
 

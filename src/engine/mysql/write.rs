@@ -1,15 +1,448 @@
-//! Rendering row writes as MySQL/MariaDB statements with exact literals.
+//! Rendering row writes as MySQL/MariaDB statements with exact literals,
+//! and classifying the server's refusals.
+//!
+//! Every literal is made by one function per value kind and never goes
+//! through the server's own text forms: strings and bytes as hex literals
+//! (every byte arrives as is, in the column's charset), FLOAT and DOUBLE as
+//! the shortest decimal that reads back to the same bits, dates and times
+//! by their components.
 
-use crate::catalog::model::Flavor;
-use crate::data::table::TableData;
-use crate::engine::WriteOp;
+use std::fmt::Write as _;
 
+use super::ddl::quote_ident;
+use super::rows::byte_form;
+use crate::catalog::model::{Flavor, SqlType};
+use crate::data::table::{DataColumn, KeySource, TableData};
+use crate::data::value::{Row, Value};
+use crate::engine::{WriteError, WriteErrorKind, WriteOp};
+
+/// The statements that write `op`, each at most `max_statement_bytes` long
+/// unless a single row is longer (it then goes alone).
 pub fn render(
     flavor: &Flavor,
     table: &TableData,
     op: WriteOp,
     max_statement_bytes: usize,
 ) -> Vec<String> {
-    let _ = (flavor, table, op, max_statement_bytes);
-    unimplemented!("MySQL write rendering")
+    let w = Writer { flavor, table };
+    match op {
+        WriteOp::Insert(rows) => w.insert(rows, "", max_statement_bytes),
+        WriteOp::Update(rows) => w.update(rows, max_statement_bytes),
+        WriteOp::Delete(rows) => w.delete(rows, max_statement_bytes),
+    }
+}
+
+struct Writer<'a> {
+    flavor: &'a Flavor,
+    table: &'a TableData,
+}
+
+impl Writer<'_> {
+    fn table_name(&self) -> String {
+        quote_ident(&self.table.name)
+    }
+
+    fn literal(&self, column: usize, value: &Value) -> String {
+        literal(self.flavor, &self.table.columns[column], value)
+    }
+
+    /// `(v1, v2, ...)` of a whole row.
+    fn tuple(&self, row: &Row) -> String {
+        let values: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.literal(i, v))
+            .collect();
+        format!("({})", values.join(", "))
+    }
+
+    /// Positions of the columns outside the key.
+    fn non_key(&self) -> Vec<usize> {
+        (0..self.table.columns.len())
+            .filter(|i| !self.table.key.contains(i))
+            .collect()
+    }
+
+    /// Multi-row `INSERT ... VALUES`, followed by `tail` in every statement.
+    fn insert(&self, rows: &[Row], tail: &str, max: usize) -> Vec<String> {
+        let columns: Vec<String> = self
+            .table
+            .columns
+            .iter()
+            .map(|c| quote_ident(&c.name))
+            .collect();
+        let head = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            self.table_name(),
+            columns.join(", ")
+        );
+        batch(&head, rows.iter().map(|r| self.tuple(r)), tail, max)
+    }
+
+    /// Upserts on the primary key (the primary key is checked before any
+    /// other unique index, so a row can only ever update itself); other
+    /// keys update row by row.
+    fn update(&self, rows: &[Row], max: usize) -> Vec<String> {
+        let non_key = self.non_key();
+        if non_key.is_empty() || rows.is_empty() {
+            // Every column is part of the key: an equal key is an equal row.
+            return Vec::new();
+        }
+        if self.table.key_source == KeySource::PrimaryKey {
+            let sets: Vec<String> = non_key
+                .iter()
+                .map(|&i| {
+                    let name = quote_ident(&self.table.columns[i].name);
+                    format!("{name} = VALUES({name})")
+                })
+                .collect();
+            let tail = format!(" ON DUPLICATE KEY UPDATE {}", sets.join(", "));
+            return self.insert(rows, &tail, max);
+        }
+        rows.iter()
+            .map(|row| {
+                let sets: Vec<String> = non_key
+                    .iter()
+                    .map(|&i| {
+                        format!(
+                            "{} = {}",
+                            quote_ident(&self.table.columns[i].name),
+                            self.literal(i, &row[i])
+                        )
+                    })
+                    .collect();
+                format!(
+                    "UPDATE {} SET {} WHERE {}",
+                    self.table_name(),
+                    sets.join(", "),
+                    self.row_condition(row)
+                )
+            })
+            .collect()
+    }
+
+    /// The condition that finds a row's target copy: by key, or, without
+    /// one, by every column. Matches compare exact bytes unless a unique
+    /// index guarantees a single match (then the index can be used as is).
+    fn row_condition(&self, row: &Row) -> String {
+        let exact = !matches!(
+            self.table.key_source,
+            KeySource::PrimaryKey | KeySource::UniqueIndex(_)
+        );
+        let positions: Vec<usize> = if self.table.key.is_empty() {
+            (0..self.table.columns.len()).collect()
+        } else {
+            self.table.key.clone()
+        };
+        let terms: Vec<String> = positions
+            .iter()
+            .map(|&i| {
+                let column = &self.table.columns[i];
+                let value = &row[i];
+                if exact {
+                    exact_match(self.flavor, column, value)
+                } else if *value == Value::Null {
+                    format!("{} IS NULL", quote_ident(&column.name))
+                } else {
+                    format!("{} = {}", quote_ident(&column.name), self.literal(i, value))
+                }
+            })
+            .collect();
+        terms.join(" AND ")
+    }
+
+    /// Deletes by key in `IN` lists when the key is unique and has no NULL,
+    /// else row by row (one copy of each row without a key).
+    fn delete(&self, rows: &[Row], max: usize) -> Vec<String> {
+        let unique_key = matches!(
+            self.table.key_source,
+            KeySource::PrimaryKey | KeySource::UniqueIndex(_)
+        );
+        let (listed, single): (Vec<&Row>, Vec<&Row>) = rows
+            .iter()
+            .partition(|row| unique_key && self.table.key.iter().all(|&i| row[i] != Value::Null));
+        let mut out = Vec::new();
+        if !listed.is_empty() {
+            let key = &self.table.key;
+            let names: Vec<String> = key
+                .iter()
+                .map(|&i| quote_ident(&self.table.columns[i].name))
+                .collect();
+            let items = listed.iter().map(|row| {
+                let values: Vec<String> = key.iter().map(|&i| self.literal(i, &row[i])).collect();
+                if key.len() == 1 {
+                    values.join("")
+                } else {
+                    format!("({})", values.join(", "))
+                }
+            });
+            let target = if key.len() == 1 {
+                names.join("")
+            } else {
+                format!("({})", names.join(", "))
+            };
+            let head = format!("DELETE FROM {} WHERE {target} IN (", self.table_name());
+            out.extend(batch(&head, items, ")", max));
+        }
+        let limit = if self.table.key.is_empty() {
+            " LIMIT 1"
+        } else {
+            ""
+        };
+        out.extend(single.into_iter().map(|row| {
+            format!(
+                "DELETE FROM {} WHERE {}{limit}",
+                self.table_name(),
+                self.row_condition(row)
+            )
+        }));
+        out
+    }
+}
+
+/// Joins `items` after `head` with `, ` and closes with `tail`, starting a
+/// new statement whenever the next item would pass `max` bytes.
+fn batch(head: &str, items: impl Iterator<Item = String>, tail: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for item in items {
+        if !current.is_empty() && current.len() + 2 + item.len() + tail.len() > max {
+            current.push_str(tail);
+            out.push(std::mem::take(&mut current));
+        }
+        if current.is_empty() {
+            current.push_str(head);
+        } else {
+            current.push_str(", ");
+        }
+        current.push_str(&item);
+    }
+    if !current.is_empty() {
+        current.push_str(tail);
+        out.push(current);
+    }
+    out
+}
+
+/// A condition true for exactly the stored value: character data compared
+/// as bytes (a collation would match `'a'` to `'A'` or `'a '`), beside a
+/// plain comparison an index can serve.
+fn exact_match(flavor: &Flavor, column: &DataColumn, value: &Value) -> String {
+    let name = quote_ident(&column.name);
+    let plain = || format!("{name} = {}", literal(flavor, column, value));
+    match (value, byte_form(column)) {
+        (Value::Null, _) => format!("{name} IS NULL"),
+        (Value::Text(b) | Value::Bytes(b), Some(bytes)) => {
+            let bytes = format!("{bytes} = {}", hex(b));
+            match column.sql_type {
+                // JSON compares as JSON and geometry as shapes: bytes only.
+                SqlType::Json | SqlType::Spatial { .. } => bytes,
+                _ => format!("{} AND {bytes}", plain()),
+            }
+        }
+        _ => plain(),
+    }
+}
+
+/// The SQL literal of a value written to `column`.
+pub fn literal(flavor: &Flavor, column: &DataColumn, value: &Value) -> String {
+    match value {
+        Value::Null => "NULL".to_string(),
+        Value::Int(v) => v.to_string(),
+        Value::UInt(v) => v.to_string(),
+        Value::Float(v) => float_literal(f64::from(*v)),
+        Value::Double(v) => float_literal(*v),
+        Value::Decimal(d) if is_decimal(d) => d.clone(),
+        // Not a number: the server parses it (and refuses it if it must).
+        Value::Decimal(d) => format!("CONVERT({} USING ascii)", hex(d.as_bytes())),
+        Value::Text(b) => text_literal(flavor, &column.sql_type, b),
+        // BIT compares with a binary string as a number gone wrong: bits
+        // go as the unsigned integer they spell.
+        Value::Bytes(b) if matches!(column.sql_type, SqlType::Bit { .. }) && b.len() <= 8 => b
+            .iter()
+            .fold(0u64, |n, &byte| (n << 8) | u64::from(byte))
+            .to_string(),
+        Value::Bytes(b) => hex(b),
+        Value::DateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            micros,
+        } => {
+            if column.sql_type == SqlType::Date
+                && (hour, minute, second, micros) == (&0, &0, &0, &0)
+            {
+                format!("'{year:04}-{month:02}-{day:02}'")
+            } else {
+                format!(
+                    "'{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{micros:06}'"
+                )
+            }
+        }
+        Value::Time {
+            negative,
+            days,
+            hours,
+            minutes,
+            seconds,
+            micros,
+        } => format!(
+            "'{}{}:{minutes:02}:{seconds:02}.{micros:06}'",
+            if *negative { "-" } else { "" },
+            u64::from(*days) * 24 + u64::from(*hours)
+        ),
+    }
+}
+
+/// A hex literal holds the bytes as a binary string, which the server
+/// stores unchanged in a column of any charset. MySQL's JSON refuses binary
+/// strings and types such as UUID or INET6 read 16 binary bytes as their
+/// packed form: those get the text as utf8mb4.
+fn text_literal(flavor: &Flavor, sql_type: &SqlType, bytes: &[u8]) -> String {
+    let as_text = match sql_type {
+        SqlType::Json => matches!(flavor, Flavor::MySql { .. }),
+        SqlType::Uuid | SqlType::Other { .. } => true,
+        _ => false,
+    };
+    if as_text {
+        format!("CONVERT({} USING utf8mb4)", hex(bytes))
+    } else {
+        hex(bytes)
+    }
+}
+
+/// `X'...'`, upper-case hex.
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2 + 3);
+    out.push_str("X'");
+    for b in bytes {
+        let _ = write!(out, "{b:02X}");
+    }
+    out.push('\'');
+    out
+}
+
+/// The shortest decimal that reads back to exactly `v` (an `e` exponent
+/// makes it a DOUBLE literal, not a DECIMAL). An f32 widened to f64 is the
+/// same number, so FLOAT columns get their exact value back. Infinities and
+/// NaN, which MySQL cannot store, go as strings the server refuses.
+fn float_literal(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:e}")
+    } else {
+        format!("'{v}'")
+    }
+}
+
+/// `-12.50`, `3`, `.5`: digits with an optional sign and point.
+fn is_decimal(d: &str) -> bool {
+    let digits = d.strip_prefix(['-', '+']).unwrap_or(d);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    !(int.is_empty() && frac.is_empty())
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Classifies a refused write: 1451/1452 foreign key (naming the
+/// constraint), 1062/1586 duplicate (naming the index).
+pub(super) fn write_error(flavor: &Flavor, error: &mysql_async::Error) -> WriteError {
+    let mysql_async::Error::Server(server) = error else {
+        return WriteError {
+            kind: WriteErrorKind::Other,
+            message: error.to_string(),
+        };
+    };
+    let message = &server.message;
+    let kind = match server.code {
+        1451 | 1452 => WriteErrorKind::ForeignKey {
+            constraint: message
+                .find("CONSTRAINT `")
+                .and_then(|at| super::lexer::read_ident(&message[at + "CONSTRAINT ".len()..]))
+                .map(|(name, _)| name),
+        },
+        1062 | 1586 => WriteErrorKind::Duplicate {
+            index: duplicate_index(flavor, message),
+        },
+        _ => WriteErrorKind::Other,
+    };
+    WriteError {
+        kind,
+        message: format!("ERROR {}: {message}", server.code),
+    }
+}
+
+/// The index of "Duplicate entry '...' for key 'name'"; MySQL 8 writes
+/// `table.name`.
+fn duplicate_index(flavor: &Flavor, message: &str) -> Option<String> {
+    const MARK: &str = "for key '";
+    let at = message.rfind(MARK)?;
+    let name = message[at + MARK.len()..].strip_suffix('\'')?;
+    let name = match flavor {
+        Flavor::MySql { .. } => name.split_once('.').map_or(name, |(_, index)| index),
+        _ => name,
+    };
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_back_exactly() {
+        for x in [
+            1234567.0f32,
+            0.1,
+            3.402_823_5e38,
+            1.175_494_4e-38,
+            1e-45,
+            -0.0,
+            f32::MIN_POSITIVE / 3.0,
+        ] {
+            let text = float_literal(f64::from(x));
+            let back: f64 = text.parse().unwrap();
+            assert_eq!((back as f32).to_bits(), x.to_bits(), "{text}");
+        }
+        for x in [0.1f64, 1e308, 5e-324, -0.0, f64::MAX] {
+            let text = float_literal(x);
+            assert_eq!(text.parse::<f64>().unwrap().to_bits(), x.to_bits());
+            assert!(text.contains('e'), "{text} must be a DOUBLE literal");
+        }
+    }
+
+    #[test]
+    fn decimals_are_checked() {
+        assert!(is_decimal("-12.50"));
+        assert!(is_decimal("3"));
+        assert!(!is_decimal("1; DROP TABLE t"));
+        assert!(!is_decimal("-"));
+        assert!(!is_decimal("1e5"));
+    }
+
+    #[test]
+    fn batches_respect_the_limit() {
+        let items = (0..10).map(|i| format!("({i})"));
+        let out = batch("INSERT INTO t VALUES ", items, ";", 30);
+        assert!(out.len() > 1);
+        assert!(out.iter().all(|s| s.len() <= 30), "{out:?}");
+        let joined: usize = out.iter().map(|s| s.matches('(').count()).sum();
+        assert_eq!(joined, 10);
+    }
+
+    #[test]
+    fn duplicate_index_names() {
+        let maria = Flavor::MariaDb {
+            version: String::new(),
+        };
+        let mysql = Flavor::MySql {
+            version: String::new(),
+        };
+        let m = "Duplicate entry 'x' for key 'u_email'";
+        assert_eq!(duplicate_index(&maria, m).as_deref(), Some("u_email"));
+        let m = "Duplicate entry 'x' for key 't.u_email'";
+        assert_eq!(duplicate_index(&mysql, m).as_deref(), Some("u_email"));
+    }
 }

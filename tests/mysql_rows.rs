@@ -1,0 +1,764 @@
+//! The MySQL/MariaDB row engine against the real server: rows streamed from
+//! a source (binary protocol, key order, one snapshot), written into a
+//! target with rendered statements, and compared byte for byte, both by the
+//! server (a join across the two databases) and bit for bit as values.
+
+mod common;
+
+use std::cmp::Ordering;
+
+use common::MyDb;
+use lockstep::data::table::{KeySource, TableData};
+use lockstep::data::value::{key_cmp, Row, Value};
+use lockstep::engine::{
+    render_write, ConnectOptions, SourceDb, TargetDb, TargetReader, WriteErrorKind, WriteOp,
+};
+use lockstep::url::DatabaseUrl;
+use tokio::sync::mpsc;
+
+fn url_of(db: &MyDb) -> DatabaseUrl {
+    DatabaseUrl::parse(&db.url()).unwrap()
+}
+
+/// The data view of a table, as the source introspects it.
+async fn table_data(db: &MyDb, name: &str, key: Option<&[String]>) -> TableData {
+    let mut source = SourceDb::open(&url_of(db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let catalog = source.introspect().await.unwrap();
+    TableData::new(catalog.table(name).unwrap(), key).unwrap()
+}
+
+/// Every row of the table, as the source streams it (in one snapshot).
+async fn read_source(db: &MyDb, table: &TableData) -> Vec<Row> {
+    let mut source = SourceDb::open(&url_of(db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    source.begin_data_reads().await.unwrap();
+    collect(&mut source, table).await
+}
+
+/// Streams `table` from `source` through a real channel and gathers the rows.
+async fn collect(source: &mut SourceDb, table: &TableData) -> Vec<Row> {
+    let (tx, mut rx) = mpsc::channel(2);
+    let reader = async {
+        let tx = tx;
+        source.stream_rows(table, &tx).await;
+    };
+    let gather = async {
+        let mut rows = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            rows.extend(chunk.unwrap());
+        }
+        rows
+    };
+    let ((), rows) = tokio::join!(reader, gather);
+    rows
+}
+
+/// Every row of the table as the target's second connection streams it.
+async fn read_target(reader: &mut TargetReader, table: &TableData) -> Vec<Row> {
+    let (tx, mut rx) = mpsc::channel(2);
+    let streaming = async {
+        let tx = tx;
+        reader.stream_rows(table, &tx).await;
+    };
+    let gather = async {
+        let mut rows = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            rows.extend(chunk.unwrap());
+        }
+        rows
+    };
+    let ((), rows) = tokio::join!(streaming, gather);
+    rows
+}
+
+async fn open_target(db: &MyDb) -> (TargetDb, TargetReader) {
+    let mut target = TargetDb::open(&url_of(db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    target.begin_writes().await.unwrap();
+    let reader = target.open_reader().await.unwrap();
+    (target, reader)
+}
+
+async fn write(target: &mut TargetDb, table: &TableData, op: WriteOp<'_>) {
+    let statements = render_write(target.flavor(), table, op, target.max_statement_bytes());
+    target
+        .execute_write(&statements)
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}\n{}", statements.join(";\n")));
+}
+
+/// Bit-exact encoding of rows (tells -0.0 from 0.0, Text from Bytes).
+fn encoded(rows: &[Row]) -> Vec<Vec<u8>> {
+    rows.iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            r.iter().for_each(|v| v.encode_into(&mut out));
+            out
+        })
+        .collect()
+}
+
+/// Column by column, how many rows differ between `source.table` and
+/// `target.table` (joined on `id`), by the server's own exact comparisons:
+/// by value (`<=>`, FLOAT against FLOAT) and by bytes (`CAST AS BINARY`).
+fn server_mismatches(source: &MyDb, target: &MyDb, table: &TableData) -> Vec<(String, String)> {
+    let sums: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            format!(
+                "SUM(NOT (s.`{0}` <=> t.`{0}`) OR NOT (CAST(s.`{0}` AS BINARY) <=> CAST(t.`{0}` AS BINARY)))",
+                c.name
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT COUNT(*), {0} FROM `{1}`.`{2}` s JOIN `{3}`.`{2}` t ON s.id = t.id",
+        sums.join(", "),
+        source.name,
+        table.name,
+        target.name,
+    );
+    let row = &source.query(&sql)[0];
+    let mut out = Vec::new();
+    for (i, c) in table.columns.iter().enumerate() {
+        let n = row[i + 1].clone().unwrap_or_default();
+        if n != "0" {
+            out.push((c.name.clone(), n));
+        }
+    }
+    out
+}
+
+fn count(db: &MyDb, table: &str) -> usize {
+    db.query(&format!("SELECT COUNT(*) FROM `{table}`"))[0][0]
+        .clone()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+const MATRIX: &str = "CREATE TABLE matrix (
+    id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED,
+    mi MEDIUMINT, miu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED,
+    bi BIGINT, biu BIGINT UNSIGNED,
+    f FLOAT, d DOUBLE, dec65 DECIMAL(65,30), b1 BIT(1), b64 BIT(64),
+    c CHAR(10) CHARACTER SET utf8mb4, vc VARCHAR(50) CHARACTER SET utf8mb4,
+    tx TEXT CHARACTER SET utf8mb4, lat VARCHAR(300) CHARACTER SET latin1,
+    bin BINARY(4), vb VARBINARY(300), bl BLOB,
+    dt DATE, dtm DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, tm TIME(6), yr YEAR,
+    en ENUM('a','b','é'), st SET('x','y','z'), js JSON,
+    pt POINT, geo GEOMETRY,
+    gen INT AS (id * 2) VIRTUAL
+)";
+
+/// Rows with edge values in every column; inserted in a +05:30 session so
+/// TIMESTAMPs only match if they travel as UTC.
+const MATRIX_ROWS: &str = "
+SET time_zone = '+05:30';
+SET sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES';
+INSERT INTO matrix (id, ti, tiu, si, siu, mi, miu, i, iu, bi, biu, f, d, dec65, b1, b64,
+    c, vc, tx, lat, bin, vb, bl, dt, dtm, ts, tm, yr, en, st, js, pt, geo) VALUES
+(0, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0,
+    1234567, 0.1e0, -99999999999999999999999999999999999.999999999999999999999999999999,
+    b'0', 0, 'a  ', 'emoji 😀 ''\"\\\\ end  ', CONCAT('nul', CHAR(0), 'x', CHAR(0)),
+    UNHEX('808182A0C0D0E0FF'), X'01020000', UNHEX(@all), UNHEX(REVERSE(@all)),
+    '0000-00-00', '0000-00-00 00:00:00', '1970-01-01 05:30:01', '-838:59:59', 0,
+    'a', '', '{\"k\": \"ünï €\", \"n\": [1, 2.5, null]}',
+    ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))')),
+(2, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295,
+    9223372036854775807, 18446744073709551615,
+    3.4028235e38, 1e308, 99999999999999999999999999999999999.999999999999999999999999999999,
+    b'1', b'1111111111111111111111111111111111111111111111111111111111111111',
+    'ü', '', '', '', X'00000000', X'', X'',
+    '2020-00-15', '9999-12-31 23:59:59.999999', '2038-01-19 08:44:07.999999',
+    '838:59:59.000000', 2155, 'é', 'x,z', '[]',
+    ST_GeomFromText('POINT(-1.5 1e300)'), ST_GeomFromText('GEOMETRYCOLLECTION(POINT(0 0))')),
+(3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.1, 5e-324,
+    0.000000000000000000000000000001, b'1', b'1000000000000000000000000000000000000000000000000000000000000001',
+    '\\'\"', 'tab\there', 'line\nbreak', 'caf\\xE9', X'FFFFFFFF', X'00', X'00',
+    '2020-02-31', '2020-00-00 12:00:00.5', '2000-02-29 00:00:00.000001', '-00:00:01.5', 1901,
+    'b', 'x,y,z', '\"\"', NULL, NULL),
+(4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, -0e0, -0e0, -0.5,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL),
+(5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1.17549435e-38,
+    -1.7976931348623157e308, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+(6, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1e-45, 2.2250738585072014e-308,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL),
+(7, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)";
+
+/// Hex of the bytes 0x00..=0xFF.
+fn all_bytes_hex() -> String {
+    (0..=255u8).map(|b| format!("{b:02X}")).collect()
+}
+
+fn matrix_pair() -> (MyDb, MyDb) {
+    let source = MyDb::new("rows_src");
+    let target = MyDb::new("rows_tgt");
+    source.exec(MATRIX);
+    target.exec(MATRIX);
+    // REVERSE() of the hex text reverses nibbles too: still every byte.
+    source.exec(&format!("SET @all = '{}'; {MATRIX_ROWS}", all_bytes_hex()));
+    (source, target)
+}
+
+fn col(table: &TableData, row: &Row, name: &str) -> Value {
+    let i = table.columns.iter().position(|c| c.name == name).unwrap();
+    row[i].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn type_matrix_round_trips_exactly() {
+    let (source, target) = matrix_pair();
+    let table = table_data(&source, "matrix", None).await;
+    assert!(
+        table.columns.iter().all(|c| c.name != "gen"),
+        "generated columns are not data"
+    );
+    let rows = read_source(&source, &table).await;
+    assert_eq!(rows.len(), 7);
+
+    // What the reader must produce.
+    let r0 = &rows[0];
+    let r2 = &rows[1];
+    assert_eq!(col(&table, r0, "id"), Value::Int(0));
+    assert_eq!(col(&table, r2, "biu"), Value::UInt(u64::MAX));
+    assert_eq!(col(&table, r0, "bi"), Value::Int(i64::MIN));
+    assert_eq!(col(&table, r2, "tiu"), Value::UInt(255));
+    assert_eq!(col(&table, r0, "f"), Value::Float(1234567.0));
+    assert_eq!(col(&table, r2, "f"), Value::Float(f32::MAX));
+    assert_eq!(col(&table, r0, "d"), Value::Double(0.1));
+    assert_eq!(col(&table, &rows[2], "d"), Value::Double(5e-324));
+    assert_eq!(col(&table, &rows[5], "f"), Value::Float(1e-45));
+    assert_eq!(
+        col(&table, r0, "dec65"),
+        Value::Decimal(
+            "-99999999999999999999999999999999999.999999999999999999999999999999".into()
+        )
+    );
+    assert_eq!(col(&table, r2, "b64"), Value::Bytes(vec![0xFF; 8]));
+    assert_eq!(
+        col(&table, r0, "c"),
+        Value::Text(b"a".to_vec()),
+        "CHAR strips"
+    );
+    assert_eq!(
+        col(&table, r0, "vc"),
+        Value::Text("emoji 😀 '\"\\ end  ".as_bytes().to_vec()),
+        "VARCHAR keeps trailing spaces"
+    );
+    assert_eq!(col(&table, r0, "tx"), Value::Text(b"nul\0x\0".to_vec()));
+    assert_eq!(
+        col(&table, r0, "lat"),
+        Value::Text(vec![0x80, 0x81, 0x82, 0xA0, 0xC0, 0xD0, 0xE0, 0xFF]),
+        "latin1 stays latin1 bytes"
+    );
+    assert_eq!(col(&table, r0, "bin"), Value::Bytes(vec![1, 2, 0, 0]));
+    let all: Vec<u8> = (0..=255).collect();
+    assert_eq!(col(&table, r0, "vb"), Value::Bytes(all));
+    let zero = Value::DateTime {
+        year: 0,
+        month: 0,
+        day: 0,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        micros: 0,
+    };
+    assert_eq!(col(&table, r0, "dt"), zero);
+    assert_eq!(
+        col(&table, r0, "ts"),
+        Value::DateTime {
+            year: 1970,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 1,
+            micros: 0
+        },
+        "TIMESTAMPs travel as UTC"
+    );
+    assert_eq!(
+        col(&table, r0, "tm"),
+        Value::Time {
+            negative: true,
+            days: 34,
+            hours: 22,
+            minutes: 59,
+            seconds: 59,
+            micros: 0
+        }
+    );
+    assert_eq!(col(&table, r0, "yr"), Value::Int(0));
+    assert_eq!(col(&table, r2, "en"), Value::Text("é".as_bytes().to_vec()));
+    assert!(rows[6][1..].iter().all(|v| *v == Value::Null));
+
+    let (mut tgt, mut reader) = open_target(&target).await;
+    write(&mut tgt, &table, WriteOp::Insert(&rows)).await;
+
+    assert_eq!(count(&target, "matrix"), 7);
+    assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
+    let back = read_target(&mut reader, &table).await;
+    assert_eq!(encoded(&back), encoded(&rows), "bit for bit");
+    // The generated column was computed by the target.
+    assert_eq!(
+        target.query("SELECT gen FROM matrix WHERE id = 3")[0][0].as_deref(),
+        Some("6")
+    );
+
+    // Without a key, each row is found by all its values, exactly.
+    let keyless = TableData {
+        key: Vec::new(),
+        key_source: KeySource::WholeRow,
+        ..table.clone()
+    };
+    let statements = render_write(tgt.flavor(), &keyless, WriteOp::Delete(&rows), 1 << 20);
+    assert_eq!(statements.len(), rows.len());
+    for (statement, row) in statements.iter().zip(&rows) {
+        let before = count(&target, "matrix");
+        tgt.execute_write(std::slice::from_ref(statement))
+            .await
+            .unwrap();
+        assert_eq!(count(&target, "matrix"), before - 1, "{row:?}\n{statement}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_change_every_column() {
+    let (source, target) = matrix_pair();
+    let table = table_data(&source, "matrix", None).await;
+    let rows = read_source(&source, &table).await;
+    // The target starts with every row's values shifted to the next id.
+    let shifted: Vec<Row> = (0..rows.len())
+        .map(|k| {
+            let mut row = rows[(k + 1) % rows.len()].clone();
+            row[0] = rows[k][0].clone();
+            row
+        })
+        .collect();
+    let (mut tgt, mut reader) = open_target(&target).await;
+    write(&mut tgt, &table, WriteOp::Insert(&shifted)).await;
+    let before = server_mismatches(&source, &target, &table);
+    assert_eq!(before.len(), table.columns.len() - 1, "{before:?}");
+
+    assert_eq!(table.key_source, KeySource::PrimaryKey);
+    write(&mut tgt, &table, WriteOp::Update(&rows)).await;
+    assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
+    let back = read_target(&mut reader, &table).await;
+    assert_eq!(encoded(&back), encoded(&rows));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tiny_statements_give_the_same_result() {
+    let (source, target) = matrix_pair();
+    let table = table_data(&source, "matrix", None).await;
+    let rows = read_source(&source, &table).await;
+    let (mut tgt, mut reader) = open_target(&target).await;
+    let max = 700;
+    let statements = render_write(tgt.flavor(), &table, WriteOp::Insert(&rows), max);
+    assert!(statements.len() >= 4, "{}", statements.len());
+    // Only a statement of a single row may pass the limit.
+    for s in &statements {
+        assert!(s.len() <= max || s.matches("), (").count() == 0, "{s}");
+    }
+    tgt.execute_write(&statements).await.unwrap();
+    assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
+    let back = read_target(&mut reader, &table).await;
+    assert_eq!(encoded(&back), encoded(&rows));
+
+    // Deletes split the same way and remove exactly the listed keys.
+    let deletes = render_write(tgt.flavor(), &table, WriteOp::Delete(&rows[1..6]), 40);
+    assert!(deletes.len() >= 2, "{deletes:?}");
+    tgt.execute_write(&deletes).await.unwrap();
+    let ids: Vec<Option<String>> = target
+        .query("SELECT id FROM matrix ORDER BY id")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(ids, vec![Some("0".into()), Some("7".into())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn string_keys_stream_in_byte_order() {
+    let source = MyDb::new("rows_order");
+    source.exec(
+        "CREATE TABLE words (w VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci PRIMARY KEY, n INT);
+         INSERT INTO words VALUES ('a', 1), ('B', 2), ('é', 3), ('F', 4), (CONCAT('B', CHAR(9)), 5), ('', 6);
+         CREATE TABLE pairs (e ENUM('z','a') NOT NULL, k INT NOT NULL, v INT, PRIMARY KEY (e, k));
+         INSERT INTO pairs VALUES ('z', 2, 1), ('a', 9, 2), ('z', 1, 3), ('a', -1, 4);",
+    );
+    let words = table_data(&source, "words", None).await;
+    let rows = read_source(&source, &words).await;
+    let keys: Vec<Vec<u8>> = rows
+        .iter()
+        .map(|r| match &r[0] {
+            Value::Text(b) => b.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let expected: Vec<Vec<u8>> = vec![
+        b"".to_vec(),
+        b"B".to_vec(),
+        b"B\t".to_vec(),
+        b"F".to_vec(),
+        b"a".to_vec(),
+        "é".as_bytes().to_vec(),
+    ];
+    assert_eq!(keys, expected);
+
+    let pairs = table_data(&source, "pairs", None).await;
+    assert_eq!(pairs.key.len(), 2);
+    let rows = read_source(&source, &pairs).await;
+    for w in rows.windows(2) {
+        assert_eq!(
+            key_cmp(
+                &pairs.key_of(&w[0]).into_iter().cloned().collect::<Vec<_>>(),
+                &pairs.key_of(&w[1]).into_iter().cloned().collect::<Vec<_>>()
+            ),
+            Ordering::Less,
+            "{w:?}"
+        );
+    }
+    let vs: Vec<Value> = rows.iter().map(|r| r[2].clone()).collect();
+    assert_eq!(
+        vs,
+        vec![Value::Int(4), Value::Int(2), Value::Int(3), Value::Int(1)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deletes_by_composite_key_and_one_copy_without_key() {
+    let db = MyDb::new("rows_del");
+    db.exec(
+        "CREATE TABLE pairs (a VARCHAR(5) NOT NULL, b INT NOT NULL, v INT, PRIMARY KEY (a, b));
+         INSERT INTO pairs VALUES ('x', 1, 1), ('x', 2, 2), ('y', 1, 3);
+         CREATE TABLE bag (n INT, s VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci,
+                           f FLOAT, bl BLOB, KEY (s));
+         INSERT INTO bag VALUES (1, 'a', 0.1, X'00'), (1, 'a', 0.1, X'00'), (1, 'A', 0.1, X'00'),
+             (1, 'a ', 0.1, X'00'), (2, NULL, NULL, NULL), (2, NULL, NULL, NULL),
+             (3, 'q', 0.1, X'0000'), (3, 'q', 0.1, X'00');",
+    );
+    let pairs = table_data(&db, "pairs", None).await;
+    let rows = read_source(&db, &pairs).await;
+    let (mut tgt, _reader) = open_target(&db).await;
+    write(&mut tgt, &pairs, WriteOp::Delete(&rows[0..2])).await;
+    assert_eq!(
+        db.query("SELECT a, b FROM pairs"),
+        vec![vec![Some("y".into()), Some("1".into())]]
+    );
+
+    let bag = table_data(&db, "bag", None).await;
+    assert_eq!(bag.key_source, KeySource::WholeRow);
+    let rows = read_source(&db, &bag).await;
+    for w in rows.windows(2) {
+        assert_ne!(key_cmp(&w[0], &w[1]), Ordering::Greater, "{w:?}");
+    }
+    // One copy of ('a', 0.1) and of the NULL row; ('q', X'00') not X'0000'.
+    let doomed: Vec<Row> = rows
+        .iter()
+        .filter(|r| {
+            r[1] == Value::Text(b"a".to_vec())
+                || r[1] == Value::Null
+                || (r[1] == Value::Text(b"q".to_vec()) && r[3] == Value::Bytes(vec![0]))
+        })
+        .cloned()
+        .collect::<Vec<_>>();
+    let doomed = vec![doomed[0].clone(), doomed[2].clone(), doomed[4].clone()];
+    write(&mut tgt, &bag, WriteOp::Delete(&doomed)).await;
+    let left = db.query("SELECT n, HEX(s), HEX(bl) FROM bag ORDER BY n, HEX(s), HEX(bl)");
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        left,
+        vec![
+            vec![s("1"), s("41"), s("00")],
+            vec![s("1"), s("61"), s("00")],
+            vec![s("1"), s("6120"), s("00")],
+            vec![s("2"), None, None],
+            vec![s("3"), s("71"), s("0000")],
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_by_unique_index_and_configured_key() {
+    let db = MyDb::new("rows_upd");
+    db.exec(
+        "CREATE TABLE u (code VARCHAR(10) NOT NULL, v TEXT, n INT, UNIQUE KEY uk (code));
+         INSERT INTO u VALUES ('a', 'old', 1), ('b', 'old', 2);
+         CREATE TABLE c (k VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci, v INT);
+         INSERT INTO c VALUES ('a', 1), ('A', 2), (NULL, 3);",
+    );
+    let u = table_data(&db, "u", None).await;
+    assert_eq!(u.key_source, KeySource::UniqueIndex("uk".into()));
+    let mut rows = read_source(&db, &u).await;
+    rows[1][1] = Value::Text(b"new".to_vec());
+    rows[1][2] = Value::Null;
+    let (mut tgt, _reader) = open_target(&db).await;
+    write(&mut tgt, &u, WriteOp::Update(&rows[1..])).await;
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        db.query("SELECT code, v, n FROM u ORDER BY code"),
+        vec![vec![s("a"), s("old"), s("1")], vec![s("b"), s("new"), None]]
+    );
+
+    // A configured key may hold NULL and must match bytes, not collation.
+    let c = table_data(&db, "c", Some(&["k".to_string()])).await;
+    let mut rows = read_source(&db, &c).await;
+    for row in &mut rows {
+        row[1] = match row[1] {
+            Value::Int(v) => Value::Int(v * 10),
+            _ => Value::Null,
+        };
+    }
+    write(&mut tgt, &c, WriteOp::Update(&rows)).await;
+    assert_eq!(
+        db.query("SELECT HEX(k), v FROM c ORDER BY HEX(k)"),
+        vec![
+            vec![None, s("30")],
+            vec![s("41"), s("20")],
+            vec![s("61"), s("10")]
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_writes_are_classified_and_rolled_back() {
+    let db = MyDb::new("rows_err");
+    db.exec(
+        "CREATE TABLE parent (id INT PRIMARY KEY);
+         CREATE TABLE child (id INT PRIMARY KEY, pid INT, email VARCHAR(20),
+             UNIQUE KEY u_email (email),
+             CONSTRAINT fk_child_parent FOREIGN KEY (pid) REFERENCES parent (id));
+         INSERT INTO parent VALUES (1);
+         INSERT INTO child VALUES (1, 1, 'a@x'), (2, 1, 'b@x');",
+    );
+    let child = table_data(&db, "child", None).await;
+    let parent = table_data(&db, "parent", None).await;
+    let (mut tgt, _reader) = open_target(&db).await;
+    let row = |id: i64, pid: i64, email: &str| {
+        vec![
+            Value::Int(id),
+            Value::Int(pid),
+            Value::Text(email.as_bytes().to_vec()),
+        ]
+    };
+    let flavor = tgt.flavor().clone();
+    let max = tgt.max_statement_bytes();
+    assert!(max > 1 << 20, "{max}");
+
+    // A good statement, then one refused by the foreign key: neither stays.
+    let mut statements = render_write(&flavor, &child, WriteOp::Insert(&[row(3, 1, "c@x")]), max);
+    statements.extend(render_write(
+        &flavor,
+        &child,
+        WriteOp::Insert(&[row(4, 9, "d@x")]),
+        max,
+    ));
+    let err = tgt.execute_write(&statements).await.unwrap_err();
+    assert_eq!(
+        err.kind,
+        WriteErrorKind::ForeignKey {
+            constraint: Some("fk_child_parent".into())
+        },
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("1452"), "{}", err.message);
+    assert_eq!(count(&db, "child"), 2);
+
+    let statements = render_write(
+        &flavor,
+        &parent,
+        WriteOp::Delete(&[vec![Value::Int(1)]]),
+        max,
+    );
+    let err = tgt.execute_write(&statements).await.unwrap_err();
+    assert_eq!(
+        err.kind,
+        WriteErrorKind::ForeignKey {
+            constraint: Some("fk_child_parent".into())
+        },
+        "{}",
+        err.message
+    );
+
+    // An upsert on the primary key that collides on another unique index
+    // fails instead of overwriting the other row.
+    let statements = render_write(&flavor, &child, WriteOp::Update(&[row(1, 1, "b@x")]), max);
+    let err = tgt.execute_write(&statements).await.unwrap_err();
+    assert_eq!(
+        err.kind,
+        WriteErrorKind::Duplicate {
+            index: Some("u_email".into())
+        },
+        "{}",
+        err.message
+    );
+    let statements = render_write(&flavor, &child, WriteOp::Insert(&[row(1, 1, "z@x")]), max);
+    let err = tgt.execute_write(&statements).await.unwrap_err();
+    assert_eq!(
+        err.kind,
+        WriteErrorKind::Duplicate {
+            index: Some("PRIMARY".into())
+        },
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        db.query("SELECT id, email FROM child ORDER BY id"),
+        vec![
+            vec![Some("1".into()), Some("a@x".into())],
+            vec![Some("2".into()), Some("b@x".into())]
+        ]
+    );
+
+    // The connection is usable after a failure.
+    let statements = render_write(&flavor, &child, WriteOp::Insert(&[row(3, 1, "c@x")]), max);
+    tgt.execute_write(&statements).await.unwrap();
+    assert_eq!(count(&db, "child"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn values_the_server_would_change_are_refused() {
+    let source = MyDb::new("rows_chg_src");
+    let target = MyDb::new("rows_chg_tgt");
+    source.exec(
+        "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(10), d DATETIME, e ENUM('a','b'));
+         SET sql_mode = '';
+         INSERT INTO t VALUES (1, 'too long!!', '2020-01-01 10:00:00', 'a'), (2, NULL, NULL, 'zz');",
+    );
+    // A narrower target: each value would be cut or changed.
+    target.exec("CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(3), d DATE, e ENUM('a','b'))");
+    let table = table_data(&source, "t", None).await;
+    let rows = read_source(&source, &table).await;
+    // The ENUM's error value (stored by a non-strict insert) reads as ''.
+    assert_eq!(rows[1][3], Value::Text(Vec::new()));
+    let (mut tgt, _reader) = open_target(&target).await;
+    let max = tgt.max_statement_bytes();
+    let flavor = tgt.flavor().clone();
+    let mut text_cut = rows[0].clone();
+    text_cut[2] = Value::Null;
+    let mut time_cut = rows[0].clone();
+    time_cut[1] = Value::Null;
+    // Strict mode refuses the cut text and the ENUM value; the DATE's
+    // lost time of day is only a note, which the writer refuses itself.
+    for (bad, expected) in [
+        (text_cut, "ERROR 1406"),
+        (time_cut, "Note 1265"),
+        (rows[1].clone(), "ERROR 1265"),
+    ] {
+        let statements = render_write(
+            &flavor,
+            &table,
+            WriteOp::Insert(std::slice::from_ref(&bad)),
+            max,
+        );
+        let err = tgt.execute_write(&statements).await.unwrap_err();
+        assert_eq!(err.kind, WriteErrorKind::Other, "{bad:?}: {}", err.message);
+        assert!(err.message.contains(expected), "{}", err.message);
+        assert_eq!(count(&target, "t"), 0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn source_reads_come_from_one_snapshot() {
+    let db = MyDb::new("rows_snap");
+    db.exec("CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO t VALUES (1);");
+    let table = table_data(&db, "t", None).await;
+    let mut source = SourceDb::open(&url_of(&db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    source.begin_data_reads().await.unwrap();
+    db.exec("INSERT INTO t VALUES (2)");
+    let rows = collect(&mut source, &table).await;
+    assert_eq!(rows, vec![vec![Value::Int(1)]]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn large_tables_stream_in_chunks_and_stop_when_unwanted() {
+    let db = MyDb::new("rows_big");
+    db.exec(
+        "CREATE TABLE t (id INT PRIMARY KEY);
+         INSERT INTO t SELECT seq FROM seq_1_to_2500;",
+    );
+    let table = table_data(&db, "t", None).await;
+    let mut source = SourceDb::open(&url_of(&db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    source.begin_data_reads().await.unwrap();
+    let rows = collect(&mut source, &table).await;
+    assert_eq!(rows.len(), 2500);
+    assert_eq!(rows[2499], vec![Value::Int(2500)]);
+
+    // A receiver that goes away after one chunk ends the stream quietly.
+    let (tx, mut rx) = mpsc::channel(1);
+    let streaming = async {
+        let tx = tx;
+        source.stream_rows(&table, &tx).await;
+    };
+    let first = async move {
+        let chunk = rx.recv().await.unwrap().unwrap();
+        drop(rx);
+        chunk.len()
+    };
+    let ((), n) = tokio::join!(streaming, first);
+    assert_eq!(n, lockstep::engine::ROW_CHUNK);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn triggers_are_listed_by_table() {
+    let db = MyDb::new("rows_trg");
+    db.exec(
+        "CREATE TABLE t (id INT PRIMARY KEY); CREATE TABLE audit (id INT);
+         CREATE TRIGGER t_ai AFTER INSERT ON t FOR EACH ROW INSERT INTO audit VALUES (NEW.id);
+         CREATE TRIGGER t_bd BEFORE DELETE ON t FOR EACH ROW INSERT INTO audit VALUES (OLD.id);",
+    );
+    let mut target = TargetDb::open(&url_of(&db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let triggers = target.triggers().await.unwrap();
+    assert_eq!(triggers.len(), 1);
+    let mut names = triggers["t"].clone();
+    names.sort();
+    assert_eq!(names, vec!["t_ai".to_string(), "t_bd".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_types_the_engine_does_not_model_round_trip() {
+    let source = MyDb::new("rows_odd_src");
+    let target = MyDb::new("rows_odd_tgt");
+    let ddl = "CREATE TABLE odd (id INT PRIMARY KEY, u UUID, ip INET6)";
+    source.exec(ddl);
+    target.exec(ddl);
+    source.exec(
+        "INSERT INTO odd VALUES (1, '123e4567-e89b-12d3-a456-426614174000', '::1'),
+             (2, '00000000-0000-0000-0000-000000000001', '2001:db8:85a3::8a2e:370:7334'),
+             (3, NULL, '::ffff:1.2.3.4')",
+    );
+    let table = table_data(&source, "odd", None).await;
+    let rows = read_source(&source, &table).await;
+    let (mut tgt, mut reader) = open_target(&target).await;
+    write(&mut tgt, &table, WriteOp::Insert(&rows)).await;
+    assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
+    assert_eq!(
+        encoded(&read_target(&mut reader, &table).await),
+        encoded(&rows)
+    );
+    // Keyless deletes find such values too.
+    let keyless = TableData {
+        key: Vec::new(),
+        key_source: KeySource::WholeRow,
+        ..table.clone()
+    };
+    write(&mut tgt, &keyless, WriteOp::Delete(&rows[..2])).await;
+    assert_eq!(count(&target, "odd"), 1);
+}
