@@ -241,19 +241,7 @@ fn sql_out_replays_with_the_sqlite_client_to_the_same_schema_and_rows() {
         "the schema script converged: {}",
         stdout(&schema)
     );
-    // With the schema equal, a second plan holds the rows too.
-    let out = lockstep(&[
-        "sync",
-        "--dry-run",
-        "--source",
-        &source.url(),
-        "--target",
-        &target.url(),
-        "--sql-out",
-        plan.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    target.exec(&std::fs::read_to_string(&plan).unwrap());
+    // The tables whose schema the script changed were reloaded whole.
     let again = lockstep(&[
         "validate",
         "--source",

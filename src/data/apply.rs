@@ -217,6 +217,19 @@ impl<'a> TableApplier<'a> {
         }
     }
 
+    /// Removes every row of the table (script only: a table whose schema
+    /// changes first is reloaded whole).
+    pub fn delete_all(&mut self) {
+        if let Output::Script(lines) = &mut self.output {
+            lines.extend(engine::render_write(
+                &self.flavor,
+                self.table,
+                WriteOp::DeleteAll,
+                self.max_statement_bytes,
+            ));
+        }
+    }
+
     /// Writes what is still buffered, then the moving rows, the held and
     /// the collided inserts. Call once after the last chunk.
     pub async fn finish(&mut self) -> Result<()> {

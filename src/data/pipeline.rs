@@ -54,11 +54,13 @@ pub(crate) trait ChangeSink {
 
 /// Streams `table` from both sides and hands each chunk of changes to
 /// `sink`, until the merge ends or the sink fails. `progress` counts the
-/// source rows read.
+/// source rows read. With `target_empty` the target is not read at all:
+/// every source row is an insert.
 pub(crate) async fn diff_table(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
+    target_empty: bool,
     progress: Option<ProgressBar>,
     sink: &mut impl ChangeSink,
 ) -> Result<()> {
@@ -106,7 +108,11 @@ pub(crate) async fn diff_table(
     // Each reader owns its sender: when it is done the channel closes and
     // the merge sees the end of that stream.
     let read_source = async move { source.stream_rows(table, &source_tx).await };
-    let read_target = async move { target.stream_rows(table, &target_tx).await };
+    let read_target = async move {
+        if !target_empty {
+            target.stream_rows(table, &target_tx).await
+        }
+    };
     // The consumer owns the change receiver: if it stops early, dropping
     // the receiver stops the merge, which stops both readers.
     let consume = async move {

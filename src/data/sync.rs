@@ -41,6 +41,23 @@ pub struct DataOptions<'a> {
     pub progress: &'a Progress,
 }
 
+/// One table of the data phase.
+pub struct SyncTable {
+    pub data: TableData,
+    pub target_rows: TargetRows,
+}
+
+/// What the target holds of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRows {
+    /// Rows to compare with the source's.
+    Compare,
+    /// Rows that cannot be compared yet because the table's schema changes
+    /// first (a script only): it is reloaded whole. `exists` is false for a
+    /// table the script creates.
+    Replace { exists: bool },
+}
+
 /// One table's result.
 #[derive(Debug, Clone)]
 pub struct TableOutcome {
@@ -58,7 +75,7 @@ pub async fn sync_tables(
     source: &mut SourceDb,
     target: &mut TargetDb,
     reader: &mut TargetReader,
-    tables: &[TableData],
+    tables: &[SyncTable],
     options: &DataOptions<'_>,
     mut mode: DataMode<'_>,
 ) -> Result<Vec<TableOutcome>> {
@@ -66,7 +83,7 @@ pub async fn sync_tables(
     let mut outcomes: Vec<TableOutcome> = tables
         .iter()
         .map(|t| TableOutcome {
-            table: t.name.clone(),
+            table: t.data.name.clone(),
             counts: Counts::default(),
             refused: Vec::new(),
             differences_after: None,
@@ -92,13 +109,13 @@ pub async fn sync_tables(
             steps.extend(
                 (0..tables.len())
                     .rev()
-                    .filter(|&i| related(&tables[i]))
+                    .filter(|&i| related(&tables[i].data))
                     .map(|i| (i, Pass::Deletes)),
             );
             steps.extend((0..tables.len()).map(|i| {
                 (
                     i,
-                    if related(&tables[i]) {
+                    if related(&tables[i].data) {
                         Pass::Upserts
                     } else {
                         Pass::All
@@ -110,11 +127,22 @@ pub async fn sync_tables(
     let mut pending_upserts = vec![true; tables.len()];
 
     for (i, pass) in steps {
-        let table = &tables[i];
-        if pass == Pass::Upserts && !pending_upserts[i] {
+        let SyncTable {
+            data: table,
+            target_rows,
+        } = &tables[i];
+        let replace = match target_rows {
+            TargetRows::Compare => None,
+            TargetRows::Replace { exists } => Some(*exists),
+        };
+        if (pass == Pass::Upserts && !pending_upserts[i])
+            || (pass == Pass::Deletes && replace.is_some())
+        {
             continue;
         }
-        let fk_checks = !disable && !in_cycle(table);
+        // A reloaded table goes with checks off: its old rows leave before
+        // the new ones come, and nothing may cascade.
+        let fk_checks = !disable && !in_cycle(table) && replace.is_none();
         let output = match &mut mode {
             DataMode::Apply => Output::Execute(target),
             DataMode::Script(lines) => Output::Script(lines),
@@ -127,14 +155,11 @@ pub async fn sync_tables(
         };
         let mut applier = TableApplier::new(output, &flavor, table, pass, fk_checks, max_bytes);
         applier.start().await?;
-        diff_table(
-            source,
-            reader,
-            table,
-            progress.rows(&table.name, step, None),
-            &mut applier,
-        )
-        .await?;
+        if replace == Some(true) {
+            applier.delete_all();
+        }
+        let bar = progress.rows(&table.name, step, None);
+        diff_table(source, reader, table, replace.is_some(), bar, &mut applier).await?;
         applier.finish().await?;
         if pass == Pass::Deletes {
             // Nothing else differs in this table: its upsert pass can go.
@@ -156,30 +181,54 @@ pub async fn sync_tables(
             disable,
         )
         .await?;
-        for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
-            let mut counter =
-                TableApplier::new(Output::Count, &flavor, table, Pass::All, true, max_bytes);
-            diff_table(
-                source,
-                reader,
-                table,
-                progress.rows(&table.name, "verify", None),
-                &mut counter,
-            )
-            .await?;
-            outcome.differences_after = Some(counter.counts.total());
+        let rounds = if options.multi_pass {
+            MULTI_PASS_ROUNDS
+        } else {
+            0
+        };
+        for round in 0..=rounds {
+            for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+                let table = &table.data;
+                if outcome.differences_after == Some(0) {
+                    continue;
+                }
+                if round > 0 {
+                    // Multi-pass: one more full pass over a table that still differs.
+                    let fk_checks = !disable && !in_cycle(table);
+                    let output = Output::Execute(target);
+                    let mut applier =
+                        TableApplier::new(output, &flavor, table, Pass::All, fk_checks, max_bytes);
+                    applier.start().await?;
+                    let bar = progress.rows(&table.name, "resync", None);
+                    diff_table(source, reader, table, false, bar, &mut applier).await?;
+                    applier.finish().await?;
+                    outcome.counts.add(applier.counts);
+                    outcome.refused = applier.refused;
+                }
+                let mut counter =
+                    TableApplier::new(Output::Count, &flavor, table, Pass::All, true, max_bytes);
+                let bar = progress.rows(&table.name, "verify", None);
+                diff_table(source, reader, table, false, bar, &mut counter).await?;
+                outcome.differences_after = Some(counter.counts.total());
+            }
+            if outcomes.iter().all(|o| o.differences_after == Some(0)) {
+                break;
+            }
         }
         target.set_foreign_key_checks(true).await?;
     }
     Ok(outcomes)
 }
 
+/// Extra passes `multi_pass` allows over tables that still differ.
+const MULTI_PASS_ROUNDS: usize = 2;
+
 /// Retries the rows a foreign key refused, now that every table has been
 /// written, until none is left, none more succeeds, or `fk_retry` rounds.
 #[allow(clippy::too_many_arguments)]
 async fn retry_refused(
     target: &mut TargetDb,
-    tables: &[TableData],
+    tables: &[SyncTable],
     outcomes: &mut [TableOutcome],
     options: &DataOptions<'_>,
     flavor: &crate::catalog::model::Flavor,
@@ -189,6 +238,7 @@ async fn retry_refused(
     for _ in 0..options.fk_retry {
         let mut progress = false;
         for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+            let table = &table.data;
             if !outcome.refused.iter().any(|r| r.retryable) {
                 continue;
             }

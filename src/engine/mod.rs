@@ -43,6 +43,9 @@ pub enum WriteOp<'a> {
     /// Target rows to remove: by key, or, without a key, one copy of each
     /// whole row.
     Delete(&'a [Row]),
+    /// Every row of the table (a scripted reload of a table whose schema
+    /// changes first).
+    DeleteAll,
 }
 
 /// Why a write failed, as far as the data phase needs to know.

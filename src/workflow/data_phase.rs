@@ -7,18 +7,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::Catalog;
 use crate::config::Settings;
-use crate::data::sync::{sync_tables, DataMode, DataOptions, TableOutcome};
+use crate::data::sync::{sync_tables, DataMode, DataOptions, SyncTable, TableOutcome, TargetRows};
 use crate::data::table::{KeySource, TableData};
 use crate::engine::{SourceDb, TargetDb};
 use crate::error::Result;
 use crate::report::progress::Progress;
-use crate::report::{DataError, DataReport, Mismatch, TableDataReport};
+use crate::report::{ChangeReport, DataError, DataReport, Mismatch, TableDataReport};
 
 /// What the data phase should do.
 pub enum Action<'a> {
     Apply,
-    /// Count differences, and render statements into the script if given.
-    Plan(Option<&'a mut Vec<String>>),
+    /// Count the differences.
+    Validate,
+    /// Count the changes, and render them into the script if given. A table
+    /// whose schema the plan changes is planned as a reload.
+    DryRun(Option<&'a mut Vec<String>>),
 }
 
 /// The data phase's report, and whether refused rows make it a failure.
@@ -40,11 +43,18 @@ pub async fn run(
     order: &[String],
     graph: &DependencyGraph,
     schema_remaining: &[Mismatch],
+    schema_changes: &[ChangeReport],
     action: Action<'_>,
     progress: &Progress,
 ) -> Result<DataOutcome> {
     let schema_differs: BTreeSet<&str> =
         schema_remaining.iter().map(|m| m.table.as_str()).collect();
+    let refused: BTreeSet<&str> = schema_changes
+        .iter()
+        .filter(|c| c.skipped_because.is_some())
+        .map(|c| c.table.as_str())
+        .collect();
+    let dry_run = matches!(action, Action::DryRun(_));
     let triggers = if settings.allow_triggers {
         BTreeMap::new()
     } else {
@@ -54,7 +64,7 @@ pub async fn run(
     let mut report = DataReport {
         status: match action {
             Action::Apply => "applied",
-            Action::Plan(_) => "planned",
+            Action::Validate | Action::DryRun(_) => "planned",
         }
         .to_string(),
         ..DataReport::default()
@@ -65,9 +75,16 @@ pub async fn run(
             continue;
         };
         report.tables_processed += 1;
-        let skip = if target_catalog.table(name).is_none() {
+        let exists = target_catalog.table(name).is_some();
+        let differs = !exists || schema_differs.contains(name.as_str());
+        let mut target_rows = TargetRows::Compare;
+        let skip = if differs && dry_run && !refused.contains(name.as_str()) {
+            // The script changes the schema first, then reloads the rows.
+            target_rows = TargetRows::Replace { exists };
+            None
+        } else if !exists {
             Some("the target has no such table; fix the schema first (--fix-schemas)".to_string())
-        } else if schema_differs.contains(name.as_str()) {
+        } else if differs {
             Some("its schema differs from the source's; fix it first (--fix-schemas), or allow the refused changes".to_string())
         } else {
             triggers.get(name).map(|names| {
@@ -83,7 +100,10 @@ pub async fn run(
             continue;
         }
         let key = settings.table_keys.get(name).map(Vec::as_slice);
-        tables.push(TableData::new(table, key)?);
+        tables.push(SyncTable {
+            data: TableData::new(table, key)?,
+            target_rows,
+        });
     }
 
     source.begin_data_reads().await?;
@@ -98,8 +118,8 @@ pub async fn run(
     let applying = matches!(action, Action::Apply);
     let mode = match action {
         Action::Apply => DataMode::Apply,
-        Action::Plan(Some(script)) => DataMode::Script(script),
-        Action::Plan(None) => DataMode::Count,
+        Action::DryRun(Some(script)) => DataMode::Script(script),
+        Action::DryRun(None) | Action::Validate => DataMode::Count,
     };
     if applying {
         target.begin_writes().await?;
@@ -112,7 +132,14 @@ pub async fn run(
     let outcomes = result?;
 
     let mut all_equal = report.tables_skipped == 0;
-    for (table, outcome) in tables.iter().zip(outcomes) {
+    for (
+        SyncTable {
+            data: table,
+            target_rows,
+        },
+        outcome,
+    ) in tables.iter().zip(outcomes)
+    {
         let TableOutcome {
             counts,
             refused,
@@ -125,7 +152,7 @@ pub async fn run(
         report.rows_deleted += counts.deleted;
         let equal = match differences_after {
             Some(n) => n == 0,
-            None => counts.total() == 0,
+            None => counts.total() == 0 && *target_rows == TargetRows::Compare,
         };
         all_equal &= equal;
         for row in &refused {
@@ -138,7 +165,10 @@ pub async fn run(
         }
         report.tables.push(TableDataReport {
             table: table.name.clone(),
-            key: describe_key_source(table),
+            key: match target_rows {
+                TargetRows::Compare => describe_key_source(table),
+                TargetRows::Replace { .. } => "reloaded whole after its schema changes".to_string(),
+            },
             rows_inserted: counts.inserted,
             rows_updated: counts.updated,
             rows_deleted: counts.deleted,

@@ -104,9 +104,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         None
     } else {
         let action = match mode {
-            Mode::ValidateOnly => data_phase::Action::Plan(None),
+            Mode::ValidateOnly => data_phase::Action::Validate,
             Mode::DryRun => {
-                data_phase::Action::Plan(options.sql_out.is_some().then_some(&mut script))
+                data_phase::Action::DryRun(options.sql_out.is_some().then_some(&mut script))
             }
             _ => data_phase::Action::Apply,
         };
@@ -121,6 +121,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                 &order,
                 &graph,
                 &schema.remaining,
+                &schema.changes,
                 action,
                 &progress,
             )

@@ -29,6 +29,7 @@ pub fn render(
         WriteOp::Insert(rows) => w.insert(rows, "", max_statement_bytes),
         WriteOp::Update(rows) => w.update(rows, max_statement_bytes),
         WriteOp::Delete(rows) => w.delete(rows, max_statement_bytes),
+        WriteOp::DeleteAll => vec![format!("DELETE FROM {}", w.table_name())],
     }
 }
 

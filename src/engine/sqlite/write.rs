@@ -30,6 +30,7 @@ pub fn render(table: &TableData, op: WriteOp, max_statement_bytes: usize) -> Vec
         WriteOp::Insert(rows) => insert(table, rows.iter(), "", max_statement_bytes),
         WriteOp::Update(rows) => update(table, rows, max_statement_bytes),
         WriteOp::Delete(rows) => delete(table, rows, max_statement_bytes),
+        WriteOp::DeleteAll => vec![format!("DELETE FROM {}", quote_ident(&table.name))],
     }
 }
 
