@@ -55,7 +55,9 @@ pub async fn run(
         .map(|c| c.table.as_str())
         .collect();
     let dry_run = matches!(action, Action::DryRun(_));
-    let triggers = if settings.allow_triggers {
+    // Triggers matter only where rows are written (or scripted to be).
+    let writes = matches!(action, Action::Apply | Action::DryRun(Some(_)));
+    let triggers = if settings.allow_triggers || !writes {
         BTreeMap::new()
     } else {
         target.triggers().await?

@@ -268,7 +268,7 @@ impl MySqlConnection {
     /// Session settings for exact row transfer: `time_zone = '+00:00'`
     /// (TIMESTAMPs travel as UTC), `character_set_results = binary` (text
     /// arrives as the stored bytes), a strict but date-permissive
-    /// `sql_mode` ([`DATA_SESSION_SETTINGS`]), a large `max_sort_length` (keyless
+    /// `sql_mode` ([`DATA_SESSION_SETTINGS`]), a larger `max_sort_length` (keyless
     /// tables sort by whole rows, blobs included); reads
     /// `max_allowed_packet`. A source session then starts a read-only
     /// transaction WITH CONSISTENT SNAPSHOT that every later read uses.
@@ -276,7 +276,14 @@ impl MySqlConnection {
         let mut statements = DATA_SESSION_SETTINGS.to_vec();
         statements.extend([
             "SET character_set_results = binary",
-            "SET SESSION max_sort_length = 8388608",
+            // Keyless tables sort by whole rows: compare 64 KiB of each
+            // value (not the default 1 KiB), in a sort buffer big enough
+            // for that (a far larger length makes even small sorts fail
+            // with "Out of sort memory"). Rows equal in those first bytes
+            // but not after come out in no set order, which the merge
+            // reports as an error rather than mis-pairing them.
+            "SET SESSION max_sort_length = 65536",
+            "SET SESSION sort_buffer_size = 8388608",
         ]);
         if session == DataSession::SourceSnapshot {
             statements.extend([
