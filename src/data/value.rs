@@ -161,6 +161,47 @@ impl Value {
         }
     }
 
+    /// DATE/DATETIME/TIMESTAMP as `YYYY-MM-DD HH:MM:SS[.ffffff]` and TIME
+    /// as `[-]HH:MM:SS[.ffffff]` (hours counting whole days), the text
+    /// every engine reads back as the same value; `None` for other values.
+    pub fn temporal_text(&self) -> Option<String> {
+        let fraction = |micros: u32| {
+            if micros == 0 {
+                String::new()
+            } else {
+                format!(".{micros:06}")
+            }
+        };
+        match *self {
+            Value::DateTime {
+                year,
+                month,
+                day,
+                hour,
+                minute,
+                second,
+                micros,
+            } => Some(format!(
+                "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}{}",
+                fraction(micros)
+            )),
+            Value::Time {
+                negative,
+                days,
+                hours,
+                minutes,
+                seconds,
+                micros,
+            } => Some(format!(
+                "{}{:02}:{minutes:02}:{seconds:02}{}",
+                if negative { "-" } else { "" },
+                u64::from(days) * 24 + u64::from(hours),
+                fraction(micros)
+            )),
+            _ => None,
+        }
+    }
+
     /// Integers exactly, floats as f64 (every f32 is exactly an f64).
     fn number(&self) -> Number {
         match self {
@@ -290,31 +331,9 @@ impl std::fmt::Display for Value {
                 let more = if b.len() > 20 { "…" } else { "" };
                 write!(f, "0x{hex}{more}")
             }
-            Value::DateTime {
-                year,
-                month,
-                day,
-                hour,
-                minute,
-                second,
-                micros,
-            } => write!(
-                f,
-                "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{micros:06}"
-            ),
-            Value::Time {
-                negative,
-                days,
-                hours,
-                minutes,
-                seconds,
-                micros,
-            } => write!(
-                f,
-                "{}{}:{minutes:02}:{seconds:02}.{micros:06}",
-                if *negative { "-" } else { "" },
-                days * 24 + u32::from(*hours)
-            ),
+            Value::DateTime { .. } | Value::Time { .. } => {
+                f.write_str(&self.temporal_text().unwrap_or_default())
+            }
         }
     }
 }

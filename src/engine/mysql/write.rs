@@ -268,33 +268,14 @@ pub fn literal(flavor: &Flavor, column: &DataColumn, value: &Value) -> String {
             year,
             month,
             day,
-            hour,
-            minute,
-            second,
-            micros,
-        } => {
-            if column.sql_type == SqlType::Date
-                && (hour, minute, second, micros) == (&0, &0, &0, &0)
-            {
-                format!("'{year:04}-{month:02}-{day:02}'")
-            } else {
-                format!(
-                    "'{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}.{micros:06}'"
-                )
-            }
+            hour: 0,
+            minute: 0,
+            second: 0,
+            micros: 0,
+        } if column.sql_type == SqlType::Date => format!("'{year:04}-{month:02}-{day:02}'"),
+        Value::DateTime { .. } | Value::Time { .. } => {
+            format!("'{}'", value.temporal_text().unwrap_or_default())
         }
-        Value::Time {
-            negative,
-            days,
-            hours,
-            minutes,
-            seconds,
-            micros,
-        } => format!(
-            "'{}{}:{minutes:02}:{seconds:02}.{micros:06}'",
-            if *negative { "-" } else { "" },
-            u64::from(*days) * 24 + u64::from(*hours)
-        ),
     }
 }
 

@@ -268,7 +268,9 @@ pub fn literal(value: &Value) -> String {
         Value::Decimal(d) => text(d.as_bytes()),
         Value::Text(bytes) => text(bytes),
         Value::Bytes(bytes) => format!("X'{}'", hex(bytes)),
-        Value::DateTime { .. } | Value::Time { .. } => text(temporal(value).as_bytes()),
+        Value::DateTime { .. } | Value::Time { .. } => {
+            text(value.temporal_text().unwrap_or_default().as_bytes())
+        }
     }
 }
 
@@ -316,46 +318,6 @@ fn real(v: f64) -> String {
     }
     out.push(')');
     out
-}
-
-/// `YYYY-MM-DD HH:MM:SS[.ffffff]` and `[-]HH:MM:SS[.ffffff]` (hours
-/// counting whole days).
-fn temporal(value: &Value) -> String {
-    let fraction = |micros: u32| {
-        if micros == 0 {
-            String::new()
-        } else {
-            format!(".{micros:06}")
-        }
-    };
-    match *value {
-        Value::DateTime {
-            year,
-            month,
-            day,
-            hour,
-            minute,
-            second,
-            micros,
-        } => format!(
-            "{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}{}",
-            fraction(micros)
-        ),
-        Value::Time {
-            negative,
-            days,
-            hours,
-            minutes,
-            seconds,
-            micros,
-        } => format!(
-            "{}{:02}:{minutes:02}:{seconds:02}{}",
-            if negative { "-" } else { "" },
-            u64::from(days) * 24 + u64::from(hours),
-            fraction(micros)
-        ),
-        _ => String::new(),
-    }
 }
 
 fn text(bytes: &[u8]) -> String {
