@@ -1,0 +1,369 @@
+#!/usr/bin/env bash
+# lockstep benchmark: lockstep side by side with mysqldump, pt-table-sync and
+# reladiff on two throwaway MariaDB servers (127.0.0.1:3307 "remote",
+# 127.0.0.1:3308 "local"). See bench/README.md.
+#
+#   bench/run.sh [--rows N] [--runs R] [--only SCENARIO]
+#
+# Scenarios: initial, resync-dense, resync-sparse, validate-insync,
+# validate-dense. Writes bench/results.md. The server on 3306 is never touched.
+set -uo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$BENCH")
+ROWS=1000000
+RUNS=3
+ONLY=""
+SCENARIOS="initial resync-dense resync-sparse validate-insync validate-dense"
+
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rows) ROWS=${2:?--rows needs a number}; shift 2 ;;
+    --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
+    --only) ONLY=${2:?--only needs a scenario}; shift 2 ;;
+    -h|--help) usage 0 ;;
+    *) echo "unknown argument: $1" >&2; usage 2 ;;
+  esac
+done
+if [[ -n "$ONLY" && " $SCENARIOS " != *" $ONLY "* ]]; then
+  echo "unknown scenario '$ONLY'; one of: $SCENARIOS" >&2; exit 2
+fi
+[[ "$ROWS" =~ ^[0-9]+$ && "$ROWS" -ge 1000 ]] || { echo "--rows must be a number >= 1000" >&2; exit 2; }
+[[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a number >= 1" >&2; exit 2; }
+
+WORK=$BENCH/.work
+DATA=$WORK/data-$ROWS          # generated TSV/SQL files
+SNAP=$WORK/snap-$ROWS          # datadir snapshots of the local server: empty synced dense sparse
+RESULTS=$WORK/results.tsv      # scenario tool run seconds rss_kb status
+NOTES=$WORK/notes.txt
+VENV=$BENCH/.venv
+DB=bench
+REMOTE_PORT=3307
+LOCAL_PORT=3308
+SRC_URL="mysql://root@127.0.0.1:$REMOTE_PORT/$DB"
+DST_URL="mysql://root@127.0.0.1:$LOCAL_PORT/$DB"
+TABLES="auth_user client_accounts subscriber_accounts subscriber_subscription job_orders helpdesk_ticket"
+mkdir -p "$WORK"
+
+log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+note() { echo "- $*" >> "$NOTES"; log "note: $*"; }
+
+# ---------------------------------------------------------------- tools
+ensure_tools() {
+  local missing=()
+  command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]] || missing+=(mariadb-server)
+  command -v mariadb >/dev/null || missing+=(mariadb-client)
+  command -v pt-table-sync >/dev/null || missing+=(percona-toolkit)
+  [[ -x /usr/bin/time ]] || missing+=(time)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    log "installing Debian packages: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || die "could not install ${missing[*]} (run as root on Debian, or install them yourself)"
+  fi
+  export PATH="$PATH:/usr/sbin"
+  if [[ ! -x "$VENV/bin/reladiff" ]]; then
+    log "installing reladiff[mysql] into $VENV"
+    { python3 -m venv "$VENV" || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$VENV"; }; } \
+      && "$VENV/bin/pip" install -q 'reladiff[mysql]' >/dev/null 2>&1 \
+      || note "reladiff could not be installed (pip install 'reladiff[mysql]' failed); its rows are skipped"
+  fi
+}
+
+build_lockstep() {
+  if [[ -n "${LOCKSTEP_BIN:-}" ]]; then
+    LOCKSTEP=$LOCKSTEP_BIN
+  else
+    log "building lockstep (cargo build --release)"
+    (cd "$ROOT" && cargo build --release -q) || die "cargo build --release failed"
+    LOCKSTEP=${CARGO_TARGET_DIR:-$ROOT/target}/release/lockstep
+  fi
+  [[ -x "$LOCKSTEP" ]] || die "no lockstep binary at $LOCKSTEP"
+}
+
+# ---------------------------------------------------------------- servers
+sql() { # sql PORT [args...]  (reads SQL on stdin)
+  local port=$1; shift
+  mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot --local-infile=1 \
+    --default-character-set=utf8mb4 "$@"
+}
+
+start_server() { # start_server NAME PORT
+  local name=$1 port=$2 dir=$WORK/$1
+  if [[ ! -d "$dir/mysql" ]]; then
+    mariadb-install-db --no-defaults --datadir="$dir" --user=root \
+      --auth-root-authentication-method=normal --skip-test-db \
+      --skip-name-resolve >"$WORK/$name-install.log" 2>&1 \
+      || die "mariadb-install-db for $name failed: see $WORK/$name-install.log"
+  fi
+  mariadbd --no-defaults --user=root --datadir="$dir" --port="$port" \
+    --bind-address=127.0.0.1 --socket="$WORK/$name.sock" --pid-file="$WORK/$name.pid" \
+    --log-error="$WORK/$name.err" --skip-name-resolve --skip-log-bin \
+    --innodb-buffer-pool-size=512M --local-infile=1 --max-allowed-packet=64M \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci 2>>"$WORK/$name.err" &
+  local i
+  for i in $(seq 1 120); do
+    if mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot ping >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  die "the $name server did not start on port $port: see $WORK/$name.err"
+}
+
+stop_server() { # stop_server NAME PORT
+  local name=$1 port=$2 pidf=$WORK/$1.pid pid
+  [[ -f "$pidf" ]] || return 0
+  pid=$(cat "$pidf")
+  mariadb-admin --no-defaults -h127.0.0.1 -P"$port" -uroot shutdown >/dev/null 2>&1 || kill "$pid" 2>/dev/null
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  rm -f "$pidf"
+}
+
+cleanup() {
+  stop_server local "$LOCAL_PORT"
+  stop_server remote "$REMOTE_PORT"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for p in "$REMOTE_PORT" "$LOCAL_PORT"; do
+  if mariadb-admin --no-defaults -h127.0.0.1 -P"$p" -uroot ping >/dev/null 2>&1; then
+    die "something already answers on port $p (a previous run still going?)"
+  fi
+done
+
+# ---------------------------------------------------------------- data
+checksums() { # checksums PORT -> "table value" lines
+  echo "CHECKSUM TABLE $(echo $TABLES | sed 's/ /, /g');" | sql "$1" -N "$DB" | sed 's/^[^.]*\.//'
+}
+
+LOCAL_STATE=""
+restore_local() { # restore_local STATE: the local server holds snapshot STATE
+  [[ "$LOCAL_STATE" == "$1" ]] && return 0
+  stop_server local "$LOCAL_PORT"
+  rm -rf "$WORK/local"
+  cp -a "$SNAP/$1" "$WORK/local"
+  start_server local "$LOCAL_PORT"
+  LOCAL_STATE=$1
+}
+
+snapshot_local() { # snapshot_local STATE
+  stop_server local "$LOCAL_PORT"
+  rm -rf "${SNAP:?}/$1"
+  cp -a "$WORK/local" "$SNAP/$1"
+  start_server local "$LOCAL_PORT"
+  LOCAL_STATE=$1
+}
+
+prepare() {
+  local stamp
+  stamp="$ROWS $(sha1sum <"$BENCH/gen.py" | cut -c1-12)"
+  if [[ -f "$SNAP/ready" && "$(cat "$SNAP/ready")" == "$stamp" && -f "$WORK/remote/ready" \
+        && "$(cat "$WORK/remote/ready")" == "$stamp" ]]; then
+    log "reusing the prepared dataset ($ROWS rows)"
+    start_server remote "$REMOTE_PORT"
+    return 0
+  fi
+  log "generating $ROWS rows into $DATA"
+  rm -rf "$WORK"/data-* "$WORK"/snap-* "$WORK/remote" "$WORK/local"
+  mkdir -p "$DATA" "$SNAP"
+  python3 "$BENCH/gen.py" base --rows "$ROWS" --dir "$DATA" >"$DATA/base.json" || die "gen.py base failed"
+  python3 "$BENCH/gen.py" diverge --rows "$ROWS" --dir "$DATA" --profile dense >/dev/null || die "gen.py diverge failed"
+  python3 "$BENCH/gen.py" diverge --rows "$ROWS" --dir "$DATA" --profile sparse >/dev/null || die "gen.py diverge failed"
+
+  log "loading the remote (port $REMOTE_PORT)"
+  start_server remote "$REMOTE_PORT"
+  echo "CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;" | sql "$REMOTE_PORT"
+  sql "$REMOTE_PORT" "$DB" <"$DATA/schema.sql" || die "schema load failed on the remote"
+  sql "$REMOTE_PORT" "$DB" <"$DATA/load.sql" || die "data load failed on the remote"
+
+  log "making the local snapshots (empty, synced, dense, sparse)"
+  start_server local "$LOCAL_PORT"
+  echo "CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;" | sql "$LOCAL_PORT"
+  snapshot_local empty
+  sql "$LOCAL_PORT" "$DB" <"$DATA/schema.sql" || die "schema load failed on the local"
+  sql "$LOCAL_PORT" "$DB" <"$DATA/load.sql" || die "data load failed on the local"
+  [[ "$(checksums "$REMOTE_PORT")" == "$(checksums "$LOCAL_PORT")" ]] \
+    || die "the loaded local copy differs from the remote (CHECKSUM TABLE)"
+  snapshot_local synced
+  sql "$LOCAL_PORT" "$DB" <"$DATA/diverge-dense.sql" || die "dense divergence failed"
+  snapshot_local dense
+  restore_local synced
+  sql "$LOCAL_PORT" "$DB" <"$DATA/diverge-sparse.sql" || die "sparse divergence failed"
+  snapshot_local sparse
+  echo "$stamp" >"$SNAP/ready"
+  echo "$stamp" >"$WORK/remote/ready"
+}
+
+# ---------------------------------------------------------------- measuring
+# measure SCENARIO TOOL RUN OK_CODES cmd...   (times only the command)
+measure() {
+  local scenario=$1 tool=$2 run=$3 ok=$4; shift 4
+  local out=$WORK/logs/$scenario.$(printf '%s' "$tool" | tr -c 'a-zA-Z0-9_-' _).$run.log t0 t1 rc secs rss
+  mkdir -p "$WORK/logs"
+  t0=$(date +%s.%N)
+  (cd "$WORK" && /usr/bin/time -f '%M' -o "$WORK/time.out" "$@" >"$out" 2>&1 </dev/null)
+  rc=$?
+  t1=$(date +%s.%N)
+  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  rss=$(tail -n 1 "$WORK/time.out" 2>/dev/null | tr -dc 0-9)
+  LAST_RC=$rc
+  LAST_LOG=$out
+  if [[ ",$ok," == *",$rc,"* ]]; then
+    LAST_STATUS=ok
+  else
+    LAST_STATUS="exit $rc"
+  fi
+  printf '%s\t%s\t%s\t%.3f\t%s\t%s\t\n' "$scenario" "$tool" "$run" "$secs" "${rss:-0}" "$LAST_STATUS" >>"$RESULTS.cur"
+  log "$scenario / $tool / run $run: ${secs}s, ${rss:-?} KB peak RSS, $LAST_STATUS"
+}
+
+# after a writing tool: lockstep's own check AND an independent CHECKSUM TABLE
+verify() { # verify SCENARIO TOOL RUN
+  local v="" rc
+  (cd "$WORK" && "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q </dev/null >"$WORK/verify.log" 2>&1)
+  rc=$?
+  [[ $rc -eq 0 ]] || v="lockstep validate exit $rc"
+  if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
+    v="${v:+$v; }CHECKSUM TABLE differs ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"
+  fi
+  # mark the last line of this run with the verdict
+  if [[ -n "$v" ]]; then
+    sed -i '$ s/\t[^\t]*\t$/\tnot equal after run: '"${v//\//\\/}"'\t/' "$RESULTS.cur"
+    log "  verification FAILED: $v"
+  else
+    log "  verified: target equals source"
+  fi
+  LOCAL_STATE=dirty
+}
+
+lockstep_sync() { "$LOCKSTEP" sync --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-report.json"; }
+lockstep_validate() { "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-validate.json"; }
+dump_reload() {
+  mysqldump --no-defaults -h127.0.0.1 -P"$REMOTE_PORT" -uroot --single-transaction \
+    --default-character-set=utf8mb4 "$DB" \
+  | mariadb --no-defaults -h127.0.0.1 -P"$LOCAL_PORT" -uroot --default-character-set=utf8mb4 "$DB"
+  local rc=("${PIPESTATUS[@]}")
+  [[ ${rc[0]} -eq 0 && ${rc[1]} -eq 0 ]]
+}
+# pt_sync MODE [extra flags]: one pt-table-sync per table, parents first.
+# Exit codes of pt-table-sync: 0 no difference, 2 differences found (and
+# synced with --execute), 1 or 3 error. Ours: 0, or 1 on the first error.
+pt_sync() {
+  local mode=$1 t rc charset=utf8mb4; shift
+  # pt-table-sync 3.x dies with "Wide character in print" when --print meets
+  # a 4-byte character on a utf8mb4 connection; utf8 (3-byte) lets it print
+  # (4-byte characters then show as '?' in the printed statements only).
+  [[ $mode == --print ]] && charset=utf8
+  for t in $TABLES; do
+    pt-table-sync "$mode" --charset="$charset" "$@" \
+      "h=127.0.0.1,P=$REMOTE_PORT,u=root,D=$DB,t=$t" "h=127.0.0.1,P=$LOCAL_PORT,u=root,D=$DB,t=$t"
+    rc=$?
+    if [[ $rc -ne 0 && $rc -ne 2 ]]; then echo "pt-table-sync failed on table $t (exit $rc)"; return 1; fi
+  done
+  return 0
+}
+# reladiff prints "ERROR - ..." and still exits 0 when it gives up
+reladiff_biggest() {
+  "$VENV/bin/reladiff" "$SRC_URL" job_orders "$DST_URL" job_orders -k id -c '%' -s --skip-sort-results "$@" 2>&1 \
+    | tee "$WORK/reladiff.out"
+  ! grep -q ' ERROR - ' "$WORK/reladiff.out"
+}
+export -f lockstep_sync lockstep_validate dump_reload pt_sync reladiff_biggest
+export LOCKSTEP SRC_URL DST_URL REMOTE_PORT LOCAL_PORT DB TABLES VENV WORK
+
+PT_FK_FLAGS=""
+run_pt_execute() { # run_pt_execute SCENARIO RUN STATE
+  local scenario=$1 run=$2 state=$3
+  restore_local "$state"
+  measure "$scenario" "pt-table-sync --execute$PT_FK_FLAGS" "$run" 0 bash -c 'pt_sync --execute $0' "$PT_FK_FLAGS"
+  if [[ $LAST_STATUS != ok && -z "$PT_FK_FLAGS" ]]; then
+    LOCAL_STATE=dirty
+    note "pt-table-sync --execute with FK checks on failed in $scenario: $(grep -m1 -iE 'error|fail|DBD' "$LAST_LOG" | cut -c1-300); re-ran with --no-foreign-key-checks"
+    PT_FK_FLAGS=" --no-foreign-key-checks"
+    restore_local "$state"
+    measure "$scenario" "pt-table-sync --execute$PT_FK_FLAGS" "$run" 0 bash -c 'pt_sync --execute $0' "$PT_FK_FLAGS"
+  fi
+  verify "$scenario" "pt-table-sync" "$run"
+}
+
+scenario_initial() {
+  local r
+  for r in $(seq 1 "$RUNS"); do
+    restore_local empty
+    measure initial lockstep "$r" 0 bash -c lockstep_sync; verify initial lockstep "$r"
+    restore_local empty
+    measure initial "mysqldump → mysql" "$r" 0 bash -c dump_reload; verify initial mysqldump "$r"
+  done
+}
+
+scenario_resync() { # scenario_resync dense|sparse
+  local s=resync-$1 r
+  for r in $(seq 1 "$RUNS"); do
+    restore_local "$1"
+    measure "$s" lockstep "$r" 0 bash -c lockstep_sync; verify "$s" lockstep "$r"
+    run_pt_execute "$s" "$r" "$1"
+    restore_local "$1"
+    measure "$s" "mysqldump → mysql (full reload)" "$r" 0 bash -c dump_reload; verify "$s" dump "$r"
+  done
+}
+
+# found TOOL: how many differing rows the last validate run reported
+found() {
+  case $1 in
+    lockstep) python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; print(d["rows_inserted"]+d["rows_updated"]+d["rows_deleted"])' "$WORK/lockstep-validate.json" ;;
+    pt) grep -cE '^(/\*[^*]*\*/ )?(DELETE|INSERT|REPLACE|UPDATE) ' "$LAST_LOG" ;;
+    reladiff) awk '/exclusive to table|rows updated/ { n += $1 } END { print n + 0 }' "$LAST_LOG" ;;
+  esac
+}
+set_found() { sed -i '$ s/\t$/\t'"$1"'/' "$RESULTS.cur"; }
+
+scenario_validate() { # scenario_validate synced|dense
+  local state=$1 s expect r
+  if [[ $state == synced ]]; then s=validate-insync; expect=0; else s=validate-dense; expect=1; fi
+  restore_local "$state"
+  for r in $(seq 1 "$RUNS"); do
+    measure "$s" lockstep "$r" "$expect" bash -c lockstep_validate
+    [[ $LAST_STATUS == ok ]] && set_found "$(found lockstep)"
+    measure "$s" "pt-table-sync --print" "$r" 0 bash -c "pt_sync --print"
+    [[ $LAST_STATUS == ok ]] && set_found "$(found pt)"
+    if [[ -x "$VENV/bin/reladiff" ]]; then
+      measure "$s" "reladiff (job_orders only)" "$r" 0 bash -c reladiff_biggest
+      [[ $LAST_STATUS == ok ]] && set_found "$(found reladiff)"
+    fi
+  done
+}
+
+# ---------------------------------------------------------------- main
+ensure_tools
+build_lockstep
+: >"$NOTES"
+: >"$RESULTS.cur"
+prepare
+
+for s in $SCENARIOS; do
+  [[ -n "$ONLY" && "$s" != "$ONLY" ]] && continue
+  log "scenario $s"
+  case $s in
+    initial) scenario_initial ;;
+    resync-dense) scenario_resync dense ;;
+    resync-sparse) scenario_resync sparse ;;
+    validate-insync) scenario_validate synced ;;
+    validate-dense) scenario_validate dense ;;
+  esac
+done
+mv "$RESULTS.cur" "$RESULTS"
+
+if [[ -n "${LOCKSTEP_BIN:-}" ]]; then
+  commit="${LOCKSTEP_COMMIT:-unknown} (binary given as LOCKSTEP_BIN)"
+else
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [[ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]]; then
+    commit="$commit (with uncommitted changes in src/)"
+  fi
+fi
+python3 "$BENCH/report.py" --results "$RESULTS" --notes "$NOTES" --data "$DATA" \
+  --out "$BENCH/results.md" --rows "$ROWS" --runs "$RUNS" \
+  --commit "$commit" \
+  --mariadb "$(echo 'SELECT VERSION()' | sql "$REMOTE_PORT" -N)" \
+  --tools "$(pt-table-sync --version 2>&1 | head -1); $(mysqldump --version | head -1); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"
