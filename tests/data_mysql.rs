@@ -401,8 +401,8 @@ const MATRIX_ROWS: &str = "SET time_zone = '+05:30';
 /// 1-ulp difference counts).
 fn matrix_differences(a: &MyDb, b: &MyDb) -> i64 {
     let cols = [
-        "i8", "u16", "i24", "i32", "u64", "i64", "f", "d", "dec65", "b1", "b64", "latin", "utf", "txt", "bin4", "vbin",
-        "blb", "dt", "dtm", "ts", "tm", "yr", "en", "st", "js", "pt",
+        "i8", "u16", "i24", "i32", "u64", "i64", "f", "d", "dec65", "b1", "b64", "latin", "utf",
+        "txt", "bin4", "vbin", "blb", "dt", "dtm", "ts", "tm", "yr", "en", "st", "js", "pt",
     ];
     let conditions: Vec<String> = cols
         .iter()
@@ -446,12 +446,19 @@ fn every_type_round_trips_exactly_into_an_empty_a_diverged_and_an_all_different_
         if !drift.is_empty() {
             target.exec(MATRIX_ROWS);
             target.exec(drift);
-            assert!(matrix_differences(&source, &target) > 0, "{name}: the drift must show");
+            assert!(
+                matrix_differences(&source, &target) > 0,
+                "{name}: the drift must show"
+            );
         }
         let (code, out, report) = sync(&source, &target, &["--data-only"]);
         assert_eq!(code, 0, "{name}: {out}");
         assert_eq!(report["in_sync"], true, "{name}");
-        assert_eq!(matrix_differences(&source, &target), 0, "{name}: bytes differ after the sync");
+        assert_eq!(
+            matrix_differences(&source, &target),
+            0,
+            "{name}: bytes differ after the sync"
+        );
         source.assert_same_data(&target);
         let (code, out, _) = sync(&source, &target, &["--validate-only"]);
         assert_eq!(code, 0, "{name}: a second run finds nothing: {out}");

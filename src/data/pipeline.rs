@@ -70,6 +70,7 @@ pub(crate) async fn diff_table(
 
     let key = table.key.clone();
     let name = table.name.clone();
+    let bar = progress.clone();
     let merge = tokio::task::spawn_blocking(move || {
         let source_rows = ChannelRows {
             rx: source_rx,
@@ -122,6 +123,11 @@ pub(crate) async fn diff_table(
         Ok(())
     };
     let ((), (), outcome) = tokio::join!(read_source, read_target, consume);
+    if let Some(bar) = bar {
+        // The bar's length was an estimate: end it at the true count.
+        bar.set_length(bar.position());
+        bar.finish();
+    }
     merge.await.map_err(|e| {
         Error::database(
             format!("table `{}`", table.name),

@@ -158,7 +158,11 @@ pub async fn sync_tables(
         if replace == Some(true) {
             applier.delete_all();
         }
-        let bar = progress.rows(&table.name, step, None);
+        let total = match progress.visible() {
+            true => source.estimate_rows(&table.name).await,
+            false => None,
+        };
+        let bar = progress.rows(&table.name, step, total);
         diff_table(source, reader, table, replace.is_some(), bar, &mut applier).await?;
         applier.finish().await?;
         if pass == Pass::Deletes {

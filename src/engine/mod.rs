@@ -241,6 +241,15 @@ impl SourceDb {
         self.conn.stream_rows(table, tx).await
     }
 
+    /// The table's row count as the server estimates it (for progress
+    /// bars); `None` where that would cost a scan.
+    pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.estimate_rows(table).await,
+            Connection::Sqlite(_) => None,
+        }
+    }
+
     /// Closes the snapshot `begin_data_reads` opened.
     pub async fn end_data_reads(&mut self) -> Result<()> {
         match &mut self.conn {

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 pub struct Progress {
     multi: Option<MultiProgress>,
@@ -24,6 +24,11 @@ impl Progress {
         Progress { multi: None }
     }
 
+    /// Whether bars are shown at all.
+    pub fn visible(&self) -> bool {
+        self.multi.is_some()
+    }
+
     /// A bar counting rows for one step on one table; `total` is the row
     /// count when known (it gives the ETA).
     pub fn rows(&self, table: &str, step: &str, total: Option<u64>) -> Option<ProgressBar> {
@@ -31,15 +36,17 @@ impl Progress {
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
                 ProgressStyle::with_template(
-                    "{prefix:>28} {bar:30} {human_pos}/{human_len} rows  {per_sec}  eta {eta}",
+                    "{prefix:>28} {bar:30} {human_pos}/{human_len} rows  {rate}  eta {eta}",
                 )
-                .expect("valid template"),
+                .expect("valid template")
+                .with_key("rate", rate),
             ),
             None => ProgressBar::new_spinner().with_style(
                 ProgressStyle::with_template(
-                    "{prefix:>28} {spinner} {human_pos} rows  {per_sec}  {elapsed}",
+                    "{prefix:>28} {spinner} {human_pos} rows  {rate}  {elapsed}",
                 )
-                .expect("valid template"),
+                .expect("valid template")
+                .with_key("rate", rate),
             ),
         };
         let bar = multi.add(bar);
@@ -47,4 +54,9 @@ impl Progress {
         bar.enable_steady_tick(Duration::from_millis(200));
         Some(bar)
     }
+}
+
+/// Rows per second, whole.
+fn rate(state: &ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(out, "{:.0} rows/s", state.per_sec());
 }
