@@ -15,7 +15,7 @@ use crate::config::FkStrategy;
 use crate::data::apply::{Counts, Output, Pass, RefusedRow, TableApplier};
 use crate::data::pipeline::diff_table;
 use crate::data::table::TableData;
-use crate::engine::{SourceDb, TargetDb, TargetReader};
+use crate::engine::{quick_compare, SourceDb, TargetDb, TargetReader};
 use crate::error::Result;
 use crate::report::progress::Progress;
 
@@ -126,6 +126,25 @@ pub async fn sync_tables(
     }
     let mut pending_upserts = vec![true; tables.len()];
 
+    // A first look before anything is written: a table the servers'
+    // checksums find equal is skipped whole; a target table with no row is
+    // not read (every source row is new: a bulk copy).
+    let mut looks = Vec::with_capacity(tables.len());
+    for t in tables {
+        looks.push(match t.target_rows {
+            TargetRows::Replace { .. } => Look::Replace,
+            TargetRows::Compare => {
+                if quick_compare(source, reader, &t.data.name).await? == Some(true) {
+                    Look::Equal
+                } else if reader.is_empty(&t.data).await? {
+                    Look::Empty
+                } else {
+                    Look::Differs
+                }
+            }
+        });
+    }
+
     for (i, pass) in steps {
         let SyncTable {
             data: table,
@@ -135,8 +154,11 @@ pub async fn sync_tables(
             TargetRows::Compare => None,
             TargetRows::Replace { exists } => Some(*exists),
         };
-        if (pass == Pass::Upserts && !pending_upserts[i])
-            || (pass == Pass::Deletes && replace.is_some())
+        let look = looks[i];
+        let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
+        if look == Look::Equal
+            || (pass == Pass::Upserts && !pending_upserts[i])
+            || (pass == Pass::Deletes && nothing_to_delete)
         {
             continue;
         }
@@ -154,6 +176,9 @@ pub async fn sync_tables(
             Pass::All => "sync",
         };
         let mut applier = TableApplier::new(output, &flavor, table, pass, fk_checks, max_bytes);
+        if nothing_to_delete {
+            applier.bulk();
+        }
         applier.start().await?;
         if replace == Some(true) {
             applier.delete_all();
@@ -163,7 +188,7 @@ pub async fn sync_tables(
             false => None,
         };
         let bar = progress.rows(&table.name, step, total);
-        diff_table(source, reader, table, replace.is_some(), bar, &mut applier).await?;
+        diff_table(source, reader, table, nothing_to_delete, bar, &mut applier).await?;
         applier.finish().await?;
         if pass == Pass::Deletes {
             // Nothing else differs in this table: its upsert pass can go.
@@ -209,11 +234,8 @@ pub async fn sync_tables(
                     outcome.counts.add(applier.counts);
                     outcome.refused = applier.refused;
                 }
-                let mut counter =
-                    TableApplier::new(Output::Count, &flavor, table, Pass::All, true, max_bytes);
-                let bar = progress.rows(&table.name, "verify", None);
-                diff_table(source, reader, table, false, bar, &mut counter).await?;
-                outcome.differences_after = Some(counter.counts.total());
+                let left = verify(source, reader, table, &flavor, max_bytes, progress).await?;
+                outcome.differences_after = Some(left);
             }
             if outcomes.iter().all(|o| o.differences_after == Some(0)) {
                 break;
@@ -222,6 +244,38 @@ pub async fn sync_tables(
         target.set_foreign_key_checks(true).await?;
     }
     Ok(outcomes)
+}
+
+/// What the first look found of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// The servers' checksums are equal: nothing to do.
+    Equal,
+    /// The target table has no row.
+    Empty,
+    /// The rows must be compared.
+    Differs,
+    /// Reloaded whole (a script, after a schema change).
+    Replace,
+}
+
+/// The rows still differing in a table after the apply: by the servers'
+/// checksums when they can tell, else by comparing every row again.
+async fn verify(
+    source: &mut SourceDb,
+    reader: &mut TargetReader,
+    table: &TableData,
+    flavor: &crate::catalog::model::Flavor,
+    max_bytes: usize,
+    progress: &Progress,
+) -> Result<u64> {
+    if quick_compare(source, reader, &table.name).await? == Some(true) {
+        return Ok(0);
+    }
+    let mut counter = TableApplier::new(Output::Count, flavor, table, Pass::All, true, max_bytes);
+    let bar = progress.rows(&table.name, "verify", None);
+    diff_table(source, reader, table, false, bar, &mut counter).await?;
+    Ok(counter.counts.total())
 }
 
 /// Extra passes `multi_pass` allows over tables that still differ.

@@ -205,6 +205,24 @@ impl Connection {
             let _ = tx.send(Err(e)).await;
         }
     }
+
+    /// The server's own whole-table checksum (MySQL's `CHECKSUM TABLE`),
+    /// comparable only between servers of the same flavor and version;
+    /// `None` where the engine has none.
+    async fn quick_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+        match self {
+            Connection::MySql(c) => c.quick_checksum(table).await.map(Some),
+            Connection::Sqlite(_) => Ok(None),
+        }
+    }
+
+    /// Whether the table has no row at all.
+    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        match self {
+            Connection::MySql(c) => c.is_empty(table).await,
+            Connection::Sqlite(c) => c.lock().is_empty(table),
+        }
+    }
 }
 
 /// The source database: read-only by construction.
@@ -270,6 +288,35 @@ impl TargetReader {
     pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
         self.conn.stream_rows(table, tx).await
     }
+
+    /// Whether the target table has no row (then its rows need no reading:
+    /// every source row is new).
+    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        self.conn.is_empty(table).await
+    }
+}
+
+/// Compares a table on both sides by the servers' own whole-table
+/// checksums, computed at the same time: `Some(true)` means equal rows,
+/// `Some(false)` different ones, `None` that the servers cannot tell
+/// (another engine, flavor or version, whose checksums differ for equal
+/// rows).
+pub async fn quick_compare(
+    source: &mut SourceDb,
+    target: &mut TargetReader,
+    table: &str,
+) -> Result<Option<bool>> {
+    if source.flavor() != target.conn.flavor() {
+        return Ok(None);
+    }
+    let (a, b) = tokio::try_join!(
+        source.conn.quick_checksum(table),
+        target.conn.quick_checksum(table)
+    )?;
+    Ok(match (a, b) {
+        (Some(a), Some(b)) => Some(a == b),
+        _ => None,
+    })
 }
 
 /// The target database: the only side lockstep writes to.

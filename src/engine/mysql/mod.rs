@@ -405,6 +405,36 @@ impl MySqlConnection {
             .flatten()
     }
 
+    /// `CHECKSUM TABLE`: the server's own checksum of every row, read
+    /// inside the session's transaction.
+    pub async fn quick_checksum(&mut self, table: &str) -> Result<u64> {
+        let sql = format!("CHECKSUM TABLE {}", ddl::quote_ident(table));
+        let row: Option<(mysql_async::Value, Option<u64>)> = self
+            .conn
+            .query_first(&sql)
+            .await
+            .map_err(|e| Error::statement(format!("checksumming `{table}`"), &sql, e))?;
+        match row {
+            Some((_, Some(sum))) => Ok(sum),
+            _ => Err(Error::statement(
+                format!("checksumming `{table}`"),
+                &sql,
+                "the server returned no checksum",
+            )),
+        }
+    }
+
+    /// Whether the table has no row.
+    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", ddl::quote_ident(&table.name));
+        let row: Option<mysql_async::Value> = self
+            .conn
+            .query_first(&sql)
+            .await
+            .map_err(|e| Error::statement(format!("reading `{}`", table.name), &sql, e))?;
+        Ok(row.is_none())
+    }
+
     /// Runs one session-setting statement.
     pub async fn execute_session(&mut self, sql: &str) -> Result<()> {
         self.conn

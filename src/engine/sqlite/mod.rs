@@ -283,6 +283,22 @@ impl SqliteConnection {
         })
     }
 
+    /// Whether the table has no row.
+    pub fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", quote_ident(&table.name));
+        let mut statement = self
+            .conn
+            .prepare(&sql)
+            .map_err(|e| Error::statement(format!("reading `{}`", table.name), &sql, e))?;
+        let mut rows = statement
+            .query([])
+            .map_err(|e| Error::statement(format!("reading `{}`", table.name), &sql, e))?;
+        let first = rows
+            .next()
+            .map_err(|e| Error::statement(format!("reading `{}`", table.name), &sql, e))?;
+        Ok(first.is_none())
+    }
+
     /// Runs one session-setting statement (outside any transaction).
     pub fn execute_session(&mut self, sql: &str) -> Result<()> {
         self.conn
