@@ -4,6 +4,7 @@
 //! `ssl-mode` / `ssl-ca` query parameters, a utf8mb4 session and the
 //! configured network timeouts; a source session is read-only.
 
+pub mod checksum;
 pub mod ddl;
 pub mod introspect;
 mod lexer;

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// What a column's values become.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Int,
     UInt,
     Float,
@@ -34,7 +34,7 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(sql_type: &SqlType) -> Kind {
+    pub(super) fn of(sql_type: &SqlType) -> Kind {
         match sql_type {
             SqlType::Integer { unsigned: true, .. } => Kind::UInt,
             SqlType::Integer { .. } | SqlType::Year | SqlType::Boolean => Kind::Int,
@@ -82,7 +82,7 @@ pub(super) fn byte_form(column: &DataColumn) -> Option<String> {
 }
 
 /// The `ORDER BY` term of a column, ordering as `Value::key_cmp` does.
-fn order_term(column: &DataColumn) -> String {
+pub(super) fn order_term(column: &DataColumn) -> String {
     byte_form(column).unwrap_or_else(|| quote_ident(&column.name))
 }
 
@@ -173,7 +173,7 @@ pub(super) async fn stream(
 }
 
 /// One protocol value as a lockstep value of the column's kind.
-fn convert(kind: Kind, value: MyValue) -> std::result::Result<Value, String> {
+pub(super) fn convert(kind: Kind, value: MyValue) -> std::result::Result<Value, String> {
     let unexpected = |v: &MyValue| format!("unexpected value {v:?} for a {kind:?} column");
     Ok(match (kind, value) {
         (_, MyValue::NULL) => Value::Null,

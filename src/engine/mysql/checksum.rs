@@ -1,0 +1,508 @@
+//! Server-side row hashes and checksums, so unchanged data never leaves
+//! the server.
+//!
+//! Each row hashes to the MD5 of an unambiguous encoding of its stored
+//! values: per column either `N` (NULL), an exact text form and `,`
+//! (numbers, dates and times: characters that never include `N` or `,`),
+//! the byte length, `:` and the stored bytes (character and binary data,
+//! compared as bytes whatever the collation), or the MD5 of the bytes
+//! (large objects, so the concatenation stays far below
+//! `max_allowed_packet`). FLOATs go through DOUBLE, whose text form is the
+//! shortest that reads back to the same bits, so 1 ulp apart differs.
+//!
+//! A checksum is the row count and, per 64-bit half of the row hashes, the
+//! sum modulo 2^64: unlike XOR, a sum also tells apart multisets with
+//! duplicate rows (tables without a key). Ranges and segments follow the
+//! key order of `rows.rs` (string-like columns by their bytes), and the
+//! session must be a data session (UTC time zone, binary results).
+
+use mysql_async::prelude::Queryable;
+use mysql_async::Value as MyValue;
+
+use super::ddl::quote_ident;
+use super::rows::{byte_form, convert, order_term, Kind};
+use super::write::literal;
+use crate::catalog::model::{Flavor, SqlType};
+use crate::data::table::{DataColumn, TableData};
+use crate::data::value::Value;
+use crate::error::{Error, Result};
+
+/// Character and binary data longer than this is hashed on its own.
+const INLINE_MAX_BYTES: u64 = 65_535;
+
+/// A run of keys in stream order: after `after` (exclusive) up to `up_to`
+/// (inclusive); `None` leaves that side open. Values are given for the key
+/// columns in key order (every column for a table without a key); a
+/// shorter list bounds by that key prefix.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyRange {
+    pub after: Option<Vec<Value>>,
+    pub up_to: Option<Vec<Value>>,
+}
+
+/// The row count and the two 64-bit halves of the row hashes, each summed
+/// modulo 2^64 (high half in the upper 64 bits of `hash`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Checksum {
+    pub rows: u64,
+    pub hash: u128,
+}
+
+impl Checksum {
+    /// The checksum of two disjoint sets of rows together.
+    pub fn combine(self, other: Checksum) -> Checksum {
+        let (hi, lo) = halves(self.hash);
+        let (other_hi, other_lo) = halves(other.hash);
+        Checksum {
+            rows: self.rows + other.rows,
+            hash: join(hi.wrapping_add(other_hi), lo.wrapping_add(other_lo)),
+        }
+    }
+
+    /// The checksum of one row with hash `row_hash` (as the hash stream
+    /// gives it).
+    pub fn of_row(row_hash: u128) -> Checksum {
+        Checksum {
+            rows: 1,
+            hash: row_hash,
+        }
+    }
+}
+
+fn halves(hash: u128) -> (u64, u64) {
+    ((hash >> 64) as u64, hash as u64)
+}
+
+fn join(hi: u64, lo: u64) -> u128 {
+    (u128::from(hi) << 64) | u128::from(lo)
+}
+
+/// The columns a range and a hash stream are keyed on: the key, or every
+/// column without one (the order `rows.rs` streams in).
+fn key_columns(table: &TableData) -> Vec<&DataColumn> {
+    if table.key.is_empty() {
+        table.columns.iter().collect()
+    } else {
+        table.key.iter().map(|&i| &table.columns[i]).collect()
+    }
+}
+
+/// One column's share of the hashed encoding; never NULL.
+fn column_piece(column: &DataColumn) -> String {
+    let name = quote_ident(&column.name);
+    let text = |expr: String| format!("IFNULL(CONCAT({expr}, ','), 'N')");
+    let bytes = || byte_form(column).unwrap_or_else(|| name.clone());
+    match &column.sql_type {
+        // Every FLOAT is exactly a DOUBLE; its own text form has 6 digits.
+        SqlType::Float { double: false, .. } => text(format!("CAST({name} AS DOUBLE)")),
+        SqlType::Bit { .. } => text(format!("{name} + 0")),
+        SqlType::Integer { .. }
+        | SqlType::Boolean
+        | SqlType::Year
+        | SqlType::Decimal { .. }
+        | SqlType::Float { double: true, .. }
+        | SqlType::Date
+        | SqlType::Time { .. }
+        | SqlType::DateTime { .. }
+        | SqlType::Timestamp { .. } => text(name.clone()),
+        SqlType::Text { max_bytes } | SqlType::Blob { max_bytes }
+            if *max_bytes > INLINE_MAX_BYTES =>
+        {
+            format!("IFNULL(MD5({}), 'N')", bytes())
+        }
+        SqlType::Json | SqlType::Spatial { .. } => format!("IFNULL(MD5({}), 'N')", bytes()),
+        _ => {
+            let b = bytes();
+            format!("IFNULL(CONCAT(LENGTH({b}), ':', {b}), 'N')")
+        }
+    }
+}
+
+/// The row's hash as 32 hex digits: equal only for rows whose stored
+/// columns are equal byte for byte (collisions aside).
+pub fn row_hash_expr(table: &TableData) -> String {
+    let pieces: Vec<String> = table.columns.iter().map(column_piece).collect();
+    format!("MD5(CONCAT({}))", pieces.join(", "))
+}
+
+/// `a > v`, `a < v`, `a = v` in key order (NULL first; string-like
+/// columns by bytes: a binary operand makes the comparison binary).
+#[derive(Clone, Copy)]
+enum Cmp {
+    Greater,
+    Less,
+    Equal,
+}
+
+fn compare(flavor: &Flavor, column: &DataColumn, cmp: Cmp, value: &Value) -> String {
+    let term = order_term(column);
+    match (cmp, value) {
+        (Cmp::Greater, Value::Null) => format!("{term} IS NOT NULL"),
+        (Cmp::Less, Value::Null) => "FALSE".to_string(),
+        (Cmp::Equal, Value::Null) => format!("{term} IS NULL"),
+        (Cmp::Greater, v) => format!("{term} > {}", literal(flavor, column, v)),
+        (Cmp::Equal, v) => format!("{term} = {}", literal(flavor, column, v)),
+        (Cmp::Less, v) if column.nullable => format!(
+            "({term} IS NULL OR {term} < {})",
+            literal(flavor, column, v)
+        ),
+        (Cmp::Less, v) => format!("{term} < {}", literal(flavor, column, v)),
+    }
+}
+
+/// Keys strictly beyond `bound` (`cmp` Greater) or before it (Less), as
+/// an OR of "equal on a prefix, then beyond": unlike a row constructor,
+/// MariaDB serves this with an index range.
+fn beyond(flavor: &Flavor, columns: &[&DataColumn], bound: &[Value], cmp: Cmp) -> Vec<String> {
+    (0..bound.len().min(columns.len()))
+        .map(|i| {
+            let mut terms: Vec<String> = (0..i)
+                .map(|j| compare(flavor, columns[j], Cmp::Equal, &bound[j]))
+                .collect();
+            terms.push(compare(flavor, columns[i], cmp, &bound[i]));
+            format!("({})", terms.join(" AND "))
+        })
+        .collect()
+}
+
+impl KeyRange {
+    /// Every row.
+    pub fn all() -> KeyRange {
+        KeyRange::default()
+    }
+
+    /// The range's `WHERE` condition; `None` when it holds every row.
+    pub fn condition(&self, flavor: &Flavor, table: &TableData) -> Option<String> {
+        let columns = key_columns(table);
+        let mut parts = Vec::new();
+        if let Some(after) = &self.after {
+            let any = beyond(flavor, &columns, after, Cmp::Greater);
+            parts.push(format!("({})", any.join(" OR ")));
+        }
+        if let Some(up_to) = &self.up_to {
+            let mut any = beyond(flavor, &columns, up_to, Cmp::Less);
+            let equal: Vec<String> = columns
+                .iter()
+                .zip(up_to)
+                .map(|(c, v)| compare(flavor, c, Cmp::Equal, v))
+                .collect();
+            any.push(format!("({})", equal.join(" AND ")));
+            parts.push(format!("({})", any.join(" OR ")));
+        }
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+
+    /// Refuses bounds with more values than the stream has key columns.
+    fn check(&self, table: &TableData) -> Result<()> {
+        let width = key_columns(table).len();
+        for bound in [&self.after, &self.up_to].into_iter().flatten() {
+            if bound.len() > width || bound.is_empty() {
+                return Err(Error::Usage(format!(
+                    "a key range of `{}` gives {} values; its key has {width} columns",
+                    table.name,
+                    bound.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `FROM t [WHERE range]`.
+fn from_where(flavor: &Flavor, table: &TableData, range: Option<&KeyRange>) -> String {
+    let mut sql = format!("FROM {}", quote_ident(&table.name));
+    if let Some(condition) = range.and_then(|r| r.condition(flavor, table)) {
+        sql.push_str(" WHERE ");
+        sql.push_str(&condition);
+    }
+    sql
+}
+
+/// `ORDER BY` terms of the stream order (the order of `rows.rs`).
+fn order_terms(table: &TableData) -> Vec<String> {
+    key_columns(table).into_iter().map(order_term).collect()
+}
+
+/// The row count and the sums of the hash halves over the range. The
+/// hashes are materialized once (the `LIMIT` keeps the derived table from
+/// being merged, which would compute every MD5 twice).
+pub fn checksum_sql(flavor: &Flavor, table: &TableData, range: Option<&KeyRange>) -> String {
+    format!(
+        "SELECT COUNT(*), \
+         SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED)), \
+         SUM(CAST(CONV(RIGHT(h, 16), 16, 10) AS UNSIGNED)) \
+         FROM (SELECT {} AS h {} LIMIT 18446744073709551615) AS hashed",
+        row_hash_expr(table),
+        from_where(flavor, table, range)
+    )
+}
+
+/// A checksum from the three values `checksum_sql` selects.
+pub fn parse_checksum(values: &[MyValue]) -> std::result::Result<Checksum, String> {
+    let [count, hi, lo] = values else {
+        return Err(format!("expected 3 values, got {}", values.len()));
+    };
+    let number = |v: &MyValue| -> std::result::Result<u128, String> {
+        match v {
+            MyValue::NULL => Ok(0),
+            MyValue::Int(n) => u128::try_from(*n).map_err(|_| format!("negative sum {n}")),
+            MyValue::UInt(n) => Ok(u128::from(*n)),
+            MyValue::Bytes(b) => std::str::from_utf8(b)
+                .ok()
+                .and_then(|s| s.parse::<u128>().ok())
+                .ok_or_else(|| format!("not a sum: {}", String::from_utf8_lossy(b))),
+            other => Err(format!("unexpected value {other:?}")),
+        }
+    };
+    let rows = u64::try_from(number(count)?).map_err(|_| "row count out of range".to_string())?;
+    // Sums modulo 2^64: the truncation is the point.
+    let hash = join(number(hi)? as u64, number(lo)? as u64);
+    Ok(Checksum { rows, hash })
+}
+
+/// `SELECT <key columns>, UNHEX(<row hash>) FROM t [WHERE range] ORDER BY
+/// <key>`: the key of every row in stream order with its 16-byte hash.
+pub fn hash_stream_sql(flavor: &Flavor, table: &TableData, range: Option<&KeyRange>) -> String {
+    let columns: Vec<String> = key_columns(table)
+        .into_iter()
+        .map(|c| quote_ident(&c.name))
+        .collect();
+    format!(
+        "SELECT {}, UNHEX({}) {} ORDER BY {}",
+        columns.join(", "),
+        row_hash_expr(table),
+        from_where(flavor, table, range),
+        order_terms(table).join(", ")
+    )
+}
+
+/// The checksum of the rows in `range` (all rows for `None`).
+pub async fn checksum(
+    conn: &mut mysql_async::Conn,
+    flavor: &Flavor,
+    table: &TableData,
+    range: Option<&KeyRange>,
+) -> Result<Checksum> {
+    if let Some(range) = range {
+        range.check(table)?;
+    }
+    let sql = checksum_sql(flavor, table, range);
+    let context = || format!("computing the checksum of `{}`", table.name);
+    let row: Option<mysql_async::Row> = conn
+        .exec_first(sql.as_str(), ())
+        .await
+        .map_err(|e| Error::statement(context(), &sql, e))?;
+    let values = row.map(|r| r.unwrap()).unwrap_or_default();
+    parse_checksum(&values).map_err(|message| Error::statement(context(), &sql, message))
+}
+
+/// Reads rows of key values (as `rows.rs` reads them) followed by
+/// `extra` further values.
+async fn read_keyed(
+    conn: &mut mysql_async::Conn,
+    table: &TableData,
+    sql: &str,
+    context: &str,
+    extra: usize,
+) -> Result<Vec<(Vec<Value>, Vec<MyValue>)>> {
+    let kinds: Vec<(Kind, &str)> = key_columns(table)
+        .into_iter()
+        .map(|c| (Kind::of(&c.sql_type), c.name.as_str()))
+        .collect();
+    let fail = |message: String| Error::statement(context, sql, message);
+    let rows: Vec<mysql_async::Row> = conn
+        .exec(sql, ())
+        .await
+        .map_err(|e| Error::statement(context, sql, e))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut values = row.unwrap();
+        if values.len() != kinds.len() + extra {
+            return Err(fail(format!(
+                "expected {} columns, the server sent {}",
+                kinds.len() + extra,
+                values.len()
+            )));
+        }
+        let rest = values.split_off(kinds.len());
+        let key = values
+            .into_iter()
+            .zip(&kinds)
+            .map(|(v, (kind, name))| {
+                convert(*kind, v).map_err(|m| fail(format!("column `{name}`: {m}")))
+            })
+            .collect::<Result<Vec<Value>>>()?;
+        out.push((key, rest));
+    }
+    Ok(out)
+}
+
+/// The key and row hash of every row in `range`, in stream order. Reads
+/// the whole range: meant for ranges whose rows differ densely.
+pub async fn hash_stream(
+    conn: &mut mysql_async::Conn,
+    flavor: &Flavor,
+    table: &TableData,
+    range: Option<&KeyRange>,
+) -> Result<Vec<(Vec<Value>, u128)>> {
+    if let Some(range) = range {
+        range.check(table)?;
+    }
+    let sql = hash_stream_sql(flavor, table, range);
+    let context = format!("reading the row hashes of `{}`", table.name);
+    read_keyed(conn, table, &sql, &context, 1)
+        .await?
+        .into_iter()
+        .map(|(key, rest)| match rest.as_slice() {
+            [MyValue::Bytes(b)] if b.len() == 16 => {
+                let mut hash = [0u8; 16];
+                hash.copy_from_slice(b);
+                Ok((key, u128::from_be_bytes(hash)))
+            }
+            other => Err(Error::statement(
+                context.as_str(),
+                &sql,
+                format!("expected a 16-byte row hash, got {other:?}"),
+            )),
+        })
+        .collect()
+}
+
+/// Keys that cut `range` into about `parts` segments of equal row count,
+/// increasing: segment i runs after point i-1 up to point i (the range's
+/// own bounds at the ends). One pass numbering the rows in key order; no
+/// point for fewer rows than parts would need.
+pub async fn split_points(
+    conn: &mut mysql_async::Conn,
+    flavor: &Flavor,
+    table: &TableData,
+    range: Option<&KeyRange>,
+    parts: usize,
+) -> Result<Vec<Vec<Value>>> {
+    if let Some(range) = range {
+        range.check(table)?;
+    }
+    let context = format!("splitting the rows of `{}`", table.name);
+    let count_sql = format!("SELECT COUNT(*) {}", from_where(flavor, table, range));
+    let count: u64 = conn
+        .exec_first(count_sql.as_str(), ())
+        .await
+        .map_err(|e| Error::statement(context.as_str(), &count_sql, e))?
+        .unwrap_or(0);
+    let parts = parts as u64;
+    if parts < 2 || count < 2 {
+        return Ok(Vec::new());
+    }
+    let step = count.div_ceil(parts);
+    let columns = key_columns(table);
+    let aliases: Vec<String> = (0..columns.len())
+        .map(|i| quote_ident(&format!("k{i}")))
+        .collect();
+    let inner: Vec<String> = columns
+        .iter()
+        .zip(&aliases)
+        .map(|(c, a)| format!("{} AS {a}", quote_ident(&c.name)))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM (SELECT {}, ROW_NUMBER() OVER (ORDER BY {}) AS rn {}) AS numbered \
+         WHERE rn % {step} = 0 AND rn < {count} ORDER BY rn",
+        aliases.join(", "),
+        inner.join(", "),
+        order_terms(table).join(", "),
+        from_where(flavor, table, range)
+    );
+    Ok(read_keyed(conn, table, &sql, &context, 0)
+        .await?
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::table::KeySource;
+
+    fn column(name: &str, sql_type: SqlType, nullable: bool) -> DataColumn {
+        DataColumn {
+            name: name.to_string(),
+            sql_type,
+            data_type: String::new(),
+            nullable,
+        }
+    }
+
+    fn table() -> TableData {
+        TableData {
+            name: "t".to_string(),
+            columns: vec![
+                column(
+                    "a",
+                    SqlType::Integer {
+                        bytes: 4,
+                        unsigned: false,
+                    },
+                    false,
+                ),
+                column(
+                    "b",
+                    SqlType::Char {
+                        length: 10,
+                        varying: true,
+                    },
+                    false,
+                ),
+                column("c", SqlType::Blob { max_bytes: 1 << 24 }, true),
+            ],
+            key: vec![0, 1],
+            key_source: KeySource::PrimaryKey,
+            unique_keys: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn composite_bounds_expand_to_prefix_comparisons() {
+        let flavor = Flavor::MariaDb {
+            version: String::new(),
+        };
+        let range = KeyRange {
+            after: Some(vec![Value::Int(1), Value::Text(b"x".to_vec())]),
+            up_to: Some(vec![Value::Int(5)]),
+        };
+        assert_eq!(
+            range.condition(&flavor, &table()).unwrap(),
+            "((`a` > 1) OR (`a` = 1 AND CAST(`b` AS BINARY) > X'78')) \
+             AND ((`a` < 5) OR (`a` = 5))"
+        );
+        assert_eq!(KeyRange::all().condition(&flavor, &table()), None);
+    }
+
+    #[test]
+    fn pieces_are_unambiguous_per_kind() {
+        let t = table();
+        let hash = row_hash_expr(&t);
+        assert!(hash.contains("IFNULL(CONCAT(`a`, ','), 'N')"));
+        assert!(hash.contains("LENGTH(CAST(`b` AS BINARY)), ':'"));
+        assert!(hash.contains("IFNULL(MD5(`c`), 'N')"));
+    }
+
+    #[test]
+    fn checksums_combine_by_wrapping_sums() {
+        let a = Checksum::of_row(join(u64::MAX, 1));
+        let b = Checksum::of_row(join(2, u64::MAX));
+        assert_eq!(
+            a.combine(b),
+            Checksum {
+                rows: 2,
+                hash: join(1, 0)
+            }
+        );
+        let parsed = parse_checksum(&[
+            MyValue::Int(2),
+            MyValue::Bytes(b"36893488147419103233".to_vec()),
+            MyValue::NULL,
+        ])
+        .unwrap();
+        assert_eq!(parsed.hash, join(1, 0));
+    }
+}

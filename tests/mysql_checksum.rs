@@ -1,0 +1,514 @@
+//! Server-side row hashes and checksums against the real server: equal
+//! rows checksum equal in any order, any single stored difference (one
+//! ulp, letter case, a trailing space, NULL against '', a moved boundary
+//! between columns, swapped rows) changes the checksum, ranges and split
+//! segments cover exactly their rows, and the hash stream comes in the
+//! row stream's order.
+
+mod common;
+
+use std::time::Instant;
+
+use common::MyDb;
+use lockstep::catalog::model::Flavor;
+use lockstep::data::table::TableData;
+use lockstep::data::value::{key_cmp, Row, Value};
+use lockstep::engine::mysql::checksum::{self, Checksum, KeyRange};
+use lockstep::engine::mysql::DATA_SESSION_SETTINGS;
+use lockstep::engine::{ConnectOptions, SourceDb};
+use lockstep::url::DatabaseUrl;
+use mysql_async::prelude::Queryable;
+use tokio::sync::mpsc;
+
+fn url_of(db: &MyDb) -> DatabaseUrl {
+    DatabaseUrl::parse(&db.url()).unwrap()
+}
+
+/// The table's data view as the source introspects it, and the flavor.
+async fn table_data(db: &MyDb, name: &str, key: Option<&[String]>) -> (TableData, Flavor) {
+    let mut source = SourceDb::open(&url_of(db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    let catalog = source.introspect().await.unwrap();
+    let table = TableData::new(catalog.table(name).unwrap(), key).unwrap();
+    (table, source.flavor().clone())
+}
+
+/// A connection with lockstep's data-session settings (UTC, binary results).
+async fn data_conn(db: &MyDb) -> mysql_async::Conn {
+    let mut conn = mysql_async::Conn::from_url(db.url()).await.unwrap();
+    for sql in DATA_SESSION_SETTINGS
+        .iter()
+        .chain(&["SET character_set_results = binary"])
+    {
+        conn.query_drop(*sql).await.unwrap();
+    }
+    conn
+}
+
+struct Probe {
+    conn: mysql_async::Conn,
+    table: TableData,
+    flavor: Flavor,
+}
+
+impl Probe {
+    async fn new(db: &MyDb, name: &str, key: Option<&[String]>) -> Probe {
+        let (table, flavor) = table_data(db, name, key).await;
+        Probe {
+            conn: data_conn(db).await,
+            table,
+            flavor,
+        }
+    }
+
+    async fn checksum(&mut self, range: Option<&KeyRange>) -> Checksum {
+        checksum::checksum(&mut self.conn, &self.flavor, &self.table, range)
+            .await
+            .unwrap()
+    }
+
+    async fn split(&mut self, range: Option<&KeyRange>, parts: usize) -> Vec<Vec<Value>> {
+        checksum::split_points(&mut self.conn, &self.flavor, &self.table, range, parts)
+            .await
+            .unwrap()
+    }
+
+    async fn hashes(&mut self, range: Option<&KeyRange>) -> Vec<(Vec<Value>, u128)> {
+        checksum::hash_stream(&mut self.conn, &self.flavor, &self.table, range)
+            .await
+            .unwrap()
+    }
+}
+
+/// Every row of the table as the source streams it.
+async fn stream_rows(db: &MyDb, table: &TableData) -> Vec<Row> {
+    let mut source = SourceDb::open(&url_of(db), &ConnectOptions::default())
+        .await
+        .unwrap();
+    source.begin_data_reads().await.unwrap();
+    let (tx, mut rx) = mpsc::channel(2);
+    let reader = async {
+        let tx = tx;
+        source.stream_rows(table, &tx).await;
+    };
+    let gather = async {
+        let mut rows = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            rows.extend(chunk.unwrap());
+        }
+        rows
+    };
+    let ((), rows) = tokio::join!(reader, gather);
+    rows
+}
+
+const MATRIX: &str = "CREATE TABLE m (
+    id INT NOT NULL PRIMARY KEY,
+    i INT NULL, u BIGINT UNSIGNED, f FLOAT, d DOUBLE, dec3 DECIMAL(10,3), bt BIT(12),
+    ch CHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci,
+    vc VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci,
+    vc2 VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci,
+    nv VARCHAR(20) NULL, bn VARBINARY(10), bl BLOB, lt LONGTEXT, js JSON,
+    en ENUM('a','b','c'), st SET('x','y'), dt DATE, dtm DATETIME(6),
+    ts TIMESTAMP(6) NULL DEFAULT NULL, tm TIME(6), yr YEAR, g GEOMETRY NULL
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci";
+
+const MATRIX_ROWS: &str = "INSERT INTO m VALUES
+(1, 0, 18446744073709551615, 1.0e0, 1.0e0, 1.250, b'000000000001', 'abc', 'x', 'ab',
+    NULL, X'0001', X'00FF10', REPEAT('long', 100), '{\"a\": 1}', 'a', 'x',
+    '2024-01-01', '2024-01-01 10:00:00.000001', '2024-01-01 10:00:00.000000',
+    '01:00:00', 2024, ST_GeomFromText('POINT(1 2)')),
+(2, 7, 5, -2.5e0, 3.5e0, -0.001, b'111111111111', 'zz', 'y', 'c',
+    'text', X'', X'', '', '[]', 'c', '', '0000-00-00', '0000-00-00 00:00:00',
+    NULL, '-838:59:59', 0, NULL)";
+
+/// A fresh database holding the matrix table.
+fn matrix_db() -> MyDb {
+    let db = MyDb::new("ck_matrix");
+    db.exec(&format!("{MATRIX}; {MATRIX_ROWS}"));
+    db
+}
+
+/// Applies `change` to row 1 of the matrix and asserts the checksum
+/// changes, then that undoing it brings the checksum back.
+async fn assert_flip_detected(change: &str, undo: &str) {
+    let db = matrix_db();
+    let mut probe = Probe::new(&db, "m", None).await;
+    let before = probe.checksum(None).await;
+    assert_eq!(before.rows, 2);
+    db.exec(change);
+    let after = probe.checksum(None).await;
+    assert_ne!(before, after, "`{change}` left the checksum unchanged");
+    assert_eq!(after.rows, 2);
+    db.exec(undo);
+    assert_eq!(probe.checksum(None).await, before, "undoing `{change}`");
+}
+
+macro_rules! flip_tests {
+    ($($name:ident: $change:expr, $undo:expr;)*) => {$(
+        #[tokio::test]
+        async fn $name() {
+            assert_flip_detected($change, $undo).await;
+        }
+    )*};
+}
+
+flip_tests! {
+    flip_int: "UPDATE m SET i = 1 WHERE id = 1", "UPDATE m SET i = 0 WHERE id = 1";
+    flip_int_zero_to_null: "UPDATE m SET i = NULL WHERE id = 1", "UPDATE m SET i = 0 WHERE id = 1";
+    flip_unsigned_bigint: "UPDATE m SET u = 18446744073709551614 WHERE id = 1",
+        "UPDATE m SET u = 18446744073709551615 WHERE id = 1";
+    flip_float_one_ulp: "UPDATE m SET f = 1.00000011920928955078125e0 WHERE id = 1",
+        "UPDATE m SET f = 1.0e0 WHERE id = 1";
+    flip_double_one_ulp: "UPDATE m SET d = 1.0000000000000002e0 WHERE id = 1",
+        "UPDATE m SET d = 1.0e0 WHERE id = 1";
+    flip_decimal: "UPDATE m SET dec3 = 1.251 WHERE id = 1", "UPDATE m SET dec3 = 1.250 WHERE id = 1";
+    flip_bit: "UPDATE m SET bt = b'000000000010' WHERE id = 1",
+        "UPDATE m SET bt = b'000000000001' WHERE id = 1";
+    flip_char_case_under_ci: "UPDATE m SET ch = 'ABC' WHERE id = 1", "UPDATE m SET ch = 'abc' WHERE id = 1";
+    flip_varchar_trailing_space: "UPDATE m SET vc = 'x ' WHERE id = 1", "UPDATE m SET vc = 'x' WHERE id = 1";
+    flip_null_to_empty: "UPDATE m SET nv = '' WHERE id = 1", "UPDATE m SET nv = NULL WHERE id = 1";
+    flip_null_to_null_text: "UPDATE m SET nv = 'NULL' WHERE id = 1", "UPDATE m SET nv = NULL WHERE id = 1";
+    flip_null_to_n: "UPDATE m SET nv = 'N' WHERE id = 1", "UPDATE m SET nv = NULL WHERE id = 1";
+    flip_binary_byte: "UPDATE m SET bn = X'0002' WHERE id = 1", "UPDATE m SET bn = X'0001' WHERE id = 1";
+    flip_binary_trailing_zero: "UPDATE m SET bn = X'000100' WHERE id = 1", "UPDATE m SET bn = X'0001' WHERE id = 1";
+    flip_blob: "UPDATE m SET bl = X'00FF11' WHERE id = 1", "UPDATE m SET bl = X'00FF10' WHERE id = 1";
+    flip_longtext_case: "UPDATE m SET lt = CONCAT(REPEAT('long', 99), 'LONG') WHERE id = 1",
+        "UPDATE m SET lt = REPEAT('long', 100) WHERE id = 1";
+    flip_json: "UPDATE m SET js = '{\"a\": 2}' WHERE id = 1", "UPDATE m SET js = '{\"a\": 1}' WHERE id = 1";
+    flip_enum: "UPDATE m SET en = 'b' WHERE id = 1", "UPDATE m SET en = 'a' WHERE id = 1";
+    flip_set: "UPDATE m SET st = 'x,y' WHERE id = 1", "UPDATE m SET st = 'x' WHERE id = 1";
+    flip_date: "UPDATE m SET dt = '2024-01-02' WHERE id = 1", "UPDATE m SET dt = '2024-01-01' WHERE id = 1";
+    flip_datetime_microsecond: "UPDATE m SET dtm = '2024-01-01 10:00:00.000002' WHERE id = 1",
+        "UPDATE m SET dtm = '2024-01-01 10:00:00.000001' WHERE id = 1";
+    flip_timestamp: "UPDATE m SET ts = '2024-01-01 10:00:00.000001' WHERE id = 1",
+        "UPDATE m SET ts = '2024-01-01 10:00:00' WHERE id = 1";
+    flip_time_sign: "UPDATE m SET tm = '-01:00:00' WHERE id = 1", "UPDATE m SET tm = '01:00:00' WHERE id = 1";
+    flip_year: "UPDATE m SET yr = 2025 WHERE id = 1", "UPDATE m SET yr = 2024 WHERE id = 1";
+    flip_geometry: "UPDATE m SET g = ST_GeomFromText('POINT(1 3)') WHERE id = 1",
+        "UPDATE m SET g = ST_GeomFromText('POINT(1 2)') WHERE id = 1";
+    flip_boundary_between_columns: "UPDATE m SET vc = 'xa', vc2 = 'b' WHERE id = 1",
+        "UPDATE m SET vc = 'x', vc2 = 'ab' WHERE id = 1";
+    flip_key: "UPDATE m SET id = 3 WHERE id = 1", "UPDATE m SET id = 1 WHERE id = 3";
+}
+
+#[tokio::test]
+async fn moving_text_between_columns_changes_the_hash() {
+    let db = MyDb::new("ck_shift");
+    db.exec(
+        "CREATE TABLE s (id INT PRIMARY KEY, a VARCHAR(5), b VARCHAR(5));
+         INSERT INTO s VALUES (1, 'ab', 'c')",
+    );
+    let mut probe = Probe::new(&db, "s", None).await;
+    let before = probe.checksum(None).await;
+    db.exec("UPDATE s SET a = 'a', b = 'bc'");
+    assert_ne!(before, probe.checksum(None).await);
+}
+
+#[tokio::test]
+async fn rows_swapping_their_values_change_the_checksum() {
+    let db = MyDb::new("ck_swap");
+    db.exec(
+        "CREATE TABLE s (id INT PRIMARY KEY, v VARCHAR(5));
+         INSERT INTO s VALUES (1, 'x'), (2, 'y')",
+    );
+    let mut probe = Probe::new(&db, "s", None).await;
+    let before = probe.checksum(None).await;
+    db.exec("UPDATE s SET v = IF(id = 1, 'y', 'x')");
+    assert_eq!(
+        db.query("SELECT v FROM s WHERE id = 1")[0][0].as_deref(),
+        Some("y")
+    );
+    assert_ne!(before, probe.checksum(None).await);
+}
+
+#[tokio::test]
+async fn keyless_duplicates_are_counted_by_multiplicity() {
+    // {A, A, B} and {B, C, C}: an XOR of row hashes would call them equal.
+    let one = MyDb::new("ck_dup1");
+    let two = MyDb::new("ck_dup2");
+    one.exec("CREATE TABLE k (v INT); INSERT INTO k VALUES (1), (1), (2)");
+    two.exec("CREATE TABLE k (v INT); INSERT INTO k VALUES (2), (3), (3)");
+    let a = Probe::new(&one, "k", None).await.checksum(None).await;
+    let b = Probe::new(&two, "k", None).await.checksum(None).await;
+    assert_eq!(a.rows, b.rows);
+    assert_ne!(a, b);
+}
+
+#[tokio::test]
+async fn same_rows_in_two_databases_checksum_equal() {
+    let one = matrix_db();
+    let two = MyDb::new("ck_matrix2");
+    // Same rows, inserted in the other order, in a session of another zone.
+    two.exec(&format!(
+        "{MATRIX}; SET time_zone = '+05:30'; \
+         INSERT INTO m SELECT * FROM `{0}`.m WHERE id = 2; \
+         INSERT INTO m SELECT * FROM `{0}`.m WHERE id = 1",
+        one.name
+    ));
+    let a = Probe::new(&one, "m", None).await.checksum(None).await;
+    let b = Probe::new(&two, "m", None).await.checksum(None).await;
+    assert_eq!(a.rows, 2);
+    assert_ne!(a.hash, 0);
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn empty_table_checksums_to_zero() {
+    let db = MyDb::new("ck_empty");
+    db.exec("CREATE TABLE e (id INT PRIMARY KEY)");
+    let mut probe = Probe::new(&db, "e", None).await;
+    assert_eq!(probe.checksum(None).await, Checksum::default());
+    assert!(probe.split(None, 4).await.is_empty());
+}
+
+const INT_ROWS: &str = "CREATE TABLE n (id INT PRIMARY KEY, v VARCHAR(20));
+     INSERT INTO n SELECT seq * 3, CONCAT('v', seq) FROM seq_1_to_1000";
+
+#[tokio::test]
+async fn range_checksum_equals_a_table_of_only_those_rows() {
+    let all = MyDb::new("ck_range_all");
+    let part = MyDb::new("ck_range_part");
+    all.exec(INT_ROWS);
+    part.exec(&format!(
+        "CREATE TABLE n (id INT PRIMARY KEY, v VARCHAR(20)); \
+         INSERT INTO n SELECT * FROM `{}`.n WHERE id > 300 AND id <= 1500",
+        all.name
+    ));
+    let range = KeyRange {
+        after: Some(vec![Value::Int(300)]),
+        up_to: Some(vec![Value::Int(1500)]),
+    };
+    let mut probe = Probe::new(&all, "n", None).await;
+    let ranged = probe.checksum(Some(&range)).await;
+    let whole = Probe::new(&part, "n", None).await.checksum(None).await;
+    assert_eq!(ranged.rows, 400);
+    assert_eq!(ranged, whole);
+    // Bounds between keys: same rows.
+    let loose = KeyRange {
+        after: Some(vec![Value::Int(301)]),
+        up_to: Some(vec![Value::Int(1502)]),
+    };
+    assert_eq!(probe.checksum(Some(&loose)).await, whole);
+    // Open ends.
+    let head = KeyRange {
+        after: None,
+        up_to: Some(vec![Value::Int(300)]),
+    };
+    let tail = KeyRange {
+        after: Some(vec![Value::Int(300)]),
+        up_to: None,
+    };
+    let total = probe.checksum(None).await;
+    assert_eq!(
+        probe
+            .checksum(Some(&head))
+            .await
+            .combine(probe.checksum(Some(&tail)).await),
+        total
+    );
+    // A bound wider than the key is refused.
+    let wide = KeyRange {
+        after: Some(vec![Value::Int(1), Value::Int(2)]),
+        up_to: None,
+    };
+    assert!(
+        checksum::checksum(&mut probe.conn, &probe.flavor, &probe.table, Some(&wide))
+            .await
+            .is_err()
+    );
+}
+
+/// Checks split points of `range` into `parts`: strictly increasing, and
+/// the segments' checksums add up to the range's. Returns the segment
+/// row counts.
+async fn assert_segments_cover(
+    probe: &mut Probe,
+    range: &KeyRange,
+    parts: usize,
+    expected_points: usize,
+) -> Vec<u64> {
+    let points = probe.split(Some(range), parts).await;
+    assert_eq!(points.len(), expected_points, "{points:?}");
+    for pair in points.windows(2) {
+        assert_eq!(
+            key_cmp(&pair[0], &pair[1]),
+            std::cmp::Ordering::Less,
+            "{pair:?}"
+        );
+    }
+    let mut bounds: Vec<Option<Vec<Value>>> = vec![range.after.clone()];
+    bounds.extend(points.into_iter().map(Some));
+    bounds.push(range.up_to.clone());
+    let mut total = Checksum::default();
+    let mut counts = Vec::new();
+    for pair in bounds.windows(2) {
+        let segment = KeyRange {
+            after: pair[0].clone(),
+            up_to: pair[1].clone(),
+        };
+        let sum = probe.checksum(Some(&segment)).await;
+        counts.push(sum.rows);
+        total = total.combine(sum);
+    }
+    assert_eq!(total, probe.checksum(Some(range)).await);
+    counts
+}
+
+#[tokio::test]
+async fn split_points_cut_int_keys_evenly() {
+    let db = MyDb::new("ck_split_int");
+    db.exec(INT_ROWS);
+    let mut probe = Probe::new(&db, "n", None).await;
+    let counts = assert_segments_cover(&mut probe, &KeyRange::all(), 4, 3).await;
+    assert_eq!(counts, vec![250, 250, 250, 250]);
+    let range = KeyRange {
+        after: Some(vec![Value::Int(30)]),
+        up_to: Some(vec![Value::Int(330)]),
+    };
+    let counts = assert_segments_cover(&mut probe, &range, 3, 2).await;
+    assert_eq!(counts, vec![34, 34, 32]);
+    assert_eq!(counts.iter().sum::<u64>(), 100);
+    // More parts than rows: one point per row but the last.
+    let tiny = KeyRange {
+        after: Some(vec![Value::Int(0)]),
+        up_to: Some(vec![Value::Int(9)]),
+    };
+    assert_eq!(
+        assert_segments_cover(&mut probe, &tiny, 10, 2).await,
+        vec![1, 1, 1]
+    );
+}
+
+#[tokio::test]
+async fn split_points_cut_composite_keys() {
+    let db = MyDb::new("ck_split_comp");
+    db.exec(
+        "CREATE TABLE c (a INT NOT NULL, b VARCHAR(10) COLLATE utf8mb4_general_ci NOT NULL,
+             v INT, PRIMARY KEY (a, b));
+         INSERT INTO c SELECT seq % 7, ELT(1 + seq % 5, 'a', 'B', 'c ', 'é', 'D'), seq
+             FROM seq_1_to_35",
+    );
+    let mut probe = Probe::new(&db, "c", None).await;
+    let counts = assert_segments_cover(&mut probe, &KeyRange::all(), 5, 4).await;
+    assert_eq!(counts, vec![7, 7, 7, 7, 7]);
+    let range = KeyRange {
+        after: Some(vec![Value::Int(1), Value::Text(b"B".to_vec())]),
+        up_to: Some(vec![Value::Int(5), Value::Text(b"c ".to_vec())]),
+    };
+    let counts = assert_segments_cover(&mut probe, &range, 3, 2).await;
+    // Byte order B D a 'c ' é (collation order a B 'c ' D é): (1, D..é),
+    // a = 2..4, (5, B..'c ').
+    assert_eq!(counts.iter().sum::<u64>(), 4 + 15 + 4);
+}
+
+#[tokio::test]
+async fn split_points_follow_byte_order_of_ci_strings() {
+    let db = MyDb::new("ck_split_str");
+    db.exec(
+        "CREATE TABLE s (s VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
+             v INT);
+         INSERT INTO s VALUES ('a', 1), ('B', 2), ('b ', 3), ('é', 4), ('b', 5), ('A', 6),
+             ('e', 7), ('E', 8)",
+    );
+    let key = vec!["s".to_string()];
+    let mut probe = Probe::new(&db, "s", Some(&key)).await;
+    let counts = assert_segments_cover(&mut probe, &KeyRange::all(), 4, 3).await;
+    assert_eq!(counts, vec![2, 2, 2, 2]);
+    let points = probe.split(None, 4).await;
+    // Byte order: A B E a b 'b ' e é.
+    assert_eq!(
+        points,
+        vec![
+            vec![Value::Text(b"B".to_vec())],
+            vec![Value::Text(b"a".to_vec())],
+            vec![Value::Text(b"b ".to_vec())],
+        ]
+    );
+    // 'b' and 'b ' are told apart by a bound.
+    let range = KeyRange {
+        after: Some(vec![Value::Text(b"b".to_vec())]),
+        up_to: Some(vec![Value::Text(b"b ".to_vec())]),
+    };
+    assert_eq!(probe.checksum(Some(&range)).await.rows, 1);
+}
+
+#[tokio::test]
+async fn hash_stream_comes_in_row_stream_order() {
+    let db = MyDb::new("ck_stream");
+    db.exec(
+        "CREATE TABLE s (s VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
+             n INT NOT NULL, v BLOB, PRIMARY KEY (s, n));
+         INSERT INTO s VALUES ('a', 2, 'x'), ('B', 1, NULL), ('b ', 4, ''), ('é', 0, 'y'),
+             ('b', 3, 'z'), ('A', 5, 'w'), ('a', 1, 'v')",
+    );
+    let mut probe = Probe::new(&db, "s", None).await;
+    let hashes = probe.hashes(None).await;
+    let rows = stream_rows(&db, &probe.table).await;
+    let stream_keys: Vec<Vec<Value>> = rows
+        .iter()
+        .map(|r| probe.table.key_of(r).into_iter().cloned().collect())
+        .collect();
+    let hash_keys: Vec<Vec<Value>> = hashes.iter().map(|(k, _)| k.clone()).collect();
+    assert_eq!(hash_keys, stream_keys);
+    assert_eq!(hash_keys.len(), 7);
+    // The stream's hashes are the ones the checksum adds up.
+    let total = hashes.iter().fold(Checksum::default(), |acc, (_, h)| {
+        acc.combine(Checksum::of_row(*h))
+    });
+    assert_eq!(total, probe.checksum(None).await);
+    // A range of the stream.
+    let range = KeyRange {
+        after: Some(vec![Value::Text(b"B".to_vec()), Value::Int(1)]),
+        up_to: Some(vec![Value::Text(b"b".to_vec()), Value::Int(3)]),
+    };
+    let ranged = probe.hashes(Some(&range)).await;
+    assert_eq!(ranged, hashes[2..5].to_vec());
+}
+
+/// Server time of the checksum, the hash stream, `CHECKSUM TABLE` and a
+/// full row stream over 600k rows. Run with `--ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn measure_600k_rows() {
+    let db = MyDb::new("ck_measure");
+    db.exec(
+        "CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(40), b VARCHAR(100), c VARCHAR(20),
+             amount DECIMAL(12,2), ts DATETIME(6), doc JSON, payload BLOB)
+             CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci;
+         INSERT INTO big SELECT seq, CONCAT('name-', seq), REPEAT(CONCAT('x', seq % 97), 5),
+             IF(seq % 3 = 0, NULL, CONCAT('c', seq % 1000)), seq * 1.25,
+             '2020-01-01' + INTERVAL seq SECOND + INTERVAL seq % 1000000 MICROSECOND,
+             JSON_OBJECT('k', seq, 'v', CONCAT('val', seq)), UNHEX(REPEAT(MD5(seq), 6))
+             FROM seq_1_to_600000",
+    );
+    let mut probe = Probe::new(&db, "big", None).await;
+    for round in 0..2 {
+        let t = Instant::now();
+        let sum = probe.checksum(None).await;
+        let checksum_time = t.elapsed();
+        let t = Instant::now();
+        let hashes = probe.hashes(None).await;
+        let stream_time = t.elapsed();
+        let t = Instant::now();
+        let _: Vec<mysql_async::Row> = probe.conn.query("CHECKSUM TABLE big").await.unwrap();
+        let server_checksum = t.elapsed();
+        let t = Instant::now();
+        let rows = stream_rows(&db, &probe.table).await;
+        let rows_time = t.elapsed();
+        let split = Instant::now();
+        let points = probe.split(None, 16).await;
+        let split_time = split.elapsed();
+        assert_eq!(sum.rows, 600_000);
+        assert_eq!(
+            (hashes.len(), rows.len(), points.len()),
+            (600_000, 600_000, 15)
+        );
+        println!(
+            "round {round}: checksum_sql {checksum_time:?}; hash stream {stream_time:?}; \
+             CHECKSUM TABLE {server_checksum:?}; SELECT * streamed {rows_time:?}; \
+             split_points(16) {split_time:?}"
+        );
+    }
+}
