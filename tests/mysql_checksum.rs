@@ -11,9 +11,10 @@ use std::time::Instant;
 
 use common::MyDb;
 use lockstep::catalog::model::Flavor;
+use lockstep::data::segment::{Checksum, KeyRange};
 use lockstep::data::table::TableData;
 use lockstep::data::value::{key_cmp, Row, Value};
-use lockstep::engine::mysql::checksum::{self, Checksum, KeyRange};
+use lockstep::engine::mysql::checksum;
 use lockstep::engine::mysql::DATA_SESSION_SETTINGS;
 use lockstep::engine::{ConnectOptions, SourceDb};
 use lockstep::url::DatabaseUrl;

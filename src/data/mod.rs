@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod pipeline;
 pub mod rowdiff;
+pub mod segment;
 pub mod sync;
 pub mod table;
 pub mod value;

@@ -119,6 +119,16 @@ impl TableData {
         })
     }
 
+    /// Positions of the columns rows are ordered by: the key, or every
+    /// column without one.
+    pub fn order_columns(&self) -> Vec<usize> {
+        if self.key.is_empty() {
+            (0..self.columns.len()).collect()
+        } else {
+            self.key.clone()
+        }
+    }
+
     /// The key values of a row (the whole row without a key).
     pub fn key_of<'a>(
         &self,

@@ -23,59 +23,13 @@ use super::ddl::quote_ident;
 use super::rows::{byte_form, convert, order_term, Kind};
 use super::write::literal;
 use crate::catalog::model::{Flavor, SqlType};
+use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::Value;
 use crate::error::{Error, Result};
 
 /// Character and binary data longer than this is hashed on its own.
 const INLINE_MAX_BYTES: u64 = 65_535;
-
-/// A run of keys in stream order: after `after` (exclusive) up to `up_to`
-/// (inclusive); `None` leaves that side open. Values are given for the key
-/// columns in key order (every column for a table without a key); a
-/// shorter list bounds by that key prefix.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct KeyRange {
-    pub after: Option<Vec<Value>>,
-    pub up_to: Option<Vec<Value>>,
-}
-
-/// The row count and the two 64-bit halves of the row hashes, each summed
-/// modulo 2^64 (high half in the upper 64 bits of `hash`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Checksum {
-    pub rows: u64,
-    pub hash: u128,
-}
-
-impl Checksum {
-    /// The checksum of two disjoint sets of rows together.
-    pub fn combine(self, other: Checksum) -> Checksum {
-        let (hi, lo) = halves(self.hash);
-        let (other_hi, other_lo) = halves(other.hash);
-        Checksum {
-            rows: self.rows + other.rows,
-            hash: join(hi.wrapping_add(other_hi), lo.wrapping_add(other_lo)),
-        }
-    }
-
-    /// The checksum of one row with hash `row_hash` (as the hash stream
-    /// gives it).
-    pub fn of_row(row_hash: u128) -> Checksum {
-        Checksum {
-            rows: 1,
-            hash: row_hash,
-        }
-    }
-}
-
-fn halves(hash: u128) -> (u64, u64) {
-    ((hash >> 64) as u64, hash as u64)
-}
-
-fn join(hi: u64, lo: u64) -> u128 {
-    (u128::from(hi) << 64) | u128::from(lo)
-}
 
 /// The columns a range and a hash stream are keyed on: the key, or every
 /// column without one (the order `rows.rs` streams in).
@@ -165,53 +119,31 @@ fn beyond(flavor: &Flavor, columns: &[&DataColumn], bound: &[Value], cmp: Cmp) -
         .collect()
 }
 
-impl KeyRange {
-    /// Every row.
-    pub fn all() -> KeyRange {
-        KeyRange::default()
+/// The range's `WHERE` condition; `None` when it holds every row.
+pub fn range_condition(range: &KeyRange, flavor: &Flavor, table: &TableData) -> Option<String> {
+    let columns = key_columns(table);
+    let mut parts = Vec::new();
+    if let Some(after) = &range.after {
+        let any = beyond(flavor, &columns, after, Cmp::Greater);
+        parts.push(format!("({})", any.join(" OR ")));
     }
-
-    /// The range's `WHERE` condition; `None` when it holds every row.
-    pub fn condition(&self, flavor: &Flavor, table: &TableData) -> Option<String> {
-        let columns = key_columns(table);
-        let mut parts = Vec::new();
-        if let Some(after) = &self.after {
-            let any = beyond(flavor, &columns, after, Cmp::Greater);
-            parts.push(format!("({})", any.join(" OR ")));
-        }
-        if let Some(up_to) = &self.up_to {
-            let mut any = beyond(flavor, &columns, up_to, Cmp::Less);
-            let equal: Vec<String> = columns
-                .iter()
-                .zip(up_to)
-                .map(|(c, v)| compare(flavor, c, Cmp::Equal, v))
-                .collect();
-            any.push(format!("({})", equal.join(" AND ")));
-            parts.push(format!("({})", any.join(" OR ")));
-        }
-        (!parts.is_empty()).then(|| parts.join(" AND "))
+    if let Some(up_to) = &range.up_to {
+        let mut any = beyond(flavor, &columns, up_to, Cmp::Less);
+        let equal: Vec<String> = columns
+            .iter()
+            .zip(up_to)
+            .map(|(c, v)| compare(flavor, c, Cmp::Equal, v))
+            .collect();
+        any.push(format!("({})", equal.join(" AND ")));
+        parts.push(format!("({})", any.join(" OR ")));
     }
-
-    /// Refuses bounds with more values than the stream has key columns.
-    fn check(&self, table: &TableData) -> Result<()> {
-        let width = key_columns(table).len();
-        for bound in [&self.after, &self.up_to].into_iter().flatten() {
-            if bound.len() > width || bound.is_empty() {
-                return Err(Error::Usage(format!(
-                    "a key range of `{}` gives {} values; its key has {width} columns",
-                    table.name,
-                    bound.len()
-                )));
-            }
-        }
-        Ok(())
-    }
+    (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
 /// `FROM t [WHERE range]`.
 fn from_where(flavor: &Flavor, table: &TableData, range: Option<&KeyRange>) -> String {
     let mut sql = format!("FROM {}", quote_ident(&table.name));
-    if let Some(condition) = range.and_then(|r| r.condition(flavor, table)) {
+    if let Some(condition) = range.and_then(|r| range_condition(r, flavor, table)) {
         sql.push_str(" WHERE ");
         sql.push_str(&condition);
     }
@@ -256,8 +188,11 @@ pub fn parse_checksum(values: &[MyValue]) -> std::result::Result<Checksum, Strin
     };
     let rows = u64::try_from(number(count)?).map_err(|_| "row count out of range".to_string())?;
     // Sums modulo 2^64: the truncation is the point.
-    let hash = join(number(hi)? as u64, number(lo)? as u64);
-    Ok(Checksum { rows, hash })
+    Ok(Checksum::from_halves(
+        rows,
+        number(hi)? as u64,
+        number(lo)? as u64,
+    ))
 }
 
 /// `SELECT <key columns>, UNHEX(<row hash>) FROM t [WHERE range] ORDER BY
@@ -470,11 +405,11 @@ mod tests {
             up_to: Some(vec![Value::Int(5)]),
         };
         assert_eq!(
-            range.condition(&flavor, &table()).unwrap(),
+            range_condition(&range, &flavor, &table()).unwrap(),
             "((`a` > 1) OR (`a` = 1 AND CAST(`b` AS BINARY) > X'78')) \
              AND ((`a` < 5) OR (`a` = 5))"
         );
-        assert_eq!(KeyRange::all().condition(&flavor, &table()), None);
+        assert_eq!(range_condition(&KeyRange::all(), &flavor, &table()), None);
     }
 
     #[test]
@@ -487,22 +422,13 @@ mod tests {
     }
 
     #[test]
-    fn checksums_combine_by_wrapping_sums() {
-        let a = Checksum::of_row(join(u64::MAX, 1));
-        let b = Checksum::of_row(join(2, u64::MAX));
-        assert_eq!(
-            a.combine(b),
-            Checksum {
-                rows: 2,
-                hash: join(1, 0)
-            }
-        );
+    fn checksums_parse_from_sums() {
         let parsed = parse_checksum(&[
             MyValue::Int(2),
             MyValue::Bytes(b"36893488147419103233".to_vec()),
             MyValue::NULL,
         ])
         .unwrap();
-        assert_eq!(parsed.hash, join(1, 0));
+        assert_eq!(parsed, Checksum::from_halves(2, 1, 0));
     }
 }
