@@ -464,3 +464,48 @@ fn every_type_round_trips_exactly_into_an_empty_a_diverged_and_an_all_different_
         assert_eq!(code, 0, "{name}: a second run finds nothing: {out}");
     }
 }
+
+#[test]
+fn a_unique_value_freed_by_a_delete_goes_to_a_new_row_in_a_referenced_table() {
+    let schema = "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(50) NOT NULL UNIQUE);
+        CREATE TABLE orders (id INT PRIMARY KEY, user_id INT NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id));";
+    let source = MyDb::new("reuse_src");
+    source.exec(schema);
+    source.exec("INSERT INTO users VALUES (2, 'a@x'); INSERT INTO orders VALUES (20, 2);");
+    for strategy in STRATEGIES {
+        let target = MyDb::new("reuse_tgt");
+        target.exec(schema);
+        target.exec("INSERT INTO users VALUES (1, 'a@x'); INSERT INTO orders VALUES (10, 1);");
+        let (code, out, _) = sync(
+            &source,
+            &target,
+            &["--data-only", "--fk-strategy", strategy],
+        );
+        assert_eq!(code, 0, "{strategy}: {out}");
+        source.assert_same_data(&target);
+    }
+    // The same plan as a script, replayed by the mariadb client.
+    let target = MyDb::new("reuse_script");
+    target.exec(schema);
+    target.exec("INSERT INTO users VALUES (1, 'a@x'); INSERT INTO orders VALUES (10, 1);");
+    let plan = std::env::temp_dir().join(format!("{}.sql", target.name));
+    let (code, out, _) = sync(
+        &source,
+        &target,
+        &["--dry-run", "--sql-out", plan.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{out}");
+    let status = Command::new("mariadb")
+        .args(common::mysql_client_args())
+        .arg(&target.name)
+        .stdin(std::fs::File::open(&plan).unwrap())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(&plan).unwrap()
+    );
+    source.assert_same_data(&target);
+    let _ = std::fs::remove_file(plan);
+}

@@ -16,7 +16,7 @@ use crate::error::Result;
 /// Rows buffered per kind before they are written.
 const BATCH_ROWS: usize = 2000;
 /// The same, into a table that started empty.
-const BULK_BATCH_ROWS: usize = 20_000;
+const BULK_BATCH_ROWS: usize = 5_000;
 /// New rows of a table with unique indexes are held back (up to this many)
 /// until rows that give up unique values have moved.
 const HELD_INSERTS: usize = 50_000;
@@ -152,9 +152,14 @@ pub struct TableApplier<'a> {
     finishing: bool,
     /// Rows buffered per kind before a write.
     batch_rows: usize,
+    /// Whether new rows of a table with unique indexes wait for the moving
+    /// rows (not needed when the table started empty).
+    holds_inserts: bool,
     pub counts: Counts,
     /// Changes seen that this pass does not act on.
-    pub left_for_other_pass: u64,
+    /// Deletes an `Upserts` pass found, kept for the deletes phase (rows
+    /// of a keyed table keep only their key values).
+    pub deferred_deletes: Vec<Row>,
     pub refused: Vec<RefusedRow>,
 }
 
@@ -182,8 +187,9 @@ impl<'a> TableApplier<'a> {
             collided: Vec::new(),
             finishing: false,
             batch_rows: BATCH_ROWS,
+            holds_inserts: !table.unique_keys.is_empty(),
             counts: Counts::default(),
-            left_for_other_pass: 0,
+            deferred_deletes: Vec::new(),
             refused: Vec::new(),
         }
     }
@@ -203,6 +209,19 @@ impl<'a> TableApplier<'a> {
             .unique_keys
             .iter()
             .any(|cols| cols.iter().any(|&c| !values_equal(&old[c], &new[c])))
+    }
+
+    /// A row reduced to what deleting it needs: its key values (the whole
+    /// row when the table has no key).
+    fn key_only(&self, mut row: Row) -> Row {
+        if !self.table.key.is_empty() {
+            for (i, value) in row.iter_mut().enumerate() {
+                if !self.table.key.contains(&i) {
+                    *value = crate::data::value::Value::Null;
+                }
+            }
+        }
+        row
     }
 
     /// Sets FK enforcement for the table's writes (script: as statements).
@@ -226,6 +245,7 @@ impl<'a> TableApplier<'a> {
     /// nothing to collide with and fewer, larger transactions load faster.
     pub fn bulk(&mut self) {
         self.batch_rows = BULK_BATCH_ROWS;
+        self.holds_inserts = false;
     }
 
     /// Removes every row of the table (script only: a table whose schema
@@ -296,7 +316,8 @@ impl<'a> TableApplier<'a> {
 
     /// A refused row: an insert that hit a unique index waits for the end
     /// of the table; anything else is kept, for the retry passes when a
-    /// foreign key refused it.
+    /// foreign key or a unique index (whose holder may yet be deleted)
+    /// refused it.
     fn refuse(&mut self, kind: ChangeKind, row: Row, refusal: WriteError) {
         let (constraint, retryable) = match refusal.kind {
             WriteErrorKind::ForeignKey { constraint } => (constraint, true),
@@ -305,7 +326,8 @@ impl<'a> TableApplier<'a> {
                     self.collided.push(row);
                     return;
                 }
-                (index, false)
+                // The row holding the value may be one still to be deleted.
+                (index, true)
             }
             WriteErrorKind::Other => (None, false),
         };
@@ -346,7 +368,9 @@ impl ChangeSink for TableApplier<'_> {
                 RowChange::Delete(_) => ChangeKind::Delete,
             };
             if !self.wants(kind) {
-                self.left_for_other_pass += 1;
+                if let RowChange::Delete(row) = change {
+                    self.deferred_deletes.push(self.key_only(row));
+                }
                 continue;
             }
             if matches!(self.output, Output::Count) {
@@ -363,7 +387,7 @@ impl ChangeSink for TableApplier<'_> {
                     }
                 }
                 RowChange::Insert(row) => {
-                    if !self.table.unique_keys.is_empty() && self.held.len() < HELD_INSERTS {
+                    if self.holds_inserts && self.held.len() < HELD_INSERTS {
                         self.held.push(row);
                     } else {
                         self.inserts.push(row);

@@ -14,7 +14,10 @@ use crate::catalog::deps::DependencyGraph;
 use crate::config::FkStrategy;
 use crate::data::apply::{Counts, Output, Pass, RefusedRow, TableApplier};
 use crate::data::pipeline::diff_table;
+use crate::data::pipeline::ChangeSink;
+use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
+use crate::data::value::Row;
 use crate::engine::{quick_compare, SourceDb, TargetDb, TargetReader};
 use crate::error::Result;
 use crate::report::progress::Progress;
@@ -101,30 +104,32 @@ pub async fn sync_tables(
         }) || in_cycle(t)
     };
 
-    // Which pass each table takes, in which order.
+    // Each table is read once, parents first. With FK checks on, a table
+    // that takes part in foreign keys keeps its deletes for the end, where
+    // they run children first. A script cannot wait for a refused row to
+    // be retried after those deletes, so it reads such tables twice:
+    // deletes first (children first), then the rest.
+    let scripting = matches!(mode, DataMode::Script(_));
+    let split = |t: &TableData| !disable && !matches!(mode, DataMode::Count) && related(t);
     let mut steps: Vec<(usize, Pass)> = Vec::new();
-    match (&mode, disable) {
-        (DataMode::Count, _) | (_, true) => steps.extend((0..tables.len()).map(|i| (i, Pass::All))),
-        (_, false) => {
-            steps.extend(
-                (0..tables.len())
-                    .rev()
-                    .filter(|&i| related(&tables[i].data))
-                    .map(|i| (i, Pass::Deletes)),
-            );
-            steps.extend((0..tables.len()).map(|i| {
-                (
-                    i,
-                    if related(&tables[i].data) {
-                        Pass::Upserts
-                    } else {
-                        Pass::All
-                    },
-                )
-            }));
-        }
+    if scripting {
+        steps.extend(
+            (0..tables.len())
+                .rev()
+                .filter(|&i| split(&tables[i].data))
+                .map(|i| (i, Pass::Deletes)),
+        );
     }
-    let mut pending_upserts = vec![true; tables.len()];
+    steps.extend((0..tables.len()).map(|i| {
+        (
+            i,
+            if split(&tables[i].data) {
+                Pass::Upserts
+            } else {
+                Pass::All
+            },
+        )
+    }));
 
     // A first look before anything is written: a table the servers'
     // checksums find equal is skipped whole; a target table with no row is
@@ -145,6 +150,7 @@ pub async fn sync_tables(
         });
     }
 
+    let mut deferred: Vec<Vec<Row>> = vec![Vec::new(); tables.len()];
     for (i, pass) in steps {
         let SyncTable {
             data: table,
@@ -156,10 +162,7 @@ pub async fn sync_tables(
         };
         let look = looks[i];
         let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
-        if look == Look::Equal
-            || (pass == Pass::Upserts && !pending_upserts[i])
-            || (pass == Pass::Deletes && nothing_to_delete)
-        {
+        if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
             continue;
         }
         // A reloaded table goes with checks off: its old rows leave before
@@ -170,11 +173,7 @@ pub async fn sync_tables(
             DataMode::Script(lines) => Output::Script(lines),
             DataMode::Count => Output::Count,
         };
-        let step = match pass {
-            Pass::Deletes => "delete",
-            Pass::Upserts => "upsert",
-            Pass::All => "sync",
-        };
+        let step = if nothing_to_delete { "copy" } else { "sync" };
         let mut applier = TableApplier::new(output, &flavor, table, pass, fk_checks, max_bytes);
         if nothing_to_delete {
             applier.bulk();
@@ -190,10 +189,38 @@ pub async fn sync_tables(
         let bar = progress.rows(&table.name, step, total);
         diff_table(source, reader, table, nothing_to_delete, bar, &mut applier).await?;
         applier.finish().await?;
-        if pass == Pass::Deletes {
-            // Nothing else differs in this table: its upsert pass can go.
-            pending_upserts[i] = applier.left_for_other_pass > 0;
+        if !scripting {
+            deferred[i] = std::mem::take(&mut applier.deferred_deletes);
         }
+        let outcome = &mut outcomes[i];
+        outcome.counts.add(applier.counts);
+        outcome.refused.extend(applier.refused);
+    }
+    // The deletes kept back, children first.
+    for i in (0..tables.len()).rev() {
+        let rows = std::mem::take(&mut deferred[i]);
+        if rows.is_empty() {
+            continue;
+        }
+        let table = &tables[i].data;
+        let output = match &mut mode {
+            DataMode::Apply => Output::Execute(target),
+            DataMode::Script(lines) => Output::Script(lines),
+            DataMode::Count => Output::Count,
+        };
+        let mut applier = TableApplier::new(
+            output,
+            &flavor,
+            table,
+            Pass::Deletes,
+            !in_cycle(table),
+            max_bytes,
+        );
+        applier.start().await?;
+        applier
+            .accept(rows.into_iter().map(RowChange::Delete).collect())
+            .await?;
+        applier.finish().await?;
         let outcome = &mut outcomes[i];
         outcome.counts.add(applier.counts);
         outcome.refused.extend(applier.refused);
