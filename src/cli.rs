@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
-pub use crate::config::FkStrategy;
+pub use crate::config::{DiffAlgorithm, FkStrategy};
 
 /// Make a target database identical to a source database, schema then rows, and prove it.
 #[derive(Debug, Parser)]
@@ -142,6 +142,9 @@ pub struct CommonArgs {
     /// How to keep foreign keys satisfied while writing rows: load in dependency order, or disable checks.
     #[arg(long, value_enum, value_name = "STRATEGY")]
     pub fk_strategy: Option<FkStrategy>,
+    /// How to find differing rows: bisect by server-side checksums, stream every row, or auto (by where the servers are).
+    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    pub diff_algorithm: Option<DiffAlgorithm>,
     /// More detail on stderr (repeat for more: -vv).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,

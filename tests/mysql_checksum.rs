@@ -91,7 +91,7 @@ async fn stream_rows(db: &MyDb, table: &TableData) -> Vec<Row> {
     let (tx, mut rx) = mpsc::channel(2);
     let reader = async {
         let tx = tx;
-        source.stream_rows(table, &tx).await;
+        source.stream_rows(table, None, &tx).await;
     };
     let gather = async {
         let mut rows = Vec::new();

@@ -43,7 +43,7 @@ async fn collect(source: &mut SourceDb, table: &TableData) -> Vec<Row> {
     let (tx, mut rx) = mpsc::channel(2);
     let reader = async {
         let tx = tx;
-        source.stream_rows(table, &tx).await;
+        source.stream_rows(table, None, &tx).await;
     };
     let gather = async {
         let mut rows = Vec::new();
@@ -61,7 +61,7 @@ async fn read_target(reader: &mut TargetReader, table: &TableData) -> Vec<Row> {
     let (tx, mut rx) = mpsc::channel(2);
     let streaming = async {
         let tx = tx;
-        reader.stream_rows(table, &tx).await;
+        reader.stream_rows(table, None, &tx).await;
     };
     let gather = async {
         let mut rows = Vec::new();
@@ -703,7 +703,7 @@ async fn large_tables_stream_in_chunks_and_stop_when_unwanted() {
     let (tx, mut rx) = mpsc::channel(1);
     let streaming = async {
         let tx = tx;
-        source.stream_rows(&table, &tx).await;
+        source.stream_rows(&table, None, &tx).await;
     };
     let first = async move {
         let chunk = rx.recv().await.unwrap().unwrap();

@@ -54,7 +54,7 @@ async fn read(db: &SqliteDb, table: &TableData) -> Vec<Row> {
         }
         rows
     });
-    s.stream_rows(table, &tx).await;
+    s.stream_rows(table, None, &tx).await;
     drop(tx);
     collect.await.unwrap()
 }
@@ -386,7 +386,7 @@ async fn a_second_connection_streams_while_the_writer_writes() {
     let (tx, mut rx) = mpsc::channel(1);
     let streamed = table.clone();
     let reading = tokio::spawn(async move {
-        reader.stream_rows(&streamed, &tx).await;
+        reader.stream_rows(&streamed, None, &tx).await;
     });
     let mut seen = rx.recv().await.unwrap().unwrap().len();
 
@@ -448,7 +448,7 @@ async fn a_source_reads_one_snapshot() {
     let mut s = source(&db).await;
     db.exec("INSERT INTO a VALUES (3);");
     let (tx, mut rx) = mpsc::channel(4);
-    s.stream_rows(&table, &tx).await;
+    s.stream_rows(&table, None, &tx).await;
     drop(tx);
     let mut rows = Vec::new();
     while let Some(chunk) = rx.recv().await {

@@ -37,6 +37,21 @@ pub enum FkStrategy {
     Disable,
 }
 
+/// How a table's differences are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffAlgorithm {
+    /// Bisect where both servers are across a network (their checksums
+    /// save the wire); stream where both are on this machine (reading rows
+    /// costs less than hashing them there).
+    #[default]
+    Auto,
+    /// Checksum key ranges on both servers; stream only ranges that differ.
+    Bisect,
+    /// Stream every row of both sides and merge them.
+    Stream,
+}
+
 impl FkStrategy {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,6 +83,7 @@ pub struct Settings {
     pub multi_pass: bool,
     pub fk_retry: u32,
     pub fk_strategy: FkStrategy,
+    pub diff_algorithm: DiffAlgorithm,
     pub skip_problematic_foreign_keys: bool,
     pub schema_validation: bool,
     pub auto_fix_schema: bool,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::FkStrategy;
+use super::{DiffAlgorithm, FkStrategy};
 
 pub(crate) type Text = Spanned<String>;
 pub(crate) type TextList = Spanned<Vec<Text>>;
@@ -57,6 +57,7 @@ pub(crate) struct RawSync {
     pub multi_pass: Option<bool>,
     pub fk_retry: Option<u32>,
     pub fk_strategy: Option<FkStrategy>,
+    pub diff_algorithm: Option<DiffAlgorithm>,
     pub skip_problematic_foreign_keys: Option<bool>,
     pub schema_validation: Option<bool>,
     pub auto_fix_schema: Option<bool>,

@@ -79,6 +79,10 @@ pub(crate) fn resolve(
         multi_pass: sync.multi_pass.unwrap_or(false),
         fk_retry: sync.fk_retry.unwrap_or(3),
         fk_strategy: args.fk_strategy.or(sync.fk_strategy).unwrap_or_default(),
+        diff_algorithm: args
+            .diff_algorithm
+            .or(sync.diff_algorithm)
+            .unwrap_or_default(),
         skip_problematic_foreign_keys: sync.skip_problematic_foreign_keys.unwrap_or(true),
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),

@@ -2,6 +2,7 @@
 //! merge of two key-ordered row streams into inserts, updates and deletes.
 
 pub mod apply;
+pub(crate) mod bisect;
 pub mod pipeline;
 pub mod rowdiff;
 pub mod segment;

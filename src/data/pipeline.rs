@@ -5,11 +5,14 @@
 //! and reading, merging and writing overlap.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use indicatif::ProgressBar;
 use tokio::sync::mpsc;
 
 use super::rowdiff::{RowChange, RowDiff};
+use super::segment::KeyRange;
 use super::table::TableData;
 use super::value::Row;
 use crate::engine::{SourceDb, TargetReader, ROW_CHUNK};
@@ -23,6 +26,8 @@ struct ChannelRows {
     rx: mpsc::Receiver<Result<Vec<Row>>>,
     buffer: VecDeque<Row>,
     progress: Option<ProgressBar>,
+    /// Rows read so far, shared with the caller.
+    read: Arc<AtomicU64>,
 }
 
 impl Iterator for ChannelRows {
@@ -38,6 +43,7 @@ impl Iterator for ChannelRows {
                     if let Some(bar) = &self.progress {
                         bar.inc(chunk.len() as u64);
                     }
+                    self.read.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                     self.buffer = chunk.into();
                 }
                 Err(e) => return Some(Err(e)),
@@ -52,18 +58,20 @@ pub(crate) trait ChangeSink {
     async fn accept(&mut self, changes: Vec<RowChange>) -> Result<()>;
 }
 
-/// Streams `table` from both sides and hands each chunk of changes to
-/// `sink`, until the merge ends or the sink fails. `progress` counts the
-/// source rows read. With `target_empty` the target is not read at all:
+/// Streams `table` (or one key range of it) from both sides and hands each
+/// chunk of changes to `sink`, until the merge ends or the sink fails.
+/// `progress` counts the source rows read. Returns how many rows were
+/// read from both sides together. With `target_empty` the target is not read at all:
 /// every source row is an insert.
 pub(crate) async fn diff_table(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
+    range: Option<&KeyRange>,
     target_empty: bool,
     progress: Option<ProgressBar>,
     sink: &mut impl ChangeSink,
-) -> Result<()> {
+) -> Result<u64> {
     let (source_tx, source_rx) = mpsc::channel(CHANNEL_DEPTH);
     let (target_tx, target_rx) = mpsc::channel(CHANNEL_DEPTH);
     let (change_tx, mut change_rx) = mpsc::channel::<Result<Vec<RowChange>>>(CHANNEL_DEPTH);
@@ -71,16 +79,20 @@ pub(crate) async fn diff_table(
     let key = table.key.clone();
     let name = table.name.clone();
     let bar = progress.clone();
+    let read = Arc::new(AtomicU64::new(0));
+    let rows_read = read.clone();
     let merge = tokio::task::spawn_blocking(move || {
         let source_rows = ChannelRows {
             rx: source_rx,
             buffer: VecDeque::new(),
             progress,
+            read: read.clone(),
         };
         let target_rows = ChannelRows {
             rx: target_rx,
             buffer: VecDeque::new(),
             progress: None,
+            read: read.clone(),
         };
         let mut chunk = Vec::with_capacity(ROW_CHUNK);
         for change in RowDiff::new(source_rows, target_rows, key, &name) {
@@ -108,10 +120,10 @@ pub(crate) async fn diff_table(
 
     // Each reader owns its sender: when it is done the channel closes and
     // the merge sees the end of that stream.
-    let read_source = async move { source.stream_rows(table, &source_tx).await };
+    let read_source = async move { source.stream_rows(table, range, &source_tx).await };
     let read_target = async move {
         if !target_empty {
-            target.stream_rows(table, &target_tx).await
+            target.stream_rows(table, range, &target_tx).await
         }
     };
     // The consumer owns the change receiver: if it stops early, dropping
@@ -134,5 +146,5 @@ pub(crate) async fn diff_table(
             format!("the merge stopped: {e}"),
         )
     })?;
-    outcome
+    outcome.map(|()| rows_read.load(Ordering::Relaxed))
 }

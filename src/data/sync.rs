@@ -13,6 +13,7 @@
 use crate::catalog::deps::DependencyGraph;
 use crate::config::FkStrategy;
 use crate::data::apply::{Counts, Output, Pass, RefusedRow, TableApplier};
+use crate::data::bisect::differing_ranges;
 use crate::data::pipeline::diff_table;
 use crate::data::pipeline::ChangeSink;
 use crate::data::rowdiff::RowChange;
@@ -39,6 +40,8 @@ pub struct DataOptions<'a> {
     /// Sync again the tables that verification finds still differing (up
     /// to `MULTI_PASS_ROUNDS` more times).
     pub multi_pass: bool,
+    /// Find differences by checksum bisection (else by streaming rows).
+    pub bisect: bool,
     /// The FK graph of the source (cycles, who references whom).
     pub graph: &'a DependencyGraph,
     pub progress: &'a Progress,
@@ -71,6 +74,9 @@ pub struct TableOutcome {
     pub refused: Vec<RefusedRow>,
     /// Differences found by the verification pass (Apply only).
     pub differences_after: Option<u64>,
+    /// How the changes were found (`method` empty: the first look found
+    /// the table equal).
+    pub found: FindStats,
 }
 
 /// Syncs `tables` (in dependency order, parents first).
@@ -90,6 +96,7 @@ pub async fn sync_tables(
             counts: Counts::default(),
             refused: Vec::new(),
             differences_after: None,
+            found: FindStats::default(),
         })
         .collect();
     let flavor = target.flavor().clone();
@@ -187,7 +194,12 @@ pub async fn sync_tables(
             false => None,
         };
         let bar = progress.rows(&table.name, step, total);
-        diff_table(source, reader, table, nothing_to_delete, bar, &mut applier).await?;
+        let how = match look {
+            Look::Empty | Look::Replace => Find::CopyAll,
+            _ if options.bisect => Find::Bisect,
+            _ => Find::Stream,
+        };
+        let found = find_changes(source, reader, table, how, bar, &mut applier).await?;
         applier.finish().await?;
         if !scripting {
             deferred[i] = std::mem::take(&mut applier.deferred_deletes);
@@ -195,6 +207,9 @@ pub async fn sync_tables(
         let outcome = &mut outcomes[i];
         outcome.counts.add(applier.counts);
         outcome.refused.extend(applier.refused);
+        outcome.found.method = found.method;
+        outcome.found.ranges_read += found.ranges_read;
+        outcome.found.rows_read += found.rows_read;
     }
     // The deletes kept back, children first.
     for i in (0..tables.len()).rev() {
@@ -256,12 +271,26 @@ pub async fn sync_tables(
                         TableApplier::new(output, &flavor, table, Pass::All, fk_checks, max_bytes);
                     applier.start().await?;
                     let bar = progress.rows(&table.name, "resync", None);
-                    diff_table(source, reader, table, false, bar, &mut applier).await?;
+                    let how = if options.bisect {
+                        Find::Bisect
+                    } else {
+                        Find::Stream
+                    };
+                    find_changes(source, reader, table, how, bar, &mut applier).await?;
                     applier.finish().await?;
                     outcome.counts.add(applier.counts);
                     outcome.refused = applier.refused;
                 }
-                let left = verify(source, reader, table, &flavor, max_bytes, progress).await?;
+                let left = verify(
+                    source,
+                    reader,
+                    table,
+                    options.bisect,
+                    &flavor,
+                    max_bytes,
+                    progress,
+                )
+                .await?;
                 outcome.differences_after = Some(left);
             }
             if outcomes.iter().all(|o| o.differences_after == Some(0)) {
@@ -271,6 +300,67 @@ pub async fn sync_tables(
         target.set_foreign_key_checks(true).await?;
     }
     Ok(outcomes)
+}
+
+/// How a table's changes are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Find {
+    /// Merge every row of both sides.
+    Stream,
+    /// Merge only the rows of the key ranges whose checksums differ.
+    Bisect,
+    /// The target has nothing to compare: every source row is new.
+    CopyAll,
+}
+
+/// How a table's changes were found, for the report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindStats {
+    /// `stream`, `bisect` or `copy`.
+    pub method: &'static str,
+    /// Key ranges read (bisect: those whose checksums differed).
+    pub ranges_read: usize,
+    /// Rows read from both sides together.
+    pub rows_read: u64,
+}
+
+/// Finds a table's changes the way `how` says and hands them to `sink`.
+async fn find_changes(
+    source: &mut SourceDb,
+    reader: &mut TargetReader,
+    table: &TableData,
+    how: Find,
+    bar: Option<indicatif::ProgressBar>,
+    sink: &mut TableApplier<'_>,
+) -> Result<FindStats> {
+    let ranges = match how {
+        Find::Bisect => differing_ranges(source, reader, table).await?,
+        Find::Stream | Find::CopyAll => None,
+    };
+    match ranges {
+        Some(ranges) => {
+            let mut rows_read = 0;
+            for range in &ranges {
+                rows_read +=
+                    diff_table(source, reader, table, Some(range), false, bar.clone(), sink)
+                        .await?;
+            }
+            Ok(FindStats {
+                method: "bisect",
+                ranges_read: ranges.len(),
+                rows_read,
+            })
+        }
+        None => {
+            let copy = how == Find::CopyAll;
+            let rows_read = diff_table(source, reader, table, None, copy, bar, sink).await?;
+            Ok(FindStats {
+                method: if copy { "copy" } else { "stream" },
+                ranges_read: 1,
+                rows_read,
+            })
+        }
+    }
 }
 
 /// What the first look found of a table.
@@ -292,6 +382,7 @@ async fn verify(
     source: &mut SourceDb,
     reader: &mut TargetReader,
     table: &TableData,
+    bisect: bool,
     flavor: &crate::catalog::model::Flavor,
     max_bytes: usize,
     progress: &Progress,
@@ -301,7 +392,8 @@ async fn verify(
     }
     let mut counter = TableApplier::new(Output::Count, flavor, table, Pass::All, true, max_bytes);
     let bar = progress.rows(&table.name, "verify", None);
-    diff_table(source, reader, table, false, bar, &mut counter).await?;
+    let how = if bisect { Find::Bisect } else { Find::Stream };
+    find_changes(source, reader, table, how, bar, &mut counter).await?;
     Ok(counter.counts.total())
 }
 

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, EngineFamily, Flavor};
+use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::Row;
 use crate::error::{Error, Result};
@@ -183,9 +184,13 @@ impl Connection {
 
     /// Streams the table's rows in key order into `tx`. Errors go into the
     /// channel too (see [`RowSender`]).
-    async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
+    async fn stream_rows(&mut self, table: &TableData, range: Option<&KeyRange>, tx: &RowSender) {
         let result = match self {
-            Connection::MySql(c) => c.stream_rows(table, tx).await,
+            Connection::MySql(c) => c.stream_rows(table, range, tx).await,
+            Connection::Sqlite(_) if range.is_some() => Err(Error::Refused(format!(
+                "table `{}`: SQLite rows are read whole, not by key range",
+                table.name
+            ))),
             Connection::Sqlite(c) => {
                 let (conn, table, sender) = (c.conn.clone(), table.clone(), tx.clone());
                 tokio::task::spawn_blocking(move || {
@@ -203,6 +208,15 @@ impl Connection {
         };
         if let Err(e) = result {
             let _ = tx.send(Err(e)).await;
+        }
+    }
+
+    /// The server-computed checksum of a key range; `None` where the engine
+    /// cannot compute one.
+    async fn checksum(&mut self, table: &TableData, range: &KeyRange) -> Result<Option<Checksum>> {
+        match self {
+            Connection::MySql(c) => c.checksum(table, range).await.map(Some),
+            Connection::Sqlite(_) => Ok(None),
         }
     }
 
@@ -254,9 +268,15 @@ impl SourceDb {
             .await
     }
 
-    /// Streams a table's rows in key order (see [`RowSender`]).
-    pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
-        self.conn.stream_rows(table, tx).await
+    /// Streams a table's rows in key order, all of them or one key
+    /// range's (see [`RowSender`]).
+    pub async fn stream_rows(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) {
+        self.conn.stream_rows(table, range, tx).await
     }
 
     /// The table's row count as the server estimates it (for progress
@@ -284,15 +304,54 @@ pub struct TargetReader {
 }
 
 impl TargetReader {
-    /// Streams a table's rows in key order (see [`RowSender`]).
-    pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) {
-        self.conn.stream_rows(table, tx).await
+    /// Streams a table's rows in key order, all of them or one key
+    /// range's (see [`RowSender`]).
+    pub async fn stream_rows(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) {
+        self.conn.stream_rows(table, range, tx).await
     }
 
     /// Whether the target table has no row (then its rows need no reading:
     /// every source row is new).
     pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         self.conn.is_empty(table).await
+    }
+}
+
+/// Checksums a key range on both sides at the same time; `None` when
+/// either engine cannot, or their checksums are not comparable (another
+/// flavor or version, whose text forms of values may differ).
+pub async fn range_checksums(
+    source: &mut SourceDb,
+    target: &mut TargetReader,
+    table: &TableData,
+    range: &KeyRange,
+) -> Result<Option<(Checksum, Checksum)>> {
+    if source.flavor() != target.conn.flavor() {
+        return Ok(None);
+    }
+    let (a, b) = tokio::try_join!(
+        source.conn.checksum(table, range),
+        target.conn.checksum(table, range)
+    )?;
+    Ok(a.zip(b))
+}
+
+/// Keys of the source that cut `range` into about `parts` segments of
+/// equal row count (empty where the engine cannot tell).
+pub async fn split_points(
+    source: &mut SourceDb,
+    table: &TableData,
+    range: &KeyRange,
+    parts: usize,
+) -> Result<Vec<Vec<crate::data::value::Value>>> {
+    match &mut source.conn {
+        Connection::MySql(c) => c.split_points(table, range, parts).await,
+        Connection::Sqlite(_) => Ok(Vec::new()),
     }
 }
 

@@ -88,6 +88,9 @@ pub struct TableDataReport {
     pub rows_deleted: u64,
     /// Rows still differing when verified after the apply.
     pub differences_after: Option<u64>,
+    /// How the differences were found: `equal checksums`, `stream`,
+    /// `bisect` or `copy`, with the ranges and rows read.
+    pub found_by: String,
     pub skipped_because: Option<String>,
 }
 
@@ -100,6 +103,7 @@ impl TableDataReport {
             rows_updated: 0,
             rows_deleted: 0,
             differences_after: None,
+            found_by: String::new(),
             skipped_because: Some(reason),
         }
     }

@@ -224,8 +224,8 @@ fn write_data(out: &mut String, report: &Report, s: &Style) {
                 };
                 let _ = writeln!(
                     out,
-                    "   {:<width$}  {:>9}  {:>9}  {:>9}  {}{after}",
-                    t.table, t.rows_inserted, t.rows_updated, t.rows_deleted, t.key
+                    "   {:<width$}  {:>9}  {:>9}  {:>9}  {}; {}{after}",
+                    t.table, t.rows_inserted, t.rows_updated, t.rows_deleted, t.key, t.found_by
                 );
             }
         }

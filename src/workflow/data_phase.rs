@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::Catalog;
-use crate::config::Settings;
+use crate::config::{DiffAlgorithm, Settings};
 use crate::data::sync::{sync_tables, DataMode, DataOptions, SyncTable, TableOutcome, TargetRows};
 use crate::data::table::{KeySource, TableData};
 use crate::engine::{SourceDb, TargetDb};
@@ -114,6 +114,11 @@ pub async fn run(
         strategy: settings.fk_strategy,
         fk_retry: settings.fk_retry,
         multi_pass: settings.multi_pass,
+        bisect: match settings.diff_algorithm {
+            DiffAlgorithm::Bisect => true,
+            DiffAlgorithm::Stream => false,
+            DiffAlgorithm::Auto => !(settings.source.is_local() && settings.target.is_local()),
+        },
         graph,
         progress,
     };
@@ -146,6 +151,7 @@ pub async fn run(
             counts,
             refused,
             differences_after,
+            found,
             ..
         } = outcome;
         report.tables_synced += 1;
@@ -175,6 +181,14 @@ pub async fn run(
             rows_updated: counts.updated,
             rows_deleted: counts.deleted,
             differences_after,
+            found_by: match found.method {
+                "" => "equal checksums: no row read".to_string(),
+                "bisect" => format!(
+                    "bisect: {} differing key ranges, {} rows read",
+                    found.ranges_read, found.rows_read
+                ),
+                method => format!("{method}: {} rows read", found.rows_read),
+            },
             skipped_because: None,
         });
     }

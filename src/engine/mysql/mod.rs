@@ -20,6 +20,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::{Catalog, Flavor};
+use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::engine::{ConnectOptions, DataSession, Role, RowSender, WriteError, WriteErrorKind};
 use crate::error::{Error, Result};
@@ -313,8 +314,32 @@ impl MySqlConnection {
 
     /// Streams the table's stored columns in key order (binary-safe: string
     /// keys ordered by their bytes), exact values, chunks of ROW_CHUNK rows.
-    pub async fn stream_rows(&mut self, table: &TableData, tx: &RowSender) -> Result<()> {
-        rows::stream(&mut self.conn, table, tx).await
+    pub async fn stream_rows(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()> {
+        if let Some(range) = range {
+            range.check(table)?;
+        }
+        let condition = range.and_then(|r| checksum::range_condition(r, &self.flavor, table));
+        rows::stream(&mut self.conn, table, condition, tx).await
+    }
+
+    /// The rows and row-hash sums of a key range, computed by the server.
+    pub async fn checksum(&mut self, table: &TableData, range: &KeyRange) -> Result<Checksum> {
+        checksum::checksum(&mut self.conn, &self.flavor, table, Some(range)).await
+    }
+
+    /// Keys that cut a range into about `parts` segments of equal size.
+    pub async fn split_points(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+        parts: usize,
+    ) -> Result<Vec<Vec<crate::data::value::Value>>> {
+        checksum::split_points(&mut self.conn, &self.flavor, table, Some(range), parts).await
     }
 
     /// `max_allowed_packet` less a margin for the statement's framing,

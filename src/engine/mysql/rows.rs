@@ -88,7 +88,7 @@ pub(super) fn order_term(column: &DataColumn) -> String {
 
 /// `SELECT <stored columns> FROM t ORDER BY <key>` (the whole row without
 /// a key).
-pub(super) fn select_sql(table: &TableData) -> String {
+pub(super) fn select_sql(table: &TableData, condition: Option<String>) -> String {
     let columns: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
     let order: Vec<String> = if table.key.is_empty() {
         table.columns.iter().map(order_term).collect()
@@ -99,8 +99,9 @@ pub(super) fn select_sql(table: &TableData) -> String {
             .map(|&i| order_term(&table.columns[i]))
             .collect()
     };
+    let filter = condition.map(|c| format!(" WHERE {c}")).unwrap_or_default();
     format!(
-        "SELECT {} FROM {} ORDER BY {}",
+        "SELECT {} FROM {}{filter} ORDER BY {}",
         columns.join(", "),
         quote_ident(&table.name),
         order.join(", ")
@@ -112,9 +113,10 @@ pub(super) fn select_sql(table: &TableData) -> String {
 pub(super) async fn stream(
     conn: &mut mysql_async::Conn,
     table: &TableData,
+    condition: Option<String>,
     tx: &RowSender,
 ) -> Result<()> {
-    let sql = select_sql(table);
+    let sql = select_sql(table, condition);
     let context = || format!("reading the rows of `{}`", table.name);
     let kinds: Vec<Kind> = table
         .columns
