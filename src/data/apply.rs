@@ -155,6 +155,8 @@ pub struct TableApplier<'a> {
     /// Whether new rows of a table with unique indexes wait for the moving
     /// rows (not needed when the table started empty).
     holds_inserts: bool,
+    /// Inserts go by the engine's bulk path where it has one.
+    bulk_load: bool,
     pub counts: Counts,
     /// Changes seen that this pass does not act on.
     /// Deletes an `Upserts` pass found, kept for the deletes phase (rows
@@ -188,6 +190,7 @@ impl<'a> TableApplier<'a> {
             finishing: false,
             batch_rows: BATCH_ROWS,
             holds_inserts: !table.unique_keys.is_empty(),
+            bulk_load: false,
             counts: Counts::default(),
             deferred_deletes: Vec::new(),
             refused: Vec::new(),
@@ -246,6 +249,7 @@ impl<'a> TableApplier<'a> {
     pub fn bulk(&mut self) {
         self.batch_rows = BULK_BATCH_ROWS;
         self.holds_inserts = false;
+        self.bulk_load = true;
     }
 
     /// Removes every row of the table (script only: a table whose schema
@@ -347,6 +351,16 @@ impl<'a> TableApplier<'a> {
         kind: ChangeKind,
         rows: &[Row],
     ) -> Result<std::result::Result<(), WriteError>> {
+        if let (Output::Execute(target), ChangeKind::Insert, true) =
+            (&mut self.output, kind, self.bulk_load)
+        {
+            // Several rows into a table that started empty: the bulk path.
+            if rows.len() > 1 {
+                if let Some(outcome) = target.load_rows(self.table, rows).await {
+                    return Ok(outcome);
+                }
+            }
+        }
         let statements = kind.render(&self.flavor, self.table, rows, self.max_statement_bytes);
         match &mut self.output {
             Output::Execute(target) => Ok(target.execute_write(&statements).await),

@@ -430,6 +430,20 @@ impl TargetDb {
         }
     }
 
+    /// Loads rows into a table that started empty by the engine's bulk
+    /// path (MySQL: `LOAD DATA LOCAL INFILE` from memory), as one
+    /// transaction; `None` where there is none (write INSERTs instead).
+    pub async fn load_rows(
+        &mut self,
+        table: &TableData,
+        rows: &[Row],
+    ) -> Option<Result<(), WriteError>> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.load_rows(table, rows).await,
+            Connection::Sqlite(_) => None,
+        }
+    }
+
     /// Runs row-write statements as one transaction: all or nothing.
     pub async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         match &mut self.conn {

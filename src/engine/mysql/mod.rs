@@ -22,6 +22,7 @@ use mysql_async::{DriverError, OptsBuilder, SslOpts};
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
+use crate::data::value::Row;
 use crate::engine::{ConnectOptions, DataSession, Role, RowSender, WriteError, WriteErrorKind};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -32,6 +33,8 @@ pub struct MySqlConnection {
     database: String,
     /// The server's `max_allowed_packet`, read when the data session starts.
     max_allowed_packet: usize,
+    /// The server takes `LOAD DATA LOCAL INFILE` (until it refuses once).
+    local_infile: bool,
 }
 
 /// TLS choice from `ssl-mode`, with the MySQL client's meanings.
@@ -149,6 +152,7 @@ impl MySqlConnection {
             },
             database: server.database.clone(),
             max_allowed_packet: DEFAULT_MAX_ALLOWED_PACKET,
+            local_infile: true,
         };
         this.setup_session(options, role).await.map_err(|e| {
             fail(
@@ -366,6 +370,39 @@ impl MySqlConnection {
         outcome
     }
 
+    /// Loads rows into a table with `LOAD DATA LOCAL INFILE` from memory,
+    /// in one transaction, refusing any warning like `execute_write`.
+    /// `None` when the server does not take local files (then the caller
+    /// writes INSERTs; lockstep stops asking this server).
+    pub async fn load_rows(
+        &mut self,
+        table: &TableData,
+        rows: &[Row],
+    ) -> Option<Result<(), WriteError>> {
+        if !self.local_infile {
+            return None;
+        }
+        let (sql, file) = write::load_data(&self.flavor, table, rows);
+        let data = bytes::Bytes::from(file);
+        self.conn.set_infile_handler(async move {
+            let stream: mysql_async::InfileData = Box::pin(OneChunk(Some(data)));
+            Ok(stream)
+        });
+        let outcome = self.write_transaction(std::slice::from_ref(&sql)).await;
+        if let Err(e) = &outcome {
+            let _ = self.conn.query_drop("ROLLBACK").await;
+            // 1148 / 3948 / 4166: local files are turned off on one side.
+            if e.message.contains("1148")
+                || e.message.contains("3948")
+                || e.message.contains("4166")
+            {
+                self.local_infile = false;
+                return None;
+            }
+        }
+        Some(outcome)
+    }
+
     async fn write_transaction(&mut self, statements: &[String]) -> Result<(), WriteError> {
         let flavor = self.flavor.clone();
         let fail = |e: mysql_async::Error| write::write_error(&flavor, &e);
@@ -486,6 +523,21 @@ impl MySqlConnection {
                 .push(String::from_utf8_lossy(&trigger).into_owned());
         }
         Ok(out)
+    }
+}
+
+/// A stream of one chunk of bytes: the in-memory file of a `LOAD DATA
+/// LOCAL INFILE`.
+struct OneChunk(Option<bytes::Bytes>);
+
+impl futures_core::Stream for OneChunk {
+    type Item = std::io::Result<bytes::Bytes>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Ok))
     }
 }
 

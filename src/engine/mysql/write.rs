@@ -284,16 +284,101 @@ pub fn literal(flavor: &Flavor, column: &DataColumn, value: &Value) -> String {
 /// strings and types such as UUID or INET6 read 16 binary bytes as their
 /// packed form: those get the text as utf8mb4.
 fn text_literal(flavor: &Flavor, sql_type: &SqlType, bytes: &[u8]) -> String {
-    let as_text = match sql_type {
-        SqlType::Json => matches!(flavor, Flavor::MySql { .. }),
-        SqlType::Uuid | SqlType::Other { .. } => true,
-        _ => false,
-    };
-    if as_text {
+    if needs_text_charset(flavor, sql_type) {
         format!("CONVERT({} USING utf8mb4)", hex(bytes))
     } else {
         hex(bytes)
     }
+}
+
+/// Whether the column must get its bytes as utf8mb4 text rather than as a
+/// binary string (see `text_literal`).
+fn needs_text_charset(flavor: &Flavor, sql_type: &SqlType) -> bool {
+    match sql_type {
+        SqlType::Json => matches!(flavor, Flavor::MySql { .. }),
+        SqlType::Uuid | SqlType::Other { .. } => true,
+        _ => false,
+    }
+}
+
+/// A bulk copy as `LOAD DATA LOCAL INFILE`: the statement, and the file
+/// it reads (tab-separated, backslash escapes, `\N` for NULL, read as
+/// binary so every byte lands as it is). Values go exactly as in
+/// `literal`: columns the server would read otherwise (BIT, text-typed
+/// JSON/UUID) pass through a variable and a `SET`.
+pub fn load_data(flavor: &Flavor, table: &TableData, rows: &[Row]) -> (String, Vec<u8>) {
+    let mut targets = Vec::with_capacity(table.columns.len());
+    let mut sets = Vec::new();
+    for (i, column) in table.columns.iter().enumerate() {
+        let name = quote_ident(&column.name);
+        let variable = format!("@v{i}");
+        if matches!(column.sql_type, SqlType::Bit { .. }) {
+            sets.push(format!("{name} = CAST({variable} AS UNSIGNED)"));
+            targets.push(variable);
+        } else if needs_text_charset(flavor, &column.sql_type) {
+            sets.push(format!("{name} = CONVERT({variable} USING utf8mb4)"));
+            targets.push(variable);
+        } else {
+            targets.push(name);
+        }
+    }
+    let mut sql = format!(
+        "LOAD DATA LOCAL INFILE 'lockstep-rows' INTO TABLE {} CHARACTER SET binary \
+         FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({})",
+        quote_ident(&table.name),
+        targets.join(", ")
+    );
+    if !sets.is_empty() {
+        sql.push_str(" SET ");
+        sql.push_str(&sets.join(", "));
+    }
+    let mut file = Vec::new();
+    for row in rows {
+        for (i, value) in row.iter().enumerate() {
+            if i > 0 {
+                file.push(b'\t');
+            }
+            tsv_field(&mut file, &table.columns[i], value);
+        }
+        file.push(b'\n');
+    }
+    (sql, file)
+}
+
+/// One value as a `LOAD DATA` field.
+fn tsv_field(out: &mut Vec<u8>, column: &DataColumn, value: &Value) {
+    let text = match value {
+        Value::Null => {
+            out.extend_from_slice(b"\\N");
+            return;
+        }
+        // A YEAR read from text takes "0" for 2000 and "1" for 2001: four digits.
+        Value::Int(v) if column.sql_type == SqlType::Year => format!("{v:04}"),
+        Value::Int(v) => v.to_string(),
+        Value::UInt(v) => v.to_string(),
+        Value::Float(v) => format!("{:e}", f64::from(*v)),
+        Value::Double(v) => format!("{v:e}"),
+        Value::Decimal(d) => d.clone(),
+        Value::Bytes(b) if matches!(column.sql_type, SqlType::Bit { .. }) && b.len() <= 8 => b
+            .iter()
+            .fold(0u64, |n, &byte| (n << 8) | u64::from(byte))
+            .to_string(),
+        Value::Text(b) | Value::Bytes(b) => {
+            for &byte in b {
+                match byte {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    0 => out.extend_from_slice(b"\\0"),
+                    _ => out.push(byte),
+                }
+            }
+            return;
+        }
+        Value::DateTime { .. } | Value::Time { .. } => value.temporal_text().unwrap_or_default(),
+    };
+    out.extend_from_slice(text.as_bytes());
 }
 
 /// `X'...'`, upper-case hex.
