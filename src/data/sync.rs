@@ -157,6 +157,7 @@ pub async fn sync_tables(
         });
     }
 
+    let overall = progress.tables(tables.len() as u64);
     let mut deferred: Vec<Vec<Row>> = vec![Vec::new(); tables.len()];
     for (i, pass) in steps {
         let SyncTable {
@@ -168,6 +169,11 @@ pub async fn sync_tables(
             TargetRows::Replace { exists } => Some(*exists),
         };
         let look = looks[i];
+        if let Some(bar) = &overall {
+            if pass != Pass::Deletes {
+                bar.inc(1);
+            }
+        }
         let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
         if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
             continue;
@@ -210,6 +216,9 @@ pub async fn sync_tables(
         outcome.found.method = found.method;
         outcome.found.ranges_read += found.ranges_read;
         outcome.found.rows_read += found.rows_read;
+    }
+    if let Some(bar) = overall {
+        bar.finish();
     }
     // The deletes kept back, children first.
     for i in (0..tables.len()).rev() {

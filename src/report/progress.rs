@@ -24,6 +24,21 @@ impl Progress {
         Progress { multi: None }
     }
 
+    /// The overall bar: tables done of `total`, with the elapsed time.
+    pub fn tables(&self, total: u64) -> Option<ProgressBar> {
+        let multi = self.multi.as_ref()?;
+        let bar = multi.add(
+            ProgressBar::new(total).with_style(
+                ProgressStyle::with_template(
+                    "{prefix:>28} {bar:30} {pos}/{len} tables  {elapsed} elapsed",
+                )
+                .expect("valid template"),
+            ),
+        );
+        bar.set_prefix("overall");
+        Some(bar)
+    }
+
     /// Whether bars are shown at all.
     pub fn visible(&self) -> bool {
         self.multi.is_some()
