@@ -5,37 +5,14 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::MyDb;
 
 fn sync(source: &MyDb, target: &MyDb, algorithm: &str) -> (i32, String, serde_json::Value) {
-    let json = std::env::temp_dir().join(format!("{}.json", target.name));
-    let out = Command::new(common::lockstep_bin())
-        .args([
-            "sync",
-            "--data-only",
-            "--no-color",
-            "--diff-algorithm",
-            algorithm,
-            "--source",
-        ])
-        .arg(source.url())
-        .arg("--target")
-        .arg(target.url())
-        .arg("--report-json")
-        .arg(&json)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_default())
-        .unwrap_or_default();
-    let _ = std::fs::remove_file(json);
-    (out.status.code().unwrap_or(-1), text, report)
+    common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--data-only", "--diff-algorithm", algorithm],
+    )
 }
 
 /// How a table's differences were found, and the rows read from both

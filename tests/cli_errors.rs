@@ -4,16 +4,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::MyDb;
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(common::lockstep_bin())
-        .args(args)
-        .output()
-        .unwrap()
-}
+use common::{lockstep, MyDb};
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -6,45 +6,14 @@
 
 mod common;
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use common::MyDb;
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(common::lockstep_bin())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// Runs `lockstep sync` with `extra` args; returns the exit code, the
 /// output and the JSON report.
 fn sync(source: &MyDb, target: &MyDb, extra: &[&str]) -> (i32, String, serde_json::Value) {
-    let json = std::env::temp_dir().join(format!("{}.json", target.name));
-    let mut args = vec!["sync", "--no-color", "--source"];
-    let (s, t) = (source.url(), target.url());
-    args.push(&s);
-    args.push("--target");
-    args.push(&t);
-    args.push("--report-json");
-    let json_arg = json.display().to_string();
-    args.push(&json_arg);
-    args.extend_from_slice(extra);
-    let out = lockstep(&args);
-    let report = std::fs::read_to_string(&json)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(serde_json::Value::Null);
-    let _ = std::fs::remove_file(&json);
-    (out.status.code().unwrap_or(-1), text(&out), report)
+    common::sync_with_report(&source.url(), &target.url(), extra)
 }
 
 const STRATEGIES: [&str; 2] = ["dependency", "disable"];

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::MyDb;
 
 fn sakila_schema() -> std::path::PathBuf {
@@ -20,10 +18,7 @@ fn load_sakila(db: &MyDb) {
 fn graph_names_the_store_staff_cycle() {
     let source = MyDb::new("sakila_graph");
     load_sakila(&source);
-    let out = Command::new(common::lockstep_bin())
-        .args(["graph", "--source", &source.url()])
-        .output()
-        .unwrap();
+    let out = common::lockstep(&["graph", "--source", &source.url()]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -44,10 +39,7 @@ fn graph_names_the_store_staff_cycle() {
         "{text}"
     );
 
-    let dot = Command::new(common::lockstep_bin())
-        .args(["graph", "--format", "dot", "--source", &source.url()])
-        .output()
-        .unwrap();
+    let dot = common::lockstep(&["graph", "--format", "dot", "--source", &source.url()]);
     let dot = String::from_utf8_lossy(&dot.stdout);
     assert!(dot.contains("\"staff\" -> \"store\" [color=red]"), "{dot}");
 }
@@ -58,18 +50,15 @@ fn schema_sync_from_sakila_into_an_empty_database() {
     load_sakila(&source);
     let target = MyDb::new("sakila_tgt");
     let run = |mode: &str| {
-        Command::new(common::lockstep_bin())
-            .args([
-                "sync",
-                mode,
-                "--no-color",
-                "--source",
-                &source.url(),
-                "--target",
-                &target.url(),
-            ])
-            .output()
-            .unwrap()
+        common::lockstep(&[
+            "sync",
+            mode,
+            "--no-color",
+            "--source",
+            &source.url(),
+            "--target",
+            &target.url(),
+        ])
     };
     let out = run("--schema-only");
     let text = String::from_utf8_lossy(&out.stdout);

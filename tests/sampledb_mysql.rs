@@ -6,7 +6,6 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use common::MyDb;
 
@@ -15,38 +14,28 @@ fn corpus(path: &str) -> PathBuf {
 }
 
 fn full_sync(source: &MyDb, target: &MyDb) {
-    let out = Command::new(common::lockstep_bin())
-        .args([
-            "sync",
-            "--no-color",
-            "--source",
-            &source.url(),
-            "--target",
-            &target.url(),
-        ])
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = common::lockstep(&[
+        "sync",
+        "--no-color",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Verification: all"), "{text}");
 }
 
 fn validate_is_clean(source: &MyDb, target: &MyDb) {
-    let out = Command::new(common::lockstep_bin())
-        .args([
-            "validate",
-            "--no-color",
-            "--source",
-            &source.url(),
-            "--target",
-            &target.url(),
-        ])
-        .output()
-        .unwrap();
+    let out = common::lockstep(&[
+        "validate",
+        "--no-color",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
     assert_eq!(
         out.status.code(),
         Some(0),

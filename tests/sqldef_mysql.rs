@@ -8,7 +8,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::sync::Mutex;
 
 use common::MyDb;
@@ -98,26 +97,19 @@ fn views(db: &MyDb) -> BTreeMap<String, String> {
 }
 
 fn lockstep(source: &MyDb, target: &MyDb, mode: &str) -> (i32, String) {
-    let out = Command::new(common::lockstep_bin())
-        .args([
-            "sync",
-            mode,
-            "--allow-destructive",
-            "--yes",
-            "--no-color",
-            "--source",
-        ])
-        .arg(source.url())
-        .arg("--target")
-        .arg(target.url())
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), text)
+    let (s, t) = (source.url(), target.url());
+    let out = common::lockstep(&[
+        "sync",
+        mode,
+        "--allow-destructive",
+        "--yes",
+        "--no-color",
+        "--source",
+        &s,
+        "--target",
+        &t,
+    ]);
+    (out.status.code().unwrap_or(-1), common::output_text(&out))
 }
 
 fn run_case(case: &Case) -> Verdict {

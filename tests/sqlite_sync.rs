@@ -4,28 +4,11 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::SqliteDb;
+use common::{lockstep, output_text as stdout, SqliteDb};
 
 fn chinook() -> String {
     std::fs::read_to_string(common::corpus_dir().join("sampledb/chinook/Chinook_Sqlite.sql"))
         .unwrap()
-}
-
-fn lockstep(args: &[&str]) -> Output {
-    Command::new(common::lockstep_bin())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 fn schema_of(db: &SqliteDb) -> Vec<(String, String)> {

@@ -217,21 +217,7 @@ impl MyDb {
     }
 }
 
-/// Removes ` AUTO_INCREMENT=N` from a `SHOW CREATE TABLE` text.
-pub fn strip_auto_increment(create: &str) -> String {
-    let mut out = String::with_capacity(create.len());
-    let mut rest = create;
-    while let Some(pos) = rest.find(" AUTO_INCREMENT=") {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + " AUTO_INCREMENT=".len()..];
-        let digits = after
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(after.len());
-        rest = &after[digits..];
-    }
-    out.push_str(rest);
-    out
-}
+pub use lockstep::engine::mysql::strip_auto_increment;
 
 /// Arguments that point the `mariadb` client at the test server.
 pub fn mysql_client_args() -> Vec<String> {
@@ -310,4 +296,56 @@ pub fn corpus_dir() -> std::path::PathBuf {
 /// Path of the built `lockstep` binary.
 pub fn lockstep_bin() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_BIN_EXE_lockstep"))
+}
+
+/// Runs the `lockstep` binary with `args`.
+pub fn lockstep(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(lockstep_bin())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// What a run printed, stdout then stderr.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `lockstep sync` from `source` to `target` (URLs) with `extra`
+/// args; returns the exit code, the output and the JSON report (Null if
+/// none was written).
+pub fn sync_with_report(
+    source: &str,
+    target: &str,
+    extra: &[&str],
+) -> (i32, String, serde_json::Value) {
+    static REPORTS: AtomicU32 = AtomicU32::new(0);
+    let json = std::env::temp_dir().join(format!(
+        "lst_report_{}_{}.json",
+        std::process::id(),
+        REPORTS.fetch_add(1, Ordering::SeqCst)
+    ));
+    let json_arg = json.display().to_string();
+    let mut args = vec![
+        "sync",
+        "--no-color",
+        "--source",
+        source,
+        "--target",
+        target,
+        "--report-json",
+        &json_arg,
+    ];
+    args.extend_from_slice(extra);
+    let out = lockstep(&args);
+    let report = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let _ = std::fs::remove_file(&json);
+    (out.status.code().unwrap_or(-1), output_text(&out), report)
 }

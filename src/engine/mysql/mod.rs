@@ -10,6 +10,7 @@ pub mod introspect;
 mod lexer;
 mod rows;
 mod show_create;
+pub use show_create::strip_auto_increment;
 mod types;
 pub mod write;
 

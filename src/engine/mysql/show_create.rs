@@ -68,8 +68,9 @@ pub fn parse_table(create: &str) -> Result<ParsedTable, String> {
     Ok(table)
 }
 
-/// Removes the ` AUTO_INCREMENT=N` counter from a table options text.
-fn strip_auto_increment(options: &str) -> String {
+/// Removes the ` AUTO_INCREMENT=N` counter from a `SHOW CREATE TABLE`
+/// text (or its options part).
+pub fn strip_auto_increment(options: &str) -> String {
     let mut out = String::with_capacity(options.len());
     let mut rest = options;
     while let Some(pos) = rest.find(" AUTO_INCREMENT=") {
