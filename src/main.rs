@@ -53,6 +53,9 @@ fn run(cli: Cli) -> Result<i32> {
 
 fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
     let settings = Settings::load(common)?;
+    if common.verbose > 0 {
+        eprintln!("{settings}");
+    }
     let options = RunOptions {
         sql_out: common.sql_out.clone(),
         assume_yes: common.yes,
@@ -68,6 +71,11 @@ fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
     let color = !common.no_color
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::stdout().is_terminal();
+    if common.verbose > 0 {
+        for (phase, seconds) in &outcome.report.timings {
+            eprintln!("{phase}: {seconds:.2} s");
+        }
+    }
     if common.quiet {
         println!(
             "{}",

@@ -27,6 +27,8 @@ pub struct Report {
     pub data: DataReport,
     pub recommendations: Vec<String>,
     pub warnings: Vec<String>,
+    /// Seconds spent per phase: `connect` (and introspect), `schema`, `data`.
+    pub timings: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

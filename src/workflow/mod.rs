@@ -51,6 +51,7 @@ impl Outcome {
 
 /// Runs `lockstep sync` in the given mode.
 pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> Result<Outcome> {
+    let mut clock = Clock::start();
     let (mut source, mut target) = tokio::try_join!(
         SourceDb::open(&settings.source, &settings.connect),
         TargetDb::open(&settings.target, &settings.connect),
@@ -69,6 +70,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     let graph = DependencyGraph::build(&source_catalog, &selection.source_tables(&source_catalog));
     let order = sync_order(settings, &graph, &source_catalog)?;
     let tables_analyzed = selection.count_tables(&source_catalog, &target_catalog);
+    clock.lap("connect and read schemas");
 
     // Schema first. The modes that write rows fix the schema too, unless
     // the config says not to (then tables that differ are skipped).
@@ -97,6 +99,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         &mut warnings,
     )
     .await?;
+
+    clock.lap("schema");
 
     // Then rows.
     let mut script = Vec::new();
@@ -128,6 +132,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             .await?,
         )
     };
+    if data.is_some() {
+        clock.lap("data");
+    }
     if let Some(path) = &options.sql_out {
         script::write(path, target.flavor(), settings, &schema.changes, &script)?;
     }
@@ -159,8 +166,31 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         }),
         recommendations,
         warnings,
+        timings: clock.laps,
     };
     Ok(Outcome { report, failed })
+}
+
+/// Wall-clock seconds per phase, for the report.
+struct Clock {
+    last: std::time::Instant,
+    laps: Vec<(String, f64)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push((phase.to_string(), (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
 }
 
 /// Runs `lockstep graph`: the source's FK graph in the asked format.
