@@ -1,0 +1,187 @@
+//! sqldef's SQLite schema-diff cases as a convergence test: `current` in
+//! the target file, `desired` in the source file, then
+//! `lockstep sync --schema-only --allow-destructive`. After it, every
+//! table must read back the same through SQLite's own pragmas (columns,
+//! types, nullability, defaults, keys; indexes; foreign keys) and a second
+//! run must change nothing. Triggers are not managed by lockstep: their
+//! cases are skipped with the reason printed.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::SqliteDb;
+
+/// What SQLite itself says of every table and view: the comparison does
+/// not go through lockstep's own model.
+fn pragma_schema(db: &SqliteDb) -> BTreeMap<String, Vec<String>> {
+    let c = rusqlite::Connection::open(&db.path).unwrap();
+    let objects: Vec<(String, String)> = c
+        .prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = c.prepare(sql).unwrap();
+        let n = st.column_count();
+        let mut out: Vec<String> = st
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        out.sort();
+        out
+    };
+    let mut out = BTreeMap::new();
+    for (name, kind) in objects {
+        let q = name.replace('\'', "''");
+        let mut facts = vec![format!("kind {kind}")];
+        facts.extend(rows(&format!("SELECT cid, name, lower(type), \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo('{q}')")));
+        if kind == "table" {
+            facts.extend(rows(&format!(
+                "SELECT l.\"unique\", l.origin, l.partial, group_concat(i.name || ':' || i.\"desc\" || ':' || coalesce(i.coll, ''), ',')
+                 FROM pragma_index_list('{q}') l JOIN pragma_index_xinfo(l.name) i WHERE i.key GROUP BY l.name"
+            )));
+            facts.extend(rows(&format!(
+                "SELECT \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list('{q}')"
+            )));
+        }
+        out.insert(name, facts);
+    }
+    out
+}
+
+/// Cases lockstep does not handle yet, each for the reason given, so the
+/// test notices both a new failure and a gap that closes.
+/// - `*CaseMismatch`: SQLite names are case-insensitive (`USERS` is
+///   `users`); lockstep matches tables by exact name and plans a second
+///   table, which SQLite refuses. The run fails loudly; nothing is lost.
+const KNOWN_GAPS: &[&str] = &[
+    "tests_preserve_quotes.yml::AddColumnCaseMismatch",
+    "tests_preserve_quotes.yml::CreateIndexCaseMismatch",
+    "tests_preserve_quotes.yml::DropColumnCaseMismatch",
+];
+
+#[test]
+fn sqldef_sqlite_cases_converge() {
+    let dir = common::corpus_dir().join("sqldef/cmd/sqlite3def");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    files.sort();
+    let (mut passed, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
+    for path in files {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let doc: BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (name, case) in doc {
+            let id = format!("{file}::{name}");
+            let get = |k: &str| {
+                case.get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let (current, desired) = (get("current"), get("desired"));
+            if case.get("enable_drop").and_then(|v| v.as_bool()) == Some(false) {
+                skipped.push((id, "tests sqldef's enable_drop=false".to_string()));
+                continue;
+            }
+            if format!("{current}{desired}")
+                .to_uppercase()
+                .contains("CREATE TRIGGER")
+            {
+                skipped.push((id, "triggers are not managed by lockstep".to_string()));
+                continue;
+            }
+            let source = SqliteDb::new("sqldef3_src");
+            let target = SqliteDb::new("sqldef3_tgt");
+            if let Err(e) = target.try_exec(&current) {
+                skipped.push((id, format!("SQLite rejects `current`: {e}")));
+                continue;
+            }
+            if let Err(e) = source.try_exec(&desired) {
+                skipped.push((id, format!("SQLite rejects `desired`: {e}")));
+                continue;
+            }
+            let args = |mode| {
+                common::lockstep(&[
+                    "sync",
+                    mode,
+                    "--allow-destructive",
+                    "--yes",
+                    "--no-color",
+                    "--source",
+                    &source.url(),
+                    "--target",
+                    &target.url(),
+                ])
+            };
+            let first = args("--schema-only");
+            let verdict = if first.status.code() != Some(0) {
+                Some(format!(
+                    "first run exited {:?}:\n{}",
+                    first.status.code(),
+                    common::output_text(&first)
+                ))
+            } else if pragma_schema(&source) != pragma_schema(&target) {
+                Some(format!(
+                    "schemas differ\nsource: {:#?}\ntarget: {:#?}",
+                    pragma_schema(&source),
+                    pragma_schema(&target)
+                ))
+            } else {
+                let second = args("--schema-only");
+                let text = common::output_text(&second);
+                (second.status.code() != Some(0) || text.contains("Schema changes"))
+                    .then(|| format!("second run is not a no-op:\n{text}"))
+            };
+            match verdict {
+                None => passed += 1,
+                Some(why) => failures.push((id, why)),
+            }
+        }
+    }
+    for (id, why) in &skipped {
+        println!("SKIP {id}: {}", why.lines().next().unwrap_or(""));
+    }
+    for (id, why) in &failures {
+        println!("FAIL {id}: {why}\n");
+    }
+    println!(
+        "sqldef sqlite3def cases: {} passed, {} failed, {} skipped",
+        passed,
+        failures.len(),
+        skipped.len()
+    );
+    assert!(passed > 0, "no case ran");
+    let failed: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
+    let unexpected: Vec<&str> = failed
+        .iter()
+        .copied()
+        .filter(|id| !KNOWN_GAPS.contains(id))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{} cases did not converge: {unexpected:#?}",
+        unexpected.len()
+    );
+    let fixed: Vec<&str> = KNOWN_GAPS
+        .iter()
+        .copied()
+        .filter(|id| !failed.contains(id))
+        .collect();
+    assert!(
+        fixed.is_empty(),
+        "known gaps now pass, take them off the list: {fixed:?}"
+    );
+}
