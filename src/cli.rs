@@ -42,16 +42,16 @@ pub struct ModeArgs {
     /// Compare schema and rows and report the differences; write nothing to the target.
     #[arg(long, group = "mode")]
     pub validate_only: bool,
-    /// Compute every change and print the SQL it would run; write nothing to the target.
+    /// Compute every change (schema DDL, rows to insert/update/delete per table) and report it; --sql-out saves the SQL; write nothing to the target.
     #[arg(long, group = "mode")]
     pub dry_run: bool,
     /// Change only the target's schema (tables, columns, indexes, keys, views); leave rows alone.
     #[arg(long, group = "mode")]
     pub schema_only: bool,
-    /// Change only the target's rows; fail if the schemas differ.
+    /// Change only the target's rows; a table whose schema differs is skipped and named.
     #[arg(long, group = "mode")]
     pub data_only: bool,
-    /// Change only the schema objects that differ and re-validate; leave rows alone.
+    /// Fix the schema, then sync the rows, then verify (the recommended mode).
     #[arg(long, group = "mode")]
     pub fix_schemas: bool,
 }
