@@ -53,21 +53,11 @@ fn pragma_schema(db: &SqliteDb) -> BTreeMap<String, Vec<String>> {
                 "SELECT \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list('{q}')"
             )));
         }
-        out.insert(name, facts);
+        // SQLite folds the case of names: `USERS` is `users`.
+        out.insert(name.to_lowercase(), facts);
     }
     out
 }
-
-/// Cases lockstep does not handle yet, each for the reason given, so the
-/// test notices both a new failure and a gap that closes.
-/// - `*CaseMismatch`: SQLite names are case-insensitive (`USERS` is
-///   `users`); lockstep matches tables by exact name and plans a second
-///   table, which SQLite refuses. The run fails loudly; nothing is lost.
-const KNOWN_GAPS: &[&str] = &[
-    "tests_preserve_quotes.yml::AddColumnCaseMismatch",
-    "tests_preserve_quotes.yml::CreateIndexCaseMismatch",
-    "tests_preserve_quotes.yml::DropColumnCaseMismatch",
-];
 
 #[test]
 fn sqldef_sqlite_cases_converge() {
@@ -165,23 +155,9 @@ fn sqldef_sqlite_cases_converge() {
     );
     assert!(passed > 0, "no case ran");
     let failed: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
-    let unexpected: Vec<&str> = failed
-        .iter()
-        .copied()
-        .filter(|id| !KNOWN_GAPS.contains(id))
-        .collect();
     assert!(
-        unexpected.is_empty(),
-        "{} cases did not converge: {unexpected:#?}",
-        unexpected.len()
-    );
-    let fixed: Vec<&str> = KNOWN_GAPS
-        .iter()
-        .copied()
-        .filter(|id| !failed.contains(id))
-        .collect();
-    assert!(
-        fixed.is_empty(),
-        "known gaps now pass, take them off the list: {fixed:?}"
+        failed.is_empty(),
+        "{} cases did not converge: {failed:#?}",
+        failed.len()
     );
 }

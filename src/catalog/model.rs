@@ -62,11 +62,20 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn table(&self, name: &str) -> Option<&Table> {
-        self.tables.iter().find(|t| t.name == name)
+        self.tables.iter().find(|t| self.same_name(&t.name, name))
     }
 
     pub fn view(&self, name: &str) -> Option<&View> {
-        self.views.iter().find(|v| v.name == name)
+        self.views.iter().find(|v| self.same_name(&v.name, name))
+    }
+
+    /// Whether two table or view names denote the same object: SQLite
+    /// folds ASCII case (`USERS` is `users`); the others compare exactly.
+    pub fn same_name(&self, a: &str, b: &str) -> bool {
+        match self.flavor.family() {
+            EngineFamily::Sqlite => a.eq_ignore_ascii_case(b),
+            EngineFamily::MySql | EngineFamily::Postgres => a == b,
+        }
     }
 }
 
