@@ -78,7 +78,13 @@ fn cascades_and_set_null_on_the_target_lose_no_row() {
             FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE CASCADE ON UPDATE CASCADE);
         CREATE TABLE child_null (id INT PRIMARY KEY, parent_id INT,
             FOREIGN KEY (parent_id) REFERENCES parent (id) ON DELETE SET NULL);";
-    for strategy in STRATEGIES {
+    // One lane, table after table; and several lanes at once.
+    for (strategy, lanes) in [
+        ("dependency", "1"),
+        ("dependency", "3"),
+        ("disable", "1"),
+        ("disable", "3"),
+    ] {
         let source = MyDb::new("casc_src");
         let target = MyDb::new("casc_tgt");
         source.exec(schema);
@@ -98,9 +104,15 @@ fn cascades_and_set_null_on_the_target_lose_no_row() {
         let (code, out, _) = sync(
             &source,
             &target,
-            &["--data-only", "--fk-strategy", strategy],
+            &[
+                "--data-only",
+                "--fk-strategy",
+                strategy,
+                "--parallelism",
+                lanes,
+            ],
         );
-        assert_eq!(code, 0, "{strategy}: {out}");
+        assert_eq!(code, 0, "{strategy} on {lanes} lanes: {out}");
         source.assert_same_data(&target);
     }
 }
@@ -477,4 +489,43 @@ fn a_unique_value_freed_by_a_delete_goes_to_a_new_row_in_a_referenced_table() {
     );
     source.assert_same_data(&target);
     let _ = std::fs::remove_file(plan);
+}
+
+#[test]
+fn without_the_reload_privilege_tables_sync_one_at_a_time_and_say_why() {
+    let source = MyDb::new("norel_src");
+    let target = MyDb::new("norel_tgt");
+    for db in [&source, &target] {
+        db.exec("CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY);");
+    }
+    source.exec("INSERT INTO a VALUES (1), (2); INSERT INTO b VALUES (3);");
+    let user = format!("lst_norel_{}", std::process::id());
+    source.exec(&format!(
+        "CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'pw{user}';
+         GRANT ALL ON `{}`.* TO '{user}'@'127.0.0.1';
+         GRANT ALL ON `{}`.* TO '{user}'@'127.0.0.1';",
+        source.name, target.name
+    ));
+    let as_user = |db: &MyDb| {
+        let server = common::mysql_server_url().replacen(
+            "mysql://root@",
+            &format!("mysql://{user}:pw{user}@"),
+            1,
+        );
+        format!("{server}/{}", db.name)
+    };
+    let (code, out, report) = common::sync_with_report(
+        &as_user(&source),
+        &as_user(&target),
+        &["--data-only", "--parallelism", "2"],
+    );
+    source.exec(&format!("DROP USER '{user}'@'127.0.0.1'"));
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+    let warnings = report["warnings"].to_string();
+    assert!(warnings.contains("RELOAD"), "{warnings}");
+    assert!(
+        !out.contains(&format!("pw{user}")),
+        "the password leaked: {out}"
+    );
 }

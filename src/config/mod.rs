@@ -84,6 +84,8 @@ pub struct Settings {
     pub fk_retry: u32,
     pub fk_strategy: FkStrategy,
     pub diff_algorithm: DiffAlgorithm,
+    /// Tables synced at the same time, each on its own connections.
+    pub parallelism: usize,
     pub skip_problematic_foreign_keys: bool,
     pub schema_validation: bool,
     pub auto_fix_schema: bool,

@@ -83,6 +83,7 @@ pub(crate) fn resolve(
             .diff_algorithm
             .or(sync.diff_algorithm)
             .unwrap_or_default(),
+        parallelism: parallelism(args.parallelism, sync.parallelism, src)?,
         skip_problematic_foreign_keys: sync.skip_problematic_foreign_keys.unwrap_or(true),
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
@@ -366,5 +367,28 @@ impl Side<'_> {
             database: self.required(db.database.as_ref(), "database")?,
             params,
         })
+    }
+}
+
+/// `--parallelism`, else `parallelism` in the config, else one lane per
+/// core, at most four (beyond that the servers, not lockstep, are the
+/// limit); zero is refused.
+fn parallelism(
+    cli: Option<u32>,
+    config: Option<toml::Spanned<u32>>,
+    src: &Source,
+) -> Result<usize> {
+    if let Some(n) = cli {
+        return match n {
+            0 => Err(Error::Usage("--parallelism must be 1 or more".to_string())),
+            n => Ok(n as usize),
+        };
+    }
+    match config {
+        Some(n) if *n.get_ref() == 0 => Err(src
+            .origin(n.span().start)
+            .error("parallelism must be 1 or more (1 syncs one table at a time)")),
+        Some(n) => Ok(*n.get_ref() as usize),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get().min(4))),
     }
 }

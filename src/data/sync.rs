@@ -10,7 +10,10 @@
 //!   to `fk_retry` times, then reported.
 //! - `disable`: FK checks off for the session; one pass per table.
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
 use crate::catalog::deps::DependencyGraph;
+use crate::catalog::model::Flavor;
 use crate::config::FkStrategy;
 use crate::data::apply::{Counts, Output, Pass, RefusedRow, TableApplier};
 use crate::data::bisect::differing_ranges;
@@ -79,11 +82,38 @@ pub struct TableOutcome {
     pub found: FindStats,
 }
 
-/// Syncs `tables` (in dependency order, parents first).
+/// The connections one table is synced over at a time: a source
+/// connection inside the shared snapshot, a target reader and a writer.
+pub struct Lane<'a> {
+    pub source: &'a mut SourceDb,
+    pub reader: &'a mut TargetReader,
+    pub writer: &'a mut TargetDb,
+}
+
+/// What every table's sync shares.
+struct Shared<'a> {
+    flavor: Flavor,
+    max_bytes: usize,
+    /// `fk_strategy = "disable"`.
+    disable: bool,
+    options: &'a DataOptions<'a>,
+}
+
+/// What the main pass did with one table.
+struct TableWork {
+    counts: Counts,
+    refused: Vec<RefusedRow>,
+    found: FindStats,
+    /// Deletes kept for the end (children first).
+    deferred: Vec<Row>,
+}
+
+/// Syncs `tables` (in dependency order, parents first) over `lanes`: one
+/// table per lane at a time, a table starting once the tables it
+/// references are done (with FK checks on). Scripts use one lane, in
+/// order.
 pub async fn sync_tables(
-    source: &mut SourceDb,
-    target: &mut TargetDb,
-    reader: &mut TargetReader,
+    lanes: &mut Vec<Lane<'_>>,
     tables: &[SyncTable],
     options: &DataOptions<'_>,
     mut mode: DataMode<'_>,
@@ -99,127 +129,145 @@ pub async fn sync_tables(
             found: FindStats::default(),
         })
         .collect();
-    let flavor = target.flavor().clone();
-    let max_bytes = target.max_statement_bytes();
-    let disable = options.strategy == FkStrategy::Disable;
+    let shared = Shared {
+        flavor: lanes[0].writer.flavor().clone(),
+        max_bytes: lanes[0].writer.max_statement_bytes(),
+        disable: options.strategy == FkStrategy::Disable,
+        options,
+    };
+    let (flavor, max_bytes, disable) = (shared.flavor.clone(), shared.max_bytes, shared.disable);
     let in_cycle = |t: &TableData| {
         graph.cycle_of(&t.name).is_some() || graph.self_references.contains(&t.name)
     };
-    let related = |t: &TableData| {
-        graph.dependencies.iter().any(|d| {
-            (d.table == t.name && !d.depends_on.is_empty()) || d.depends_on.contains(&t.name)
-        }) || in_cycle(t)
-    };
-
-    // Each table is read once, parents first. With FK checks on, a table
-    // that takes part in foreign keys keeps its deletes for the end, where
-    // they run children first. A script cannot wait for a refused row to
-    // be retried after those deletes, so it reads such tables twice:
-    // deletes first (children first), then the rest.
+    let counting = matches!(mode, DataMode::Count);
     let scripting = matches!(mode, DataMode::Script(_));
-    let split = |t: &TableData| !disable && !matches!(mode, DataMode::Count) && related(t);
-    let mut steps: Vec<(usize, Pass)> = Vec::new();
-    if scripting {
-        steps.extend(
-            (0..tables.len())
-                .rev()
-                .filter(|&i| split(&tables[i].data))
-                .map(|i| (i, Pass::Deletes)),
-        );
-    }
-    steps.extend((0..tables.len()).map(|i| {
-        (
-            i,
-            if split(&tables[i].data) {
-                Pass::Upserts
-            } else {
-                Pass::All
-            },
-        )
-    }));
+    // With FK checks on, a table that takes part in foreign keys keeps its
+    // deletes for the end, where they run children first. A script cannot
+    // wait for a refused row to be retried after those deletes, so it reads
+    // such tables twice: deletes first (children first), then the rest.
+    let split: Vec<bool> = tables
+        .iter()
+        .map(|t| !disable && !counting && related(graph, &t.data))
+        .collect();
+    let main_pass = |i: usize| if split[i] { Pass::Upserts } else { Pass::All };
 
-    // A first look before anything is written: a table the servers'
-    // checksums find equal is skipped whole; a target table with no row is
-    // not read (every source row is new: a bulk copy).
-    let mut looks = Vec::with_capacity(tables.len());
-    for t in tables {
-        looks.push(match t.target_rows {
-            TargetRows::Replace { .. } => Look::Replace,
-            TargetRows::Compare => {
-                if quick_compare(source, reader, &t.data.name).await? == Some(true) {
-                    Look::Equal
-                } else if reader.is_empty(&t.data).await? {
-                    Look::Empty
-                } else {
-                    Look::Differs
-                }
-            }
-        });
-    }
-
+    let looks = first_looks(lanes, tables).await?;
     let overall = progress.tables(tables.len() as u64);
     let mut deferred: Vec<Vec<Row>> = vec![Vec::new(); tables.len()];
-    for (i, pass) in steps {
-        let SyncTable {
-            data: table,
-            target_rows,
-        } = &tables[i];
-        let replace = match target_rows {
-            TargetRows::Compare => None,
-            TargetRows::Replace { exists } => Some(*exists),
-        };
-        let look = looks[i];
-        if let Some(bar) = &overall {
-            if pass != Pass::Deletes {
-                bar.inc(1);
-            }
-        }
-        let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
-        if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
-            continue;
-        }
-        // A reloaded table goes with checks off: its old rows leave before
-        // the new ones come, and nothing may cascade.
-        let fk_checks = !disable && !in_cycle(table) && replace.is_none();
-        let output = match &mut mode {
-            DataMode::Apply => Output::Execute(target),
-            DataMode::Script(lines) => Output::Script(lines),
-            DataMode::Count => Output::Count,
-        };
-        let step = if nothing_to_delete { "copy" } else { "sync" };
-        let mut applier = TableApplier::new(output, &flavor, table, pass, fk_checks, max_bytes);
-        if nothing_to_delete {
-            applier.bulk();
-        }
-        applier.start().await?;
-        if replace == Some(true) {
-            applier.delete_all();
-        }
-        let total = match progress.visible() {
-            true => source.estimate_rows(&table.name).await,
-            false => None,
-        };
-        let bar = progress.rows(&table.name, step, total);
-        let how = match look {
-            Look::Empty | Look::Replace => Find::CopyAll,
-            _ if options.bisect => Find::Bisect,
-            _ => Find::Stream,
-        };
-        let found = find_changes(source, reader, table, how, bar, &mut applier).await?;
-        applier.finish().await?;
-        if !scripting {
-            deferred[i] = std::mem::take(&mut applier.deferred_deletes);
-        }
+    let mut record = |i: usize, work: TableWork, outcomes: &mut Vec<TableOutcome>| {
         let outcome = &mut outcomes[i];
-        outcome.counts.add(applier.counts);
-        outcome.refused.extend(applier.refused);
-        outcome.found.method = found.method;
-        outcome.found.ranges_read += found.ranges_read;
-        outcome.found.rows_read += found.rows_read;
+        outcome.counts.add(work.counts);
+        outcome.refused.extend(work.refused);
+        if !work.found.method.is_empty() {
+            outcome.found.method = work.found.method;
+        }
+        outcome.found.ranges_read += work.found.ranges_read;
+        outcome.found.rows_read += work.found.rows_read;
+        if !scripting {
+            deferred[i] = work.deferred;
+        }
+    };
+
+    if scripting || lanes.len() == 1 {
+        let mut steps: Vec<(usize, Pass)> = Vec::new();
+        if scripting {
+            steps.extend(
+                (0..tables.len())
+                    .rev()
+                    .filter(|&i| split[i])
+                    .map(|i| (i, Pass::Deletes)),
+            );
+        }
+        steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
+        for (i, pass) in steps {
+            if pass != Pass::Deletes {
+                if let Some(bar) = &overall {
+                    bar.inc(1);
+                }
+            }
+            let script = match &mut mode {
+                DataMode::Script(lines) => Some(&mut **lines),
+                _ => None,
+            };
+            let work = sync_one(
+                &mut lanes[0],
+                script,
+                counting,
+                &tables[i],
+                looks[i],
+                pass,
+                &shared,
+            )
+            .await?;
+            record(i, work, &mut outcomes);
+        }
+    } else {
+        // A table waits for the tables it references (FK checks on), not
+        // for the ones in its own cycle.
+        let parents: Vec<Vec<usize>> = tables
+            .iter()
+            .map(|t| match disable || counting {
+                true => Vec::new(),
+                false => graph
+                    .dependencies
+                    .iter()
+                    .find(|d| d.table == t.data.name)
+                    .map(|d| {
+                        d.depends_on
+                            .iter()
+                            .filter(|p| graph.cycle_of(p).is_none_or(|c| !c.contains(&t.data.name)))
+                            .filter_map(|p| tables.iter().position(|x| &x.data.name == p))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let mut idle = std::mem::take(lanes);
+        let (mut started, mut finished) = (vec![false; tables.len()], vec![false; tables.len()]);
+        let mut running = FuturesUnordered::new();
+        let result: Result<()> = async {
+            loop {
+                while !idle.is_empty() {
+                    let next = (0..tables.len())
+                        .find(|&i| !started[i] && parents[i].iter().all(|&p| finished[p]));
+                    let Some(i) = next else { break };
+                    started[i] = true;
+                    let mut lane = idle.pop().expect("an idle lane");
+                    let (table, look, pass, shared) = (&tables[i], looks[i], main_pass(i), &shared);
+                    running.push(async move {
+                        let work =
+                            sync_one(&mut lane, None, counting, table, look, pass, shared).await;
+                        (lane, i, work)
+                    });
+                }
+                let Some((lane, i, work)) = running.next().await else {
+                    break;
+                };
+                idle.push(lane);
+                record(i, work?, &mut outcomes);
+                finished[i] = true;
+                if let Some(bar) = &overall {
+                    bar.inc(1);
+                }
+            }
+            Ok(())
+        }
+        .await;
+        drop(running);
+        *lanes = idle;
+        result?;
     }
     if let Some(bar) = overall {
         bar.finish();
     }
+    let Lane {
+        source,
+        reader,
+        writer: target,
+    } = &mut lanes[0];
+    let (source, reader, target): (&mut SourceDb, &mut TargetReader, &mut TargetDb) =
+        (source, reader, target);
+
     // The deletes kept back, children first.
     for i in (0..tables.len()).rev() {
         let rows = std::mem::take(&mut deferred[i]);
@@ -309,6 +357,139 @@ pub async fn sync_tables(
         target.set_foreign_key_checks(true).await?;
     }
     Ok(outcomes)
+}
+
+/// Whether a table takes part in foreign keys (references, is referenced,
+/// or sits in a cycle).
+fn related(graph: &DependencyGraph, t: &TableData) -> bool {
+    graph
+        .dependencies
+        .iter()
+        .any(|d| (d.table == t.name && !d.depends_on.is_empty()) || d.depends_on.contains(&t.name))
+        || graph.cycle_of(&t.name).is_some()
+        || graph.self_references.contains(&t.name)
+}
+
+/// A first look at every table before anything is written, the tables
+/// spread over the lanes: a table the servers' checksums find equal is
+/// skipped whole; a target table with no row is not read (every source row
+/// is new: a bulk copy).
+async fn first_looks(lanes: &mut Vec<Lane<'_>>, tables: &[SyncTable]) -> Result<Vec<Look>> {
+    let mut looks = vec![Look::Replace; tables.len()];
+    let mut idle = std::mem::take(lanes);
+    let mut queue = (0..tables.len()).filter(|&i| tables[i].target_rows == TargetRows::Compare);
+    let mut running = FuturesUnordered::new();
+    let result: Result<()> = async {
+        loop {
+            while !idle.is_empty() {
+                let Some(i) = queue.next() else { break };
+                let mut lane = idle.pop().expect("an idle lane");
+                let table = &tables[i].data;
+                running.push(async move {
+                    let look = look_at(&mut lane, table).await;
+                    (lane, i, look)
+                });
+            }
+            let Some((lane, i, look)) = running.next().await else {
+                break;
+            };
+            idle.push(lane);
+            looks[i] = look?;
+        }
+        Ok(())
+    }
+    .await;
+    drop(running);
+    *lanes = idle;
+    result.map(|()| looks)
+}
+
+async fn look_at(lane: &mut Lane<'_>, table: &TableData) -> Result<Look> {
+    Ok(
+        if quick_compare(lane.source, lane.reader, &table.name).await? == Some(true) {
+            Look::Equal
+        } else if lane.reader.is_empty(table).await? {
+            Look::Empty
+        } else {
+            Look::Differs
+        },
+    )
+}
+
+/// One pass over one table on one lane: its changes found and written
+/// (or scripted, or counted).
+async fn sync_one(
+    lane: &mut Lane<'_>,
+    script: Option<&mut Vec<String>>,
+    counting: bool,
+    sync_table: &SyncTable,
+    look: Look,
+    pass: Pass,
+    shared: &Shared<'_>,
+) -> Result<TableWork> {
+    let SyncTable {
+        data: table,
+        target_rows,
+    } = sync_table;
+    let replace = match target_rows {
+        TargetRows::Compare => None,
+        TargetRows::Replace { exists } => Some(*exists),
+    };
+    let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
+    if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
+        return Ok(TableWork {
+            counts: Counts::default(),
+            refused: Vec::new(),
+            found: FindStats::default(),
+            deferred: Vec::new(),
+        });
+    }
+    let graph = shared.options.graph;
+    let in_cycle =
+        graph.cycle_of(&table.name).is_some() || graph.self_references.contains(&table.name);
+    // A reloaded table goes with checks off: its old rows leave before the
+    // new ones come, and nothing may cascade.
+    let fk_checks = !shared.disable && !in_cycle && replace.is_none();
+    let output = match (counting, script) {
+        (true, _) => Output::Count,
+        (false, Some(lines)) => Output::Script(lines),
+        (false, None) => Output::Execute(lane.writer),
+    };
+    let mut applier = TableApplier::new(
+        output,
+        &shared.flavor,
+        table,
+        pass,
+        fk_checks,
+        shared.max_bytes,
+    );
+    if nothing_to_delete {
+        applier.bulk();
+    }
+    applier.start().await?;
+    if replace == Some(true) {
+        applier.delete_all();
+    }
+    let progress = shared.options.progress;
+    let total = match progress.visible() {
+        true => lane.source.estimate_rows(&table.name).await,
+        false => None,
+    };
+    let step = if nothing_to_delete { "copy" } else { "sync" };
+    let bar = progress.rows(&table.name, step, total);
+    let how = match look {
+        Look::Empty | Look::Replace => Find::CopyAll,
+        _ if shared.options.bisect => Find::Bisect,
+        _ => Find::Stream,
+    };
+    let found = find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await?;
+    applier.finish().await?;
+    Ok(TableWork {
+        counts: applier.counts,
+        refused: applier.refused,
+        found,
+        deferred: std::mem::take(&mut applier.deferred_deletes),
+    })
 }
 
 /// How a table's changes are found.

@@ -288,6 +288,28 @@ impl SourceDb {
         }
     }
 
+    /// Holds every write on the source server (MySQL's `FLUSH TABLES WITH
+    /// READ LOCK`, which needs the RELOAD privilege) while several
+    /// connections open their snapshots, so they all see one moment.
+    /// `Ok(false)` where the engine has no such lock.
+    pub async fn hold_writes(&mut self) -> Result<bool> {
+        match &mut self.conn {
+            Connection::MySql(c) => c
+                .execute_session("FLUSH TABLES WITH READ LOCK")
+                .await
+                .map(|()| true),
+            Connection::Sqlite(_) => Ok(false),
+        }
+    }
+
+    /// Lets the source's writers go again.
+    pub async fn release_writes(&mut self) -> Result<()> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.execute_session("UNLOCK TABLES").await,
+            Connection::Sqlite(_) => Ok(()),
+        }
+    }
+
     /// Closes the snapshot `begin_data_reads` opened.
     pub async fn end_data_reads(&mut self) -> Result<()> {
         match &mut self.conn {

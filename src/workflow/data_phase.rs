@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Settings};
-use crate::data::sync::{sync_tables, DataMode, DataOptions, SyncTable, TableOutcome, TargetRows};
+use crate::data::sync::{
+    sync_tables, DataMode, DataOptions, Lane, SyncTable, TableOutcome, TargetRows,
+};
 use crate::data::table::{KeySource, TableData};
 use crate::engine::{SourceDb, TargetDb};
 use crate::error::Result;
@@ -31,6 +33,8 @@ pub struct DataOutcome {
     pub all_equal: bool,
     /// Rows were refused and `skip_problematic_foreign_keys` is off.
     pub failed: bool,
+    /// What the user should know about how the phase ran.
+    pub warnings: Vec<String>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -108,8 +112,16 @@ pub async fn run(
         });
     }
 
-    source.begin_data_reads().await?;
-    let mut reader = target.open_reader().await?;
+    let scripted = matches!(action, Action::DryRun(Some(_)));
+    let lanes_wanted = match scripted || tables.len() < 2 {
+        true => 1,
+        false => settings.parallelism.min(tables.len()),
+    };
+    let (mut more_sources, warning) = open_snapshot(settings, source, lanes_wanted).await?;
+    let mut readers = Vec::with_capacity(more_sources.len() + 1);
+    for _ in 0..=more_sources.len() {
+        readers.push(target.open_reader().await?);
+    }
     let options = DataOptions {
         strategy: settings.fk_strategy,
         fk_retry: settings.fk_retry,
@@ -128,12 +140,42 @@ pub async fn run(
         Action::DryRun(Some(script)) => DataMode::Script(script),
         Action::DryRun(None) | Action::Validate => DataMode::Count,
     };
+    let mut writers = Vec::with_capacity(more_sources.len());
+    for _ in 0..more_sources.len() {
+        writers.push(TargetDb::open(&settings.target, &settings.connect).await?);
+    }
     if applying {
         target.begin_writes().await?;
+        for writer in &mut writers {
+            writer.begin_writes().await?;
+        }
     }
-    let result = sync_tables(source, target, &mut reader, &tables, &options, mode).await;
+    let result = {
+        let (first_reader, more_readers) = readers.split_first_mut().expect("one reader per lane");
+        let mut lanes = vec![Lane {
+            source: &mut *source,
+            reader: first_reader,
+            writer: &mut *target,
+        }];
+        for ((source, reader), writer) in
+            more_sources.iter_mut().zip(more_readers).zip(&mut writers)
+        {
+            lanes.push(Lane {
+                source,
+                reader,
+                writer,
+            });
+        }
+        sync_tables(&mut lanes, &tables, &options, mode).await
+    };
+    drop(writers);
     if applying {
-        target.end_writes(reader).await?;
+        // SQLite leaves WAL only from the file's last connection.
+        readers.truncate(1);
+        target.end_writes(readers.remove(0)).await?;
+    }
+    for s in &mut more_sources {
+        s.end_data_reads().await?;
     }
     source.end_data_reads().await?;
     let outcomes = result?;
@@ -197,6 +239,7 @@ pub async fn run(
         report,
         all_equal,
         failed,
+        warnings: warning.into_iter().collect(),
     })
 }
 
@@ -212,4 +255,50 @@ fn describe_key_source(table: &TableData) -> String {
         KeySource::Configured => format!("configured key ({})", columns.join(", ")),
         KeySource::WholeRow => "whole row (no usable key: rows compared as a multiset)".to_string(),
     }
+}
+
+/// Readies `source` and `lanes - 1` more source connections to read one
+/// snapshot: writes on the source server are held (`FLUSH TABLES WITH
+/// READ LOCK` on a connection of its own) while each connection opens its
+/// snapshot, then let go. Without that lock (no RELOAD privilege, or an
+/// engine without one) the sync uses `source` alone, and says why.
+async fn open_snapshot(
+    settings: &Settings,
+    source: &mut SourceDb,
+    lanes: usize,
+) -> Result<(Vec<SourceDb>, Option<String>)> {
+    if lanes < 2 {
+        source.begin_data_reads().await?;
+        return Ok((Vec::new(), None));
+    }
+    let mut locker = SourceDb::open(&settings.source, &settings.connect).await?;
+    let held = match locker.hold_writes().await {
+        Ok(held) => held,
+        Err(e) => {
+            source.begin_data_reads().await?;
+            return Ok((
+                Vec::new(),
+                Some(format!(
+                    "tables were synced one at a time: reading the source on {lanes} connections as of one moment needs a brief FLUSH TABLES WITH READ LOCK, which the server refused ({e}); grant RELOAD to use parallelism"
+                )),
+            ));
+        }
+    };
+    if !held {
+        source.begin_data_reads().await?;
+        return Ok((Vec::new(), None));
+    }
+    let opened: Result<Vec<SourceDb>> = async {
+        source.begin_data_reads().await?;
+        let mut more = Vec::with_capacity(lanes - 1);
+        for _ in 1..lanes {
+            let mut s = SourceDb::open(&settings.source, &settings.connect).await?;
+            s.begin_data_reads().await?;
+            more.push(s);
+        }
+        Ok(more)
+    }
+    .await;
+    locker.release_writes().await?;
+    Ok((opened?, None))
 }

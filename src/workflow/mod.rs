@@ -139,6 +139,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         script::write(path, target.flavor(), settings, &schema.changes, &script)?;
     }
 
+    if let Some(d) = &data {
+        warnings.extend(d.warnings.iter().cloned());
+    }
     let in_sync = schema.remaining.is_empty() && data.as_ref().is_none_or(|d| d.all_equal);
     let failed = schema.failed || data.as_ref().is_some_and(|d| d.failed);
     let recommendations = recommendations(settings, mode, &schema.changes, &graph, in_sync);
