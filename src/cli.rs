@@ -145,7 +145,7 @@ pub struct CommonArgs {
     /// How to find differing rows: bisect by server-side checksums, stream every row, or auto (by where the servers are).
     #[arg(long, value_enum, value_name = "ALGORITHM")]
     pub diff_algorithm: Option<DiffAlgorithm>,
-    /// Tables synced at the same time, each on its own connections (default: one per core, at most 4).
+    /// Tables written at the same time, each on its own connections (default: one per core, at most 4).
     #[arg(long, value_name = "N")]
     pub parallelism: Option<u32>,
     /// More detail on stderr (repeat for more: -vv).

