@@ -23,6 +23,9 @@ use crate::data::value::Row;
 use crate::error::{Error, Result};
 use crate::url::DatabaseUrl;
 
+/// How long taking the source's global read lock may wait, in seconds.
+const HOLD_WAIT_SECONDS: u32 = 5;
+
 /// Rows per chunk sent from a reading stream to the merge.
 pub const ROW_CHUNK: usize = 1000;
 
@@ -292,12 +295,19 @@ impl SourceDb {
     /// READ LOCK`, which needs the RELOAD privilege) while several
     /// connections open their snapshots, so they all see one moment.
     /// `Ok(false)` where the engine has no such lock.
+    /// The lock waits at most `HOLD_WAIT_SECONDS` for running statements
+    /// (while it waits, the server holds new writes too), then gives up.
     pub async fn hold_writes(&mut self) -> Result<bool> {
         match &mut self.conn {
-            Connection::MySql(c) => c
-                .execute_session("FLUSH TABLES WITH READ LOCK")
-                .await
-                .map(|()| true),
+            Connection::MySql(c) => {
+                c.execute_session(&format!(
+                    "SET SESSION lock_wait_timeout = {HOLD_WAIT_SECONDS}"
+                ))
+                .await?;
+                c.execute_session("FLUSH TABLES WITH READ LOCK")
+                    .await
+                    .map(|()| true)
+            }
             Connection::Sqlite(_) => Ok(false),
         }
     }

@@ -283,7 +283,7 @@ async fn open_snapshot(
             return Ok((
                 Vec::new(),
                 Some(format!(
-                    "tables were synced one at a time: reading the source on {lanes} connections as of one moment needs a brief FLUSH TABLES WITH READ LOCK, which the server refused ({e}); grant RELOAD to use parallelism"
+                    "tables were synced one at a time: reading the source on {lanes} connections as of one moment needs a brief FLUSH TABLES WITH READ LOCK, which the server refused or could not give within a few seconds ({e}); grant RELOAD, or set parallelism = 1 to skip the lock"
                 )),
             ));
         }
