@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::MyDb;
 
 /// Runs `lockstep sync` with `extra` args; returns the exit code, the
@@ -220,17 +218,7 @@ fn dry_run_sql_replayed_with_the_mariadb_client_gives_the_same_target() {
         2,
         "a dry run writes nothing"
     );
-    let status = Command::new("mariadb")
-        .args(common::mysql_client_args())
-        .arg(&by_script.name)
-        .stdin(std::fs::File::open(&plan).unwrap())
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "{}",
-        std::fs::read_to_string(&plan).unwrap()
-    );
+    by_script.load_file(&plan);
     let (code, out, _) = sync(&source, &by_tool, &[]);
     assert_eq!(code, 0, "{out}");
     source.assert_same_data(&by_tool);
@@ -476,17 +464,7 @@ fn a_unique_value_freed_by_a_delete_goes_to_a_new_row_in_a_referenced_table() {
         &["--dry-run", "--sql-out", plan.to_str().unwrap()],
     );
     assert_eq!(code, 1, "{out}");
-    let status = Command::new("mariadb")
-        .args(common::mysql_client_args())
-        .arg(&target.name)
-        .stdin(std::fs::File::open(&plan).unwrap())
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "{}",
-        std::fs::read_to_string(&plan).unwrap()
-    );
+    target.load_file(&plan);
     source.assert_same_data(&target);
     let _ = std::fs::remove_file(plan);
 }

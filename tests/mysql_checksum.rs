@@ -19,7 +19,6 @@ use lockstep::engine::mysql::DATA_SESSION_SETTINGS;
 use lockstep::engine::{ConnectOptions, SourceDb};
 use lockstep::url::DatabaseUrl;
 use mysql_async::prelude::Queryable;
-use tokio::sync::mpsc;
 
 fn url_of(db: &MyDb) -> DatabaseUrl {
     DatabaseUrl::parse(&db.url()).unwrap()
@@ -88,20 +87,7 @@ async fn stream_rows(db: &MyDb, table: &TableData) -> Vec<Row> {
         .await
         .unwrap();
     source.begin_data_reads().await.unwrap();
-    let (tx, mut rx) = mpsc::channel(2);
-    let reader = async {
-        let tx = tx;
-        source.stream_rows(table, None, &tx).await;
-    };
-    let gather = async {
-        let mut rows = Vec::new();
-        while let Some(chunk) = rx.recv().await {
-            rows.extend(chunk.unwrap());
-        }
-        rows
-    };
-    let ((), rows) = tokio::join!(reader, gather);
-    rows
+    common::collect_rows(&mut source, table).await
 }
 
 const MATRIX: &str = "CREATE TABLE m (

@@ -40,20 +40,7 @@ async fn read_source(db: &MyDb, table: &TableData) -> Vec<Row> {
 
 /// Streams `table` from `source` through a real channel and gathers the rows.
 async fn collect(source: &mut SourceDb, table: &TableData) -> Vec<Row> {
-    let (tx, mut rx) = mpsc::channel(2);
-    let reader = async {
-        let tx = tx;
-        source.stream_rows(table, None, &tx).await;
-    };
-    let gather = async {
-        let mut rows = Vec::new();
-        while let Some(chunk) = rx.recv().await {
-            rows.extend(chunk.unwrap());
-        }
-        rows
-    };
-    let ((), rows) = tokio::join!(reader, gather);
-    rows
+    common::collect_rows(source, table).await
 }
 
 /// Every row of the table as the target's second connection streams it.

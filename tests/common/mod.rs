@@ -293,6 +293,27 @@ pub fn corpus_dir() -> std::path::PathBuf {
         .unwrap_or_else(|_| here.join("../shared/corpus"))
 }
 
+/// Every row a source streams of `table` (through a real channel).
+pub async fn collect_rows(
+    source: &mut lockstep::engine::SourceDb,
+    table: &lockstep::data::table::TableData,
+) -> Vec<lockstep::data::value::Row> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let reader = async {
+        let tx = tx;
+        source.stream_rows(table, None, &tx).await;
+    };
+    let gather = async {
+        let mut rows = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            rows.extend(chunk.unwrap());
+        }
+        rows
+    };
+    let ((), rows) = tokio::join!(reader, gather);
+    rows
+}
+
 /// Path of the built `lockstep` binary.
 pub fn lockstep_bin() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_BIN_EXE_lockstep"))
