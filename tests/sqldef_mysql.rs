@@ -151,7 +151,6 @@ fn run_case(case: &Case) -> Verdict {
 #[test]
 fn sqldef_mysql_cases_converge() {
     let (cases, mut skipped) = load_cases();
-    let total = cases.len() + skipped.len();
     let queue = Mutex::new(cases.iter());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -179,22 +178,5 @@ fn sqldef_mysql_cases_converge() {
     }
     skipped.sort();
     failures.sort();
-    for (id, why) in &skipped {
-        println!("SKIP {id}: {}", why.lines().next().unwrap_or(""));
-    }
-    for (id, why) in &failures {
-        println!("FAIL {id}: {why}\n");
-    }
-    println!(
-        "sqldef mysqldef cases: {total} total, {passed} passed, {} failed, {} skipped",
-        failures.len(),
-        skipped.len()
-    );
-    assert!(passed > 0, "no case ran");
-    let failed: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
-    assert!(
-        failed.is_empty(),
-        "{} cases did not converge: {failed:#?}",
-        failed.len()
-    );
+    common::report_cases("sqldef mysqldef cases", passed, &skipped, &failures);
 }

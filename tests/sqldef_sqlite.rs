@@ -141,23 +141,5 @@ fn sqldef_sqlite_cases_converge() {
             }
         }
     }
-    for (id, why) in &skipped {
-        println!("SKIP {id}: {}", why.lines().next().unwrap_or(""));
-    }
-    for (id, why) in &failures {
-        println!("FAIL {id}: {why}\n");
-    }
-    println!(
-        "sqldef sqlite3def cases: {} passed, {} failed, {} skipped",
-        passed,
-        failures.len(),
-        skipped.len()
-    );
-    assert!(passed > 0, "no case ran");
-    let failed: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
-    assert!(
-        failed.is_empty(),
-        "{} cases did not converge: {failed:#?}",
-        failed.len()
-    );
+    common::report_cases("sqldef sqlite3def cases", passed, &skipped, &failures);
 }

@@ -100,6 +100,12 @@ impl DependencyGraph {
             .map(Vec::as_slice)
     }
 
+    /// Whether a table sits in a cycle or references itself: its rows
+    /// cannot all be written with FK checks on in any order.
+    pub fn in_cycle(&self, table: &str) -> bool {
+        self.cycle_of(table).is_some() || self.self_references.iter().any(|t| t == table)
+    }
+
     /// All tables in sync order (parents first for `Dependency`). Deletes
     /// run in the reverse of this order.
     pub fn order(&self, order: &Order) -> Vec<String> {

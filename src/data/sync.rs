@@ -136,9 +136,6 @@ pub async fn sync_tables(
         options,
     };
     let (flavor, max_bytes, disable) = (shared.flavor.clone(), shared.max_bytes, shared.disable);
-    let in_cycle = |t: &TableData| {
-        graph.cycle_of(&t.name).is_some() || graph.self_references.contains(&t.name)
-    };
     let counting = matches!(mode, DataMode::Count);
     let scripting = matches!(mode, DataMode::Script(_));
     // With FK checks on, a table that takes part in foreign keys keeps its
@@ -285,7 +282,7 @@ pub async fn sync_tables(
             &flavor,
             table,
             Pass::Deletes,
-            !in_cycle(table),
+            !graph.in_cycle(&table.name),
             max_bytes,
         );
         applier.start().await?;
@@ -322,7 +319,7 @@ pub async fn sync_tables(
                 }
                 if round > 0 {
                     // Multi-pass: one more full pass over a table that still differs.
-                    let fk_checks = !disable && !in_cycle(table);
+                    let fk_checks = !disable && !graph.in_cycle(&table.name);
                     let output = Output::Execute(target);
                     let mut applier =
                         TableApplier::new(output, &flavor, table, Pass::All, fk_checks, max_bytes);
@@ -366,8 +363,7 @@ fn related(graph: &DependencyGraph, t: &TableData) -> bool {
         .dependencies
         .iter()
         .any(|d| (d.table == t.name && !d.depends_on.is_empty()) || d.depends_on.contains(&t.name))
-        || graph.cycle_of(&t.name).is_some()
-        || graph.self_references.contains(&t.name)
+        || graph.in_cycle(&t.name)
 }
 
 /// A first look at every table before anything is written, the tables
@@ -444,11 +440,9 @@ async fn sync_one(
         });
     }
     let graph = shared.options.graph;
-    let in_cycle =
-        graph.cycle_of(&table.name).is_some() || graph.self_references.contains(&table.name);
     // A reloaded table goes with checks off: its old rows leave before the
     // new ones come, and nothing may cascade.
-    let fk_checks = !shared.disable && !in_cycle && replace.is_none();
+    let fk_checks = !shared.disable && !graph.in_cycle(&table.name) && replace.is_none();
     let output = match (counting, script) {
         (true, _) => Output::Count,
         (false, Some(lines)) => Output::Script(lines),

@@ -14,10 +14,6 @@ pub fn render(graph: &DependencyGraph, order: &[String], format: GraphFormat) ->
     }
 }
 
-fn in_cycle(graph: &DependencyGraph, table: &str) -> bool {
-    graph.cycle_of(table).is_some() || graph.self_references.iter().any(|t| t == table)
-}
-
 fn text(graph: &DependencyGraph, order: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Tables: {}", graph.dependencies.len());
@@ -43,7 +39,7 @@ fn text(graph: &DependencyGraph, order: &[String]) -> String {
     }
     let _ = writeln!(out, "\nSync order (parents first):");
     for (i, table) in order.iter().enumerate() {
-        let mark = if in_cycle(graph, table) {
+        let mark = if graph.in_cycle(table) {
             "  (cycle)"
         } else {
             ""
@@ -60,7 +56,7 @@ fn dot_id(name: &str) -> String {
 fn dot(graph: &DependencyGraph) -> String {
     let mut out = String::from("digraph fk {\n  rankdir=LR;\n  node [shape=box];\n");
     for dep in &graph.dependencies {
-        let style = if in_cycle(graph, &dep.table) {
+        let style = if graph.in_cycle(&dep.table) {
             " [color=red]"
         } else {
             ""
@@ -135,7 +131,7 @@ fn mermaid(graph: &DependencyGraph) -> String {
     for dep in graph
         .dependencies
         .iter()
-        .filter(|d| in_cycle(graph, &d.table))
+        .filter(|d| graph.in_cycle(&d.table))
     {
         let _ = writeln!(
             out,

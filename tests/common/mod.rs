@@ -314,6 +314,35 @@ pub async fn collect_rows(
     rows
 }
 
+/// Prints a corpus suite's skipped and failed cases and its counts, then
+/// requires that some case ran and none failed.
+pub fn report_cases(
+    suite: &str,
+    passed: usize,
+    skipped: &[(String, String)],
+    failures: &[(String, String)],
+) {
+    for (id, why) in skipped {
+        println!("SKIP {id}: {}", why.lines().next().unwrap_or(""));
+    }
+    for (id, why) in failures {
+        println!("FAIL {id}: {why}\n");
+    }
+    println!(
+        "{suite}: {} total, {passed} passed, {} failed, {} skipped",
+        passed + failures.len() + skipped.len(),
+        failures.len(),
+        skipped.len()
+    );
+    assert!(passed > 0, "no case ran");
+    let failed: Vec<&str> = failures.iter().map(|(id, _)| id.as_str()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} cases did not converge: {failed:#?}",
+        failed.len()
+    );
+}
+
 /// Path of the built `lockstep` binary.
 pub fn lockstep_bin() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_BIN_EXE_lockstep"))
