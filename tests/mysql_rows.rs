@@ -7,7 +7,7 @@ mod common;
 
 use std::cmp::Ordering;
 
-use common::MyDb;
+use common::{assert_rows_exact, MyDb};
 use lockstep::data::table::{KeySource, TableData};
 use lockstep::data::value::{key_cmp, Row, Value};
 use lockstep::engine::{
@@ -76,17 +76,6 @@ async fn write(target: &mut TargetDb, table: &TableData, op: WriteOp<'_>) {
         .execute_write(&statements)
         .await
         .unwrap_or_else(|e| panic!("{e:?}\n{}", statements.join(";\n")));
-}
-
-/// Bit-exact encoding of rows (tells -0.0 from 0.0, Text from Bytes).
-fn encoded(rows: &[Row]) -> Vec<Vec<u8>> {
-    rows.iter()
-        .map(|r| {
-            let mut out = Vec::new();
-            r.iter().for_each(|v| v.encode_into(&mut out));
-            out
-        })
-        .collect()
 }
 
 /// Column by column, how many rows differ between `source.table` and
@@ -295,7 +284,7 @@ async fn type_matrix_round_trips_exactly() {
     assert_eq!(count(&target, "matrix"), 7);
     assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
     let back = read_target(&mut reader, &table).await;
-    assert_eq!(encoded(&back), encoded(&rows), "bit for bit");
+    assert_rows_exact(&back, &rows);
     // The generated column was computed by the target.
     assert_eq!(
         target.query("SELECT gen FROM matrix WHERE id = 3")[0][0].as_deref(),
@@ -341,7 +330,7 @@ async fn updates_change_every_column() {
     write(&mut tgt, &table, WriteOp::Update(&rows)).await;
     assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
     let back = read_target(&mut reader, &table).await;
-    assert_eq!(encoded(&back), encoded(&rows));
+    assert_rows_exact(&back, &rows);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -360,7 +349,7 @@ async fn tiny_statements_give_the_same_result() {
     tgt.execute_write(&statements).await.unwrap();
     assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
     let back = read_target(&mut reader, &table).await;
-    assert_eq!(encoded(&back), encoded(&rows));
+    assert_rows_exact(&back, &rows);
 
     // Deletes split the same way and remove exactly the listed keys.
     let deletes = render_write(tgt.flavor(), &table, WriteOp::Delete(&rows[1..6]), 40);
@@ -736,10 +725,7 @@ async fn text_types_the_engine_does_not_model_round_trip() {
     let (mut tgt, mut reader) = open_target(&target).await;
     write(&mut tgt, &table, WriteOp::Insert(&rows)).await;
     assert_eq!(server_mismatches(&source, &target, &table), Vec::new());
-    assert_eq!(
-        encoded(&read_target(&mut reader, &table).await),
-        encoded(&rows)
-    );
+    assert_rows_exact(&read_target(&mut reader, &table).await, &rows);
     // Keyless deletes find such values too.
     let keyless = TableData {
         key: Vec::new(),

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::SqliteDb;
+use common::{assert_rows_exact, SqliteDb};
 use lockstep::data::table::TableData;
 use lockstep::data::value::{Row, Value};
 use lockstep::engine::sqlite::write::literal;
@@ -66,17 +66,6 @@ async fn write(db: &SqliteDb, table: &TableData, op: WriteOp<'_>) {
     t.execute_write(&statements)
         .await
         .unwrap_or_else(|e| panic!("{}\n{statements:#?}", e.message));
-}
-
-/// The canonical encodings: bit-exact, unlike `Value`'s `==` on floats.
-fn encoded(rows: &[Row]) -> Vec<Vec<u8>> {
-    rows.iter()
-        .map(|row| {
-            let mut out = Vec::new();
-            row.iter().for_each(|v| v.encode_into(&mut out));
-            out
-        })
-        .collect()
 }
 
 /// Every value of `table` as `typeof:hex`, rows in rowid order.
@@ -158,7 +147,7 @@ async fn every_storage_class_round_trips_exactly() {
 
     write(&tgt, &table, WriteOp::Insert(&rows)).await;
     assert_eq!(dump(&tgt, "m"), dump(&src, "m"));
-    assert_eq!(encoded(&read(&tgt, &table).await), encoded(&rows));
+    assert_rows_exact(&read(&tgt, &table).await, &rows);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -187,7 +176,7 @@ async fn update_changes_every_column_and_delete_removes_by_key() {
         .collect();
     write(&tgt, &table, WriteOp::Delete(&keyed)).await;
     assert_eq!(dump(&tgt, "m"), dump(&src, "m"));
-    assert_eq!(encoded(&read(&tgt, &table).await), encoded(&rows));
+    assert_rows_exact(&read(&tgt, &table).await, &rows);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,6 @@
 
 use crate::catalog::model::Flavor;
 use crate::data::pipeline::ChangeSink;
-use crate::data::rowdiff::values_equal;
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
 use crate::data::value::Row;
@@ -211,7 +210,7 @@ impl<'a> TableApplier<'a> {
         self.table
             .unique_keys
             .iter()
-            .any(|cols| cols.iter().any(|&c| !values_equal(&old[c], &new[c])))
+            .any(|cols| cols.iter().any(|&c| !old[c].same_as(&new[c])))
     }
 
     /// A row reduced to what deleting it needs: its key values (the whole

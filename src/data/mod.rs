@@ -1,4 +1,4 @@
-//! Row-level sync, engine-neutral: values and their exact encoding, and the
+//! Row-level sync, engine-neutral: values and their exact equality, and the
 //! merge of two key-ordered row streams into inserts, updates and deletes.
 
 pub mod apply;

@@ -165,18 +165,10 @@ fn compare_keys(key: &[usize], a: &Row, b: &Row) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
-/// Exact equality: same canonical encoding (so -0.0 differs from 0.0 and
-/// NaN payloads count, as the stored bytes do).
+/// Exact equality of two rows, value by value ([`Value::same_as`]: -0.0
+/// differs from 0.0, NaN payloads count, as the stored bytes do).
 pub fn rows_equal(a: &Row, b: &Row) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_equal(x, y))
-}
-
-/// Exact equality of two values, by their canonical encodings.
-pub fn values_equal(a: &Value, b: &Value) -> bool {
-    let (mut ea, mut eb) = (Vec::new(), Vec::new());
-    a.encode_into(&mut ea);
-    b.encode_into(&mut eb);
-    ea == eb
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_as(y))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Row values as lockstep carries them between engines, exactly: no value
-//! ever goes through a lossy text form. Each value has one canonical byte
-//! encoding (for hashing and comparing rows) and one total order (the key
-//! order both sides stream in).
+//! ever goes through a lossy text form. Each value has one exact equality
+//! (bit for bit, for comparing rows) and one total order (the key order
+//! both sides stream in).
 
 use std::cmp::Ordering;
 
@@ -47,67 +47,14 @@ pub enum Value {
 pub type Row = Vec<Value>;
 
 impl Value {
-    /// Appends the value's canonical, unambiguous encoding (a tag byte, then
-    /// a fixed-size or length-prefixed payload).
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
-        match self {
-            Value::Null => out.push(0),
-            Value::Int(v) => {
-                out.push(1);
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            Value::UInt(v) => {
-                out.push(2);
-                out.extend_from_slice(&v.to_le_bytes());
-            }
-            Value::Float(v) => {
-                out.push(3);
-                out.extend_from_slice(&v.to_bits().to_le_bytes());
-            }
-            Value::Double(v) => {
-                out.push(4);
-                out.extend_from_slice(&v.to_bits().to_le_bytes());
-            }
-            Value::Decimal(d) => {
-                out.push(5);
-                push_bytes(out, d.as_bytes());
-            }
-            Value::Text(b) => {
-                out.push(9);
-                push_bytes(out, b);
-            }
-            Value::Bytes(b) => {
-                out.push(6);
-                push_bytes(out, b);
-            }
-            Value::DateTime {
-                year,
-                month,
-                day,
-                hour,
-                minute,
-                second,
-                micros,
-            } => {
-                out.push(7);
-                out.extend_from_slice(&year.to_le_bytes());
-                out.extend_from_slice(&[*month, *day, *hour, *minute, *second]);
-                out.extend_from_slice(&micros.to_le_bytes());
-            }
-            Value::Time {
-                negative,
-                days,
-                hours,
-                minutes,
-                seconds,
-                micros,
-            } => {
-                out.push(8);
-                out.push(u8::from(*negative));
-                out.extend_from_slice(&days.to_le_bytes());
-                out.extend_from_slice(&[*hours, *minutes, *seconds]);
-                out.extend_from_slice(&micros.to_le_bytes());
-            }
+    /// Exact equality, as stored: floats by their bits (so -0.0 differs
+    /// from 0.0 and a NaN equals itself), everything else by value. Rows
+    /// are equal when every value is, so no value may pass for another.
+    pub fn same_as(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
         }
     }
 
@@ -259,11 +206,6 @@ fn number_cmp(a: Number, b: Number) -> Ordering {
     }
 }
 
-fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(bytes);
-}
-
 /// Compares two decimal strings (`-12.50`, `3`, `0.001`) by value.
 fn decimal_cmp(a: &str, b: &str) -> Ordering {
     let (neg_a, ia, fa) = split_decimal(a);
@@ -353,19 +295,15 @@ mod tests {
     }
 
     #[test]
-    fn encoding_is_unambiguous() {
-        let enc = |vs: &[Value]| {
-            let mut out = Vec::new();
-            vs.iter().for_each(|v| v.encode_into(&mut out));
-            out
-        };
-        // "ab" + "c" must not encode like "a" + "bc", nor NULL like "".
-        assert_ne!(
-            enc(&[Value::Bytes(b"ab".to_vec()), Value::Bytes(b"c".to_vec())]),
-            enc(&[Value::Bytes(b"a".to_vec()), Value::Bytes(b"bc".to_vec())])
-        );
-        assert_ne!(enc(&[Value::Null]), enc(&[Value::Bytes(Vec::new())]));
-        assert_ne!(enc(&[Value::Float(0.0)]), enc(&[Value::Float(-0.0)]));
+    fn exact_equality_is_bitwise() {
+        assert!(!Value::Null.same_as(&Value::Bytes(Vec::new())));
+        assert!(!Value::Text(b"a".to_vec()).same_as(&Value::Bytes(b"a".to_vec())));
+        assert!(!Value::Float(0.0).same_as(&Value::Float(-0.0)));
+        assert!(!Value::Double(0.0).same_as(&Value::Double(-0.0)));
+        assert!(Value::Double(f64::NAN).same_as(&Value::Double(f64::NAN)));
+        assert!(!Value::Int(1).same_as(&Value::UInt(1)));
+        assert!(Value::Decimal("1.50".into()).same_as(&Value::Decimal("1.50".into())));
+        assert!(!Value::Decimal("1.50".into()).same_as(&Value::Decimal("1.5".into())));
     }
 
     #[test]

@@ -314,6 +314,25 @@ pub async fn collect_rows(
     rows
 }
 
+/// Asserts that rows read back equal the rows written bit for bit (unlike
+/// `Value`'s `==`: -0.0 is not 0.0, Text is not Bytes).
+pub fn assert_rows_exact(
+    read: &[lockstep::data::value::Row],
+    written: &[lockstep::data::value::Row],
+) {
+    assert_eq!(
+        read.len(),
+        written.len(),
+        "read {read:?}\nwrote {written:?}"
+    );
+    for (r, w) in read.iter().zip(written) {
+        assert!(
+            lockstep::data::rowdiff::rows_equal(r, w),
+            "read {r:?}\nwrote {w:?}"
+        );
+    }
+}
+
 /// Prints a corpus suite's skipped and failed cases and its counts, then
 /// requires that some case ran and none failed.
 pub fn report_cases(
