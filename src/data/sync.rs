@@ -148,7 +148,7 @@ pub async fn sync_tables(
         .collect();
     let main_pass = |i: usize| if split[i] { Pass::Upserts } else { Pass::All };
 
-    let looks = first_looks(lanes, tables).await?;
+    let (looks, mut source_sums) = first_looks(lanes, tables).await?;
     let overall = progress.tables(tables.len() as u64);
     let mut deferred: Vec<Vec<Row>> = vec![Vec::new(); tables.len()];
     let mut record = |i: usize, work: TableWork, outcomes: &mut Vec<TableOutcome>| {
@@ -312,7 +312,9 @@ pub async fn sync_tables(
             0
         };
         for round in 0..=rounds {
-            for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+            for ((table, outcome), source_sum) in
+                tables.iter().zip(outcomes.iter_mut()).zip(&mut source_sums)
+            {
                 let table = &table.data;
                 if outcome.differences_after == Some(0) {
                     continue;
@@ -335,16 +337,7 @@ pub async fn sync_tables(
                     outcome.counts.add(applier.counts);
                     outcome.refused = applier.refused;
                 }
-                let left = verify(
-                    source,
-                    reader,
-                    table,
-                    options.bisect,
-                    &flavor,
-                    max_bytes,
-                    progress,
-                )
-                .await?;
+                let left = verify(source, reader, table, source_sum, &shared).await?;
                 outcome.differences_after = Some(left);
             }
             if outcomes.iter().all(|o| o.differences_after == Some(0)) {
@@ -369,9 +362,14 @@ fn related(graph: &DependencyGraph, t: &TableData) -> bool {
 /// A first look at every table before anything is written, the tables
 /// spread over the lanes: a table the servers' checksums find equal is
 /// skipped whole; a target table with no row is not read (every source row
-/// is new: a bulk copy).
-async fn first_looks(lanes: &mut Vec<Lane<'_>>, tables: &[SyncTable]) -> Result<Vec<Look>> {
+/// is new: a bulk copy). Also returns the source checksums it computed,
+/// for the check after the writes.
+async fn first_looks(
+    lanes: &mut Vec<Lane<'_>>,
+    tables: &[SyncTable],
+) -> Result<(Vec<Look>, Vec<Option<u64>>)> {
     let mut looks = vec![Look::Replace; tables.len()];
+    let mut sums = vec![None; tables.len()];
     let mut idle = std::mem::take(lanes);
     let mut queue = (0..tables.len()).filter(|&i| tables[i].target_rows == TargetRows::Compare);
     let mut running = FuturesUnordered::new();
@@ -382,29 +380,30 @@ async fn first_looks(lanes: &mut Vec<Lane<'_>>, tables: &[SyncTable]) -> Result<
                 let mut lane = idle.pop().expect("an idle lane");
                 let table = &tables[i].data;
                 running.push(async move {
-                    let look = look_at(&mut lane, table).await;
-                    (lane, i, look)
+                    let mut sum = None;
+                    let look = look_at(&mut lane, table, &mut sum).await;
+                    (lane, i, look.map(|look| (look, sum)))
                 });
             }
             let Some((lane, i, look)) = running.next().await else {
                 break;
             };
             idle.push(lane);
-            looks[i] = look?;
+            (looks[i], sums[i]) = look?;
         }
         Ok(())
     }
     .await;
     drop(running);
     *lanes = idle;
-    result.map(|()| looks)
+    result.map(|()| (looks, sums))
 }
 
-async fn look_at(lane: &mut Lane<'_>, table: &TableData) -> Result<Look> {
+async fn look_at(lane: &mut Lane<'_>, table: &TableData, sum: &mut Option<u64>) -> Result<Look> {
     // Emptiness first: it costs one row, a checksum the whole table.
     Ok(if lane.reader.is_empty(table).await? {
         Look::Empty
-    } else if quick_compare(lane.source, lane.reader, &table.name).await? == Some(true) {
+    } else if quick_compare(lane.source, lane.reader, &table.name, sum).await? == Some(true) {
         Look::Equal
     } else {
         Look::Differs
@@ -565,17 +564,20 @@ async fn verify(
     source: &mut SourceDb,
     reader: &mut TargetReader,
     table: &TableData,
-    bisect: bool,
-    flavor: &crate::catalog::model::Flavor,
-    max_bytes: usize,
-    progress: &Progress,
+    source_sum: &mut Option<u64>,
+    shared: &Shared<'_>,
 ) -> Result<u64> {
-    if quick_compare(source, reader, &table.name).await? == Some(true) {
+    if quick_compare(source, reader, &table.name, source_sum).await? == Some(true) {
         return Ok(0);
     }
+    let (flavor, max_bytes) = (&shared.flavor, shared.max_bytes);
     let mut counter = TableApplier::new(Output::Count, flavor, table, Pass::All, true, max_bytes);
-    let bar = progress.rows(&table.name, "verify", None);
-    let how = if bisect { Find::Bisect } else { Find::Stream };
+    let bar = shared.options.progress.rows(&table.name, "verify", None);
+    let how = if shared.options.bisect {
+        Find::Bisect
+    } else {
+        Find::Stream
+    };
     find_changes(source, reader, table, how, bar, &mut counter).await?;
     Ok(counter.counts.total())
 }

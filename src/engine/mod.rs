@@ -391,19 +391,26 @@ pub async fn split_points(
 /// checksums, computed at the same time: `Some(true)` means equal rows,
 /// `Some(false)` different ones, `None` that the servers cannot tell
 /// (another engine, flavor or version, whose checksums differ for equal
-/// rows).
+/// rows). `source_sum` keeps the source's checksum between calls: the
+/// source is read in one snapshot, so a table's checksum there cannot
+/// change, and the check after the writes costs the target's alone.
 pub async fn quick_compare(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &str,
+    source_sum: &mut Option<u64>,
 ) -> Result<Option<bool>> {
     if source.flavor() != target.conn.flavor() {
         return Ok(None);
     }
-    let (a, b) = tokio::try_join!(
-        source.conn.quick_checksum(table),
-        target.conn.quick_checksum(table)
-    )?;
+    let (a, b) = match *source_sum {
+        Some(known) => (Some(known), target.conn.quick_checksum(table).await?),
+        None => tokio::try_join!(
+            source.conn.quick_checksum(table),
+            target.conn.quick_checksum(table)
+        )?,
+    };
+    *source_sum = a;
     Ok(match (a, b) {
         (Some(a), Some(b)) => Some(a == b),
         _ => None,
