@@ -265,6 +265,42 @@ fn a_row_the_target_refuses_is_named_and_the_rest_still_syncs() {
 }
 
 #[test]
+fn a_bulk_load_the_target_refuses_falls_back_to_batches_that_name_the_row() {
+    // An empty table is loaded by one streamed statement; a target trigger
+    // (allowed) that refuses one row makes the server refuse all of it.
+    // The copy starts again in batches: that row is named, the others land.
+    let source = MyDb::new("bulkref_src");
+    let target = MyDb::new("bulkref_tgt");
+    for db in [&source, &target] {
+        db.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)");
+    }
+    target.exec(
+        "CREATE TRIGGER t_refuse BEFORE INSERT ON t FOR EACH ROW \
+         IF NEW.id = 1234 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by t_refuse'; END IF",
+    );
+    let values: Vec<String> = (1..=3000).map(|i| format!("({i}, 'v{i}')")).collect();
+    source.exec(&format!("INSERT INTO t VALUES {}", values.join(", ")));
+    let scratch = common::SqliteDb::new("bulkref_cfg");
+    let config = scratch.dir.join("lockstep.toml");
+    std::fs::write(&config, "[sync]\nallow_triggers = true\n").unwrap();
+    let (code, out, report) = sync(
+        &source,
+        &target,
+        &["--data-only", "-c", config.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "a refused row leaves a difference: {out}");
+    let errors = report["data"]["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{out}");
+    assert_eq!(errors[0]["table"], "t");
+    assert_eq!(errors[0]["key"], "id=1234");
+    assert!(
+        errors[0].to_string().contains("refused by t_refuse"),
+        "{errors:?}"
+    );
+    assert_eq!(target.rows("t").len(), 2999, "every other row is copied");
+}
+
+#[test]
 fn triggers_on_the_target_are_refused_unless_allowed() {
     let source = MyDb::new("trig_src");
     let target = MyDb::new("trig_tgt");

@@ -4,7 +4,9 @@
 //!
 //! - `dependency` (default): FK checks stay on. Deletes run children
 //!   first, then inserts and updates parents first, so no row ever points
-//!   at a missing parent. Tables in an FK cycle (or referencing
+//!   at a missing parent. An empty table whose parents were synced first
+//!   and whose source rows hold no orphan is loaded whole with checks off
+//!   (nothing they could refuse), so MariaDB builds it in bulk. Tables in an FK cycle (or referencing
 //!   themselves) are written with checks off for that table alone. Rows a
 //!   foreign key still refuses are retried after every table is done, up
 //!   to `fk_retry` times, then reported.
@@ -13,9 +15,9 @@
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::catalog::deps::DependencyGraph;
-use crate::catalog::model::Flavor;
+use crate::catalog::model::{Flavor, ForeignKey};
 use crate::config::FkStrategy;
-use crate::data::apply::{Counts, Output, Pass, RefusedRow, TableApplier};
+use crate::data::apply::{ChangeKind, Counts, Output, Pass, RefusedRow, TableApplier};
 use crate::data::bisect::differing_ranges;
 use crate::data::pipeline::diff_table;
 use crate::data::pipeline::ChangeSink;
@@ -54,6 +56,8 @@ pub struct DataOptions<'a> {
 pub struct SyncTable {
     pub data: TableData,
     pub target_rows: TargetRows,
+    /// The source's foreign keys of the table.
+    pub foreign_keys: Vec<ForeignKey>,
 }
 
 /// What the target holds of a table.
@@ -186,16 +190,12 @@ pub async fn sync_tables(
                 DataMode::Script(lines) => Some(&mut **lines),
                 _ => None,
             };
-            let work = sync_one(
-                &mut lanes[0],
-                script,
-                counting,
-                &tables[i],
-                looks[i],
+            let step = Step {
+                look: looks[i],
                 pass,
-                &shared,
-            )
-            .await?;
+                parents_synced: parents_synced(graph, tables, &outcomes, i),
+            };
+            let work = sync_one(&mut lanes[0], script, counting, &tables[i], step, &shared).await?;
             record(i, work, &mut outcomes);
         }
     } else {
@@ -230,10 +230,14 @@ pub async fn sync_tables(
                     let Some(i) = next else { break };
                     started[i] = true;
                     let mut lane = idle.pop().expect("an idle lane");
-                    let (table, look, pass, shared) = (&tables[i], looks[i], main_pass(i), &shared);
+                    let step = Step {
+                        look: looks[i],
+                        pass: main_pass(i),
+                        parents_synced: parents_synced(graph, tables, &outcomes, i),
+                    };
+                    let (table, shared) = (&tables[i], &shared);
                     running.push(async move {
-                        let work =
-                            sync_one(&mut lane, None, counting, table, look, pass, shared).await;
+                        let work = sync_one(&mut lane, None, counting, table, step, shared).await;
                         (lane, i, work)
                     });
                 }
@@ -359,6 +363,38 @@ fn related(graph: &DependencyGraph, t: &TableData) -> bool {
         || graph.in_cycle(&t.name)
 }
 
+/// Whether every table that `tables[i]` references was synced in this run
+/// before it, no row refused: then the parents hold what the source's
+/// snapshot holds, and a bulk load may leave FK checks off, as a dump
+/// loads (checking each row's parents cost 60% of a load; an orphan the
+/// source itself holds is copied as it is).
+fn parents_synced(
+    graph: &DependencyGraph,
+    tables: &[SyncTable],
+    outcomes: &[TableOutcome],
+    i: usize,
+) -> bool {
+    let name = &tables[i].data.name;
+    let Some(dependency) = graph.dependencies.iter().find(|d| &d.table == name) else {
+        return true;
+    };
+    dependency.depends_on.iter().all(|parent| {
+        tables
+            .iter()
+            .position(|t| &t.data.name == parent)
+            .is_some_and(|j| j < i && outcomes[j].refused.is_empty())
+    })
+}
+
+/// What one pass over one table starts from.
+#[derive(Clone, Copy)]
+struct Step {
+    look: Look,
+    pass: Pass,
+    /// See [`parents_synced`].
+    parents_synced: bool,
+}
+
 /// A first look at every table before anything is written, the tables
 /// spread over the lanes: a table the servers' checksums find equal is
 /// skipped whole; a target table with no row is not read (every source row
@@ -417,13 +453,18 @@ async fn sync_one(
     script: Option<&mut Vec<String>>,
     counting: bool,
     sync_table: &SyncTable,
-    look: Look,
-    pass: Pass,
+    step: Step,
     shared: &Shared<'_>,
 ) -> Result<TableWork> {
+    let Step {
+        look,
+        pass,
+        parents_synced,
+    } = step;
     let SyncTable {
         data: table,
         target_rows,
+        foreign_keys,
     } = sync_table;
     let replace = match target_rows {
         TargetRows::Compare => None,
@@ -442,6 +483,44 @@ async fn sync_one(
     // A reloaded table goes with checks off: its old rows leave before the
     // new ones come, and nothing may cascade.
     let fk_checks = !shared.disable && !graph.in_cycle(&table.name) && replace.is_none();
+    let progress = shared.options.progress;
+    let total = match progress.visible() {
+        true => lane.source.estimate_rows(&table.name).await,
+        false => None,
+    };
+    let step = if nothing_to_delete { "copy" } else { "sync" };
+    // An empty table is loaded whole by one streamed statement, with FK
+    // checks off (MariaDB's bulk path needs them off), where that cannot
+    // let in a row the checks would refuse: the parents were synced first
+    // and the source holds no orphan (those are refused and named below).
+    let streamed = look == Look::Empty
+        && !counting
+        && script.is_none()
+        && lane.writer.streams_bulk_loads()
+        && (!fk_checks
+            || (parents_synced
+                && lane
+                    .source
+                    .references_resolve(&table.name, foreign_keys)
+                    .await?));
+    if streamed {
+        lane.writer.set_foreign_key_checks(false).await?;
+        let bar = progress.rows(&table.name, step, total);
+        if let Some(rows) = stream_copy(lane, table, bar).await? {
+            let mut counts = Counts::default();
+            counts.record(ChangeKind::Insert, rows);
+            return Ok(TableWork {
+                counts,
+                refused: Vec::new(),
+                found: FindStats {
+                    method: "copy",
+                    ranges_read: 1,
+                    rows_read: rows,
+                },
+                deferred: Vec::new(),
+            });
+        }
+    }
     let output = match (counting, script) {
         (true, _) => Output::Count,
         (false, Some(lines)) => Output::Script(lines),
@@ -462,12 +541,6 @@ async fn sync_one(
     if replace == Some(true) {
         applier.delete_all();
     }
-    let progress = shared.options.progress;
-    let total = match progress.visible() {
-        true => lane.source.estimate_rows(&table.name).await,
-        false => None,
-    };
-    let step = if nothing_to_delete { "copy" } else { "sync" };
     let bar = progress.rows(&table.name, step, total);
     let how = match look {
         Look::Empty | Look::Replace => Find::CopyAll,
@@ -483,6 +556,51 @@ async fn sync_one(
         deferred: std::mem::take(&mut applier.deferred_deletes),
     })
 }
+
+/// Copies a whole table into its empty target in one streamed bulk load
+/// (FK checks already off), the source's rows going straight to the load.
+/// The number of rows copied; `None` when the target refused the load or
+/// has no such path after all: nothing was kept, and the caller copies the
+/// table again in batches, which names any row refused.
+async fn stream_copy(
+    lane: &mut Lane<'_>,
+    table: &TableData,
+    bar: Option<indicatif::ProgressBar>,
+) -> Result<Option<u64>> {
+    let (read_tx, mut read_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
+    let (load_tx, load_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
+    let (source, writer) = (&mut *lane.source, &mut *lane.writer);
+    let read = async move {
+        let tx = read_tx;
+        source.stream_rows(table, None, &tx).await;
+    };
+    let progress = bar.clone();
+    let count = async move {
+        let mut rows = 0u64;
+        while let Some(chunk) = read_rx.recv().await {
+            if let (Ok(chunk), Some(bar)) = (&chunk, &progress) {
+                bar.inc(chunk.len() as u64);
+            }
+            rows += chunk.as_ref().map_or(0, |c| c.len() as u64);
+            if load_tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+        rows
+    };
+    let ((), rows, loaded) = tokio::join!(read, count, writer.load_stream(table, load_rx));
+    let loaded = matches!(loaded?, Some(Ok(())));
+    if let Some(bar) = bar {
+        match loaded {
+            true => bar.finish(),
+            false => bar.finish_and_clear(),
+        }
+    }
+    Ok(loaded.then_some(rows))
+}
+
+/// Chunks in flight between a streamed copy's read and its load.
+const CHANNEL_DEPTH: usize = 4;
 
 /// How a table's changes are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use tokio::sync::mpsc;
 
 use crate::catalog::change::SchemaChange;
-use crate::catalog::model::{Catalog, EngineFamily, Flavor};
+use crate::catalog::model::{Catalog, EngineFamily, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::Row;
@@ -282,6 +282,16 @@ impl SourceDb {
         self.conn.stream_rows(table, range, tx).await
     }
 
+    /// Whether every foreign key value of the table finds its parent row
+    /// here (so a copy may skip the target's checks and lose nothing they
+    /// would refuse); `false` where the engine is not asked (SQLite).
+    pub async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.references_resolve(table, keys).await,
+            Connection::Sqlite(_) => Ok(false),
+        }
+    }
+
     /// The table's row count as the server estimates it (for progress
     /// bars); `None` where that would cost a scan.
     pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
@@ -480,6 +490,30 @@ impl TargetDb {
         match &mut self.conn {
             Connection::MySql(c) => c.load_rows(table, rows).await,
             Connection::Sqlite(_) => None,
+        }
+    }
+
+    /// Whether `load_stream` can load a whole table in one statement.
+    pub fn streams_bulk_loads(&self) -> bool {
+        match &self.conn {
+            Connection::MySql(c) => c.takes_local_files(),
+            Connection::Sqlite(_) => false,
+        }
+    }
+
+    /// Loads a whole table that is empty now from `rows` as they arrive,
+    /// in one statement and one transaction (MySQL: a streamed `LOAD DATA
+    /// LOCAL INFILE`); see `streams_bulk_loads`. `Ok(None)` when the engine
+    /// has no such path after all; `Ok(Some(Err))` when the target refused
+    /// the rows (nothing was kept); `Err` when reading them failed.
+    pub async fn load_stream(
+        &mut self,
+        table: &TableData,
+        rows: mpsc::Receiver<Result<Vec<Row>>>,
+    ) -> Result<Option<Result<(), WriteError>>> {
+        match &mut self.conn {
+            Connection::MySql(c) => c.load_stream(table, rows).await,
+            Connection::Sqlite(_) => Ok(None),
         }
     }
 

@@ -109,6 +109,7 @@ pub async fn run(
         tables.push(SyncTable {
             data: TableData::new(table, key)?,
             target_rows,
+            foreign_keys: table.foreign_keys.clone(),
         });
     }
 
@@ -189,6 +190,7 @@ pub async fn run(
         SyncTable {
             data: table,
             target_rows,
+            ..
         },
         outcome,
     ) in tables.iter().zip(outcomes)

@@ -16,11 +16,12 @@ pub mod write;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
-use crate::catalog::model::{Catalog, Flavor};
+use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::Row;
@@ -380,23 +381,84 @@ impl MySqlConnection {
         table: &TableData,
         rows: &[Row],
     ) -> Option<Result<(), WriteError>> {
+        let mut file = Vec::new();
+        write::load_data_rows(&mut file, &table.columns, rows);
+        let data = bytes::Bytes::from(file);
+        let sql = write::load_data_sql(&self.flavor, table);
+        self.load(&sql, async move {
+            let stream: mysql_async::InfileData = Box::pin(OneChunk(Some(data)));
+            Ok(stream)
+        })
+        .await
+    }
+
+    /// Loads a whole table, empty now, in one `LOAD DATA LOCAL INFILE`
+    /// fed from `rows` as they arrive (memory stays at a few chunks). With
+    /// FK checks off too (the caller's part), MariaDB fills an empty table
+    /// in bulk: each index built by one sort, not a B-tree insert per row.
+    /// One transaction: on failure nothing is kept. `None` as for
+    /// `load_rows`; a read error that arrives on `rows` is returned as the
+    /// outer error.
+    pub async fn load_stream(
+        &mut self,
+        table: &TableData,
+        rows: tokio::sync::mpsc::Receiver<Result<Vec<Row>>>,
+    ) -> Result<Option<Result<(), WriteError>>> {
+        let read_error: Arc<Mutex<Option<Error>>> = Arc::default();
+        let slot = read_error.clone();
+        let columns = table.columns.clone();
+        let sql = write::load_data_sql(&self.flavor, table);
+        let outcome = self
+            .load(&sql, async move {
+                let file = futures_util::stream::unfold(Some(rows), move |rows| {
+                    let (columns, slot) = (columns.clone(), slot.clone());
+                    async move {
+                        let mut rows = rows?;
+                        match rows.recv().await? {
+                            Ok(chunk) => {
+                                let mut file = Vec::new();
+                                write::load_data_rows(&mut file, &columns, &chunk);
+                                Some((Ok(bytes::Bytes::from(file)), Some(rows)))
+                            }
+                            Err(e) => {
+                                let failed = std::io::Error::other(e.to_string());
+                                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                                Some((Err(failed), None))
+                            }
+                        }
+                    }
+                });
+                let stream: mysql_async::InfileData = Box::pin(file);
+                Ok(stream)
+            })
+            .await;
+        let failed_read = read_error.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match failed_read {
+            Some(e) => Err(e),
+            None => Ok(outcome),
+        }
+    }
+
+    /// Runs one `LOAD DATA LOCAL INFILE` reading `data`, in a transaction,
+    /// with unique checks off (the rows come from a table whose own unique
+    /// indexes vouch for them, as mysqldump's files do) and back on after,
+    /// also after a failure.
+    async fn load(
+        &mut self,
+        sql: &str,
+        data: impl std::future::Future<Output = mysql_async::Result<mysql_async::InfileData>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Option<Result<(), WriteError>> {
         if !self.local_infile {
             return None;
         }
-        let (sql, file) = write::load_data(&self.flavor, table, rows);
-        // The table started empty and the source's own unique indexes
-        // vouch for its rows: InnoDB may defer secondary unique checks
-        // (as mysqldump's files do). Back on for every other write, also
-        // after a failure.
         if let Err(e) = self.conn.query_drop("SET unique_checks = 0").await {
             return Some(Err(write::write_error(&self.flavor, &e)));
         }
-        let data = bytes::Bytes::from(file);
-        self.conn.set_infile_handler(async move {
-            let stream: mysql_async::InfileData = Box::pin(OneChunk(Some(data)));
-            Ok(stream)
-        });
-        let outcome = self.write_transaction(std::slice::from_ref(&sql)).await;
+        self.conn.set_infile_handler(data);
+        let outcome = self.write_transaction(&[sql.to_string()]).await;
         if outcome.is_err() {
             let _ = self.conn.query_drop("ROLLBACK").await;
         }
@@ -414,6 +476,12 @@ impl MySqlConnection {
             }
         }
         Some(outcome)
+    }
+
+    /// Whether `load_rows` and `load_stream` may work (until the server
+    /// says local files are off).
+    pub fn takes_local_files(&self) -> bool {
+        self.local_infile
     }
 
     async fn write_transaction(&mut self, statements: &[String]) -> Result<(), WriteError> {
@@ -498,6 +566,44 @@ impl MySqlConnection {
                 "the server returned no checksum",
             )),
         }
+    }
+
+    /// Whether every foreign key value of `table` finds its parent row
+    /// (MATCH SIMPLE: a key with a NULL column references nothing). One
+    /// indexed anti-join per key, stopping at the first orphan.
+    pub async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+        for key in keys {
+            let child = |c: &String| format!("c.{}", ddl::quote_ident(c));
+            let mut set: Vec<String> = key
+                .columns
+                .iter()
+                .map(|c| format!("{} IS NOT NULL", child(c)))
+                .collect();
+            let joined: Vec<String> = key
+                .columns
+                .iter()
+                .zip(&key.referenced_columns)
+                .map(|(c, p)| format!("p.{} = {}", ddl::quote_ident(p), child(c)))
+                .collect();
+            set.push(format!(
+                "NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
+                ddl::quote_ident(&key.referenced_table),
+                joined.join(" AND ")
+            ));
+            let sql = format!(
+                "SELECT 1 FROM {} AS c WHERE {} LIMIT 1",
+                ddl::quote_ident(table),
+                set.join(" AND ")
+            );
+            let orphan: Option<mysql_async::Value> =
+                self.conn.query_first(&sql).await.map_err(|e| {
+                    Error::statement(format!("checking `{table}`.`{}`", key.name), &sql, e)
+                })?;
+            if orphan.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Whether the table has no row.

@@ -301,12 +301,12 @@ fn needs_text_charset(flavor: &Flavor, sql_type: &SqlType) -> bool {
     }
 }
 
-/// A bulk copy as `LOAD DATA LOCAL INFILE`: the statement, and the file
-/// it reads (tab-separated, backslash escapes, `\N` for NULL, read as
-/// binary so every byte lands as it is). Values go exactly as in
+/// A bulk copy as `LOAD DATA LOCAL INFILE`: the statement, reading a file
+/// of `load_data_rows` (tab-separated, backslash escapes, `\N` for NULL,
+/// read as binary so every byte lands as it is). Values go exactly as in
 /// `literal`: columns the server would read otherwise (BIT, text-typed
 /// JSON/UUID) pass through a variable and a `SET`.
-pub fn load_data(flavor: &Flavor, table: &TableData, rows: &[Row]) -> (String, Vec<u8>) {
+pub fn load_data_sql(flavor: &Flavor, table: &TableData) -> String {
     let mut targets = Vec::with_capacity(table.columns.len());
     let mut sets = Vec::new();
     for (i, column) in table.columns.iter().enumerate() {
@@ -332,17 +332,20 @@ pub fn load_data(flavor: &Flavor, table: &TableData, rows: &[Row]) -> (String, V
         sql.push_str(" SET ");
         sql.push_str(&sets.join(", "));
     }
-    let mut file = Vec::new();
+    sql
+}
+
+/// Rows as lines of the file `load_data_sql` reads, appended to `file`.
+pub fn load_data_rows(file: &mut Vec<u8>, columns: &[DataColumn], rows: &[Row]) {
     for row in rows {
         for (i, value) in row.iter().enumerate() {
             if i > 0 {
                 file.push(b'\t');
             }
-            tsv_field(&mut file, &table.columns[i], value);
+            tsv_field(file, &columns[i], value);
         }
         file.push(b'\n');
     }
-    (sql, file)
 }
 
 /// One value as a `LOAD DATA` field.
