@@ -14,6 +14,18 @@ fn sync(source: &MyDb, target: &MyDb, extra: &[&str]) -> (i32, String, serde_jso
     common::sync_with_report(&source.url(), &target.url(), extra)
 }
 
+/// `--data-only` with `allow_triggers = true` from a config file.
+fn sync_data_allowing_triggers(source: &MyDb, target: &MyDb) -> (i32, String, serde_json::Value) {
+    let scratch = common::SqliteDb::new("triggers_cfg");
+    let config = scratch.dir.join("lockstep.toml");
+    std::fs::write(&config, "[sync]\nallow_triggers = true\n").unwrap();
+    sync(
+        source,
+        target,
+        &["--data-only", "-c", config.to_str().unwrap()],
+    )
+}
+
 const STRATEGIES: [&str; 2] = ["dependency", "disable"];
 
 fn cycle_schema(db: &MyDb) {
@@ -280,14 +292,7 @@ fn a_bulk_load_the_target_refuses_falls_back_to_batches_that_name_the_row() {
     );
     let values: Vec<String> = (1..=3000).map(|i| format!("({i}, 'v{i}')")).collect();
     source.exec(&format!("INSERT INTO t VALUES {}", values.join(", ")));
-    let scratch = common::SqliteDb::new("bulkref_cfg");
-    let config = scratch.dir.join("lockstep.toml");
-    std::fs::write(&config, "[sync]\nallow_triggers = true\n").unwrap();
-    let (code, out, report) = sync(
-        &source,
-        &target,
-        &["--data-only", "-c", config.to_str().unwrap()],
-    );
+    let (code, out, report) = sync_data_allowing_triggers(&source, &target);
     assert_eq!(code, 1, "a refused row leaves a difference: {out}");
     let errors = report["data"]["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{out}");
@@ -328,14 +333,7 @@ fn triggers_on_the_target_are_refused_unless_allowed() {
         "{skipped}"
     );
     assert!(target.rows("t").is_empty());
-    let scratch = common::SqliteDb::new("trig_cfg");
-    let config = scratch.dir.join("lockstep.toml");
-    std::fs::write(&config, "[sync]\nallow_triggers = true\n").unwrap();
-    let (code, out, _) = sync(
-        &source,
-        &target,
-        &["--data-only", "-c", config.to_str().unwrap()],
-    );
+    let (code, out, _) = sync_data_allowing_triggers(&source, &target);
     assert_eq!(
         code, 1,
         "the trigger's audit row makes `audit` differ: {out}"
