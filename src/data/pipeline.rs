@@ -8,7 +8,6 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use indicatif::ProgressBar;
 use tokio::sync::mpsc;
 
 use super::rowdiff::{RowChange, RowDiff};
@@ -17,6 +16,7 @@ use super::table::TableData;
 use super::value::Row;
 use crate::engine::{SourceDb, TargetReader, ROW_CHUNK};
 use crate::error::{Error, Result};
+use crate::report::progress::RowBar;
 
 /// Chunks in flight per channel.
 const CHANNEL_DEPTH: usize = 4;
@@ -25,7 +25,7 @@ const CHANNEL_DEPTH: usize = 4;
 struct ChannelRows {
     rx: mpsc::Receiver<Result<Vec<Row>>>,
     buffer: VecDeque<Row>,
-    progress: Option<ProgressBar>,
+    progress: Option<RowBar>,
     /// Rows read so far, shared with the caller.
     read: Arc<AtomicU64>,
 }
@@ -41,7 +41,7 @@ impl Iterator for ChannelRows {
             match self.rx.blocking_recv()? {
                 Ok(chunk) => {
                     if let Some(bar) = &self.progress {
-                        bar.inc(chunk.len() as u64);
+                        bar.advance(&chunk);
                     }
                     self.read.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                     self.buffer = chunk.into();
@@ -69,7 +69,7 @@ pub(crate) async fn diff_table(
     table: &TableData,
     range: Option<&KeyRange>,
     target_empty: bool,
-    progress: Option<ProgressBar>,
+    progress: Option<RowBar>,
     sink: &mut impl ChangeSink,
 ) -> Result<u64> {
     let (source_tx, source_rx) = mpsc::channel(CHANNEL_DEPTH);
@@ -78,7 +78,6 @@ pub(crate) async fn diff_table(
 
     let key = table.key.clone();
     let name = table.name.clone();
-    let bar = progress.clone();
     let read = Arc::new(AtomicU64::new(0));
     let rows_read = read.clone();
     let merge = tokio::task::spawn_blocking(move || {
@@ -135,11 +134,6 @@ pub(crate) async fn diff_table(
         Ok(())
     };
     let ((), (), outcome) = tokio::join!(read_source, read_target, consume);
-    if let Some(bar) = bar {
-        // The bar's length was an estimate: end it at the true count.
-        bar.set_length(bar.position());
-        bar.finish();
-    }
     merge.await.map_err(|e| {
         Error::database(
             format!("table `{}`", table.name),

@@ -26,7 +26,7 @@ use crate::data::table::TableData;
 use crate::data::value::Row;
 use crate::engine::{quick_compare, SourceDb, TargetDb, TargetReader};
 use crate::error::Result;
-use crate::report::progress::Progress;
+use crate::report::progress::{Progress, RowBar};
 
 /// What the data phase does with the changes it finds.
 pub enum DataMode<'a> {
@@ -153,7 +153,20 @@ pub async fn sync_tables(
     let main_pass = |i: usize| if split[i] { Pass::Upserts } else { Pass::All };
 
     let (looks, mut source_sums) = first_looks(lanes, tables).await?;
-    let overall = progress.tables(tables.len() as u64);
+    let overall = match progress.visible() {
+        true => {
+            // The rows to read: the tables the first look did not skip.
+            let mut rows = Some(0u64);
+            for (table, look) in tables.iter().zip(&looks) {
+                if *look != Look::Equal {
+                    let estimate = lanes[0].source.estimate_rows(&table.data.name).await;
+                    rows = rows.zip(estimate).map(|(a, b)| a + b);
+                }
+            }
+            progress.overall(tables.len() as u64, rows)
+        }
+        false => None,
+    };
     let mut deferred: Vec<Vec<Row>> = vec![Vec::new(); tables.len()];
     let mut record = |i: usize, work: TableWork, outcomes: &mut Vec<TableOutcome>| {
         let outcome = &mut outcomes[i];
@@ -181,11 +194,6 @@ pub async fn sync_tables(
         }
         steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
         for (i, pass) in steps {
-            if pass != Pass::Deletes {
-                if let Some(bar) = &overall {
-                    bar.inc(1);
-                }
-            }
             let script = match &mut mode {
                 DataMode::Script(lines) => Some(&mut **lines),
                 _ => None,
@@ -197,6 +205,9 @@ pub async fn sync_tables(
             };
             let work = sync_one(&mut lanes[0], script, counting, &tables[i], step, &shared).await?;
             record(i, work, &mut outcomes);
+            if let (Some(bar), true) = (&overall, pass != Pass::Deletes) {
+                bar.table_done();
+            }
         }
     } else {
         // A table waits for the tables it references (FK checks on), not
@@ -248,7 +259,7 @@ pub async fn sync_tables(
                 record(i, work?, &mut outcomes);
                 finished[i] = true;
                 if let Some(bar) = &overall {
-                    bar.inc(1);
+                    bar.table_done();
                 }
             }
             Ok(())
@@ -258,9 +269,7 @@ pub async fn sync_tables(
         *lanes = idle;
         result?;
     }
-    if let Some(bar) = overall {
-        bar.finish();
-    }
+    progress.finish_overall();
     let Lane {
         source,
         reader,
@@ -565,7 +574,7 @@ async fn sync_one(
 async fn stream_copy(
     lane: &mut Lane<'_>,
     table: &TableData,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<RowBar>,
 ) -> Result<Option<u64>> {
     let (read_tx, mut read_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
     let (load_tx, load_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
@@ -579,7 +588,7 @@ async fn stream_copy(
         let mut rows = 0u64;
         while let Some(chunk) = read_rx.recv().await {
             if let (Ok(chunk), Some(bar)) = (&chunk, &progress) {
-                bar.inc(chunk.len() as u64);
+                bar.advance(chunk);
             }
             rows += chunk.as_ref().map_or(0, |c| c.len() as u64);
             if load_tx.send(chunk).await.is_err() {
@@ -593,7 +602,7 @@ async fn stream_copy(
     if let Some(bar) = bar {
         match loaded {
             true => bar.finish(),
-            false => bar.finish_and_clear(),
+            false => bar.abandon(),
         }
     }
     Ok(loaded.then_some(rows))
@@ -630,14 +639,14 @@ async fn find_changes(
     reader: &mut TargetReader,
     table: &TableData,
     how: Find,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<RowBar>,
     sink: &mut TableApplier<'_>,
 ) -> Result<FindStats> {
     let ranges = match how {
         Find::Bisect => differing_ranges(source, reader, table).await?,
         Find::Stream | Find::CopyAll => None,
     };
-    match ranges {
+    let found = match ranges {
         Some(ranges) => {
             let mut rows_read = 0;
             for range in &ranges {
@@ -645,22 +654,27 @@ async fn find_changes(
                     diff_table(source, reader, table, Some(range), false, bar.clone(), sink)
                         .await?;
             }
-            Ok(FindStats {
+            FindStats {
                 method: "bisect",
                 ranges_read: ranges.len(),
                 rows_read,
-            })
+            }
         }
         None => {
             let copy = how == Find::CopyAll;
-            let rows_read = diff_table(source, reader, table, None, copy, bar, sink).await?;
-            Ok(FindStats {
+            let rows_read =
+                diff_table(source, reader, table, None, copy, bar.clone(), sink).await?;
+            FindStats {
                 method: if copy { "copy" } else { "stream" },
                 ranges_read: 1,
                 rows_read,
-            })
+            }
         }
+    };
+    if let Some(bar) = bar {
+        bar.finish();
     }
+    Ok(found)
 }
 
 /// What the first look found of a table.

@@ -58,6 +58,18 @@ impl Value {
         }
     }
 
+    /// About the bytes the value takes as stored (for progress).
+    pub fn data_len(&self) -> usize {
+        match self {
+            Value::Null => 0,
+            Value::Float(_) => 4,
+            Value::Int(_) | Value::UInt(_) | Value::Double(_) => 8,
+            Value::DateTime { .. } | Value::Time { .. } => 8,
+            Value::Decimal(d) => d.len(),
+            Value::Text(b) | Value::Bytes(b) => b.len(),
+        }
+    }
+
     fn rank(&self) -> u8 {
         match self {
             Value::Null => 0,

@@ -1,13 +1,97 @@
-//! Progress bars for long steps: one line per table on a terminal, nothing
-//! in CI, in pipes or with `--quiet`.
+//! Progress bars for long steps: one line per table on a terminal (rows,
+//! bytes, rate, ETA) under an overall line for the whole data phase;
+//! nothing in CI, in pipes or with `--quiet`.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{
+    HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle,
+};
+
+use crate::data::value::Row;
 
 pub struct Progress {
     multi: Option<MultiProgress>,
+    /// The overall bar, once `overall` made it: every table's bar adds to it.
+    overall: Mutex<Option<Overall>>,
+}
+
+/// The overall bar: rows and bytes of every table, tables done of all.
+#[derive(Clone)]
+pub struct Overall {
+    bar: ProgressBar,
+    bytes: Arc<AtomicU64>,
+    tables: (Arc<AtomicU64>, u64),
+}
+
+impl Overall {
+    /// One more table done.
+    pub fn table_done(&self) {
+        self.tables.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// One step on one table: rows and bytes read from the source.
+#[derive(Clone)]
+pub struct RowBar {
+    bar: ProgressBar,
+    bytes: Arc<AtomicU64>,
+    overall: Option<Overall>,
+}
+
+impl RowBar {
+    /// Counts a chunk of rows read, here and overall.
+    pub fn advance(&self, rows: &[Row]) {
+        let bytes: u64 = rows
+            .iter()
+            .flat_map(|row| row.iter())
+            .map(|v| v.data_len() as u64)
+            .sum();
+        self.bar.inc(rows.len() as u64);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        if let Some(overall) = &self.overall {
+            overall.bar.inc(rows.len() as u64);
+            overall.bytes.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
+
+    /// Ends the bar at the true count (its length was an estimate).
+    pub fn finish(&self) {
+        self.bar.set_length(self.bar.position());
+        self.bar.finish();
+    }
+
+    /// Takes back what this bar counted (the step starts over) and clears it.
+    pub fn abandon(&self) {
+        if let Some(overall) = &self.overall {
+            let rows = self.bar.position();
+            overall
+                .bar
+                .set_position(overall.bar.position().saturating_sub(rows));
+            let bytes = self.bytes.load(Ordering::Relaxed);
+            let _ = overall
+                .bytes
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                    Some(b.saturating_sub(bytes))
+                });
+        }
+        self.bar.finish_and_clear();
+    }
+
+    /// Rows counted so far.
+    #[cfg(test)]
+    pub fn rows(&self) -> u64 {
+        self.bar.position()
+    }
+
+    /// Bytes counted so far.
+    #[cfg(test)]
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
 }
 
 impl Progress {
@@ -16,27 +100,25 @@ impl Progress {
         let show = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         Progress {
             multi: show.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            overall: Mutex::new(None),
         }
     }
 
     /// No bars at all.
     pub fn hidden() -> Progress {
-        Progress { multi: None }
+        Progress {
+            multi: None,
+            overall: Mutex::new(None),
+        }
     }
 
-    /// The overall bar: tables done of `total`, with the elapsed time.
-    pub fn tables(&self, total: u64) -> Option<ProgressBar> {
-        let multi = self.multi.as_ref()?;
-        let bar = multi.add(
-            ProgressBar::new(total).with_style(
-                ProgressStyle::with_template(
-                    "{prefix:>28} {bar:30} {pos}/{len} tables  {elapsed} elapsed",
-                )
-                .expect("valid template"),
-            ),
-        );
-        bar.set_prefix("overall");
-        Some(bar)
+    /// Bars that count without drawing (for tests).
+    #[cfg(test)]
+    pub fn counting() -> Progress {
+        Progress {
+            multi: Some(MultiProgress::with_draw_target(ProgressDrawTarget::hidden())),
+            overall: Mutex::new(None),
+        }
     }
 
     /// Whether bars are shown at all.
@@ -44,34 +126,118 @@ impl Progress {
         self.multi.is_some()
     }
 
+    /// The overall bar over `tables` tables holding about `rows` rows (the
+    /// ETA, when known); the bars made after it add to it.
+    pub fn overall(&self, tables: u64, rows: Option<u64>) -> Option<Overall> {
+        let multi = self.multi.as_ref()?;
+        let bytes = Arc::new(AtomicU64::new(0));
+        let done = Arc::new(AtomicU64::new(0));
+        let (shown_bytes, shown_done) = (bytes.clone(), done.clone());
+        let tables_key = move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = write!(out, "{}/{tables}", shown_done.load(Ordering::Relaxed));
+        };
+        let style =
+            row_style(rows, shown_bytes, "  {tables} tables").with_key("tables", tables_key);
+        let bar = multi.add(new_bar(rows).with_style(style));
+        bar.set_prefix("overall");
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let overall = Overall {
+            bar,
+            bytes,
+            tables: (done, tables),
+        };
+        *self.overall.lock().unwrap_or_else(|p| p.into_inner()) = Some(overall.clone());
+        Some(overall)
+    }
+
+    /// Ends the overall bar at its true count; later bars stand alone.
+    pub fn finish_overall(&self) {
+        let overall = self
+            .overall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(Overall { bar, .. }) = overall {
+            bar.set_length(bar.position());
+            bar.finish();
+        }
+    }
+
     /// A bar counting rows for one step on one table; `total` is the row
     /// count when known (it gives the ETA).
-    pub fn rows(&self, table: &str, step: &str, total: Option<u64>) -> Option<ProgressBar> {
+    pub fn rows(&self, table: &str, step: &str, total: Option<u64>) -> Option<RowBar> {
         let multi = self.multi.as_ref()?;
-        let bar = match total {
-            Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template(
-                    "{prefix:>28} {bar:30} {human_pos}/{human_len} rows  {rate}  eta {eta}",
-                )
-                .expect("valid template")
-                .with_key("rate", rate),
-            ),
-            None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template(
-                    "{prefix:>28} {spinner} {human_pos} rows  {rate}  {elapsed}",
-                )
-                .expect("valid template")
-                .with_key("rate", rate),
-            ),
-        };
-        let bar = multi.add(bar);
+        let bytes = Arc::new(AtomicU64::new(0));
+        let bar = multi.add(new_bar(total).with_style(row_style(total, bytes.clone(), "")));
         bar.set_prefix(format!("{step} {table}"));
         bar.enable_steady_tick(Duration::from_millis(200));
-        Some(bar)
+        let overall = self
+            .overall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        Some(RowBar {
+            bar,
+            bytes,
+            overall,
+        })
+    }
+}
+
+/// A bar's look: with a known total, a bar and the ETA; else a spinner and
+/// the time so far. Both show rows, `bytes`, rows/s, then `suffix`.
+fn row_style(total: Option<u64>, bytes: Arc<AtomicU64>, suffix: &str) -> ProgressStyle {
+    let template = match total {
+        Some(_) => "{prefix:>28} {bar:30} {human_pos}/{human_len} rows  {bytes}  {rate}  eta {eta}",
+        None => "{prefix:>28} {spinner} {human_pos} rows  {bytes}  {rate}  {elapsed}",
+    };
+    ProgressStyle::with_template(&format!("{template}{suffix}"))
+        .expect("valid template")
+        .with_key("rate", rate)
+        .with_key(
+            "bytes",
+            move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{}", HumanBytes(bytes.load(Ordering::Relaxed)));
+            },
+        )
+}
+
+/// A bar of `total` steps, or a spinner when the total is unknown.
+fn new_bar(total: Option<u64>) -> ProgressBar {
+    match total {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
     }
 }
 
 /// Rows per second, whole.
 fn rate(state: &ProgressState, out: &mut dyn std::fmt::Write) {
     let _ = write!(out, "{:.0} rows/s", state.per_sec());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::value::Value;
+
+    #[test]
+    fn table_bars_add_rows_and_bytes_to_the_overall_bar() {
+        let progress = Progress::counting();
+        let overall = progress.overall(2, Some(10)).unwrap();
+        let a = progress.rows("a", "copy", Some(4)).unwrap();
+        let b = progress.rows("b", "sync", None).unwrap();
+        let row = vec![Value::Int(1), Value::Text(b"hello".to_vec()), Value::Null];
+        a.advance(&[row.clone(), row.clone()]);
+        b.advance(std::slice::from_ref(&row));
+        assert_eq!((a.rows(), a.bytes()), (2, 26));
+        assert_eq!((b.rows(), b.bytes()), (1, 13));
+        assert_eq!(overall.bar.position(), 3);
+        assert_eq!(overall.bytes.load(Ordering::Relaxed), 39);
+        // A step that starts over takes its count back.
+        a.abandon();
+        assert_eq!(overall.bar.position(), 1);
+        assert_eq!(overall.bytes.load(Ordering::Relaxed), 13);
+        overall.table_done();
+        assert_eq!(overall.tables.0.load(Ordering::Relaxed), 1);
+    }
 }
