@@ -80,7 +80,8 @@ impl Checksum {
         ((self.hash >> 64) as u64, self.hash as u64)
     }
 
-    /// The checksum of two disjoint sets of rows together.
+    /// The checksum of two disjoint sets of rows together (how the
+    /// checksums of a range's segments add up to the range's).
     pub fn combine(self, other: Checksum) -> Checksum {
         let (hi, lo) = self.halves();
         let (other_hi, other_lo) = other.halves();
@@ -89,15 +90,6 @@ impl Checksum {
             hi.wrapping_add(other_hi),
             lo.wrapping_add(other_lo),
         )
-    }
-
-    /// The checksum of one row with hash `row_hash` (as a hash stream
-    /// gives it).
-    pub fn of_row(row_hash: u128) -> Checksum {
-        Checksum {
-            rows: 1,
-            hash: row_hash,
-        }
     }
 }
 

@@ -5,9 +5,9 @@
 //! values: per column either `N` (NULL), an exact text form and `,`
 //! (numbers, dates and times: characters that never include `N` or `,`),
 //! the byte length, `:` and the stored bytes (character and binary data,
-//! compared as bytes whatever the collation), or the MD5 of the bytes
-//! (large objects, so the concatenation stays far below
-//! `max_allowed_packet`). FLOATs go through DOUBLE, whose text form is the
+//! compared as bytes whatever the collation), or for a large object longer
+//! than 64 KiB `M` and the MD5 of its bytes (so the concatenation stays far
+//! below `max_allowed_packet`). FLOATs go through DOUBLE, whose text form is the
 //! shortest that reads back to the same bits, so 1 ulp apart differs.
 //!
 //! A checksum is the row count and, per 64-bit half of the row hashes, the
@@ -31,8 +31,8 @@ use crate::error::{Error, Result};
 /// Character and binary data longer than this is hashed on its own.
 const INLINE_MAX_BYTES: u64 = 65_535;
 
-/// The columns a range and a hash stream are keyed on: the key, or every
-/// column without one (the order `rows.rs` streams in).
+/// The columns a range is keyed on: the key, or every column without one
+/// (the order `rows.rs` streams in).
 fn key_columns(table: &TableData) -> Vec<&DataColumn> {
     if table.key.is_empty() {
         table.columns.iter().collect()
@@ -62,14 +62,26 @@ fn column_piece(column: &DataColumn) -> String {
         SqlType::Text { max_bytes } | SqlType::Blob { max_bytes }
             if *max_bytes > INLINE_MAX_BYTES =>
         {
-            format!("IFNULL(MD5({}), 'N')", bytes())
+            large_piece(&bytes())
         }
-        SqlType::Json | SqlType::Spatial { .. } => format!("IFNULL(MD5({}), 'N')", bytes()),
+        SqlType::Json | SqlType::Spatial { .. } => large_piece(&bytes()),
         _ => {
             let b = bytes();
             format!("IFNULL(CONCAT(LENGTH({b}), ':', {b}), 'N')")
         }
     }
+}
+
+/// A large object's piece: inline like other strings while it is short
+/// (most are, and an MD5 call per value cost a fifth of a table's checksum),
+/// else `M` and its MD5, so the concatenation stays far below
+/// `max_allowed_packet`. An inline piece starts with a digit, so the two
+/// forms never read as each other.
+fn large_piece(bytes: &str) -> String {
+    format!(
+        "IFNULL(IF(LENGTH({bytes}) <= {INLINE_MAX_BYTES}, CONCAT(LENGTH({bytes}), ':', {bytes}), \
+         CONCAT('M', MD5({bytes}))), 'N')"
+    )
 }
 
 /// The row's hash as 32 hex digits: equal only for rows whose stored
@@ -195,22 +207,6 @@ pub fn parse_checksum(values: &[MyValue]) -> std::result::Result<Checksum, Strin
     ))
 }
 
-/// `SELECT <key columns>, UNHEX(<row hash>) FROM t [WHERE range] ORDER BY
-/// <key>`: the key of every row in stream order with its 16-byte hash.
-pub fn hash_stream_sql(flavor: &Flavor, table: &TableData, range: Option<&KeyRange>) -> String {
-    let columns: Vec<String> = key_columns(table)
-        .into_iter()
-        .map(|c| quote_ident(&c.name))
-        .collect();
-    format!(
-        "SELECT {}, UNHEX({}) {} ORDER BY {}",
-        columns.join(", "),
-        row_hash_expr(table),
-        from_where(flavor, table, range),
-        order_terms(table).join(", ")
-    )
-}
-
 /// The checksum of the rows in `range` (all rows for `None`).
 pub async fn checksum(
     conn: &mut mysql_async::Conn,
@@ -231,15 +227,13 @@ pub async fn checksum(
     parse_checksum(&values).map_err(|message| Error::statement(context(), &sql, message))
 }
 
-/// Reads rows of key values (as `rows.rs` reads them) followed by
-/// `extra` further values.
-async fn read_keyed(
+/// Reads rows of key values (as `rows.rs` reads them).
+async fn read_keys(
     conn: &mut mysql_async::Conn,
     table: &TableData,
     sql: &str,
     context: &str,
-    extra: usize,
-) -> Result<Vec<(Vec<Value>, Vec<MyValue>)>> {
+) -> Result<Vec<Vec<Value>>> {
     let kinds: Vec<(Kind, &str)> = key_columns(table)
         .into_iter()
         .map(|c| (Kind::of(&c.sql_type), c.name.as_str()))
@@ -249,56 +243,23 @@ async fn read_keyed(
         .exec(sql, ())
         .await
         .map_err(|e| Error::statement(context, sql, e))?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut values = row.unwrap();
-        if values.len() != kinds.len() + extra {
-            return Err(fail(format!(
-                "expected {} columns, the server sent {}",
-                kinds.len() + extra,
-                values.len()
-            )));
-        }
-        let rest = values.split_off(kinds.len());
-        let key = values
-            .into_iter()
-            .zip(&kinds)
-            .map(|(v, (kind, name))| {
-                convert(*kind, v).map_err(|m| fail(format!("column `{name}`: {m}")))
-            })
-            .collect::<Result<Vec<Value>>>()?;
-        out.push((key, rest));
-    }
-    Ok(out)
-}
-
-/// The key and row hash of every row in `range`, in stream order. Reads
-/// the whole range: meant for ranges whose rows differ densely.
-pub async fn hash_stream(
-    conn: &mut mysql_async::Conn,
-    flavor: &Flavor,
-    table: &TableData,
-    range: Option<&KeyRange>,
-) -> Result<Vec<(Vec<Value>, u128)>> {
-    if let Some(range) = range {
-        range.check(table)?;
-    }
-    let sql = hash_stream_sql(flavor, table, range);
-    let context = format!("reading the row hashes of `{}`", table.name);
-    read_keyed(conn, table, &sql, &context, 1)
-        .await?
-        .into_iter()
-        .map(|(key, rest)| match rest.as_slice() {
-            [MyValue::Bytes(b)] if b.len() == 16 => {
-                let mut hash = [0u8; 16];
-                hash.copy_from_slice(b);
-                Ok((key, u128::from_be_bytes(hash)))
+    rows.into_iter()
+        .map(|row| {
+            let values = row.unwrap();
+            if values.len() != kinds.len() {
+                return Err(fail(format!(
+                    "expected {} columns, the server sent {}",
+                    kinds.len(),
+                    values.len()
+                )));
             }
-            other => Err(Error::statement(
-                context.as_str(),
-                &sql,
-                format!("expected a 16-byte row hash, got {other:?}"),
-            )),
+            values
+                .into_iter()
+                .zip(&kinds)
+                .map(|(v, (kind, name))| {
+                    convert(*kind, v).map_err(|m| fail(format!("column `{name}`: {m}")))
+                })
+                .collect()
         })
         .collect()
 }
@@ -346,11 +307,7 @@ pub async fn split_points(
         order_terms(table).join(", "),
         from_where(flavor, table, range)
     );
-    Ok(read_keyed(conn, table, &sql, &context, 0)
-        .await?
-        .into_iter()
-        .map(|(key, _)| key)
-        .collect())
+    read_keys(conn, table, &sql, &context).await
 }
 
 #[cfg(test)]
@@ -418,7 +375,7 @@ mod tests {
         let hash = row_hash_expr(&t);
         assert!(hash.contains("IFNULL(CONCAT(`a`, ','), 'N')"));
         assert!(hash.contains("LENGTH(CAST(`b` AS BINARY)), ':'"));
-        assert!(hash.contains("IFNULL(MD5(`c`), 'N')"));
+        assert!(hash.contains("IFNULL(IF(LENGTH(`c`) <= 65535, CONCAT(LENGTH(`c`), ':', `c`), CONCAT('M', MD5(`c`))), 'N')"));
     }
 
     #[test]
