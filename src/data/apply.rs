@@ -17,8 +17,11 @@ const BATCH_ROWS: usize = 2000;
 /// The same, into a table that started empty.
 const BULK_BATCH_ROWS: usize = 5_000;
 /// New rows of a table with unique indexes are held back (up to this many)
-/// until rows that give up unique values have moved.
-const HELD_INSERTS: usize = 50_000;
+/// until rows that give up unique values have moved. Later ones go in
+/// batches; one a unique index refuses is retried at the end. Held rows
+/// are whole rows in memory: 50,000 of them took 40 MB on a 10M-row
+/// re-sync, so few are held.
+const HELD_INSERTS: usize = 5_000;
 
 /// Which changes a pass over a table acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,8 +161,8 @@ pub struct TableApplier<'a> {
     bulk_load: bool,
     pub counts: Counts,
     /// Changes seen that this pass does not act on.
-    /// Deletes an `Upserts` pass found, kept for the deletes phase (rows
-    /// of a keyed table keep only their key values).
+    /// Deletes an `Upserts` pass found, kept for the deletes phase: their
+    /// key values only (`TableData::into_key`).
     pub deferred_deletes: Vec<Row>,
     pub refused: Vec<RefusedRow>,
 }
@@ -211,19 +214,6 @@ impl<'a> TableApplier<'a> {
             .unique_keys
             .iter()
             .any(|cols| cols.iter().any(|&c| !old[c].same_as(&new[c])))
-    }
-
-    /// A row reduced to what deleting it needs: its key values (the whole
-    /// row when the table has no key).
-    fn key_only(&self, mut row: Row) -> Row {
-        if !self.table.key.is_empty() {
-            for (i, value) in row.iter_mut().enumerate() {
-                if !self.table.key.contains(&i) {
-                    *value = crate::data::value::Value::Null;
-                }
-            }
-        }
-        row
     }
 
     /// Sets FK enforcement for the table's writes (script: as statements).
@@ -382,7 +372,7 @@ impl ChangeSink for TableApplier<'_> {
             };
             if !self.wants(kind) {
                 if let RowChange::Delete(row) = change {
-                    self.deferred_deletes.push(self.key_only(row));
+                    self.deferred_deletes.push(self.table.into_key(row));
                 }
                 continue;
             }

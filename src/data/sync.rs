@@ -24,7 +24,7 @@ use crate::data::pipeline::ChangeSink;
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::{quick_compare, SourceDb, TargetDb, TargetReader};
+use crate::engine::{quick_compare, SourceDb, TargetDb, TargetReader, ROW_CHUNK};
 use crate::error::Result;
 use crate::report::progress::{Progress, RowBar};
 
@@ -108,7 +108,7 @@ struct TableWork {
     counts: Counts,
     refused: Vec<RefusedRow>,
     found: FindStats,
-    /// Deletes kept for the end (children first).
+    /// Deletes kept for the end (children first), as key values.
     deferred: Vec<Row>,
 }
 
@@ -280,8 +280,8 @@ pub async fn sync_tables(
 
     // The deletes kept back, children first.
     for i in (0..tables.len()).rev() {
-        let rows = std::mem::take(&mut deferred[i]);
-        if rows.is_empty() {
+        let keys = std::mem::take(&mut deferred[i]);
+        if keys.is_empty() {
             continue;
         }
         let table = &tables[i].data;
@@ -299,9 +299,18 @@ pub async fn sync_tables(
             max_bytes,
         );
         applier.start().await?;
-        applier
-            .accept(rows.into_iter().map(RowChange::Delete).collect())
-            .await?;
+        let mut keys = keys.into_iter();
+        loop {
+            let chunk: Vec<RowChange> = keys
+                .by_ref()
+                .take(ROW_CHUNK)
+                .map(|key| RowChange::Delete(table.row_of_key(key)))
+                .collect();
+            if chunk.is_empty() {
+                break;
+            }
+            applier.accept(chunk).await?;
+        }
         applier.finish().await?;
         let outcome = &mut outcomes[i];
         outcome.counts.add(applier.counts);

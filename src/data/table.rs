@@ -4,6 +4,7 @@
 //! read and write tables through it.
 
 use crate::catalog::model::{IndexKind, SqlType, Table};
+use crate::data::value::{Row, Value};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +120,30 @@ impl TableData {
         })
     }
 
+    /// The row's key values, owned (the whole row without a key): all a
+    /// delete needs, and a fraction of the row to keep.
+    pub fn into_key(&self, mut row: Row) -> Row {
+        if self.key.is_empty() {
+            return row;
+        }
+        self.key
+            .iter()
+            .map(|&i| std::mem::replace(&mut row[i], Value::Null))
+            .collect()
+    }
+
+    /// A row holding `key` (as `into_key` gives it) and NULL elsewhere.
+    pub fn row_of_key(&self, key: Row) -> Row {
+        if self.key.is_empty() {
+            return key;
+        }
+        let mut row = vec![Value::Null; self.columns.len()];
+        for (&i, value) in self.key.iter().zip(key) {
+            row[i] = value;
+        }
+        row
+    }
+
     /// Positions of the columns rows are ordered by: the key, or every
     /// column without one.
     pub fn order_columns(&self) -> Vec<usize> {
@@ -157,5 +182,44 @@ impl TableData {
         } else {
             format!("({})=({})", names.join(", "), values.join(", "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(key: Vec<usize>) -> TableData {
+        let column = |name: &str| DataColumn {
+            name: name.to_string(),
+            sql_type: SqlType::Integer {
+                bytes: 4,
+                unsigned: false,
+            },
+            data_type: "int".to_string(),
+            nullable: true,
+        };
+        TableData {
+            name: "t".to_string(),
+            columns: vec![column("a"), column("b"), column("c")],
+            key,
+            key_source: KeySource::PrimaryKey,
+            unique_keys: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_key_kept_alone_widens_back_to_a_row_with_that_key() {
+        let row = vec![Value::Int(1), Value::Int(2), Value::Int(3)];
+        let composite = table(vec![2, 0]);
+        let key = composite.into_key(row.clone());
+        assert_eq!(key, vec![Value::Int(3), Value::Int(1)]);
+        assert_eq!(
+            composite.row_of_key(key),
+            vec![Value::Int(1), Value::Null, Value::Int(3)]
+        );
+        // Without a key the whole row is what identifies it.
+        let keyless = table(Vec::new());
+        assert_eq!(keyless.row_of_key(keyless.into_key(row.clone())), row);
     }
 }
