@@ -21,7 +21,20 @@ use lockstep::workflow::{self, RunOptions};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc's `mi_option_e` (v2 and v3 alike;
+/// the sys crate names no constant for it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Memory freed goes back to the system at once rather than after 10 ms:
+/// with rows freed on other threads, the delay let a 10M-row re-sync
+/// peak at 104 MB instead of 87 MB (and it ran no faster).
+fn return_freed_memory_at_once() {
+    // SAFETY: sets one of mimalloc's options; any value is valid for it.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+}
+
 fn main() {
+    return_freed_memory_at_once();
     let cli = Cli::parse();
     let code = match run(cli) {
         Ok(code) => code,
