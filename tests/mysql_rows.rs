@@ -45,20 +45,7 @@ async fn collect(source: &mut SourceDb, table: &TableData) -> Vec<Row> {
 
 /// Every row of the table as the target's second connection streams it.
 async fn read_target(reader: &mut TargetReader, table: &TableData) -> Vec<Row> {
-    let (tx, mut rx) = mpsc::channel(2);
-    let streaming = async {
-        let tx = tx;
-        reader.stream_rows(table, None, &tx).await;
-    };
-    let gather = async {
-        let mut rows = Vec::new();
-        while let Some(chunk) = rx.recv().await {
-            rows.extend(chunk.unwrap());
-        }
-        rows
-    };
-    let ((), rows) = tokio::join!(streaming, gather);
-    rows
+    common::gather_rows(|tx| async move { reader.stream_rows(table, None, &tx).await }).await
 }
 
 async fn open_target(db: &MyDb) -> (TargetDb, TargetReader) {

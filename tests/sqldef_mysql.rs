@@ -26,13 +26,7 @@ enum Verdict {
 }
 
 fn load_cases() -> (Vec<Case>, Vec<(String, String)>) {
-    let dir = common::corpus_dir().join("sqldef/cmd/mysqldef");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
-        .collect();
-    files.sort();
+    let files = common::corpus_yaml_files("sqldef/cmd/mysqldef");
     let mut cases = Vec::new();
     let mut skipped = Vec::new();
     for path in files {
@@ -97,18 +91,7 @@ fn views(db: &MyDb) -> BTreeMap<String, String> {
 }
 
 fn lockstep(source: &MyDb, target: &MyDb, mode: &str) -> (i32, String) {
-    let (s, t) = (source.url(), target.url());
-    let out = common::lockstep(&[
-        "sync",
-        mode,
-        "--allow-destructive",
-        "--yes",
-        "--no-color",
-        "--source",
-        &s,
-        "--target",
-        &t,
-    ]);
+    let out = common::lockstep_sync(mode, &source.url(), &target.url());
     (out.status.code().unwrap_or(-1), common::output_text(&out))
 }
 

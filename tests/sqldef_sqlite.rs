@@ -61,13 +61,7 @@ fn pragma_schema(db: &SqliteDb) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn sqldef_sqlite_cases_converge() {
-    let dir = common::corpus_dir().join("sqldef/cmd/sqlite3def");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
-        .collect();
-    files.sort();
+    let files = common::corpus_yaml_files("sqldef/cmd/sqlite3def");
     let (mut passed, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
     for path in files {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -103,19 +97,7 @@ fn sqldef_sqlite_cases_converge() {
                 skipped.push((id, format!("SQLite rejects `desired`: {e}")));
                 continue;
             }
-            let args = |mode| {
-                common::lockstep(&[
-                    "sync",
-                    mode,
-                    "--allow-destructive",
-                    "--yes",
-                    "--no-color",
-                    "--source",
-                    &source.url(),
-                    "--target",
-                    &target.url(),
-                ])
-            };
+            let args = |mode| common::lockstep_sync(mode, &source.url(), &target.url());
             let first = args("--schema-only");
             let verdict = if first.status.code() != Some(0) {
                 Some(format!(

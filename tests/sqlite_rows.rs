@@ -46,17 +46,7 @@ async fn table_data(db: &SqliteDb, name: &str) -> TableData {
 /// Every row of `table` in `db`, as its stream delivers them.
 async fn read(db: &SqliteDb, table: &TableData) -> Vec<Row> {
     let mut s = source(db).await;
-    let (tx, mut rx) = mpsc::channel::<lockstep::error::Result<Vec<Row>>>(2);
-    let collect = tokio::spawn(async move {
-        let mut rows = Vec::new();
-        while let Some(chunk) = rx.recv().await {
-            rows.extend(chunk.unwrap());
-        }
-        rows
-    });
-    s.stream_rows(table, None, &tx).await;
-    drop(tx);
-    collect.await.unwrap()
+    common::collect_rows(&mut s, table).await
 }
 
 /// Renders `op` for the target and runs it.

@@ -18,8 +18,8 @@ use crate::engine::{SourceDb, TargetReader, ROW_CHUNK};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
-/// Chunks in flight per channel.
-const CHANNEL_DEPTH: usize = 4;
+/// Chunks in flight per channel (here and in a streamed copy).
+pub(crate) const CHANNEL_DEPTH: usize = 4;
 
 /// A row stream fed by a channel of chunks, read from a blocking thread.
 struct ChannelRows {

@@ -19,8 +19,8 @@ use crate::catalog::model::{Flavor, ForeignKey};
 use crate::config::FkStrategy;
 use crate::data::apply::{ChangeKind, Counts, Output, Pass, RefusedRow, TableApplier};
 use crate::data::bisect::differing_ranges;
-use crate::data::pipeline::diff_table;
 use crate::data::pipeline::ChangeSink;
+use crate::data::pipeline::{diff_table, CHANNEL_DEPTH};
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
 use crate::data::value::Row;
@@ -153,20 +153,24 @@ pub async fn sync_tables(
     let main_pass = |i: usize| if split[i] { Pass::Upserts } else { Pass::All };
 
     let (looks, mut source_sums) = first_looks(lanes, tables).await?;
-    let overall = match progress.visible() {
-        true => {
-            // The rows to read: the tables the first look did not skip.
-            let mut rows = Some(0u64);
-            for (table, look) in tables.iter().zip(&looks) {
-                if *look != Look::Equal {
-                    let estimate = lanes[0].source.estimate_rows(&table.data.name).await;
-                    rows = rows.zip(estimate).map(|(a, b)| a + b);
-                }
+    // Row estimates of the tables the first look did not skip, for the
+    // bars' ETAs (only when bars are shown: each costs a query).
+    let mut estimates: Vec<Option<u64>> = vec![None; tables.len()];
+    if progress.visible() {
+        for (i, table) in tables.iter().enumerate() {
+            if looks[i] != Look::Equal {
+                estimates[i] = lanes[0].source.estimate_rows(&table.data.name).await;
             }
-            progress.overall(tables.len() as u64, rows)
         }
-        false => None,
-    };
+    }
+    let overall = progress.overall(
+        tables.len() as u64,
+        estimates
+            .iter()
+            .zip(&looks)
+            .filter(|(_, look)| **look != Look::Equal)
+            .try_fold(0u64, |sum, (estimate, _)| Some(sum + (*estimate)?)),
+    );
     let mut deferred: Vec<Vec<Row>> = vec![Vec::new(); tables.len()];
     let mut record = |i: usize, work: TableWork, outcomes: &mut Vec<TableOutcome>| {
         let outcome = &mut outcomes[i];
@@ -202,6 +206,7 @@ pub async fn sync_tables(
                 look: looks[i],
                 pass,
                 parents_synced: parents_synced(graph, tables, &outcomes, i),
+                estimate: estimates[i],
             };
             let work = sync_one(&mut lanes[0], script, counting, &tables[i], step, &shared).await?;
             record(i, work, &mut outcomes);
@@ -245,6 +250,7 @@ pub async fn sync_tables(
                         look: looks[i],
                         pass: main_pass(i),
                         parents_synced: parents_synced(graph, tables, &outcomes, i),
+                        estimate: estimates[i],
                     };
                     let (table, shared) = (&tables[i], &shared);
                     running.push(async move {
@@ -411,6 +417,8 @@ struct Step {
     pass: Pass,
     /// See [`parents_synced`].
     parents_synced: bool,
+    /// The source's row estimate, when bars are shown.
+    estimate: Option<u64>,
 }
 
 /// A first look at every table before anything is written, the tables
@@ -478,6 +486,7 @@ async fn sync_one(
         look,
         pass,
         parents_synced,
+        estimate: total,
     } = step;
     let SyncTable {
         data: table,
@@ -502,10 +511,6 @@ async fn sync_one(
     // new ones come, and nothing may cascade.
     let fk_checks = !shared.disable && !graph.in_cycle(&table.name) && replace.is_none();
     let progress = shared.options.progress;
-    let total = match progress.visible() {
-        true => lane.source.estimate_rows(&table.name).await,
-        false => None,
-    };
     let step = if nothing_to_delete { "copy" } else { "sync" };
     // An empty table is loaded whole by one streamed statement, with FK
     // checks off (MariaDB's bulk path needs them off), where that cannot
@@ -616,9 +621,6 @@ async fn stream_copy(
     }
     Ok(loaded.then_some(rows))
 }
-
-/// Chunks in flight between a streamed copy's read and its load.
-const CHANNEL_DEPTH: usize = 4;
 
 /// How a table's changes are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

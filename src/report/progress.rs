@@ -24,13 +24,13 @@ pub struct Progress {
 pub struct Overall {
     bar: ProgressBar,
     bytes: Arc<AtomicU64>,
-    tables: (Arc<AtomicU64>, u64),
+    tables_done: Arc<AtomicU64>,
 }
 
 impl Overall {
     /// One more table done.
     pub fn table_done(&self) {
-        self.tables.0.fetch_add(1, Ordering::Relaxed);
+        self.tables_done.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -144,7 +144,7 @@ impl Progress {
         let overall = Overall {
             bar,
             bytes,
-            tables: (done, tables),
+            tables_done: done,
         };
         *self.overall.lock().unwrap_or_else(|p| p.into_inner()) = Some(overall.clone());
         Some(overall)
@@ -238,6 +238,6 @@ mod tests {
         assert_eq!(overall.bar.position(), 1);
         assert_eq!(overall.bytes.load(Ordering::Relaxed), 13);
         overall.table_done();
-        assert_eq!(overall.tables.0.load(Ordering::Relaxed), 1);
+        assert_eq!(overall.tables_done.load(Ordering::Relaxed), 1);
     }
 }

@@ -285,6 +285,18 @@ impl Drop for SqliteDb {
     }
 }
 
+/// The YAML case files of a corpus folder (`sqldef/cmd/mysqldef`), sorted.
+pub fn corpus_yaml_files(folder: &str) -> Vec<std::path::PathBuf> {
+    let dir = corpus_dir().join(folder);
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// Path of the shared corpus (`../shared/corpus` beside the checkout).
 pub fn corpus_dir() -> std::path::PathBuf {
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -293,16 +305,14 @@ pub fn corpus_dir() -> std::path::PathBuf {
         .unwrap_or_else(|_| here.join("../shared/corpus"))
 }
 
-/// Every row a source streams of `table` (through a real channel).
-pub async fn collect_rows(
-    source: &mut lockstep::engine::SourceDb,
-    table: &lockstep::data::table::TableData,
-) -> Vec<lockstep::data::value::Row> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
-    let reader = async {
-        let tx = tx;
-        source.stream_rows(table, None, &tx).await;
-    };
+/// The rows `read` sends into `tx` (a real channel), gathered while it
+/// runs; `read` owns the sender, so its end closes the channel.
+pub async fn gather_rows<F, Fut>(read: F) -> Vec<lockstep::data::value::Row>
+where
+    F: FnOnce(lockstep::engine::RowSender) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (tx, mut rx): (lockstep::engine::RowSender, _) = tokio::sync::mpsc::channel(2);
     let gather = async {
         let mut rows = Vec::new();
         while let Some(chunk) = rx.recv().await {
@@ -310,8 +320,16 @@ pub async fn collect_rows(
         }
         rows
     };
-    let ((), rows) = tokio::join!(reader, gather);
+    let ((), rows) = tokio::join!(read(tx), gather);
     rows
+}
+
+/// Every row a source streams of `table` (through a real channel).
+pub async fn collect_rows(
+    source: &mut lockstep::engine::SourceDb,
+    table: &lockstep::data::table::TableData,
+) -> Vec<lockstep::data::value::Row> {
+    gather_rows(|tx| async move { source.stream_rows(table, None, &tx).await }).await
 }
 
 /// Asserts that rows read back equal the rows written bit for bit (unlike
@@ -360,6 +378,22 @@ pub fn report_cases(
         "{} cases did not converge: {failed:#?}",
         failed.len()
     );
+}
+
+/// `lockstep sync <mode>` from `source` to `target`, destructive changes
+/// allowed, without asking.
+pub fn lockstep_sync(mode: &str, source: &str, target: &str) -> std::process::Output {
+    lockstep(&[
+        "sync",
+        mode,
+        "--allow-destructive",
+        "--yes",
+        "--no-color",
+        "--source",
+        source,
+        "--target",
+        target,
+    ])
 }
 
 /// Path of the built `lockstep` binary.

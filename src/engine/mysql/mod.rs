@@ -410,21 +410,20 @@ impl MySqlConnection {
         let sql = write::load_data_sql(&self.flavor, table);
         let outcome = self
             .load(&sql, async move {
-                let file = futures_util::stream::unfold(Some(rows), move |rows| {
-                    let (columns, slot) = (columns.clone(), slot.clone());
-                    async move {
-                        let mut rows = rows?;
-                        match rows.recv().await? {
-                            Ok(chunk) => {
-                                let mut file = Vec::new();
-                                write::load_data_rows(&mut file, &columns, &chunk);
-                                Some((Ok(bytes::Bytes::from(file)), Some(rows)))
-                            }
-                            Err(e) => {
-                                let failed = std::io::Error::other(e.to_string());
-                                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                                Some((Err(failed), None))
-                            }
+                // The state ends (None) after a read error: nothing follows it.
+                let state = Some((rows, columns, slot));
+                let file = futures_util::stream::unfold(state, |state| async move {
+                    let (mut rows, columns, slot) = state?;
+                    match rows.recv().await? {
+                        Ok(chunk) => {
+                            let mut file = Vec::new();
+                            write::load_data_rows(&mut file, &columns, &chunk);
+                            Some((Ok(bytes::Bytes::from(file)), Some((rows, columns, slot))))
+                        }
+                        Err(e) => {
+                            let failed = std::io::Error::other(e.to_string());
+                            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                            Some((Err(failed), None))
                         }
                     }
                 });
