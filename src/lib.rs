@@ -10,5 +10,6 @@ pub mod data;
 pub mod engine;
 pub mod error;
 pub mod report;
+pub mod sync;
 pub mod url;
 pub mod workflow;

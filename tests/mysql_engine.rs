@@ -15,7 +15,7 @@ use lockstep::catalog::model::{
     IndexKind, SqlType, Table,
 };
 use lockstep::engine::mysql::MySqlConnection;
-use lockstep::engine::{render_change, ConnectOptions, Role, SourceDb, TargetDb};
+use lockstep::engine::{ConnectOptions, Role, SourceDb, TargetDb};
 use lockstep::error::Error;
 use lockstep::url::{DatabaseUrl, ServerUrl};
 
@@ -103,7 +103,7 @@ async fn converge(
         desired: desired.clone(),
         clauses,
     };
-    let statements = render_change(target.flavor(), &change).unwrap();
+    let statements = target.dialect().render_change(&change);
     target
         .execute_ddl(&statements)
         .await
@@ -487,7 +487,7 @@ async fn creates_and_drops_tables_and_views() {
     ];
     let mut statements = Vec::new();
     for change in &changes {
-        statements.extend(render_change(target.flavor(), change).unwrap());
+        statements.extend(target.dialect().render_change(change));
     }
     target.execute_ddl(&statements).await.unwrap();
     let after = target.introspect().await.unwrap();

@@ -10,9 +10,7 @@ use std::cmp::Ordering;
 use common::{assert_rows_exact, MyDb};
 use lockstep::data::table::{KeySource, TableData};
 use lockstep::data::value::{key_cmp, Row, Value};
-use lockstep::engine::{
-    render_write, ConnectOptions, SourceDb, TargetDb, TargetReader, WriteErrorKind, WriteOp,
-};
+use lockstep::engine::{ConnectOptions, SourceDb, TargetDb, TargetReader, WriteErrorKind, WriteOp};
 use lockstep::url::DatabaseUrl;
 use tokio::sync::mpsc;
 
@@ -58,7 +56,9 @@ async fn open_target(db: &MyDb) -> (TargetDb, TargetReader) {
 }
 
 async fn write(target: &mut TargetDb, table: &TableData, op: WriteOp<'_>) {
-    let statements = render_write(target.flavor(), table, op, target.max_statement_bytes());
+    let statements = target
+        .dialect()
+        .render_write(table, op, target.max_statement_bytes());
     target
         .execute_write(&statements)
         .await
@@ -284,7 +284,9 @@ async fn type_matrix_round_trips_exactly() {
         key_source: KeySource::WholeRow,
         ..table.clone()
     };
-    let statements = render_write(tgt.flavor(), &keyless, WriteOp::Delete(&rows), 1 << 20);
+    let statements = tgt
+        .dialect()
+        .render_write(&keyless, WriteOp::Delete(&rows), 1 << 20);
     assert_eq!(statements.len(), rows.len());
     for (statement, row) in statements.iter().zip(&rows) {
         let before = count(&target, "matrix");
@@ -327,7 +329,9 @@ async fn tiny_statements_give_the_same_result() {
     let rows = read_source(&source, &table).await;
     let (mut tgt, mut reader) = open_target(&target).await;
     let max = 700;
-    let statements = render_write(tgt.flavor(), &table, WriteOp::Insert(&rows), max);
+    let statements = tgt
+        .dialect()
+        .render_write(&table, WriteOp::Insert(&rows), max);
     assert!(statements.len() >= 4, "{}", statements.len());
     // Only a statement of a single row may pass the limit.
     for s in &statements {
@@ -339,7 +343,9 @@ async fn tiny_statements_give_the_same_result() {
     assert_rows_exact(&back, &rows);
 
     // Deletes split the same way and remove exactly the listed keys.
-    let deletes = render_write(tgt.flavor(), &table, WriteOp::Delete(&rows[1..6]), 40);
+    let deletes = tgt
+        .dialect()
+        .render_write(&table, WriteOp::Delete(&rows[1..6]), 40);
     assert!(deletes.len() >= 2, "{deletes:?}");
     tgt.execute_write(&deletes).await.unwrap();
     let ids: Vec<Option<String>> = target
@@ -514,18 +520,13 @@ async fn refused_writes_are_classified_and_rolled_back() {
             Value::Text(email.as_bytes().to_vec()),
         ]
     };
-    let flavor = tgt.flavor().clone();
+    let dialect = lockstep::engine::dialect(tgt.flavor());
     let max = tgt.max_statement_bytes();
     assert!(max > 1 << 20, "{max}");
 
     // A good statement, then one refused by the foreign key: neither stays.
-    let mut statements = render_write(&flavor, &child, WriteOp::Insert(&[row(3, 1, "c@x")]), max);
-    statements.extend(render_write(
-        &flavor,
-        &child,
-        WriteOp::Insert(&[row(4, 9, "d@x")]),
-        max,
-    ));
+    let mut statements = dialect.render_write(&child, WriteOp::Insert(&[row(3, 1, "c@x")]), max);
+    statements.extend(dialect.render_write(&child, WriteOp::Insert(&[row(4, 9, "d@x")]), max));
     let err = tgt.execute_write(&statements).await.unwrap_err();
     assert_eq!(
         err.kind,
@@ -538,12 +539,7 @@ async fn refused_writes_are_classified_and_rolled_back() {
     assert!(err.message.contains("1452"), "{}", err.message);
     assert_eq!(count(&db, "child"), 2);
 
-    let statements = render_write(
-        &flavor,
-        &parent,
-        WriteOp::Delete(&[vec![Value::Int(1)]]),
-        max,
-    );
+    let statements = dialect.render_write(&parent, WriteOp::Delete(&[vec![Value::Int(1)]]), max);
     let err = tgt.execute_write(&statements).await.unwrap_err();
     assert_eq!(
         err.kind,
@@ -556,7 +552,7 @@ async fn refused_writes_are_classified_and_rolled_back() {
 
     // An upsert on the primary key that collides on another unique index
     // fails instead of overwriting the other row.
-    let statements = render_write(&flavor, &child, WriteOp::Update(&[row(1, 1, "b@x")]), max);
+    let statements = dialect.render_write(&child, WriteOp::Update(&[row(1, 1, "b@x")]), max);
     let err = tgt.execute_write(&statements).await.unwrap_err();
     assert_eq!(
         err.kind,
@@ -566,7 +562,7 @@ async fn refused_writes_are_classified_and_rolled_back() {
         "{}",
         err.message
     );
-    let statements = render_write(&flavor, &child, WriteOp::Insert(&[row(1, 1, "z@x")]), max);
+    let statements = dialect.render_write(&child, WriteOp::Insert(&[row(1, 1, "z@x")]), max);
     let err = tgt.execute_write(&statements).await.unwrap_err();
     assert_eq!(
         err.kind,
@@ -585,7 +581,7 @@ async fn refused_writes_are_classified_and_rolled_back() {
     );
 
     // The connection is usable after a failure.
-    let statements = render_write(&flavor, &child, WriteOp::Insert(&[row(3, 1, "c@x")]), max);
+    let statements = dialect.render_write(&child, WriteOp::Insert(&[row(3, 1, "c@x")]), max);
     tgt.execute_write(&statements).await.unwrap();
     assert_eq!(count(&db, "child"), 3);
 }
@@ -607,7 +603,7 @@ async fn values_the_server_would_change_are_refused() {
     assert_eq!(rows[1][3], Value::Text(Vec::new()));
     let (mut tgt, _reader) = open_target(&target).await;
     let max = tgt.max_statement_bytes();
-    let flavor = tgt.flavor().clone();
+    let dialect = lockstep::engine::dialect(tgt.flavor());
     let mut text_cut = rows[0].clone();
     text_cut[2] = Value::Null;
     let mut time_cut = rows[0].clone();
@@ -619,12 +615,8 @@ async fn values_the_server_would_change_are_refused() {
         (time_cut, "Note 1265"),
         (rows[1].clone(), "ERROR 1265"),
     ] {
-        let statements = render_write(
-            &flavor,
-            &table,
-            WriteOp::Insert(std::slice::from_ref(&bad)),
-            max,
-        );
+        let statements =
+            dialect.render_write(&table, WriteOp::Insert(std::slice::from_ref(&bad)), max);
         let err = tgt.execute_write(&statements).await.unwrap_err();
         assert_eq!(err.kind, WriteErrorKind::Other, "{bad:?}: {}", err.message);
         assert!(err.message.contains(expected), "{}", err.message);

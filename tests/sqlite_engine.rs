@@ -9,7 +9,7 @@ use common::SqliteDb;
 use lockstep::catalog::change::{AlterClause, ColumnPosition, SchemaChange};
 use lockstep::catalog::model::{Catalog, Column, DefaultValue, FkAction, IndexKind, Table};
 use lockstep::engine::sqlite::SqliteConnection;
-use lockstep::engine::{render_change, ConnectOptions, Role, SourceDb, TargetDb};
+use lockstep::engine::{ConnectOptions, Role, SourceDb, TargetDb};
 use lockstep::error::Error;
 use lockstep::url::DatabaseUrl;
 
@@ -31,7 +31,7 @@ async fn target(db: &SqliteDb) -> TargetDb {
 /// Renders and runs one change on `db`; returns the statements.
 async fn apply(db: &SqliteDb, change: &SchemaChange) -> Vec<String> {
     let mut t = target(db).await;
-    let statements = render_change(t.flavor(), change).unwrap();
+    let statements = t.dialect().render_change(change);
     t.execute_ddl(&statements)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{statements:#?}"));

@@ -12,7 +12,7 @@ use lockstep::data::value::{Row, Value};
 use lockstep::engine::sqlite::write::literal;
 use lockstep::engine::sqlite::SqliteConnection;
 use lockstep::engine::{
-    render_write, ConnectOptions, DataSession, Role, SourceDb, TargetDb, WriteErrorKind, WriteOp,
+    ConnectOptions, DataSession, Role, SourceDb, TargetDb, WriteErrorKind, WriteOp,
 };
 use lockstep::url::DatabaseUrl;
 use tokio::sync::mpsc;
@@ -52,7 +52,7 @@ async fn read(db: &SqliteDb, table: &TableData) -> Vec<Row> {
 /// Renders `op` for the target and runs it.
 async fn write(db: &SqliteDb, table: &TableData, op: WriteOp<'_>) {
     let mut t = target(db).await;
-    let statements = render_write(t.flavor(), table, op, t.max_statement_bytes());
+    let statements = t.dialect().render_write(table, op, t.max_statement_bytes());
     t.execute_write(&statements)
         .await
         .unwrap_or_else(|e| panic!("{}\n{statements:#?}", e.message));
@@ -278,7 +278,7 @@ async fn tiny_statement_limit_splits_every_op() {
 
     let max = 120;
     for op in [WriteOp::Insert(&rows[..]), WriteOp::Update(&rows[..])] {
-        let statements = render_write(t.flavor(), &table, op, max);
+        let statements = t.dialect().render_write(&table, op, max);
         assert!(statements.len() > 100, "{}", statements.len());
         assert!(statements.iter().all(|s| s.len() <= max), "{statements:#?}");
         t.execute_write(&statements).await.unwrap();
@@ -286,10 +286,14 @@ async fn tiny_statement_limit_splits_every_op() {
     assert_eq!(dump(&tgt, "s"), dump(&src, "s"));
 
     // Without a size limit the row count still splits statements.
-    let statements = render_write(t.flavor(), &table, WriteOp::Delete(&rows), usize::MAX);
+    let statements = t
+        .dialect()
+        .render_write(&table, WriteOp::Delete(&rows), usize::MAX);
     assert_eq!(statements.len(), 3);
     // A row longer than the limit goes alone.
-    let statements = render_write(t.flavor(), &table, WriteOp::Delete(&rows[..3]), 10);
+    let statements = t
+        .dialect()
+        .render_write(&table, WriteOp::Delete(&rows[..3]), 10);
     assert_eq!(statements.len(), 3);
     t.execute_write(&statements).await.unwrap();
     assert_eq!(count(&tgt, "s"), 1197);
@@ -316,14 +320,18 @@ async fn write_failures_are_classified_and_roll_back() {
         ]
     };
     let orphan = [row(2, 1, "b@x"), row(3, 99, "c@x")];
-    let statements = render_write(t.flavor(), &table, WriteOp::Insert(&orphan), 40);
+    let statements = t
+        .dialect()
+        .render_write(&table, WriteOp::Insert(&orphan), 40);
     assert_eq!(statements.len(), 2);
     let e = t.execute_write(&statements).await.unwrap_err();
     assert_eq!(e.kind, WriteErrorKind::ForeignKey { constraint: None });
     assert!(e.message.contains("FOREIGN KEY"), "{}", e.message);
 
     let clash = [row(4, 1, "a@x")];
-    let statements = render_write(t.flavor(), &table, WriteOp::Insert(&clash), 1 << 20);
+    let statements = t
+        .dialect()
+        .render_write(&table, WriteOp::Insert(&clash), 1 << 20);
     let e = t.execute_write(&statements).await.unwrap_err();
     assert_eq!(
         e.kind,
@@ -332,7 +340,9 @@ async fn write_failures_are_classified_and_roll_back() {
         }
     );
     let same_key = [row(1, 1, "d@x")];
-    let statements = render_write(t.flavor(), &table, WriteOp::Insert(&same_key), 1 << 20);
+    let statements = t
+        .dialect()
+        .render_write(&table, WriteOp::Insert(&same_key), 1 << 20);
     let e = t.execute_write(&statements).await.unwrap_err();
     assert_eq!(
         e.kind,
@@ -343,7 +353,9 @@ async fn write_failures_are_classified_and_roll_back() {
     // Nothing of the failed writes was kept, and the session still works.
     assert_eq!(count(&db, "child"), 1);
     let fine = [row(2, 1, "b@x")];
-    let statements = render_write(t.flavor(), &table, WriteOp::Insert(&fine), 1 << 20);
+    let statements = t
+        .dialect()
+        .render_write(&table, WriteOp::Insert(&fine), 1 << 20);
     t.execute_write(&statements).await.unwrap();
     assert_eq!(count(&db, "child"), 2);
 }
@@ -370,7 +382,9 @@ async fn a_second_connection_streams_while_the_writer_writes() {
     let mut seen = rx.recv().await.unwrap().unwrap().len();
 
     let new = [vec![Value::Int(9999), Value::Text(b"new".to_vec())]];
-    let statements = render_write(writer.flavor(), &table, WriteOp::Insert(&new), 1 << 20);
+    let statements = writer
+        .dialect()
+        .render_write(&table, WriteOp::Insert(&new), 1 << 20);
     tokio::time::timeout(
         std::time::Duration::from_secs(5),
         writer.execute_write(&statements),

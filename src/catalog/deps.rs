@@ -106,6 +106,15 @@ impl DependencyGraph {
         self.cycle_of(table).is_some() || self.self_references.iter().any(|t| t == table)
     }
 
+    /// Whether a table takes part in foreign keys: it references another
+    /// table, is referenced, or sits in a cycle.
+    pub fn takes_part(&self, table: &str) -> bool {
+        self.dependencies.iter().any(|d| {
+            (d.table == table && !d.depends_on.is_empty())
+                || d.depends_on.iter().any(|p| p == table)
+        }) || self.in_cycle(table)
+    }
+
     /// All tables in sync order (parents first for `Dependency`). Deletes
     /// run in the reverse of this order.
     pub fn order(&self, order: &Order) -> Vec<String> {

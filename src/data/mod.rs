@@ -1,11 +1,10 @@
-//! Row-level sync, engine-neutral: values and their exact equality, and the
-//! merge of two key-ordered row streams into inserts, updates and deletes.
+//! The row model, with no I/O: values and their exact equality and key
+//! order (`value`), a table's columns and comparison key as the data phase
+//! sees them (`table`), key ranges and checksums (`segment`), and the
+//! merge of two key-ordered row streams into inserts, updates and deletes
+//! (`rowdiff`). Uses `catalog` only; engines and the sync layer build on it.
 
-pub mod apply;
-pub(crate) mod bisect;
-pub mod pipeline;
 pub mod rowdiff;
 pub mod segment;
-pub mod sync;
 pub mod table;
 pub mod value;

@@ -6,7 +6,8 @@ pub mod graph;
 pub mod progress;
 pub mod text;
 
-use serde::Serialize;
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 
 use crate::catalog::change::Safety;
 use crate::catalog::deps::Dependency;
@@ -52,23 +53,86 @@ pub struct Mismatch {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ChangeReport {
     pub table: String,
     pub sql: Vec<String>,
     pub safety: Safety,
     /// Why the change is lossy or destructive.
     pub reason: Option<String>,
-    pub applied: bool,
-    /// Why it was not applied (refused, mode, failure).
-    pub skipped_because: Option<String>,
+    /// In JSON: `applied` (bool) and `skipped_because` (why not applied).
+    pub status: ChangeStatus,
+}
+
+/// What became of a schema change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeStatus {
+    /// Planned, not (yet) run: the mode does not apply it.
+    Planned,
+    Applied,
+    /// Policy refused it (lossy or destructive without permission).
+    Refused,
+    /// The target refused it: the server's error.
+    Failed(String),
+    /// An earlier change failed, so this one was not tried.
+    NotTried,
+}
+
+impl ChangeStatus {
+    pub fn applied(&self) -> bool {
+        *self == ChangeStatus::Applied
+    }
+
+    /// Refused, failed or not tried: a mode that applies left it undone.
+    pub fn skipped(&self) -> bool {
+        !matches!(self, ChangeStatus::Planned | ChangeStatus::Applied)
+    }
+
+    /// Why the change was not applied, for a mode that tried to (`None`
+    /// for planned and applied changes).
+    pub fn skipped_because(&self, safety: Safety) -> Option<String> {
+        match self {
+            ChangeStatus::Planned | ChangeStatus::Applied => None,
+            ChangeStatus::Refused => Some(format!(
+                "refused: this change is {safety}; pass --allow-destructive (or set allow_destructive = true) to apply it"
+            )),
+            ChangeStatus::Failed(error) => Some(format!("failed: {error}")),
+            ChangeStatus::NotTried => Some("not tried after an earlier failure".to_string()),
+        }
+    }
+}
+
+impl ChangeReport {
+    /// Why the change was not applied, if it was skipped.
+    pub fn skipped_because(&self) -> Option<String> {
+        self.status.skipped_because(self.safety)
+    }
+
+    /// Whether the change is still to run (neither applied nor skipped).
+    pub fn pending(&self) -> bool {
+        self.status == ChangeStatus::Planned
+    }
+}
+
+/// The JSON keys scripts rely on: `applied` and `skipped_because` stand
+/// for the status.
+impl Serialize for ChangeReport {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_struct("ChangeReport", 6)?;
+        out.serialize_field("table", &self.table)?;
+        out.serialize_field("sql", &self.sql)?;
+        out.serialize_field("safety", &self.safety)?;
+        out.serialize_field("reason", &self.reason)?;
+        out.serialize_field("applied", &self.status.applied())?;
+        out.serialize_field("skipped_because", &self.skipped_because())?;
+        out.end()
+    }
 }
 
 /// Filled by the data phase.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct DataReport {
-    /// `not_run` until the data phase runs.
-    pub status: String,
+    pub status: DataStatus,
     pub tables_processed: usize,
     pub tables_synced: usize,
     pub tables_skipped: usize,
@@ -78,6 +142,17 @@ pub struct DataReport {
     pub errors: Vec<DataError>,
     /// Per table, in sync order.
     pub tables: Vec<TableDataReport>,
+}
+
+/// Whether the data phase ran, and what it did with rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataStatus {
+    #[default]
+    NotRun,
+    /// Rows were counted (or scripted), not written.
+    Planned,
+    Applied,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::catalog::change::Safety;
 
-use super::{Mismatch, Report};
+use super::{ChangeStatus, DataStatus, Mismatch, Report};
 
 /// ANSI styling that is a no-op when colour is off.
 struct Style {
@@ -107,12 +107,12 @@ pub fn render(report: &Report, color: bool) -> String {
             s.bold(&format!("Schema changes ({}):", schema.changes.len()))
         );
         for change in &schema.changes {
-            let mark = if change.applied {
-                s.green("applied")
-            } else if change.skipped_because.is_some() {
-                s.yellow("not applied")
-            } else {
-                "planned".to_string()
+            let mark = match change.status {
+                ChangeStatus::Applied => s.green("applied"),
+                ChangeStatus::Planned => "planned".to_string(),
+                ChangeStatus::Refused | ChangeStatus::Failed(_) | ChangeStatus::NotTried => {
+                    s.yellow("not applied")
+                }
             };
             let safety = match change.safety {
                 Safety::Safe => s.green("safe"),
@@ -126,13 +126,13 @@ pub fn render(report: &Report, color: bool) -> String {
             if let Some(reason) = &change.reason {
                 let _ = writeln!(out, "      why {}: {reason}", change.safety);
             }
-            if let Some(why) = &change.skipped_because {
-                let _ = writeln!(out, "      {}", s.yellow(why));
+            if let Some(why) = change.skipped_because() {
+                let _ = writeln!(out, "      {}", s.yellow(&why));
             }
         }
     }
 
-    if report.data.status != "not_run" {
+    if report.data.status != DataStatus::NotRun {
         write_data(&mut out, report, &s);
     }
 
@@ -187,7 +187,7 @@ fn write_mismatches(out: &mut String, mismatches: &[Mismatch]) {
 /// The data phase: one line per table, the statistics, the verification.
 fn write_data(out: &mut String, report: &Report, s: &Style) {
     let d = &report.data;
-    let planned = d.status == "planned";
+    let planned = d.status == DataStatus::Planned;
     let title = if planned {
         "Data plan (nothing written):"
     } else {

@@ -1,29 +1,40 @@
 //! The data phase of a run: which tables are synced (and why the others
-//! are not), in what order, in which data mode, and the statistics and
-//! errors that go into the report.
+//! are not), over how many lanes, and the statistics and errors that go
+//! into the report. The rows themselves are the sync layer's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::Catalog;
-use crate::config::{DiffAlgorithm, Settings};
-use crate::data::sync::{
-    sync_tables, DataMode, DataOptions, Lane, SyncTable, TableOutcome, TargetRows,
-};
 use crate::data::table::{KeySource, TableData};
-use crate::engine::{SourceDb, TargetDb};
+use crate::engine::SourceDb;
+use crate::engine::TargetDb;
 use crate::error::Result;
-use crate::report::progress::Progress;
-use crate::report::{ChangeReport, DataError, DataReport, Mismatch, TableDataReport};
+use crate::report::{ChangeReport, DataError, DataReport, DataStatus, Mismatch, TableDataReport};
+use crate::sync::{
+    sync_tables, Found, Lane, RowMode, SyncOptions, SyncTable, TableOutcome, TargetRows,
+};
 
-/// What the data phase should do.
-pub enum Action<'a> {
-    Apply,
-    /// Count the differences.
-    Validate,
-    /// Count the changes, and render them into the script if given. A table
-    /// whose schema the plan changes is planned as a reload.
-    DryRun(Option<&'a mut Vec<String>>),
+/// What the data phase works from, besides the connections.
+pub struct DataPlan<'a> {
+    pub source_catalog: &'a Catalog,
+    /// The target's schema after the schema phase.
+    pub target_catalog: &'a Catalog,
+    /// Tables in sync order.
+    pub order: &'a [String],
+    /// Schema differences left after the schema phase.
+    pub schema_remaining: &'a [Mismatch],
+    pub schema_changes: &'a [ChangeReport],
+    /// The schema changes are planned to run first (a dry run): a table
+    /// whose schema differs is planned as a reload instead of skipped.
+    pub schema_planned: bool,
+    /// Comparison key overrides, table name -> columns.
+    pub table_keys: &'a BTreeMap<String, Vec<String>>,
+    pub allow_triggers: bool,
+    /// Refused rows leave the run's outcome "differences remain" instead
+    /// of failed.
+    pub skip_problematic_foreign_keys: bool,
+    /// Tables written at the same time, each on its own connections.
+    pub parallelism: usize,
 }
 
 /// The data phase's report, and whether refused rows make it a failure.
@@ -37,42 +48,42 @@ pub struct DataOutcome {
     pub warnings: Vec<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
-    settings: &Settings,
     source: &mut SourceDb,
     target: &mut TargetDb,
-    source_catalog: &Catalog,
-    target_catalog: &Catalog,
-    order: &[String],
-    graph: &DependencyGraph,
-    schema_remaining: &[Mismatch],
-    schema_changes: &[ChangeReport],
-    action: Action<'_>,
-    progress: &Progress,
+    plan: &DataPlan<'_>,
+    options: &SyncOptions<'_>,
+    mode: RowMode<'_>,
 ) -> Result<DataOutcome> {
+    let DataPlan {
+        source_catalog,
+        target_catalog,
+        order,
+        schema_remaining,
+        schema_changes,
+        schema_planned,
+        ..
+    } = *plan;
     let schema_differs: BTreeSet<&str> =
         schema_remaining.iter().map(|m| m.table.as_str()).collect();
     let refused: BTreeSet<&str> = schema_changes
         .iter()
-        .filter(|c| c.skipped_because.is_some())
+        .filter(|c| c.status.skipped())
         .map(|c| c.table.as_str())
         .collect();
-    let dry_run = matches!(action, Action::DryRun(_));
     // Triggers matter only where rows are written (or scripted to be).
-    let writes = matches!(action, Action::Apply | Action::DryRun(Some(_)));
-    let triggers = if settings.allow_triggers || !writes {
+    let writes = !matches!(mode, RowMode::Count);
+    let triggers = if plan.allow_triggers || !writes {
         BTreeMap::new()
     } else {
         target.triggers().await?
     };
 
     let mut report = DataReport {
-        status: match action {
-            Action::Apply => "applied",
-            Action::Validate | Action::DryRun(_) => "planned",
-        }
-        .to_string(),
+        status: match mode {
+            RowMode::Apply => DataStatus::Applied,
+            RowMode::Script(_) | RowMode::Count => DataStatus::Planned,
+        },
         ..DataReport::default()
     };
     let mut tables = Vec::new();
@@ -84,7 +95,7 @@ pub async fn run(
         let exists = target_catalog.table(name).is_some();
         let differs = !exists || schema_differs.contains(name.as_str());
         let mut target_rows = TargetRows::Compare;
-        let skip = if differs && dry_run && !refused.contains(name.as_str()) {
+        let skip = if differs && schema_planned && !refused.contains(name.as_str()) {
             // The script changes the schema first, then reloads the rows.
             target_rows = TargetRows::Replace { exists };
             None
@@ -105,7 +116,7 @@ pub async fn run(
             report.tables.push(TableDataReport::skipped(name, reason));
             continue;
         }
-        let key = settings.table_keys.get(name).map(Vec::as_slice);
+        let key = plan.table_keys.get(name).map(Vec::as_slice);
         tables.push(SyncTable {
             data: TableData::new(table, key)?,
             target_rows,
@@ -113,77 +124,23 @@ pub async fn run(
         });
     }
 
-    let applying = matches!(action, Action::Apply);
+    let applying = matches!(mode, RowMode::Apply);
     // Lanes pay off where the target's writing is the bottleneck (one
     // server thread per INSERT or LOAD DATA stream). Reading and comparing
     // is bound by the servers' scans, which more connections only split
     // (measured: validate of 1M rows 0.32 s on one lane, 0.50 s on two);
     // a script is written in one order.
     let lanes_wanted = match applying && tables.len() > 1 {
-        true => settings.parallelism.min(tables.len()),
+        true => plan.parallelism.min(tables.len()),
         false => 1,
     };
-    let (mut more_sources, warning) = open_snapshot(settings, source, lanes_wanted).await?;
-    let mut readers = Vec::with_capacity(more_sources.len() + 1);
-    for _ in 0..=more_sources.len() {
-        readers.push(target.open_reader().await?);
-    }
-    let options = DataOptions {
-        strategy: settings.fk_strategy,
-        fk_retry: settings.fk_retry,
-        multi_pass: settings.multi_pass,
-        bisect: match settings.diff_algorithm {
-            DiffAlgorithm::Bisect => true,
-            DiffAlgorithm::Stream => false,
-            DiffAlgorithm::Auto => !(settings.source.is_local() && settings.target.is_local()),
-        },
-        graph,
-        progress,
-    };
-    let mode = match action {
-        Action::Apply => DataMode::Apply,
-        Action::DryRun(Some(script)) => DataMode::Script(script),
-        Action::DryRun(None) | Action::Validate => DataMode::Count,
-    };
-    let mut writers = Vec::with_capacity(more_sources.len());
-    for _ in 0..more_sources.len() {
-        writers.push(TargetDb::open(&settings.target, &settings.connect).await?);
-    }
-    if applying {
-        target.begin_writes().await?;
-        for writer in &mut writers {
-            writer.begin_writes().await?;
-        }
-    }
-    let result = {
-        let (first_reader, more_readers) = readers.split_first_mut().expect("one reader per lane");
-        let mut lanes = vec![Lane {
-            source: &mut *source,
-            reader: first_reader,
-            writer: &mut *target,
-        }];
-        for ((source, reader), writer) in
-            more_sources.iter_mut().zip(more_readers).zip(&mut writers)
-        {
-            lanes.push(Lane {
-                source,
-                reader,
-                writer,
-            });
-        }
-        sync_tables(&mut lanes, &tables, &options, mode).await
-    };
-    drop(writers);
-    if applying {
-        // SQLite leaves WAL only from the file's last connection.
-        readers.truncate(1);
-        target.end_writes(readers.remove(0)).await?;
-    }
+    let (mut more_sources, note) = source.share_snapshot(lanes_wanted - 1).await?;
+    let outcomes = sync_on_lanes(source, &mut more_sources, target, &tables, options, mode).await;
     for s in &mut more_sources {
         s.end_data_reads().await?;
     }
     source.end_data_reads().await?;
-    let outcomes = result?;
+    let outcomes = outcomes?;
 
     let mut all_equal = report.tables_skipped == 0;
     for (
@@ -230,22 +187,22 @@ pub async fn run(
             rows_deleted: counts.deleted,
             differences_after,
             found_by: match found.method {
-                "" => "equal checksums: no row read".to_string(),
-                "bisect" => format!(
+                None => "equal checksums: no row read".to_string(),
+                Some(Found::Bisect) => format!(
                     "bisect: {} differing key ranges, {} rows read",
                     found.ranges_read, found.rows_read
                 ),
-                method => format!("{method}: {} rows read", found.rows_read),
+                Some(method) => format!("{}: {} rows read", method.as_str(), found.rows_read),
             },
             skipped_because: None,
         });
     }
-    let failed = !report.errors.is_empty() && !settings.skip_problematic_foreign_keys;
+    let failed = !report.errors.is_empty() && !plan.skip_problematic_foreign_keys;
     Ok(DataOutcome {
         report,
         all_equal,
         failed,
-        warnings: warning.into_iter().collect(),
+        warnings: note.into_iter().collect(),
     })
 }
 
@@ -263,48 +220,54 @@ fn describe_key_source(table: &TableData) -> String {
     }
 }
 
-/// Readies `source` and `lanes - 1` more source connections to read one
-/// snapshot: writes on the source server are held (`FLUSH TABLES WITH
-/// READ LOCK` on a connection of its own) while each connection opens its
-/// snapshot, then let go. Without that lock (no RELOAD privilege, or an
-/// engine without one) the sync uses `source` alone, and says why.
-async fn open_snapshot(
-    settings: &Settings,
+/// Syncs `tables` over one lane per source connection (each with its own
+/// target reader and writer; the first lane writes through `target`).
+async fn sync_on_lanes(
     source: &mut SourceDb,
-    lanes: usize,
-) -> Result<(Vec<SourceDb>, Option<String>)> {
-    if lanes < 2 {
-        source.begin_data_reads().await?;
-        return Ok((Vec::new(), None));
+    more_sources: &mut [SourceDb],
+    target: &mut TargetDb,
+    tables: &[SyncTable],
+    options: &SyncOptions<'_>,
+    mode: RowMode<'_>,
+) -> Result<Vec<TableOutcome>> {
+    let applying = matches!(mode, RowMode::Apply);
+    let mut readers = Vec::with_capacity(more_sources.len() + 1);
+    for _ in 0..=more_sources.len() {
+        readers.push(target.open_reader().await?);
     }
-    let mut locker = SourceDb::open(&settings.source, &settings.connect).await?;
-    let held = match locker.hold_writes().await {
-        Ok(held) => held,
-        Err(e) => {
-            source.begin_data_reads().await?;
-            return Ok((
-                Vec::new(),
-                Some(format!(
-                    "tables were synced one at a time: reading the source on {lanes} connections as of one moment needs a brief FLUSH TABLES WITH READ LOCK, which the server refused or could not give within a few seconds ({e}); grant RELOAD, or set parallelism = 1 to skip the lock"
-                )),
-            ));
+    let mut writers = Vec::with_capacity(more_sources.len());
+    for _ in 0..more_sources.len() {
+        writers.push(target.open_writer().await?);
+    }
+    if applying {
+        target.begin_writes().await?;
+        for writer in &mut writers {
+            writer.begin_writes().await?;
         }
+    }
+    let result = {
+        let (first_reader, more_readers) = readers.split_first_mut().expect("one reader per lane");
+        let mut lanes = vec![Lane {
+            source,
+            reader: first_reader,
+            writer: &mut *target,
+        }];
+        for ((source, reader), writer) in
+            more_sources.iter_mut().zip(more_readers).zip(&mut writers)
+        {
+            lanes.push(Lane {
+                source,
+                reader,
+                writer,
+            });
+        }
+        sync_tables(&mut lanes, tables, options, mode).await
     };
-    if !held {
-        source.begin_data_reads().await?;
-        return Ok((Vec::new(), None));
+    drop(writers);
+    if applying {
+        // SQLite leaves WAL only from the file's last connection.
+        readers.truncate(1);
+        target.end_writes(readers.remove(0)).await?;
     }
-    let opened: Result<Vec<SourceDb>> = async {
-        source.begin_data_reads().await?;
-        let mut more = Vec::with_capacity(lanes - 1);
-        for _ in 1..lanes {
-            let mut s = SourceDb::open(&settings.source, &settings.connect).await?;
-            s.begin_data_reads().await?;
-            more.push(s);
-        }
-        Ok(more)
-    }
-    .await;
-    locker.release_writes().await?;
-    Ok((opened?, None))
+    result
 }

@@ -12,11 +12,12 @@ use std::path::PathBuf;
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::cli::{GraphFormat, Mode};
-use crate::config::{Located, OrderStrategy, Settings};
+use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
 use crate::engine::{SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::progress::Progress;
-use crate::report::{ChangeReport, DataReport, Report, SchemaReport};
+use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
+use crate::sync::{DiffMethod, RowMode, SyncOptions};
 
 /// Options of one run that are not in the config file.
 #[derive(Debug, Clone, Default)]
@@ -107,36 +108,40 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     let data = if mode == Mode::SchemaOnly || schema.failed {
         None
     } else {
-        let action = match mode {
-            Mode::ValidateOnly => data_phase::Action::Validate,
-            Mode::DryRun => {
-                data_phase::Action::DryRun(options.sql_out.is_some().then_some(&mut script))
-            }
-            _ => data_phase::Action::Apply,
+        let rows = match mode {
+            Mode::ValidateOnly => RowMode::Count,
+            Mode::DryRun if options.sql_out.is_some() => RowMode::Script(&mut script),
+            Mode::DryRun => RowMode::Count,
+            _ => RowMode::Apply,
         };
         let progress = Progress::new(options.quiet);
-        Some(
-            data_phase::run(
-                settings,
-                &mut source,
-                &mut target,
-                &source_catalog,
-                &schema.target_catalog,
-                &order,
-                &graph,
-                &schema.remaining,
-                &schema.changes,
-                action,
-                &progress,
-            )
-            .await?,
-        )
+        let plan = data_phase::DataPlan {
+            source_catalog: &source_catalog,
+            target_catalog: &schema.target_catalog,
+            order: &order,
+            schema_remaining: &schema.remaining,
+            schema_changes: &schema.changes,
+            schema_planned: mode == Mode::DryRun,
+            table_keys: &settings.table_keys,
+            allow_triggers: settings.allow_triggers,
+            skip_problematic_foreign_keys: settings.skip_problematic_foreign_keys,
+            parallelism: settings.parallelism,
+        };
+        let sync = SyncOptions {
+            fk_strategy: settings.fk_strategy,
+            fk_retry: settings.fk_retry,
+            multi_pass: settings.multi_pass,
+            method: diff_method(settings),
+            graph: &graph,
+            progress: &progress,
+        };
+        Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows).await?)
     };
     if data.is_some() {
         clock.lap("data");
     }
     if let Some(path) = &options.sql_out {
-        script::write(path, target.flavor(), settings, &schema.changes, &script)?;
+        script::write(path, target.dialect(), settings, &schema.changes, &script)?;
     }
 
     if let Some(d) = &data {
@@ -163,15 +168,26 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             changes: schema.changes,
             remaining_mismatches: schema.remaining,
         },
-        data: data.map(|d| d.report).unwrap_or_else(|| DataReport {
-            status: "not_run".to_string(),
-            ..DataReport::default()
-        }),
+        data: data.map(|d| d.report).unwrap_or_default(),
         recommendations,
         warnings,
         timings: clock.laps,
     };
     Ok(Outcome { report, failed })
+}
+
+/// How differing rows are found: `auto` bisects where a server is across a
+/// network (its checksums save the wire) and streams where both run on
+/// this machine (reading rows costs less there than hashing them).
+fn diff_method(settings: &Settings) -> DiffMethod {
+    match settings.diff_algorithm {
+        DiffAlgorithm::Bisect => DiffMethod::Bisect,
+        DiffAlgorithm::Stream => DiffMethod::Stream,
+        DiffAlgorithm::Auto if settings.source.is_local() && settings.target.is_local() => {
+            DiffMethod::Stream
+        }
+        DiffAlgorithm::Auto => DiffMethod::Bisect,
+    }
 }
 
 /// Wall-clock seconds per phase, for the report.
@@ -313,11 +329,7 @@ fn recommendations(
     let mut out = Vec::new();
     let refused = changes
         .iter()
-        .filter(|c| {
-            c.skipped_because
-                .as_deref()
-                .is_some_and(|w| w.starts_with("refused"))
-        })
+        .filter(|c| c.status == ChangeStatus::Refused)
         .count();
     if !in_sync && matches!(mode, Mode::ValidateOnly | Mode::DryRun) {
         out.push(format!(

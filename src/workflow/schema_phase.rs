@@ -6,10 +6,10 @@ use std::io::{IsTerminal, Write};
 
 use crate::catalog::change::Safety;
 use crate::catalog::diff::{diff, DiffOptions, PlannedChange};
-use crate::catalog::model::{Catalog, Flavor};
-use crate::engine::{self, TargetDb};
+use crate::catalog::model::Catalog;
+use crate::engine::{Dialect, TargetDb};
 use crate::error::{Error, Result};
-use crate::report::{describe, ChangeReport, Mismatch};
+use crate::report::{describe, ChangeReport, ChangeStatus, Mismatch};
 
 /// The schema phase's result.
 pub struct SchemaOutcome {
@@ -49,11 +49,11 @@ pub async fn run(
         allow_destructive,
         assume_yes,
     } = *policy;
-    let options = diff_options(&target_catalog);
+    let options = diff_options(target.dialect());
     let plan = diff(source_catalog, &target_catalog, accepts, options);
     let mismatches = describe::mismatches(&plan);
     let allowed = |p: &PlannedChange| p.safety == Safety::Safe || allow_destructive;
-    let mut changes = render_plan(&plan, target.flavor(), &allowed)?;
+    let mut changes = render_plan(&plan, target.dialect(), &allowed);
     let mut outcome = SchemaOutcome {
         remaining: mismatches.clone(),
         mismatches,
@@ -83,15 +83,12 @@ pub async fn run(
         outcome.target_catalog = target.introspect().await?;
         let plan = diff(source_catalog, &outcome.target_catalog, accepts, options);
         outcome.remaining = describe::mismatches(&plan);
-        let mut more = render_plan(&plan, target.flavor(), &allowed)?;
-        if outcome.failed
-            || round == EXTRA_ROUNDS
-            || more.iter().all(|c| c.skipped_because.is_some())
-        {
+        let mut more = render_plan(&plan, target.dialect(), &allowed);
+        if outcome.failed || round == EXTRA_ROUNDS || !more.iter().any(ChangeReport::pending) {
             break;
         }
         // Refused changes are already in the report from the first round.
-        more.retain(|c| c.skipped_because.is_none());
+        more.retain(ChangeReport::pending);
         outcome.failed = apply_changes(target, &mut more, warnings).await;
         changes.extend(more);
     }
@@ -106,24 +103,19 @@ const EXTRA_ROUNDS: usize = 2;
 /// ones policy refuses.
 pub(super) fn render_plan(
     plan: &[PlannedChange],
-    flavor: &Flavor,
+    dialect: &dyn Dialect,
     allowed: &dyn Fn(&PlannedChange) -> bool,
-) -> Result<Vec<ChangeReport>> {
+) -> Vec<ChangeReport> {
     plan.iter()
-        .map(|planned| {
-            Ok(ChangeReport {
-                table: planned.change.object_name().to_string(),
-                sql: engine::render_change(flavor, &planned.change)?,
-                safety: planned.safety,
-                reason: planned.reason.clone(),
-                applied: false,
-                skipped_because: (!allowed(planned)).then(|| {
-                    format!(
-                        "refused: this change is {}; pass --allow-destructive (or set allow_destructive = true) to apply it",
-                        planned.safety
-                    )
-                }),
-            })
+        .map(|planned| ChangeReport {
+            table: planned.change.object_name().to_string(),
+            sql: dialect.render_change(&planned.change),
+            safety: planned.safety,
+            reason: planned.reason.clone(),
+            status: match allowed(planned) {
+                true => ChangeStatus::Planned,
+                false => ChangeStatus::Refused,
+            },
         })
         .collect()
 }
@@ -136,15 +128,15 @@ pub(super) async fn apply_changes(
     warnings: &mut Vec<String>,
 ) -> bool {
     let mut failed = false;
-    for change in changes.iter_mut().filter(|c| c.skipped_because.is_none()) {
+    for change in changes.iter_mut().filter(|c| c.pending()) {
         if failed {
-            change.skipped_because = Some("not tried after an earlier failure".to_string());
+            change.status = ChangeStatus::NotTried;
             continue;
         }
         match target.execute_ddl(&change.sql).await {
-            Ok(()) => change.applied = true,
+            Ok(()) => change.status = ChangeStatus::Applied,
             Err(e) => {
-                change.skipped_because = Some(format!("failed: {e}"));
+                change.status = ChangeStatus::Failed(e.to_string());
                 warnings.push(format!(
                     "schema change on `{}` failed; later changes were not tried",
                     change.table
@@ -157,11 +149,10 @@ pub(super) async fn apply_changes(
 }
 
 /// How the diff must shape its plan for the target's engine.
-fn diff_options(target: &Catalog) -> DiffOptions {
-    let family = target.flavor.family();
+fn diff_options(dialect: &dyn Dialect) -> DiffOptions {
     DiffOptions {
-        separate_fk_phase: engine::alters_foreign_keys(family),
-        index_order_matters: engine::index_order_matters(family),
+        separate_fk_phase: dialect.alters_foreign_keys(),
+        index_order_matters: dialect.index_order_matters(),
     }
 }
 

@@ -5,20 +5,19 @@
 
 use std::path::Path;
 
-use crate::catalog::model::Flavor;
 use crate::config::Settings;
-use crate::engine;
+use crate::engine::Dialect;
 use crate::error::{Error, Result};
 use crate::report::ChangeReport;
 
 pub fn write(
     path: &Path,
-    flavor: &Flavor,
+    dialect: &dyn Dialect,
     settings: &Settings,
     changes: &[ChangeReport],
     data_statements: &[String],
 ) -> Result<()> {
-    let (prelude, epilogue) = engine::ddl_script_frame(flavor);
+    let (prelude, epilogue) = dialect.ddl_script_frame();
     let mut text = format!(
         "-- lockstep {} plan\n-- source: {}\n-- target: {}\n",
         env!("CARGO_PKG_VERSION"),
@@ -31,7 +30,7 @@ pub fn write(
     for change in changes {
         text.push_str(&format!("\n-- {} [{}]\n", change.table, change.safety));
         for sql in &change.sql {
-            match &change.skipped_because {
+            match change.skipped_because() {
                 Some(why) => {
                     text.push_str(&format!("-- {why}\n"));
                     for line in sql.lines() {
@@ -44,7 +43,7 @@ pub fn write(
     }
     if !data_statements.is_empty() {
         text.push_str("\n-- rows\n");
-        for stmt in engine::data_script_prelude(flavor) {
+        for stmt in dialect.data_script_prelude() {
             text.push_str(&format!("{stmt};\n"));
         }
         for stmt in data_statements {

@@ -1,253 +1,56 @@
-//! MySQL / MariaDB: connection setup, introspection and DDL.
+//! MySQL / MariaDB: the engine contract over one `mysql_async` session.
 //!
-//! A connection is opened from a [`ServerUrl`] with TLS chosen by the
-//! `ssl-mode` / `ssl-ca` query parameters, a utf8mb4 session and the
-//! configured network timeouts; a source session is read-only.
+//! - `connect`: TLS, timeouts, a read-only session for a source, hints.
+//! - `introspect`, `show_create`, `lexer`, `types`: the schema into the
+//!   neutral model.
+//! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
+//! - `rows`, `checksum`: streaming by key range, server-side checksums.
+//! - `execute`, `load`: row writes, DDL, bulk loads.
+//! - `snapshot`: several readers of one moment (FTWRL).
 
 pub mod checksum;
+mod connect;
 pub mod ddl;
+mod dialect;
+mod execute;
 pub mod introspect;
 mod lexer;
+mod load;
 mod rows;
 mod show_create;
-pub use show_create::strip_auto_increment;
+mod snapshot;
 mod types;
 pub mod write;
 
+pub use dialect::MySqlDialect;
+pub use show_create::strip_auto_increment;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
-use crate::data::value::Row;
-use crate::engine::{ConnectOptions, DataSession, Role, RowSender, WriteError, WriteErrorKind};
+use crate::data::value::{Row, Value};
+use crate::engine::{
+    BulkLoad, ConnectOptions, DataSession, EngineConnection, Role, RowReceiver, RowSender,
+    SharedSnapshot, WriteError,
+};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 
 pub struct MySqlConnection {
     conn: mysql_async::Conn,
     flavor: Flavor,
-    database: String,
+    /// Where this session came from, to open more like it.
+    server: ServerUrl,
+    options: ConnectOptions,
+    role: Role,
     /// The server's `max_allowed_packet`, read when the data session starts.
     max_allowed_packet: usize,
     /// The server takes `LOAD DATA LOCAL INFILE` (until it refuses once).
     local_infile: bool,
-}
-
-/// TLS choice from `ssl-mode`, with the MySQL client's meanings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SslMode {
-    Disabled,
-    /// TLS when the server offers it, plain otherwise (the default).
-    Preferred,
-    Required,
-    VerifyCa,
-    VerifyIdentity,
-}
-
-/// Reads the URL's query parameters; unknown ones are refused so a typo
-/// never silently weakens TLS.
-fn tls_params(server: &ServerUrl) -> Result<(SslMode, Option<PathBuf>)> {
-    let bad = |message: String| Error::Url {
-        url: format!("mysql://{server}"),
-        message,
-    };
-    let mut mode = SslMode::Preferred;
-    let mut ca = None;
-    for (key, value) in &server.params {
-        match key.as_str() {
-            "ssl-mode" => {
-                mode = match value.to_ascii_lowercase().as_str() {
-                    "disabled" => SslMode::Disabled,
-                    "preferred" => SslMode::Preferred,
-                    "required" => SslMode::Required,
-                    "verify_ca" => SslMode::VerifyCa,
-                    "verify_identity" => SslMode::VerifyIdentity,
-                    other => {
-                        return Err(bad(format!(
-                            "unknown ssl-mode `{other}`; use disabled, preferred, required, verify_ca or verify_identity"
-                        )))
-                    }
-                }
-            }
-            "ssl-ca" if !value.is_empty() => ca = Some(PathBuf::from(value)),
-            "ssl-ca" => return Err(bad("ssl-ca needs a file path".to_string())),
-            other => {
-                return Err(bad(format!(
-                    "unknown parameter `{other}`; MySQL URLs take ssl-mode and ssl-ca"
-                )))
-            }
-        }
-    }
-    Ok((mode, ca))
-}
-
-fn ssl_opts(mode: SslMode, ca: Option<&PathBuf>) -> Option<SslOpts> {
-    let base =
-        SslOpts::default().with_root_certs(ca.map(|p| vec![p.clone().into()]).unwrap_or_default());
-    match mode {
-        SslMode::Disabled => None,
-        SslMode::Preferred | SslMode::Required => Some(
-            base.with_danger_accept_invalid_certs(true)
-                .with_danger_skip_domain_validation(true),
-        ),
-        SslMode::VerifyCa => Some(base.with_danger_skip_domain_validation(true)),
-        SslMode::VerifyIdentity => Some(base),
-    }
-}
-
-impl MySqlConnection {
-    pub async fn open(server: &ServerUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
-        let (mode, ca) = tls_params(server)?;
-        let fail = |message: String, hint: String| Error::Connect {
-            role: role.as_str(),
-            endpoint: server.to_string(),
-            message: scrub(&message, server.password.as_deref()),
-            hint,
-        };
-        let builder = OptsBuilder::default()
-            .ip_or_hostname(server.host.clone())
-            .tcp_port(server.port)
-            .user(Some(server.user.clone()))
-            .pass(server.password.clone())
-            .db_name(Some(server.database.clone()))
-            .prefer_socket(false);
-        let connect = |ssl: Option<SslOpts>| {
-            let opts = builder.clone().ssl_opts(ssl);
-            async move {
-                tokio::time::timeout(options.connect_timeout, mysql_async::Conn::new(opts)).await
-            }
-        };
-        let mut attempt = connect(ssl_opts(mode, ca.as_ref())).await;
-        if mode == SslMode::Preferred {
-            if let Ok(Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))) =
-                attempt
-            {
-                attempt = connect(None).await;
-            }
-        }
-        let conn = match attempt {
-            Err(_) => {
-                return Err(fail(
-                    format!(
-                        "no answer within {} s (connect_timeout)",
-                        options.connect_timeout.as_secs_f64()
-                    ),
-                    unreachable_hint(server),
-                ))
-            }
-            Ok(Err(e)) => {
-                let hint = connect_hint(&e, server);
-                return Err(fail(e.to_string(), hint));
-            }
-            Ok(Ok(conn)) => conn,
-        };
-        let mut this = MySqlConnection {
-            conn,
-            flavor: Flavor::MySql {
-                version: String::new(),
-            },
-            database: server.database.clone(),
-            max_allowed_packet: DEFAULT_MAX_ALLOWED_PACKET,
-            local_infile: true,
-        };
-        this.setup_session(options, role).await.map_err(|e| {
-            fail(
-                e.to_string(),
-                "check that the account may set session variables".to_string(),
-            )
-        })?;
-        Ok(this)
-    }
-
-    async fn setup_session(&mut self, options: &ConnectOptions, role: Role) -> Result<()> {
-        let mut statements = vec![
-            "SET NAMES utf8mb4".to_string(),
-            format!(
-                "SET SESSION net_read_timeout = {}, net_write_timeout = {}",
-                options.read_timeout.as_secs().max(1),
-                options.write_timeout.as_secs().max(1)
-            ),
-        ];
-        if role == Role::Source {
-            statements.push("SET SESSION TRANSACTION READ ONLY".to_string());
-        }
-        for sql in &statements {
-            self.conn
-                .query_drop(sql)
-                .await
-                .map_err(|e| Error::statement("setting up the session", sql, e))?;
-        }
-        let version: Option<String> = self
-            .conn
-            .query_first("SELECT VERSION()")
-            .await
-            .map_err(|e| Error::database("reading the server version", e))?;
-        let version = version.unwrap_or_default();
-        self.flavor = if version.to_ascii_lowercase().contains("mariadb") {
-            Flavor::MariaDb { version }
-        } else {
-            Flavor::MySql { version }
-        };
-        Ok(())
-    }
-
-    pub fn flavor(&self) -> &Flavor {
-        &self.flavor
-    }
-
-    pub async fn introspect(&mut self) -> Result<Catalog> {
-        introspect::catalog(&mut self.conn, &self.database, &self.flavor).await
-    }
-
-    /// Whether the session refuses writes (true for every source session).
-    pub async fn session_is_read_only(&mut self) -> Result<bool> {
-        // MySQL 8 knows only the first name, MariaDB 10.11 only the second.
-        let mut last = None;
-        for sql in [
-            "SELECT @@session.transaction_read_only",
-            "SELECT @@session.tx_read_only",
-        ] {
-            match self.conn.query_first::<i64, _>(sql).await {
-                Ok(value) => return Ok(value.unwrap_or(0) != 0),
-                Err(e) => last = Some(Error::statement("reading the session mode", sql, e)),
-            }
-        }
-        Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
-    }
-
-    /// Runs DDL with foreign key checks off, restoring them afterwards even
-    /// when a statement fails.
-    pub async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
-        const OFF: &str = "SET FOREIGN_KEY_CHECKS=0";
-        const ON: &str = "SET FOREIGN_KEY_CHECKS=1";
-        self.conn
-            .query_drop(OFF)
-            .await
-            .map_err(|e| Error::statement("preparing schema changes", OFF, e))?;
-        let mut outcome = Ok(());
-        for sql in statements {
-            if let Err(e) = self.conn.query_drop(sql).await {
-                let context = match statement_object(sql) {
-                    Some(name) => format!("schema change on `{name}` failed"),
-                    None => "schema change failed".to_string(),
-                };
-                outcome = Err(Error::statement(context, sql, e));
-                break;
-            }
-        }
-        let restored = self
-            .conn
-            .query_drop(ON)
-            .await
-            .map_err(|e| Error::statement("restoring foreign key checks", ON, e));
-        outcome.and(restored)
-    }
 }
 
 /// Assumed until the server says otherwise (the smallest default of the
@@ -268,19 +71,74 @@ pub const DATA_SESSION_SETTINGS: &[&str] = &[
     "SET time_zone = '+00:00'",
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'",
 ];
-/// Warnings that do not mean a value changed: deprecated syntax
-/// (MySQL 8.0.20+ flags `VALUES()` in ON DUPLICATE KEY UPDATE).
-const HARMLESS_WARNINGS: &[u32] = &[1287];
 
 impl MySqlConnection {
-    /// Session settings for exact row transfer: `time_zone = '+00:00'`
-    /// (TIMESTAMPs travel as UTC), `character_set_results = binary` (text
-    /// arrives as the stored bytes), a strict but date-permissive
-    /// `sql_mode` ([`DATA_SESSION_SETTINGS`]), a larger `max_sort_length` (keyless
+    pub async fn open(server: &ServerUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
+        let (conn, flavor) = connect::connect(server, options, role).await?;
+        Ok(MySqlConnection {
+            conn,
+            flavor,
+            server: server.clone(),
+            options: options.clone(),
+            role,
+            max_allowed_packet: DEFAULT_MAX_ALLOWED_PACKET,
+            local_infile: true,
+        })
+    }
+
+    /// Another session to the same database, for the same side.
+    async fn open_sibling(&self) -> Result<Self> {
+        Self::open(&self.server, &self.options, self.role).await
+    }
+
+    /// Whether the session refuses writes (true for every source session).
+    pub async fn session_is_read_only(&mut self) -> Result<bool> {
+        // MySQL 8 knows only the first name, MariaDB 10.11 only the second.
+        let mut last = None;
+        for sql in [
+            "SELECT @@session.transaction_read_only",
+            "SELECT @@session.tx_read_only",
+        ] {
+            match self.conn.query_first::<i64, _>(sql).await {
+                Ok(value) => return Ok(value.unwrap_or(0) != 0),
+                Err(e) => last = Some(Error::statement("reading the session mode", sql, e)),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
+    }
+
+    /// Runs a query whose one row (if any) holds what the caller reads.
+    async fn first<T: mysql_async::prelude::FromRow + Send + 'static>(
+        &mut self,
+        context: String,
+        sql: &str,
+    ) -> Result<Option<T>> {
+        self.conn
+            .query_first(sql)
+            .await
+            .map_err(|e| Error::statement(context, sql, e))
+    }
+}
+
+impl EngineConnection for MySqlConnection {
+    fn flavor(&self) -> &Flavor {
+        &self.flavor
+    }
+
+    async fn introspect(&mut self) -> Result<Catalog> {
+        introspect::catalog(&mut self.conn, &self.server.database, &self.flavor).await
+    }
+
+    /// `time_zone = '+00:00'` (TIMESTAMPs travel as UTC),
+    /// `character_set_results = binary` (text arrives as the stored
+    /// bytes), a strict but date-permissive `sql_mode`
+    /// ([`DATA_SESSION_SETTINGS`]), a larger `max_sort_length` (keyless
     /// tables sort by whole rows, blobs included); reads
     /// `max_allowed_packet`. A source session then starts a read-only
-    /// transaction WITH CONSISTENT SNAPSHOT that every later read uses.
-    pub async fn prepare_data_session(&mut self, session: DataSession) -> Result<()> {
+    /// transaction WITH CONSISTENT SNAPSHOT, at REPEATABLE READ whatever
+    /// the server's default (at READ COMMITTED MariaDB would silently
+    /// ignore the snapshot).
+    async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
         let mut statements = DATA_SESSION_SETTINGS.to_vec();
         statements.extend([
             "SET character_set_results = binary",
@@ -306,21 +164,29 @@ impl MySqlConnection {
                 .await
                 .map_err(|e| Error::statement(context.as_str(), sql, e))?;
         }
-        const PACKET: &str = "SELECT @@max_allowed_packet";
-        let packet: Option<u64> = self
-            .conn
-            .query_first(PACKET)
-            .await
-            .map_err(|e| Error::statement(context.as_str(), PACKET, e))?;
+        let packet: Option<u64> = self.first(context, "SELECT @@max_allowed_packet").await?;
         if let Some(packet) = packet {
             self.max_allowed_packet = usize::try_from(packet).unwrap_or(usize::MAX);
         }
         Ok(())
     }
 
-    /// Streams the table's stored columns in key order (binary-safe: string
-    /// keys ordered by their bytes), exact values, chunks of ROW_CHUNK rows.
-    pub async fn stream_rows(
+    /// Ends a source's snapshot transaction (a target's session has
+    /// nothing to undo).
+    async fn end_data_session(&mut self) -> Result<()> {
+        match self.role {
+            Role::Source => execute::session(&mut self.conn, "COMMIT").await,
+            Role::Target => Ok(()),
+        }
+    }
+
+    async fn share_snapshot(&mut self, more: usize) -> Result<SharedSnapshot<Self>> {
+        snapshot::share(self, more).await
+    }
+
+    /// The stored columns in key order (binary-safe: string keys ordered
+    /// by their bytes), exact values, chunks of ROW_CHUNK rows.
+    async fn stream_rows(
         &mut self,
         table: &TableData,
         range: Option<&KeyRange>,
@@ -333,244 +199,64 @@ impl MySqlConnection {
         rows::stream(&mut self.conn, table, condition, tx).await
     }
 
-    /// The rows and row-hash sums of a key range, computed by the server.
-    pub async fn checksum(&mut self, table: &TableData, range: &KeyRange) -> Result<Checksum> {
-        checksum::checksum(&mut self.conn, &self.flavor, table, Some(range)).await
+    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", ddl::quote_ident(&table.name));
+        let row: Option<mysql_async::Value> = self
+            .first(format!("reading `{}`", table.name), &sql)
+            .await?;
+        Ok(row.is_none())
     }
 
-    /// Keys that cut a range into about `parts` segments of equal size.
-    pub async fn split_points(
+    async fn range_checksum(
         &mut self,
         table: &TableData,
         range: &KeyRange,
-        parts: usize,
-    ) -> Result<Vec<Vec<crate::data::value::Value>>> {
-        checksum::split_points(&mut self.conn, &self.flavor, table, Some(range), parts).await
-    }
-
-    /// `max_allowed_packet` less a margin for the statement's framing,
-    /// at most 16 MiB.
-    pub fn max_statement_bytes(&self) -> usize {
-        self.max_allowed_packet
-            .saturating_sub(PACKET_MARGIN)
-            .min(MAX_STATEMENT_CAP)
-    }
-
-    /// Runs the statements in one transaction; on failure rolls back and
-    /// classifies the error (1451/1452 foreign key, 1062 duplicate). A
-    /// statement that leaves a warning (a value the server changed) fails
-    /// too.
-    pub async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
-        if statements.is_empty() {
-            return Ok(());
-        }
-        let outcome = self.write_transaction(statements).await;
-        if outcome.is_err() {
-            // The failure is what matters; a lost connection rolls back too.
-            let _ = self.conn.query_drop("ROLLBACK").await;
-        }
-        outcome
-    }
-
-    /// Loads rows into a table with `LOAD DATA LOCAL INFILE` from memory,
-    /// in one transaction, refusing any warning like `execute_write`.
-    /// `None` when the server does not take local files (then the caller
-    /// writes INSERTs; lockstep stops asking this server).
-    pub async fn load_rows(
-        &mut self,
-        table: &TableData,
-        rows: &[Row],
-    ) -> Option<Result<(), WriteError>> {
-        let mut file = Vec::new();
-        write::load_data_rows(&mut file, &table.columns, rows);
-        let data = bytes::Bytes::from(file);
-        let sql = write::load_data_sql(&self.flavor, table);
-        self.load(&sql, async move {
-            let stream: mysql_async::InfileData = Box::pin(OneChunk(Some(data)));
-            Ok(stream)
-        })
-        .await
-    }
-
-    /// Loads a whole table, empty now, in one `LOAD DATA LOCAL INFILE`
-    /// fed from `rows` as they arrive (memory stays at a few chunks). With
-    /// FK checks off too (the caller's part), MariaDB fills an empty table
-    /// in bulk: each index built by one sort, not a B-tree insert per row.
-    /// One transaction: on failure nothing is kept. `None` as for
-    /// `load_rows`; a read error that arrives on `rows` is returned as the
-    /// outer error.
-    pub async fn load_stream(
-        &mut self,
-        table: &TableData,
-        rows: tokio::sync::mpsc::Receiver<Result<Vec<Row>>>,
-    ) -> Result<Option<Result<(), WriteError>>> {
-        let read_error: Arc<Mutex<Option<Error>>> = Arc::default();
-        let slot = read_error.clone();
-        let columns = table.columns.clone();
-        let sql = write::load_data_sql(&self.flavor, table);
-        let outcome = self
-            .load(&sql, async move {
-                // The state ends (None) after a read error: nothing follows it.
-                let state = Some((rows, columns, slot));
-                let file = futures_util::stream::unfold(state, |state| async move {
-                    let (mut rows, columns, slot) = state?;
-                    match rows.recv().await? {
-                        Ok(chunk) => {
-                            let mut file = Vec::new();
-                            write::load_data_rows(&mut file, &columns, &chunk);
-                            Some((Ok(bytes::Bytes::from(file)), Some((rows, columns, slot))))
-                        }
-                        Err(e) => {
-                            let failed = std::io::Error::other(e.to_string());
-                            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                            Some((Err(failed), None))
-                        }
-                    }
-                });
-                let stream: mysql_async::InfileData = Box::pin(file);
-                Ok(stream)
-            })
-            .await;
-        let failed_read = read_error.lock().unwrap_or_else(|p| p.into_inner()).take();
-        match failed_read {
-            Some(e) => Err(e),
-            None => Ok(outcome),
-        }
-    }
-
-    /// Runs one `LOAD DATA LOCAL INFILE` reading `data`, in a transaction,
-    /// with unique checks off (the rows come from a table whose own unique
-    /// indexes vouch for them, as mysqldump's files do) and back on after,
-    /// also after a failure.
-    async fn load(
-        &mut self,
-        sql: &str,
-        data: impl std::future::Future<Output = mysql_async::Result<mysql_async::InfileData>>
-            + Send
-            + Sync
-            + 'static,
-    ) -> Option<Result<(), WriteError>> {
-        if !self.local_infile {
-            return None;
-        }
-        if let Err(e) = self.conn.query_drop("SET unique_checks = 0").await {
-            return Some(Err(write::write_error(&self.flavor, &e)));
-        }
-        self.conn.set_infile_handler(data);
-        let outcome = self.write_transaction(&[sql.to_string()]).await;
-        if outcome.is_err() {
-            let _ = self.conn.query_drop("ROLLBACK").await;
-        }
-        if let Err(e) = self.conn.query_drop("SET unique_checks = 1").await {
-            return Some(Err(write::write_error(&self.flavor, &e)));
-        }
-        if let Err(e) = &outcome {
-            // 1148 / 3948 / 4166: local files are turned off on one side.
-            if e.message.contains("1148")
-                || e.message.contains("3948")
-                || e.message.contains("4166")
-            {
-                self.local_infile = false;
-                return None;
-            }
-        }
-        Some(outcome)
-    }
-
-    /// Whether `load_rows` and `load_stream` may work (until the server
-    /// says local files are off).
-    pub fn takes_local_files(&self) -> bool {
-        self.local_infile
-    }
-
-    async fn write_transaction(&mut self, statements: &[String]) -> Result<(), WriteError> {
-        let flavor = self.flavor.clone();
-        let fail = |e: mysql_async::Error| write::write_error(&flavor, &e);
-        self.conn
-            .query_drop("START TRANSACTION")
+    ) -> Result<Option<Checksum>> {
+        checksum::checksum(&mut self.conn, &self.flavor, table, Some(range))
             .await
-            .map_err(fail)?;
-        for sql in statements {
-            self.conn.query_drop(sql).await.map_err(fail)?;
-            if self.conn.get_warnings() > 0 {
-                self.refuse_warnings(sql).await?;
-            }
-        }
-        self.conn.query_drop("COMMIT").await.map_err(fail)
+            .map(Some)
     }
 
-    /// Fails with the last statement's warnings unless all are harmless.
-    async fn refuse_warnings(&mut self, sql: &str) -> Result<(), WriteError> {
-        let rows: Vec<(Vec<u8>, u32, Vec<u8>)> =
-            self.conn
-                .query("SHOW WARNINGS")
-                .await
-                .map_err(|e| WriteError {
-                    kind: WriteErrorKind::Other,
-                    message: format!("reading the warnings of a row write: {e}"),
-                })?;
-        let serious: Vec<String> = rows
-            .iter()
-            .filter(|(_, code, _)| !HARMLESS_WARNINGS.contains(code))
-            .map(|(level, code, message)| {
-                format!(
-                    "{} {code}: {}",
-                    String::from_utf8_lossy(level),
-                    String::from_utf8_lossy(message)
-                )
-            })
-            .collect();
-        if serious.is_empty() {
-            return Ok(());
-        }
-        let mut shown: String = sql.chars().take(200).collect();
-        if shown.len() < sql.len() {
-            shown.push('…');
-        }
-        Err(WriteError {
-            kind: WriteErrorKind::Other,
-            message: format!(
-                "the server would not store the values exactly ({}) in: {shown}",
-                serious.join("; ")
-            ),
-        })
-    }
-
-    /// `information_schema.TABLES.TABLE_ROWS`: InnoDB's estimate, free.
-    pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
-        self.conn
-            .exec_first::<u64, _, _>(
-                "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                (&self.database, table),
-            )
-            .await
-            .ok()
-            .flatten()
-    }
-
-    /// `CHECKSUM TABLE`: the server's own checksum of every row, read
-    /// inside the session's transaction.
-    pub async fn quick_checksum(&mut self, table: &str) -> Result<u64> {
+    /// `CHECKSUM TABLE`, read inside the session's transaction.
+    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
         let sql = format!("CHECKSUM TABLE {}", ddl::quote_ident(table));
-        let row: Option<(mysql_async::Value, Option<u64>)> = self
-            .conn
-            .query_first(&sql)
-            .await
-            .map_err(|e| Error::statement(format!("checksumming `{table}`"), &sql, e))?;
+        let context = format!("checksumming `{table}`");
+        let row: Option<(mysql_async::Value, Option<u64>)> =
+            self.first(context.clone(), &sql).await?;
         match row {
-            Some((_, Some(sum))) => Ok(sum),
+            Some((_, Some(sum))) => Ok(Some(sum)),
             _ => Err(Error::statement(
-                format!("checksumming `{table}`"),
+                context,
                 &sql,
                 "the server returned no checksum",
             )),
         }
     }
 
-    /// Whether every foreign key value of `table` finds its parent row
-    /// (MATCH SIMPLE: a key with a NULL column references nothing). One
+    async fn split_points(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+        parts: usize,
+    ) -> Result<Vec<Vec<Value>>> {
+        checksum::split_points(&mut self.conn, &self.flavor, table, Some(range), parts).await
+    }
+
+    /// `information_schema.TABLES.TABLE_ROWS`: InnoDB's estimate, free.
+    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+        self.conn
+            .exec_first::<u64, _, _>(
+                "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                (&self.server.database, table),
+            )
+            .await
+            .ok()
+            .flatten()
+    }
+
+    /// MATCH SIMPLE: a key with a NULL column references nothing. One
     /// indexed anti-join per key, stopping at the first orphan.
-    pub async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
         for key in keys {
             let child = |c: &String| format!("c.{}", ddl::quote_ident(c));
             let mut set: Vec<String> = key
@@ -594,10 +280,8 @@ impl MySqlConnection {
                 ddl::quote_ident(table),
                 set.join(" AND ")
             );
-            let orphan: Option<mysql_async::Value> =
-                self.conn.query_first(&sql).await.map_err(|e| {
-                    Error::statement(format!("checking `{table}`.`{}`", key.name), &sql, e)
-                })?;
+            let context = format!("checking `{table}`.`{}`", key.name);
+            let orphan: Option<mysql_async::Value> = self.first(context, &sql).await?;
             if orphan.is_some() {
                 return Ok(false);
             }
@@ -605,33 +289,25 @@ impl MySqlConnection {
         Ok(true)
     }
 
-    /// Whether the table has no row.
-    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM {} LIMIT 1", ddl::quote_ident(&table.name));
-        let row: Option<mysql_async::Value> = self
-            .conn
-            .query_first(&sql)
-            .await
-            .map_err(|e| Error::statement(format!("reading `{}`", table.name), &sql, e))?;
-        Ok(row.is_none())
+    async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
+        execute::write_rows(&mut self.conn, &self.flavor, statements).await
     }
 
-    /// Runs one session-setting statement.
-    pub async fn execute_session(&mut self, sql: &str) -> Result<()> {
-        self.conn
-            .query_drop(sql)
-            .await
-            .map_err(|e| Error::statement("changing a session setting", sql, e))
+    async fn execute_session(&mut self, sql: &str) -> Result<()> {
+        execute::session(&mut self.conn, sql).await
     }
 
-    /// Triggers on tables of this database: table -> trigger names.
-    pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
+    async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
+        execute::run_ddl(&mut self.conn, statements).await
+    }
+
+    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
         const SQL: &str =
             "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS \
              WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME";
         let rows: Vec<(Vec<u8>, Vec<u8>)> = self
             .conn
-            .exec(SQL, (self.database.as_str(),))
+            .exec(SQL, (self.server.database.as_str(),))
             .await
             .map_err(|e| Error::statement("reading the target's triggers", SQL, e))?;
         let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -642,66 +318,26 @@ impl MySqlConnection {
         }
         Ok(out)
     }
-}
 
-/// A stream of one chunk of bytes: the in-memory file of a `LOAD DATA
-/// LOCAL INFILE`.
-struct OneChunk(Option<bytes::Bytes>);
-
-impl futures_core::Stream for OneChunk {
-    type Item = std::io::Result<bytes::Bytes>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(self.0.take().map(Ok))
+    /// `max_allowed_packet` less a margin for the statement's framing,
+    /// at most 16 MiB.
+    fn max_statement_bytes(&self) -> usize {
+        self.max_allowed_packet
+            .saturating_sub(PACKET_MARGIN)
+            .min(MAX_STATEMENT_CAP)
     }
-}
 
-/// The first quoted name in a DDL statement: the table or view it changes.
-fn statement_object(sql: &str) -> Option<String> {
-    let at = sql.find('`')?;
-    lexer::read_ident(&sql[at..]).map(|(name, _)| name)
-}
-
-/// Removes the password from a driver message, should one ever echo it.
-fn scrub(message: &str, password: Option<&str>) -> String {
-    match password {
-        Some(p) if !p.is_empty() => message.replace(p, "***"),
-        _ => message.to_string(),
+    /// `LOAD DATA LOCAL INFILE` from memory.
+    async fn load_rows(&mut self, table: &TableData, rows: &[Row]) -> BulkLoad {
+        load::rows(self, table, rows).await
     }
-}
 
-fn unreachable_hint(server: &ServerUrl) -> String {
-    format!(
-        "is the server running at {}:{}? check host and port",
-        server.host, server.port
-    )
-}
+    /// Until the server says local files are off.
+    fn streams_bulk_loads(&self) -> bool {
+        self.local_infile
+    }
 
-/// What the user can do about a failed connection, by error kind.
-fn connect_hint(error: &mysql_async::Error, server: &ServerUrl) -> String {
-    match error {
-        mysql_async::Error::Server(e) => match e.code {
-            1045 | 1044 | 1698 => "check user and password".to_string(),
-            1049 => format!(
-                "database `{}` does not exist: create it or fix the database name",
-                server.database
-            ),
-            1130 => format!(
-                "the server refuses connections from this host for user `{}`; grant access or connect from an allowed host",
-                server.user
-            ),
-            _ => "see the server's message above".to_string(),
-        },
-        mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer) => {
-            "the server does not offer TLS; use ssl-mode=preferred or disabled, or enable TLS on the server".to_string()
-        }
-        mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => {
-            "the TLS handshake failed; check ssl-ca and ssl-mode against the server's certificate".to_string()
-        }
-        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => unreachable_hint(server),
-        _ => "check the connection settings".to_string(),
+    async fn load_stream(&mut self, table: &TableData, rows: RowReceiver) -> Result<BulkLoad> {
+        load::stream(self, table, rows).await
     }
 }

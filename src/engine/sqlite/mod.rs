@@ -1,17 +1,23 @@
 //! SQLite: opening a file, introspection, DDL (with table rebuilds), and
-//! the data phase's sessions, row streams and writes.
+//! the data phase's sessions, row streams and writes. `shared` puts the
+//! engine contract over the blocking connection; `dialect` renders SQL.
 //!
 //! A source file is opened read-only (and `query_only`), so nothing can be
 //! written through it; it must already exist. A target file is opened
 //! read-write and created when missing.
 
 pub mod ddl;
+mod dialect;
 pub mod introspect;
 mod parse;
 mod rows;
+mod shared;
 mod tokens;
 mod types;
 pub mod write;
+
+pub use dialect::SqliteDialect;
+pub use shared::SharedSqlite;
 
 use std::collections::BTreeMap;
 use std::path::Path;

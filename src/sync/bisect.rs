@@ -8,10 +8,11 @@
 //! evenly), splitting further would only checksum the same rows again, so
 //! those ranges are streamed as they are.
 
-use super::segment::KeyRange;
-use super::table::TableData;
-use super::value::key_cmp;
-use crate::engine::{range_checksums, split_points, SourceDb, TargetReader};
+use super::compare::range_checksums;
+use crate::data::segment::KeyRange;
+use crate::data::table::TableData;
+use crate::data::value::key_cmp;
+use crate::engine::{SourceDb, TargetReader};
 use crate::error::Result;
 
 /// A range with at most this many rows on either side is streamed.
@@ -34,7 +35,7 @@ pub(crate) async fn differing_ranges(
     // The caller already knows the table differs (the first look): start
     // one level down.
     let all = KeyRange::all();
-    let mut level = all.split(split_points(source, table, &all, FANOUT).await?);
+    let mut level = all.split(source.split_points(table, &all, FANOUT).await?);
     let mut depth = 1;
     while !level.is_empty() {
         let mut differing = Vec::new();
@@ -53,7 +54,7 @@ pub(crate) async fn differing_ranges(
                 leaves.push(range);
                 continue;
             }
-            let points = split_points(source, table, &range, FANOUT).await?;
+            let points = source.split_points(table, &range, FANOUT).await?;
             if points.is_empty() {
                 leaves.push(range);
             } else {

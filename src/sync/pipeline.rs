@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::rowdiff::{RowChange, RowDiff};
-use super::segment::KeyRange;
-use super::table::TableData;
-use super::value::Row;
+use crate::data::rowdiff::{RowChange, RowDiff};
+use crate::data::segment::KeyRange;
+use crate::data::table::TableData;
+use crate::data::value::Row;
 use crate::engine::{SourceDb, TargetReader, ROW_CHUNK};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;

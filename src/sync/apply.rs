@@ -4,12 +4,12 @@
 //! the counts. The same code renders the statements for `--sql-out`
 //! without running them, or only counts the changes (validate, verify).
 
-use crate::catalog::model::Flavor;
-use crate::data::pipeline::ChangeSink;
+use super::pipeline::ChangeSink;
+use super::RowMode;
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::{self, TargetDb, WriteError, WriteErrorKind, WriteOp};
+use crate::engine::{BulkLoad, Dialect, TargetDb, WriteError, WriteErrorKind, WriteOp};
 use crate::error::Result;
 
 /// Rows buffered per kind before they are written.
@@ -34,14 +34,25 @@ pub enum Pass {
     All,
 }
 
-/// Where the statements go.
-pub enum Output<'a> {
+/// Where the statements go, by the run's [`RowMode`].
+pub(crate) enum Output<'a> {
     /// Run them on the target.
     Execute(&'a mut TargetDb),
     /// Append them to a script (`--dry-run --sql-out`).
     Script(&'a mut Vec<String>),
     /// Only count the changes.
     Count,
+}
+
+impl<'a> Output<'a> {
+    /// Where `mode` sends statements; `writer` is the target's connection.
+    pub fn new(mode: RowMode<'a>, writer: &'a mut TargetDb) -> Self {
+        match mode {
+            RowMode::Apply => Output::Execute(writer),
+            RowMode::Script(lines) => Output::Script(lines),
+            RowMode::Count => Output::Count,
+        }
+    }
 }
 
 /// Changes per kind, as applied (or planned, or found).
@@ -99,30 +110,19 @@ impl ChangeKind {
     /// The statements of this write, one transaction's worth.
     pub fn render(
         self,
-        flavor: &Flavor,
+        dialect: &dyn Dialect,
         table: &TableData,
         rows: &[Row],
         max_bytes: usize,
     ) -> Vec<String> {
+        let render = |op| dialect.render_write(table, op, max_bytes);
         match self {
-            ChangeKind::Insert => {
-                engine::render_write(flavor, table, WriteOp::Insert(rows), max_bytes)
-            }
-            ChangeKind::Update => {
-                engine::render_write(flavor, table, WriteOp::Update(rows), max_bytes)
-            }
-            ChangeKind::Delete => {
-                engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes)
-            }
+            ChangeKind::Insert => render(WriteOp::Insert(rows)),
+            ChangeKind::Update => render(WriteOp::Update(rows)),
+            ChangeKind::Delete => render(WriteOp::Delete(rows)),
             ChangeKind::Move => {
-                let mut statements =
-                    engine::render_write(flavor, table, WriteOp::Delete(rows), max_bytes);
-                statements.extend(engine::render_write(
-                    flavor,
-                    table,
-                    WriteOp::Insert(rows),
-                    max_bytes,
-                ));
+                let mut statements = render(WriteOp::Delete(rows));
+                statements.extend(render(WriteOp::Insert(rows)));
                 statements
             }
         }
@@ -130,9 +130,9 @@ impl ChangeKind {
 }
 
 /// Applies the changes of one pass over one table.
-pub struct TableApplier<'a> {
+pub(crate) struct TableApplier<'a> {
     output: Output<'a>,
-    flavor: Flavor,
+    dialect: &'a dyn Dialect,
     table: &'a TableData,
     pass: Pass,
     /// FK enforcement while this table is written (off for tables in a
@@ -170,7 +170,7 @@ pub struct TableApplier<'a> {
 impl<'a> TableApplier<'a> {
     pub fn new(
         output: Output<'a>,
-        flavor: &Flavor,
+        dialect: &'a dyn Dialect,
         table: &'a TableData,
         pass: Pass,
         fk_checks: bool,
@@ -178,7 +178,7 @@ impl<'a> TableApplier<'a> {
     ) -> Self {
         TableApplier {
             output,
-            flavor: flavor.clone(),
+            dialect,
             table,
             pass,
             fk_checks,
@@ -226,7 +226,7 @@ impl<'a> TableApplier<'a> {
         match &mut self.output {
             Output::Execute(target) => target.set_foreign_key_checks(on).await,
             Output::Script(lines) => {
-                lines.push(engine::foreign_key_checks(&self.flavor, on));
+                lines.push(self.dialect.foreign_key_checks(on));
                 Ok(())
             }
             Output::Count => Ok(()),
@@ -245,8 +245,7 @@ impl<'a> TableApplier<'a> {
     /// changes first is reloaded whole).
     pub fn delete_all(&mut self) {
         if let Output::Script(lines) = &mut self.output {
-            lines.extend(engine::render_write(
-                &self.flavor,
+            lines.extend(self.dialect.render_write(
                 self.table,
                 WriteOp::DeleteAll,
                 self.max_statement_bytes,
@@ -345,12 +344,14 @@ impl<'a> TableApplier<'a> {
         {
             // Several rows into a table that started empty: the bulk path.
             if rows.len() > 1 {
-                if let Some(outcome) = target.load_rows(self.table, rows).await {
-                    return Ok(outcome);
+                match target.load_rows(self.table, rows).await {
+                    BulkLoad::Loaded => return Ok(Ok(())),
+                    BulkLoad::Refused(refusal) => return Ok(Err(refusal)),
+                    BulkLoad::Unavailable => {}
                 }
             }
         }
-        let statements = kind.render(&self.flavor, self.table, rows, self.max_statement_bytes);
+        let statements = kind.render(self.dialect, self.table, rows, self.max_statement_bytes);
         match &mut self.output {
             Output::Execute(target) => Ok(target.execute_write(&statements).await),
             Output::Script(lines) => {

@@ -1,0 +1,268 @@
+//! The engine contract: what every engine's connection offers the layers
+//! above, as one trait, and the plain types that cross it.
+//!
+//! An engine implements [`EngineConnection`] for its connection type and
+//! states only what it has: every capability an engine may lack (range
+//! checksums, the server's own table checksum, split points, row
+//! estimates, bulk loads, shared snapshots ...) is a default method that
+//! answers "this engine cannot", and the sync layer falls back to the
+//! general path (streaming every row, INSERT batches, one reader).
+//! Rendering SQL is the engine's stateless [`super::Dialect`].
+//!
+//! Uses the row model (`data`) and the schema model (`catalog`) only.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::catalog::model::{Catalog, Flavor, ForeignKey};
+use crate::data::segment::{Checksum, KeyRange};
+use crate::data::table::TableData;
+use crate::data::value::{Row, Value};
+use crate::error::Result;
+
+/// Rows per chunk sent from a reading stream to its consumer.
+pub const ROW_CHUNK: usize = 1000;
+
+/// Where a streaming read sends its rows: chunks in key order, then the
+/// channel closes. A failed read sends its error as the last item, so the
+/// merge can never take a cut-off stream for the end of the table.
+pub type RowSender = mpsc::Sender<Result<Vec<Row>>>;
+
+/// Rows arriving for a bulk load, in chunks (see [`RowSender`]).
+pub type RowReceiver = mpsc::Receiver<Result<Vec<Row>>>;
+
+/// One write to a target table.
+#[derive(Debug, Clone, Copy)]
+pub enum WriteOp<'a> {
+    /// Rows the target lacks (plain inserts: the diff knows they are new,
+    /// so a clash with another row's unique value fails loudly instead of
+    /// overwriting that row).
+    Insert(&'a [Row]),
+    /// Rows whose key the target has, with the source's values (written
+    /// as upserts on the key).
+    Update(&'a [Row]),
+    /// Target rows to remove: by key, or, without a key, one copy of each
+    /// whole row.
+    Delete(&'a [Row]),
+    /// Every row of the table (a scripted reload of a table whose schema
+    /// changes first).
+    DeleteAll,
+}
+
+/// Why a write failed, as far as the data phase needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteErrorKind {
+    /// A foreign key refused the row; the constraint's name when known.
+    ForeignKey {
+        constraint: Option<String>,
+    },
+    /// A unique index refused the row; the index's name when known.
+    Duplicate {
+        index: Option<String>,
+    },
+    Other,
+}
+
+/// A failed write: nothing of the failed statements was kept.
+#[derive(Debug, Clone)]
+pub struct WriteError {
+    pub kind: WriteErrorKind,
+    /// The server's message.
+    pub message: String,
+}
+
+/// What a bulk load of a whole table came to.
+pub enum BulkLoad {
+    /// Every row is in, in one transaction.
+    Loaded,
+    /// The target refused the rows: nothing was kept.
+    Refused(WriteError),
+    /// The engine has no bulk path (after all): write the rows otherwise.
+    Unavailable,
+}
+
+/// Timeouts from the config.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub write_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(300),
+            write_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Which side of the sync a connection serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Source,
+    Target,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Source => "source",
+            Role::Target => "target",
+        }
+    }
+}
+
+/// What a connection does in the data phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSession {
+    /// Reads the source inside one consistent snapshot.
+    SourceSnapshot,
+    /// Reads the target; every statement sees the latest commits.
+    TargetReader,
+    /// Writes the target.
+    TargetWriter,
+}
+
+/// Source connections that all read one moment of the source.
+pub struct SharedSnapshot<C> {
+    /// Connections besides the one asked, each inside the snapshot.
+    pub more: Vec<C>,
+    /// Why fewer connections than asked could share it, for the report.
+    pub note: Option<String>,
+}
+
+/// What one connection to one database can do. The sync layer calls
+/// nothing else; the defaults mean "this engine cannot".
+///
+/// The futures need not be `Send`: a run drives every connection from one
+/// task (lanes are polled together, never spawned).
+#[allow(async_fn_in_trait)]
+pub trait EngineConnection: Sized {
+    /// The server's dialect and version, read at connect.
+    fn flavor(&self) -> &Flavor;
+
+    /// The database's schema in the neutral model.
+    async fn introspect(&mut self) -> Result<Catalog>;
+
+    /// Session settings for exact row transfer (time zone, raw bytes, a
+    /// permissive SQL mode), by what the session is for; a source session
+    /// opens its consistent snapshot here.
+    async fn begin_data_session(&mut self, session: DataSession) -> Result<()>;
+
+    /// Ends what `begin_data_session` began (closes a snapshot, gives a
+    /// file its journal mode back).
+    async fn end_data_session(&mut self) -> Result<()>;
+
+    /// Opens the snapshot of `begin_data_session(SourceSnapshot)` on this
+    /// connection and on up to `more` new connections, all seeing one
+    /// moment of the source. By default the engine reads on this one
+    /// connection alone.
+    async fn share_snapshot(&mut self, more: usize) -> Result<SharedSnapshot<Self>> {
+        let _ = more;
+        self.begin_data_session(DataSession::SourceSnapshot).await?;
+        Ok(SharedSnapshot {
+            more: Vec::new(),
+            note: None,
+        })
+    }
+
+    /// Streams the table's rows in key order (binary order of the key's
+    /// values, `Value::key_cmp`) into `tx`, all of them or one key range's.
+    async fn stream_rows(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()>;
+
+    /// Whether the table has no row at all.
+    async fn is_empty(&mut self, table: &TableData) -> Result<bool>;
+
+    /// The server-computed checksum of a key range (row count and 128
+    /// bits of row hashes); `None`: this engine cannot.
+    async fn range_checksum(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+    ) -> Result<Option<Checksum>> {
+        let _ = (table, range);
+        Ok(None)
+    }
+
+    /// The server's own whole-table checksum (MySQL's `CHECKSUM TABLE`),
+    /// comparable only between servers of the same flavor and version;
+    /// `None`: this engine has none.
+    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+        let _ = table;
+        Ok(None)
+    }
+
+    /// Keys that cut `range` into about `parts` segments of equal row
+    /// count; empty: this engine cannot tell.
+    async fn split_points(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+        parts: usize,
+    ) -> Result<Vec<Vec<Value>>> {
+        let _ = (table, range, parts);
+        Ok(Vec::new())
+    }
+
+    /// The table's row count as the server estimates it (for progress
+    /// bars); `None` where that would cost a scan.
+    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+        let _ = table;
+        None
+    }
+
+    /// Whether every foreign key value of the table finds its parent row
+    /// here (so a copy may skip the target's checks and lose nothing they
+    /// would refuse); `false`: not known, keep the checks.
+    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+        let _ = (table, keys);
+        Ok(false)
+    }
+
+    /// Runs row-write statements as one transaction: all or nothing.
+    async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError>;
+
+    /// Runs one session-setting statement.
+    async fn execute_session(&mut self, sql: &str) -> Result<()>;
+
+    /// Runs DDL statements in order, inside the engine's DDL session
+    /// settings (FK checks off while the schema changes). Stops at the
+    /// first failure and names the statement.
+    async fn execute_ddl(&mut self, statements: &[String]) -> Result<()>;
+
+    /// Triggers on the database's tables: table -> trigger names.
+    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>>;
+
+    /// The largest statement the target accepts.
+    fn max_statement_bytes(&self) -> usize;
+
+    /// Loads several rows into a table that started empty by the engine's
+    /// bulk path, as one transaction.
+    async fn load_rows(&mut self, table: &TableData, rows: &[Row]) -> BulkLoad {
+        let _ = (table, rows);
+        BulkLoad::Unavailable
+    }
+
+    /// Whether `load_stream` can load a whole table in one statement.
+    fn streams_bulk_loads(&self) -> bool {
+        false
+    }
+
+    /// Loads a whole table that is empty now from `rows` as they arrive,
+    /// in one statement and one transaction. `Err` when reading the rows
+    /// failed (the error that arrived on `rows`).
+    async fn load_stream(&mut self, table: &TableData, rows: RowReceiver) -> Result<BulkLoad> {
+        let _ = (table, rows);
+        Ok(BulkLoad::Unavailable)
+    }
+}

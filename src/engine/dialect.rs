@@ -1,0 +1,54 @@
+//! The engine's dialect: everything rendered as SQL text without a
+//! connection (schema changes, row writes, session settings a script
+//! needs) and the questions the schema diff asks about the engine.
+//! Stateless apart from the flavor it renders for, so the same text goes
+//! to the target and into a `--sql-out` script.
+//!
+//! Uses the schema model (`catalog`) and the row model (`data`) only.
+
+use crate::catalog::change::SchemaChange;
+use crate::data::table::TableData;
+
+use super::WriteOp;
+
+pub trait Dialect: Send + Sync {
+    /// One schema change as this engine's statements.
+    fn render_change(&self, change: &SchemaChange) -> Vec<String>;
+
+    /// The statements that write `op` to `table`, each at most
+    /// `max_statement_bytes` long (a single row may exceed it; it then
+    /// goes alone). Values are written exactly, as literals no server
+    /// reinterprets.
+    fn render_write(
+        &self,
+        table: &TableData,
+        op: WriteOp,
+        max_statement_bytes: usize,
+    ) -> Vec<String>;
+
+    /// The statement that turns foreign key enforcement on or off for a
+    /// session.
+    fn foreign_key_checks(&self, on: bool) -> String;
+
+    /// Session settings a script's row statements need to mean exactly
+    /// what lockstep's own sessions mean (time zone, SQL mode).
+    fn data_script_prelude(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Statements before and after a DDL script so it runs in any order
+    /// in the engine's own client (FK checks off).
+    fn ddl_script_frame(&self) -> (Vec<String>, Vec<String>);
+
+    /// Whether DDL can add and drop foreign keys on their own (else FK
+    /// changes travel with the table's other changes, in a rebuild).
+    fn alters_foreign_keys(&self) -> bool {
+        true
+    }
+
+    /// Whether the engine shows secondary indexes in creation order,
+    /// making the order part of the schema.
+    fn index_order_matters(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,209 @@
+//! Opening a MySQL/MariaDB session: TLS chosen by the URL's `ssl-mode` /
+//! `ssl-ca`, the configured network timeouts, a utf8mb4 session (read-only
+//! for a source), the server's flavor, and errors that say what to do
+//! without ever showing the password.
+
+use std::path::PathBuf;
+
+use mysql_async::prelude::Queryable;
+use mysql_async::{DriverError, OptsBuilder, SslOpts};
+
+use crate::catalog::model::Flavor;
+use crate::engine::{ConnectOptions, Role};
+use crate::error::{Error, Result};
+use crate::url::ServerUrl;
+
+/// TLS choice from `ssl-mode`, with the MySQL client's meanings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SslMode {
+    Disabled,
+    /// TLS when the server offers it, plain otherwise (the default).
+    Preferred,
+    Required,
+    VerifyCa,
+    VerifyIdentity,
+}
+
+/// Reads the URL's query parameters; unknown ones are refused so a typo
+/// never silently weakens TLS.
+fn tls_params(server: &ServerUrl) -> Result<(SslMode, Option<PathBuf>)> {
+    let bad = |message: String| Error::Url {
+        url: format!("mysql://{server}"),
+        message,
+    };
+    let mut mode = SslMode::Preferred;
+    let mut ca = None;
+    for (key, value) in &server.params {
+        match key.as_str() {
+            "ssl-mode" => {
+                mode = match value.to_ascii_lowercase().as_str() {
+                    "disabled" => SslMode::Disabled,
+                    "preferred" => SslMode::Preferred,
+                    "required" => SslMode::Required,
+                    "verify_ca" => SslMode::VerifyCa,
+                    "verify_identity" => SslMode::VerifyIdentity,
+                    other => {
+                        return Err(bad(format!(
+                            "unknown ssl-mode `{other}`; use disabled, preferred, required, verify_ca or verify_identity"
+                        )))
+                    }
+                }
+            }
+            "ssl-ca" if !value.is_empty() => ca = Some(PathBuf::from(value)),
+            "ssl-ca" => return Err(bad("ssl-ca needs a file path".to_string())),
+            other => {
+                return Err(bad(format!(
+                    "unknown parameter `{other}`; MySQL URLs take ssl-mode and ssl-ca"
+                )))
+            }
+        }
+    }
+    Ok((mode, ca))
+}
+
+fn ssl_opts(mode: SslMode, ca: Option<&PathBuf>) -> Option<SslOpts> {
+    let base =
+        SslOpts::default().with_root_certs(ca.map(|p| vec![p.clone().into()]).unwrap_or_default());
+    match mode {
+        SslMode::Disabled => None,
+        SslMode::Preferred | SslMode::Required => Some(
+            base.with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+        ),
+        SslMode::VerifyCa => Some(base.with_danger_skip_domain_validation(true)),
+        SslMode::VerifyIdentity => Some(base),
+    }
+}
+
+/// Connects and sets the session up; returns the connection and the
+/// server's flavor.
+pub(super) async fn connect(
+    server: &ServerUrl,
+    options: &ConnectOptions,
+    role: Role,
+) -> Result<(mysql_async::Conn, Flavor)> {
+    let (mode, ca) = tls_params(server)?;
+    let fail = |message: String, hint: String| Error::Connect {
+        role: role.as_str(),
+        endpoint: server.to_string(),
+        message: scrub(&message, server.password.as_deref()),
+        hint,
+    };
+    let builder = OptsBuilder::default()
+        .ip_or_hostname(server.host.clone())
+        .tcp_port(server.port)
+        .user(Some(server.user.clone()))
+        .pass(server.password.clone())
+        .db_name(Some(server.database.clone()))
+        .prefer_socket(false);
+    let attempt = |ssl: Option<SslOpts>| {
+        let opts = builder.clone().ssl_opts(ssl);
+        async move { tokio::time::timeout(options.connect_timeout, mysql_async::Conn::new(opts)).await }
+    };
+    let mut outcome = attempt(ssl_opts(mode, ca.as_ref())).await;
+    if mode == SslMode::Preferred {
+        if let Ok(Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))) = outcome
+        {
+            outcome = attempt(None).await;
+        }
+    }
+    let mut conn = match outcome {
+        Err(_) => {
+            return Err(fail(
+                format!(
+                    "no answer within {} s (connect_timeout)",
+                    options.connect_timeout.as_secs_f64()
+                ),
+                unreachable_hint(server),
+            ))
+        }
+        Ok(Err(e)) => {
+            let hint = connect_hint(&e, server);
+            return Err(fail(e.to_string(), hint));
+        }
+        Ok(Ok(conn)) => conn,
+    };
+    let flavor = setup_session(&mut conn, options, role).await.map_err(|e| {
+        fail(
+            e.to_string(),
+            "check that the account may set session variables".to_string(),
+        )
+    })?;
+    Ok((conn, flavor))
+}
+
+/// utf8mb4, the network timeouts, read-only for a source; reads the
+/// server's version.
+async fn setup_session(
+    conn: &mut mysql_async::Conn,
+    options: &ConnectOptions,
+    role: Role,
+) -> Result<Flavor> {
+    let mut statements = vec![
+        "SET NAMES utf8mb4".to_string(),
+        format!(
+            "SET SESSION net_read_timeout = {}, net_write_timeout = {}",
+            options.read_timeout.as_secs().max(1),
+            options.write_timeout.as_secs().max(1)
+        ),
+    ];
+    if role == Role::Source {
+        statements.push("SET SESSION TRANSACTION READ ONLY".to_string());
+    }
+    for sql in &statements {
+        conn.query_drop(sql)
+            .await
+            .map_err(|e| Error::statement("setting up the session", sql, e))?;
+    }
+    let version: Option<String> = conn
+        .query_first("SELECT VERSION()")
+        .await
+        .map_err(|e| Error::database("reading the server version", e))?;
+    let version = version.unwrap_or_default();
+    Ok(if version.to_ascii_lowercase().contains("mariadb") {
+        Flavor::MariaDb { version }
+    } else {
+        Flavor::MySql { version }
+    })
+}
+
+/// Removes the password from a driver message, should one ever echo it.
+fn scrub(message: &str, password: Option<&str>) -> String {
+    match password {
+        Some(p) if !p.is_empty() => message.replace(p, "***"),
+        _ => message.to_string(),
+    }
+}
+
+fn unreachable_hint(server: &ServerUrl) -> String {
+    format!(
+        "is the server running at {}:{}? check host and port",
+        server.host, server.port
+    )
+}
+
+/// What the user can do about a failed connection, by error kind.
+fn connect_hint(error: &mysql_async::Error, server: &ServerUrl) -> String {
+    match error {
+        mysql_async::Error::Server(e) => match e.code {
+            1045 | 1044 | 1698 => "check user and password".to_string(),
+            1049 => format!(
+                "database `{}` does not exist: create it or fix the database name",
+                server.database
+            ),
+            1130 => format!(
+                "the server refuses connections from this host for user `{}`; grant access or connect from an allowed host",
+                server.user
+            ),
+            _ => "see the server's message above".to_string(),
+        },
+        mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer) => {
+            "the server does not offer TLS; use ssl-mode=preferred or disabled, or enable TLS on the server".to_string()
+        }
+        mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => {
+            "the TLS handshake failed; check ssl-ca and ssl-mode against the server's certificate".to_string()
+        }
+        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => unreachable_hint(server),
+        _ => "check the connection settings".to_string(),
+    }
+}

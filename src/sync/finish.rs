@@ -1,0 +1,206 @@
+//! What follows the main pass over every table: the deletes kept back
+//! (children first), the retries of rows a foreign key refused, and the
+//! verification that every synced table now matches the source (with
+//! `multi_pass`, more passes over tables that still differ).
+
+use super::apply::{Output, Pass, TableApplier};
+use super::compare::quick_compare;
+use super::find::{find_changes, Find};
+use super::fk::WriteStep;
+use super::lanes::Lane;
+use super::{RowMode, Shared, SyncTable, TableOutcome};
+use crate::data::rowdiff::RowChange;
+use crate::data::table::TableData;
+use crate::data::value::Row;
+use crate::engine::{SourceDb, TargetReader, ROW_CHUNK};
+use crate::error::Result;
+use crate::sync::apply::RefusedRow;
+
+/// Extra passes `multi_pass` allows over tables that still differ.
+const MULTI_PASS_ROUNDS: usize = 2;
+
+/// Runs (or scripts, or counts) the deletes the main pass kept back, the
+/// tables in reverse order (children first).
+pub(crate) async fn deferred_deletes(
+    lane: &mut Lane<'_>,
+    mode: &mut RowMode<'_>,
+    tables: &[SyncTable],
+    deferred: &mut [Vec<Row>],
+    outcomes: &mut [TableOutcome],
+    shared: &Shared<'_>,
+) -> Result<()> {
+    for i in (0..tables.len()).rev() {
+        let keys = std::mem::take(&mut deferred[i]);
+        if keys.is_empty() {
+            continue;
+        }
+        let table = &tables[i].data;
+        let output = Output::new(mode.reborrow(), &mut *lane.writer);
+        let fk_checks = shared.fk.checks(&table.name, WriteStep::Pass);
+        let mut applier = TableApplier::new(
+            output,
+            shared.dialect,
+            table,
+            Pass::Deletes,
+            fk_checks,
+            shared.max_bytes,
+        );
+        applier.start().await?;
+        let mut keys = keys.into_iter();
+        loop {
+            let chunk: Vec<RowChange> = keys
+                .by_ref()
+                .take(ROW_CHUNK)
+                .map(|key| RowChange::Delete(table.row_of_key(key)))
+                .collect();
+            if chunk.is_empty() {
+                break;
+            }
+            use super::pipeline::ChangeSink;
+            applier.accept(chunk).await?;
+        }
+        applier.finish().await?;
+        let outcome = &mut outcomes[i];
+        outcome.counts.add(applier.counts);
+        outcome.refused.extend(std::mem::take(&mut applier.refused));
+    }
+    Ok(())
+}
+
+/// Retries the rows a foreign key refused, now that every table has been
+/// written, until none is left, none more succeeds, or `fk_retry` rounds.
+pub(crate) async fn retry_refused(
+    lane: &mut Lane<'_>,
+    tables: &[SyncTable],
+    outcomes: &mut [TableOutcome],
+    shared: &Shared<'_>,
+) -> Result<()> {
+    let target = &mut *lane.writer;
+    for _ in 0..shared.fk_retry {
+        let mut progress = false;
+        for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+            let table = &table.data;
+            if !outcome.refused.iter().any(|r| r.retryable) {
+                continue;
+            }
+            target
+                .set_foreign_key_checks(shared.fk.checks(&table.name, WriteStep::Retry))
+                .await?;
+            let mut still = Vec::new();
+            for refused in std::mem::take(&mut outcome.refused) {
+                if !refused.retryable {
+                    still.push(refused);
+                    continue;
+                }
+                let statements = refused.kind.render(
+                    shared.dialect,
+                    table,
+                    std::slice::from_ref(&refused.row),
+                    shared.max_bytes,
+                );
+                match target.execute_write(&statements).await {
+                    Ok(()) => {
+                        progress = true;
+                        outcome.counts.record(refused.kind, 1);
+                    }
+                    Err(e) => still.push(RefusedRow {
+                        message: e.message,
+                        ..refused
+                    }),
+                }
+            }
+            outcome.refused = still;
+        }
+        if !progress {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Verifies every table; with `multi_pass`, syncs the ones that still
+/// differ again (up to `MULTI_PASS_ROUNDS` more times) and verifies again.
+pub(crate) async fn verify_all(
+    lane: &mut Lane<'_>,
+    tables: &[SyncTable],
+    outcomes: &mut [TableOutcome],
+    source_sums: &mut [Option<u64>],
+    shared: &Shared<'_>,
+) -> Result<()> {
+    let rounds = if shared.multi_pass {
+        MULTI_PASS_ROUNDS
+    } else {
+        0
+    };
+    for round in 0..=rounds {
+        for ((table, outcome), source_sum) in tables
+            .iter()
+            .zip(outcomes.iter_mut())
+            .zip(&mut *source_sums)
+        {
+            let table = &table.data;
+            if outcome.differences_after == Some(0) {
+                continue;
+            }
+            if round > 0 {
+                // Multi-pass: one more full pass over a table that still differs.
+                let fk_checks = shared.fk.checks(&table.name, WriteStep::Pass);
+                let output = Output::new(RowMode::Apply, &mut *lane.writer);
+                let mut applier = TableApplier::new(
+                    output,
+                    shared.dialect,
+                    table,
+                    Pass::All,
+                    fk_checks,
+                    shared.max_bytes,
+                );
+                applier.start().await?;
+                let bar = shared.progress.rows(&table.name, "resync", None);
+                let how = Find::Diff(shared.method);
+                find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await?;
+                applier.finish().await?;
+                outcome.counts.add(applier.counts);
+                outcome.refused = std::mem::take(&mut applier.refused);
+            }
+            let left = verify(lane.source, lane.reader, table, source_sum, shared).await?;
+            outcome.differences_after = Some(left);
+        }
+        if outcomes.iter().all(|o| o.differences_after == Some(0)) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The rows still differing in a table after the apply: by the servers'
+/// checksums when they can tell, else by comparing every row again.
+async fn verify(
+    source: &mut SourceDb,
+    reader: &mut TargetReader,
+    table: &TableData,
+    source_sum: &mut Option<u64>,
+    shared: &Shared<'_>,
+) -> Result<u64> {
+    if quick_compare(source, reader, &table.name, source_sum).await? == Some(true) {
+        return Ok(0);
+    }
+    let mut counter = TableApplier::new(
+        Output::Count,
+        shared.dialect,
+        table,
+        Pass::All,
+        true,
+        shared.max_bytes,
+    );
+    let bar = shared.progress.rows(&table.name, "verify", None);
+    find_changes(
+        source,
+        reader,
+        table,
+        Find::Diff(shared.method),
+        bar,
+        &mut counter,
+    )
+    .await?;
+    Ok(counter.counts.total())
+}

@@ -1,0 +1,75 @@
+//! The first look at every table, before anything is written, the tables
+//! spread over the lanes: a table the servers' own checksums find equal is
+//! skipped whole; a target table with no row is not read at all (every
+//! source row is new: a bulk copy).
+
+use super::compare::quick_compare;
+use super::lanes::{run_on_lanes, Lane, Schedule};
+use super::{SyncTable, TargetRows};
+use crate::data::table::TableData;
+use crate::error::Result;
+
+/// What the first look found of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Look {
+    /// The servers' checksums are equal: nothing to do.
+    Equal,
+    /// The target table has no row.
+    Empty,
+    /// The rows must be compared.
+    Differs,
+    /// Reloaded whole (a script, after a schema change).
+    Replace,
+}
+
+/// Every table's look, and the source checksums computed on the way (kept
+/// for the check after the writes: the source is read in one snapshot).
+pub(crate) struct Looks {
+    pub looks: Vec<Look>,
+    pub source_sums: Vec<Option<u64>>,
+    /// The tables still to look at, in order.
+    queue: std::vec::IntoIter<usize>,
+}
+
+impl Schedule for Looks {
+    type Start = ();
+    type Done = (Look, Option<u64>);
+
+    fn next(&mut self) -> Option<(usize, ())> {
+        self.queue.next().map(|i| (i, ()))
+    }
+
+    fn done(&mut self, i: usize, (look, sum): (Look, Option<u64>)) {
+        self.looks[i] = look;
+        self.source_sums[i] = sum;
+    }
+}
+
+pub(crate) async fn first_looks(lanes: &mut Vec<Lane<'_>>, tables: &[SyncTable]) -> Result<Looks> {
+    let queue: Vec<usize> = (0..tables.len())
+        .filter(|&i| tables[i].target_rows == TargetRows::Compare)
+        .collect();
+    let mut looks = Looks {
+        looks: vec![Look::Replace; tables.len()],
+        source_sums: vec![None; tables.len()],
+        queue: queue.into_iter(),
+    };
+    run_on_lanes(lanes, &mut looks, async |lane, i, ()| {
+        let mut sum = None;
+        let look = look_at(lane, &tables[i].data, &mut sum).await?;
+        Ok((look, sum))
+    })
+    .await?;
+    Ok(looks)
+}
+
+async fn look_at(lane: &mut Lane<'_>, table: &TableData, sum: &mut Option<u64>) -> Result<Look> {
+    // Emptiness first: it costs one row, a checksum the whole table.
+    Ok(if lane.reader.is_empty(table).await? {
+        Look::Empty
+    } else if quick_compare(lane.source, lane.reader, &table.name, sum).await? == Some(true) {
+        Look::Equal
+    } else {
+        Look::Differs
+    })
+}

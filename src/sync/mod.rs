@@ -1,0 +1,330 @@
+//! Row sync orchestration, free of engine names: it drives the engines
+//! only through `engine`'s handles and never decides policy about which
+//! tables run (that is the workflow's).
+//!
+//! A run over a list of tables (in dependency order, parents first):
+//! 1. `first_look`: both servers' own checksums skip equal tables; an empty
+//!    target table is not read.
+//! 2. the main pass (`table_pass`), one table per lane (`lanes`), a table
+//!    starting once the tables it references are done; each table's
+//!    changes found (`find`: stream, `bisect`, copy) through the read
+//!    pipeline (`pipeline`) and written in batches (`apply`).
+//! 3. `finish`: deferred deletes (children first), retries of refused
+//!    rows, verification (and multi-pass).
+//!
+//! `fk` holds every decision of the FK strategy; `compare` asks both
+//! sides for checksums at once.
+
+pub(crate) mod apply;
+mod bisect;
+mod compare;
+mod find;
+mod finish;
+mod first_look;
+mod fk;
+mod lanes;
+mod pipeline;
+mod table_pass;
+
+pub use apply::{ChangeKind, Counts, RefusedRow};
+pub use find::{DiffMethod, FindStats, Found};
+pub use lanes::Lane;
+
+use crate::catalog::deps::DependencyGraph;
+use crate::catalog::model::ForeignKey;
+use crate::config::FkStrategy;
+use crate::data::table::TableData;
+use crate::data::value::Row;
+use crate::engine::Dialect;
+use crate::error::Result;
+use crate::report::progress::Progress;
+
+use apply::Pass;
+use first_look::{first_looks, Look};
+use fk::FkPolicy;
+use lanes::{run_on_lanes, Schedule};
+use table_pass::{sync_one, Step, TableWork};
+
+/// What a run does with the row changes it finds.
+pub enum RowMode<'a> {
+    /// Write them to the target, then verify.
+    Apply,
+    /// Render them into this script (`--dry-run --sql-out`).
+    Script(&'a mut Vec<String>),
+    /// Only count them (`--validate-only`, `--dry-run`).
+    Count,
+}
+
+impl RowMode<'_> {
+    /// The same mode, borrowed for one step.
+    pub fn reborrow(&mut self) -> RowMode<'_> {
+        match self {
+            RowMode::Apply => RowMode::Apply,
+            RowMode::Script(lines) => RowMode::Script(lines),
+            RowMode::Count => RowMode::Count,
+        }
+    }
+}
+
+/// How the rows are synced.
+pub struct SyncOptions<'a> {
+    pub fk_strategy: FkStrategy,
+    /// Rounds of retrying the rows a foreign key refused.
+    pub fk_retry: u32,
+    /// Sync again the tables that verification finds still differing.
+    pub multi_pass: bool,
+    /// How differing rows are found.
+    pub method: DiffMethod,
+    /// The FK graph of the source (cycles, who references whom).
+    pub graph: &'a DependencyGraph,
+    pub progress: &'a Progress,
+}
+
+/// One table of the data phase.
+pub struct SyncTable {
+    pub data: TableData,
+    pub target_rows: TargetRows,
+    /// The source's foreign keys of the table.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// What the target holds of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetRows {
+    /// Rows to compare with the source's.
+    Compare,
+    /// Rows that cannot be compared yet because the table's schema changes
+    /// first (a script only): it is reloaded whole. `exists` is false for a
+    /// table the script creates.
+    Replace { exists: bool },
+}
+
+/// One table's result.
+#[derive(Debug, Clone)]
+pub struct TableOutcome {
+    pub table: String,
+    /// Applied (or planned, or found) changes.
+    pub counts: Counts,
+    /// Rows the target refused for good.
+    pub refused: Vec<RefusedRow>,
+    /// Differences found by the verification pass (Apply only).
+    pub differences_after: Option<u64>,
+    /// How the changes were found.
+    pub found: FindStats,
+}
+
+/// What every table's sync shares.
+pub(crate) struct Shared<'a> {
+    dialect: &'a dyn Dialect,
+    max_bytes: usize,
+    fk: FkPolicy<'a>,
+    method: DiffMethod,
+    multi_pass: bool,
+    fk_retry: u32,
+    progress: &'a Progress,
+}
+
+/// Syncs `tables` (in dependency order, parents first) over `lanes`: one
+/// table per lane at a time, a table starting once the tables it
+/// references are done (with FK checks on). Scripts and counts use the
+/// first lane alone, in order.
+pub async fn sync_tables(
+    lanes: &mut Vec<Lane<'_>>,
+    tables: &[SyncTable],
+    options: &SyncOptions<'_>,
+    mut mode: RowMode<'_>,
+) -> Result<Vec<TableOutcome>> {
+    let progress = options.progress;
+    let mut outcomes: Vec<TableOutcome> = tables
+        .iter()
+        .map(|t| TableOutcome {
+            table: t.data.name.clone(),
+            counts: Counts::default(),
+            refused: Vec::new(),
+            differences_after: None,
+            found: FindStats::default(),
+        })
+        .collect();
+    let dialect = crate::engine::dialect(lanes[0].writer.flavor());
+    let shared = Shared {
+        dialect: dialect.as_ref(),
+        max_bytes: lanes[0].writer.max_statement_bytes(),
+        fk: FkPolicy {
+            strategy: options.fk_strategy,
+            graph: options.graph,
+        },
+        method: options.method,
+        multi_pass: options.multi_pass,
+        fk_retry: options.fk_retry,
+        progress,
+    };
+    let counting = matches!(mode, RowMode::Count);
+    let scripting = matches!(mode, RowMode::Script(_));
+    // A table that keeps its deletes for the end gets an upserts-only main
+    // pass. A script cannot wait for a refused row to be retried after
+    // those deletes, so it reads such tables twice: deletes first
+    // (children first), then the rest.
+    let split: Vec<bool> = tables
+        .iter()
+        .map(|t| !counting && shared.fk.defers_deletes(&t.data))
+        .collect();
+    let main_pass = |i: usize| if split[i] { Pass::Upserts } else { Pass::All };
+
+    let mut looks = first_looks(lanes, tables).await?;
+    // Row estimates of the tables the first look did not skip, for the
+    // bars' ETAs (only when bars are shown: each costs a query).
+    let mut estimates: Vec<Option<u64>> = vec![None; tables.len()];
+    if progress.visible() {
+        for (i, table) in tables.iter().enumerate() {
+            if looks.looks[i] != Look::Equal {
+                estimates[i] = lanes[0].source.estimate_rows(&table.data.name).await;
+            }
+        }
+    }
+    let overall = progress.overall(
+        tables.len() as u64,
+        estimates
+            .iter()
+            .zip(&looks.looks)
+            .filter(|(_, look)| **look != Look::Equal)
+            .try_fold(0u64, |sum, (estimate, _)| Some(sum + (*estimate)?)),
+    );
+    let mut main = MainPass {
+        tables,
+        graph: options.graph,
+        looks: &looks.looks,
+        estimates: &estimates,
+        main_pass: &main_pass,
+        outcomes: &mut outcomes,
+        deferred: vec![Vec::new(); tables.len()],
+        keep_deferred: !scripting,
+        overall: overall.as_ref(),
+        waits_for: Vec::new(),
+        started: vec![false; tables.len()],
+        finished: vec![false; tables.len()],
+    };
+
+    if scripting || counting || lanes.len() == 1 {
+        let mut steps: Vec<(usize, Pass)> = Vec::new();
+        if scripting {
+            steps.extend(
+                (0..tables.len())
+                    .rev()
+                    .filter(|&i| split[i])
+                    .map(|i| (i, Pass::Deletes)),
+            );
+        }
+        steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
+        for (i, pass) in steps {
+            let step = main.step(i, pass);
+            let work = sync_one(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await?;
+            main.record(i, work, pass != Pass::Deletes);
+        }
+    } else {
+        main.waits_for = tables
+            .iter()
+            .map(|t| shared.fk.waits_for(&t.data, tables))
+            .collect();
+        let shared = &shared;
+        run_on_lanes(lanes, &mut main, async |lane, i, step| {
+            sync_one(lane, RowMode::Apply, &tables[i], step, shared).await
+        })
+        .await?;
+    }
+    let mut deferred = std::mem::take(&mut main.deferred);
+    progress.finish_overall();
+
+    let lane = &mut lanes[0];
+    finish::deferred_deletes(
+        lane,
+        &mut mode,
+        tables,
+        &mut deferred,
+        &mut outcomes,
+        &shared,
+    )
+    .await?;
+    if matches!(mode, RowMode::Apply) {
+        finish::retry_refused(lane, tables, &mut outcomes, &shared).await?;
+        finish::verify_all(lane, tables, &mut outcomes, &mut looks.source_sums, &shared).await?;
+        lane.writer.set_foreign_key_checks(true).await?;
+    }
+    Ok(outcomes)
+}
+
+/// The main pass's state: what each table starts from, and what it did.
+struct MainPass<'a, 'o> {
+    tables: &'a [SyncTable],
+    graph: &'a DependencyGraph,
+    looks: &'a [Look],
+    estimates: &'a [Option<u64>],
+    main_pass: &'a dyn Fn(usize) -> Pass,
+    outcomes: &'o mut Vec<TableOutcome>,
+    /// Deletes kept for the end, per table, as key values.
+    deferred: Vec<Vec<Row>>,
+    /// A script writes its deletes in a pass of their own instead.
+    keep_deferred: bool,
+    overall: Option<&'a crate::report::progress::Overall>,
+    /// Per table, the tables it waits for (lanes only).
+    waits_for: Vec<Vec<usize>>,
+    started: Vec<bool>,
+    finished: Vec<bool>,
+}
+
+impl MainPass<'_, '_> {
+    fn step(&self, i: usize, pass: Pass) -> Step {
+        Step {
+            look: self.looks[i],
+            pass,
+            parents_synced: self.parents_synced(i),
+            estimate: self.estimates[i],
+        }
+    }
+
+    /// Whether every table that `tables[i]` references was synced in this
+    /// run before it, no row refused: then the parents hold what the
+    /// source's snapshot holds.
+    fn parents_synced(&self, i: usize) -> bool {
+        let name = &self.tables[i].data.name;
+        let graph = self.graph;
+        let Some(dependency) = graph.dependencies.iter().find(|d| &d.table == name) else {
+            return true;
+        };
+        dependency.depends_on.iter().all(|parent| {
+            self.tables
+                .iter()
+                .position(|t| &t.data.name == parent)
+                .is_some_and(|j| j < i && self.outcomes[j].refused.is_empty())
+        })
+    }
+
+    fn record(&mut self, i: usize, work: TableWork, table_done: bool) {
+        let outcome = &mut self.outcomes[i];
+        outcome.counts.add(work.counts);
+        outcome.refused.extend(work.refused);
+        outcome.found.add(work.found);
+        if self.keep_deferred {
+            self.deferred[i] = work.deferred;
+        }
+        if let (Some(bar), true) = (self.overall, table_done) {
+            bar.table_done();
+        }
+    }
+}
+
+impl Schedule for MainPass<'_, '_> {
+    type Start = Step;
+    type Done = TableWork;
+
+    fn next(&mut self) -> Option<(usize, Step)> {
+        let i = (0..self.tables.len())
+            .find(|&i| !self.started[i] && self.waits_for[i].iter().all(|&p| self.finished[p]))?;
+        self.started[i] = true;
+        Some((i, self.step(i, (self.main_pass)(i))))
+    }
+
+    fn done(&mut self, i: usize, work: TableWork) {
+        self.record(i, work, true);
+        self.finished[i] = true;
+    }
+}

@@ -1,0 +1,165 @@
+//! One pass over one table on one lane: its changes found and written (or
+//! scripted, or counted). An empty target table whose rows may go in
+//! unchecked is loaded whole by one streamed bulk load; anything else goes
+//! through the applier in batches.
+
+use super::apply::{ChangeKind, Counts, Output, Pass, TableApplier};
+use super::find::{find_changes, Find, FindStats, Found};
+use super::first_look::Look;
+use super::fk::WriteStep;
+use super::lanes::Lane;
+use super::pipeline::CHANNEL_DEPTH;
+use super::{RowMode, Shared, SyncTable, TargetRows};
+use crate::data::table::TableData;
+use crate::data::value::Row;
+use crate::engine::BulkLoad;
+use crate::error::Result;
+use crate::report::progress::RowBar;
+
+/// What one pass over one table starts from.
+#[derive(Clone, Copy)]
+pub(crate) struct Step {
+    pub look: Look,
+    pub pass: Pass,
+    /// Every table it references was synced before it in this run, no row
+    /// refused: the parents hold what the source's snapshot holds.
+    pub parents_synced: bool,
+    /// The source's row estimate, when bars are shown.
+    pub estimate: Option<u64>,
+}
+
+/// What a pass did with one table.
+#[derive(Default)]
+pub(crate) struct TableWork {
+    pub counts: Counts,
+    pub refused: Vec<super::apply::RefusedRow>,
+    pub found: FindStats,
+    /// Deletes kept for the end (children first), as key values.
+    pub deferred: Vec<Row>,
+}
+
+pub(crate) async fn sync_one(
+    lane: &mut Lane<'_>,
+    mode: RowMode<'_>,
+    sync_table: &SyncTable,
+    step: Step,
+    shared: &Shared<'_>,
+) -> Result<TableWork> {
+    let Step {
+        look,
+        pass,
+        parents_synced,
+        estimate: total,
+    } = step;
+    let table = &sync_table.data;
+    let replace = match sync_table.target_rows {
+        TargetRows::Compare => None,
+        TargetRows::Replace { exists } => Some(exists),
+    };
+    let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
+    if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
+        return Ok(TableWork::default());
+    }
+    let write = match replace {
+        Some(_) => WriteStep::Reload,
+        None => WriteStep::Pass,
+    };
+    let fk_checks = shared.fk.checks(&table.name, write);
+    let progress = shared.progress;
+    let step = if nothing_to_delete { "copy" } else { "sync" };
+    let streamed = look == Look::Empty
+        && matches!(mode, RowMode::Apply)
+        && lane.writer.streams_bulk_loads()
+        && shared
+            .fk
+            .may_load_unchecked(lane.source, sync_table, parents_synced)
+            .await?;
+    if streamed {
+        lane.writer.set_foreign_key_checks(false).await?;
+        let bar = progress.rows(&table.name, step, total);
+        if let Some(rows) = stream_copy(lane, table, bar).await? {
+            let mut counts = Counts::default();
+            counts.record(ChangeKind::Insert, rows);
+            return Ok(TableWork {
+                counts,
+                found: FindStats {
+                    method: Some(Found::Copy),
+                    ranges_read: 1,
+                    rows_read: rows,
+                },
+                ..TableWork::default()
+            });
+        }
+    }
+    let output = Output::new(mode, lane.writer);
+    let mut applier = TableApplier::new(
+        output,
+        shared.dialect,
+        table,
+        pass,
+        fk_checks,
+        shared.max_bytes,
+    );
+    if nothing_to_delete {
+        applier.bulk();
+    }
+    applier.start().await?;
+    if replace == Some(true) {
+        applier.delete_all();
+    }
+    let bar = progress.rows(&table.name, step, total);
+    let how = match look {
+        Look::Empty | Look::Replace => Find::CopyAll,
+        Look::Equal | Look::Differs => Find::Diff(shared.method),
+    };
+    let found = find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await?;
+    applier.finish().await?;
+    Ok(TableWork {
+        counts: applier.counts,
+        refused: std::mem::take(&mut applier.refused),
+        found,
+        deferred: std::mem::take(&mut applier.deferred_deletes),
+    })
+}
+
+/// Copies a whole table into its empty target in one streamed bulk load
+/// (FK checks already off), the source's rows going straight to the load.
+/// The number of rows copied; `None` when the target refused the load or
+/// has no such path after all: nothing was kept, and the caller copies the
+/// table again in batches, which names any row refused.
+async fn stream_copy(
+    lane: &mut Lane<'_>,
+    table: &TableData,
+    bar: Option<RowBar>,
+) -> Result<Option<u64>> {
+    let (read_tx, mut read_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
+    let (load_tx, load_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
+    let (source, writer) = (&mut *lane.source, &mut *lane.writer);
+    let read = async move {
+        let tx = read_tx;
+        source.stream_rows(table, None, &tx).await;
+    };
+    let progress = bar.clone();
+    let count = async move {
+        let mut rows = 0u64;
+        while let Some(chunk) = read_rx.recv().await {
+            if let (Ok(chunk), Some(bar)) = (&chunk, &progress) {
+                bar.advance(chunk);
+            }
+            rows += chunk.as_ref().map_or(0, |c| c.len() as u64);
+            if load_tx.send(chunk).await.is_err() {
+                break;
+            }
+        }
+        rows
+    };
+    let ((), rows, loaded) = tokio::join!(read, count, writer.load_stream(table, load_rx));
+    let loaded = matches!(loaded?, BulkLoad::Loaded);
+    if let Some(bar) = bar {
+        match loaded {
+            true => bar.finish(),
+            false => bar.abandon(),
+        }
+    }
+    Ok(loaded.then_some(rows))
+}
