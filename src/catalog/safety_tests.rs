@@ -171,3 +171,12 @@ fn changing_a_generated_expression_is_safe() {
         Safety::Safe,
     );
 }
+
+#[test]
+fn integer_into_a_decimal_needs_the_digits_left_of_the_point() {
+    // INT reaches 2147483647 (10 digits); DECIMAL(10,2) stops at 99999999.99.
+    assert_column_change("int", "decimal(10,2)", Safety::Lossy);
+    assert_column_change("smallint", "decimal(6,2)", Safety::Lossy);
+    assert_column_change("int", "decimal(12,2)", Safety::Safe);
+    assert_column_change("tinyint", "decimal(5,2)", Safety::Safe);
+}
