@@ -180,3 +180,19 @@ fn integer_into_a_decimal_needs_the_digits_left_of_the_point() {
     assert_column_change("int", "decimal(12,2)", Safety::Safe);
     assert_column_change("tinyint", "decimal(5,2)", Safety::Safe);
 }
+
+#[test]
+fn a_stored_column_becoming_generated_is_lossy_and_back_is_safe() {
+    // Its stored values give way to the expression's.
+    assert_column_change(
+        "int",
+        "int GENERATED ALWAYS AS (`id` * 2) STORED",
+        Safety::Lossy,
+    );
+    // A generated column made plain keeps the values it had.
+    assert_column_change(
+        "int GENERATED ALWAYS AS (`id` * 2) STORED",
+        "int",
+        Safety::Safe,
+    );
+}
