@@ -3,7 +3,7 @@
 
 use super::deps::{Dependency, DependencyGraph, Order};
 use super::model::Catalog;
-use super::testing::{mysql, table, CatalogBuilder};
+use super::testing::{mysql, sqlite, table, CatalogBuilder};
 
 /// The graph of every table of the catalog.
 fn graph(catalog: &Catalog) -> DependencyGraph {
@@ -175,4 +175,32 @@ fn tables_outside_the_selection_and_their_fks_are_ignored() {
     assert!(g.cycles.is_empty());
     assert!(!g.in_cycle("a"));
     assert_eq!(g.order(&Order::Dependency), names(&["b", "a"]));
+}
+
+#[test]
+fn sqlite_fk_parents_match_tables_ignoring_case() {
+    // SQLite reports the parent as the REFERENCES clause spells it
+    // (`pragma_foreign_key_list` gives `Parent`, `NODE`), and its names
+    // fold case, so these are `parent` and a self-reference of `node`.
+    let b = child(sqlite(), "child", &["Parent"]);
+    let b = child(b, "parent", &[]);
+    let b = child(b, "node", &["NODE"]);
+    let g = graph(&b.build());
+    let child = g.dependencies.iter().find(|d| d.table == "child").unwrap();
+    assert_eq!(child.depends_on, names(&["parent"]));
+    assert_eq!(g.self_references, names(&["node"]));
+    assert!(g.in_cycle("node"));
+    assert_eq!(
+        g.order(&Order::Dependency),
+        names(&["node", "parent", "child"])
+    );
+}
+
+#[test]
+fn mysql_fk_parents_differing_in_case_are_other_tables() {
+    let b = child(mysql(), "child", &["Parent"]);
+    let b = child(b, "parent", &[]);
+    let g = graph(&b.build());
+    let child = g.dependencies.iter().find(|d| d.table == "child").unwrap();
+    assert!(child.depends_on.is_empty());
 }
