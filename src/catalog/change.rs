@@ -132,9 +132,18 @@ impl AlterClause {
 }
 
 fn column_change_safety(from: &Column, to: &Column) -> (Safety, Option<String>) {
-    if from.generated.is_some() || to.generated.is_some() {
+    if from.generated.is_some() {
         // Generated values are recomputed from other columns: nothing stored is lost.
         return (Safety::Safe, None);
+    }
+    if let Some(generated) = &to.generated {
+        return (
+            Safety::Lossy,
+            Some(format!(
+                "column `{}` becomes generated as {}; its stored values are replaced",
+                to.name, generated.expression
+            )),
+        );
     }
     if !from.sql_type.fits_into(&to.sql_type) {
         return (

@@ -52,7 +52,11 @@ impl DependencyGraph {
         {
             let entry = parents.entry(&table.name).or_default();
             for fk in &table.foreign_keys {
-                let parent = fk.referenced_table.as_str();
+                // The parent as the catalog names it: SQLite keeps the
+                // REFERENCES clause's spelling, and its names fold case.
+                let parent = catalog
+                    .table(&fk.referenced_table)
+                    .map_or(fk.referenced_table.as_str(), |t| t.name.as_str());
                 if parent == table.name {
                     if self_references.last() != Some(&table.name) {
                         self_references.push(table.name.clone());

@@ -5,3 +5,12 @@ pub mod change;
 pub mod deps;
 pub mod diff;
 pub mod model;
+
+#[cfg(test)]
+mod deps_tests;
+#[cfg(test)]
+mod diff_tests;
+#[cfg(test)]
+mod safety_tests;
+#[cfg(test)]
+pub(crate) mod testing;

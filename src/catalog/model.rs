@@ -256,7 +256,7 @@ impl SqlType {
                 Integer { bytes, unsigned },
                 Decimal {
                     precision,
-                    scale: _,
+                    scale,
                     unsigned: du,
                 },
             ) => {
@@ -267,7 +267,8 @@ impl SqlType {
                     4 => 10,
                     _ => 20,
                 };
-                (!*du || *unsigned) && *precision >= digits
+                // Only the digits left of the point hold the integer.
+                (!*du || *unsigned) && precision.saturating_sub(*scale) >= digits
             }
             (
                 Decimal {

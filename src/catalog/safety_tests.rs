@@ -1,0 +1,198 @@
+//! The safety class of each planned change (README "Safety": safe, lossy
+//! for narrowing a type / changing a charset / NULL -> NOT NULL,
+//! destructive for dropping a table, column or view), on hand-built
+//! catalogs.
+
+use super::change::Safety;
+use super::diff::PlannedChange;
+use super::testing::{mysql, mysql_plan, table};
+
+/// The plan that changes one column of `t` from `from` to `to`.
+fn change_column(from: &str, to: &str) -> Vec<PlannedChange> {
+    let target = mysql()
+        .table(table("t").col("id", "int NOT NULL").col("c", from))
+        .build();
+    let source = mysql()
+        .table(table("t").col("id", "int NOT NULL").col("c", to))
+        .build();
+    mysql_plan(&source, &target)
+}
+
+/// The single step's safety class, checking there is exactly one step.
+fn only_safety(plan: &[PlannedChange]) -> Safety {
+    assert_eq!(plan.len(), 1, "expected one step, got {plan:#?}");
+    plan[0].safety
+}
+
+#[track_caller]
+fn assert_column_change(from: &str, to: &str, expected: Safety) {
+    let plan = change_column(from, to);
+    assert_eq!(
+        only_safety(&plan),
+        expected,
+        "`{from}` -> `{to}`: {:?}",
+        plan[0].reason
+    );
+    assert_eq!(
+        plan[0].reason.is_some(),
+        expected != Safety::Safe,
+        "a reason is given exactly when the change is not safe"
+    );
+}
+
+#[test]
+fn dropping_a_table_is_destructive_and_names_it() {
+    let target = mysql().table(table("old").col("id", "int")).build();
+    let plan = mysql_plan(&mysql().build(), &target);
+    assert_eq!(only_safety(&plan), Safety::Destructive);
+    assert!(plan[0].reason.as_deref().unwrap().contains("`old`"));
+}
+
+#[test]
+fn dropping_a_column_is_destructive_and_names_it() {
+    let target = mysql()
+        .table(table("t").col("id", "int").col("gone", "int"))
+        .build();
+    let source = mysql().table(table("t").col("id", "int")).build();
+    let plan = mysql_plan(&source, &target);
+    assert_eq!(only_safety(&plan), Safety::Destructive);
+    assert!(plan[0].reason.as_deref().unwrap().contains("`gone`"));
+}
+
+#[test]
+fn dropping_an_extra_view_is_destructive_but_recreating_a_changed_one_is_not() {
+    let target = mysql()
+        .table(table("t").col("id", "int"))
+        .view("changed", "select id from t", &["t"])
+        .view("extra", "select id from t", &["t"])
+        .build();
+    let source = mysql()
+        .table(table("t").col("id", "int"))
+        .view("changed", "select id + 1 from t", &["t"])
+        .build();
+    let safety: Vec<(String, Safety)> = mysql_plan(&source, &target)
+        .iter()
+        .map(|p| (p.change.object_name().to_string(), p.safety))
+        .collect();
+    assert_eq!(
+        safety,
+        [
+            ("changed".to_string(), Safety::Safe),
+            ("extra".to_string(), Safety::Destructive),
+            ("changed".to_string(), Safety::Safe),
+        ]
+    );
+}
+
+#[test]
+fn narrowing_a_type_is_lossy() {
+    assert_column_change("bigint", "int", Safety::Lossy);
+    assert_column_change("int", "tinyint", Safety::Lossy);
+    assert_column_change("int unsigned", "int", Safety::Lossy);
+    assert_column_change("int", "int unsigned", Safety::Lossy);
+    assert_column_change("varchar(40)", "varchar(10)", Safety::Lossy);
+    assert_column_change("text", "varchar(255)", Safety::Lossy);
+    assert_column_change("decimal(10,2)", "decimal(10,1)", Safety::Lossy);
+    assert_column_change("datetime", "date", Safety::Lossy);
+}
+
+#[test]
+fn widening_a_type_is_safe() {
+    assert_column_change("int", "bigint", Safety::Safe);
+    assert_column_change("int unsigned", "bigint", Safety::Safe);
+    assert_column_change("varchar(10)", "varchar(40)", Safety::Safe);
+    assert_column_change("char(10)", "varchar(10)", Safety::Safe);
+    assert_column_change("decimal(10,2)", "decimal(12,3)", Safety::Safe);
+    assert_column_change("date", "datetime", Safety::Safe);
+    assert_column_change("int", "decimal(12,0)", Safety::Safe);
+}
+
+#[test]
+fn changing_a_charset_is_lossy() {
+    assert_column_change(
+        "varchar(40) CHARACTER SET utf8mb4",
+        "varchar(40) CHARACTER SET latin1",
+        Safety::Lossy,
+    );
+}
+
+#[test]
+fn null_to_not_null_is_lossy_and_back_is_safe() {
+    assert_column_change("int", "int NOT NULL", Safety::Lossy);
+    assert_column_change("int NOT NULL", "int", Safety::Safe);
+}
+
+#[test]
+fn adding_a_nullable_column_an_index_or_a_table_is_safe() {
+    let target = mysql().table(table("t").col("id", "int")).build();
+    let source = mysql()
+        .table(
+            table("t")
+                .col("id", "int")
+                .col("note", "text")
+                .index("ix_id", &["id"]),
+        )
+        .table(table("new").col("id", "int"))
+        .build();
+    let plan = mysql_plan(&source, &target);
+    assert_eq!(plan.len(), 2, "{plan:#?}");
+    assert!(
+        plan.iter()
+            .all(|p| p.safety == Safety::Safe && p.reason.is_none()),
+        "{plan:#?}"
+    );
+}
+
+#[test]
+fn an_alter_takes_the_worst_class_of_its_clauses() {
+    let target = mysql()
+        .table(table("t").col("id", "int").col("gone", "int"))
+        .build();
+    let source = mysql()
+        .table(
+            table("t")
+                .col("id", "int NOT NULL")
+                .col("note", "text")
+                .index("ix_id", &["id"]),
+        )
+        .build();
+    // Safe (add column, add index), lossy (NOT NULL), destructive (drop column).
+    assert_eq!(
+        only_safety(&mysql_plan(&source, &target)),
+        Safety::Destructive
+    );
+}
+
+#[test]
+fn changing_a_generated_expression_is_safe() {
+    assert_column_change(
+        "int GENERATED ALWAYS AS (`id` + 1) STORED",
+        "int GENERATED ALWAYS AS (`id` * 2) STORED",
+        Safety::Safe,
+    );
+}
+
+#[test]
+fn integer_into_a_decimal_needs_the_digits_left_of_the_point() {
+    // INT reaches 2147483647 (10 digits); DECIMAL(10,2) stops at 99999999.99.
+    assert_column_change("int", "decimal(10,2)", Safety::Lossy);
+    assert_column_change("smallint", "decimal(6,2)", Safety::Lossy);
+    assert_column_change("int", "decimal(12,2)", Safety::Safe);
+    assert_column_change("tinyint", "decimal(5,2)", Safety::Safe);
+}
+
+#[test]
+fn a_stored_column_becoming_generated_is_lossy_and_back_is_safe() {
+    // Its stored values give way to the expression's.
+    assert_column_change(
+        "int",
+        "int GENERATED ALWAYS AS (`id` * 2) STORED",
+        Safety::Lossy,
+    );
+    // A generated column made plain keeps the values it had.
+    assert_column_change(
+        "int GENERATED ALWAYS AS (`id` * 2) STORED",
+        "int",
+        Safety::Safe,
+    );
+}
