@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::Overrides;
 pub use crate::config::{DiffAlgorithm, FkStrategy};
 
 /// Make a target database identical to a source database, schema then rows, and prove it.
@@ -100,7 +101,7 @@ impl ModeArgs {
 }
 
 /// Options shared by every command that talks to databases.
-#[derive(Debug, Default, Clone, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Config file to read [default: ./lockstep.toml if it exists].
     #[arg(short = 'c', long = "config", value_name = "FILE")]
@@ -157,6 +158,23 @@ pub struct CommonArgs {
     /// Do not color the output.
     #[arg(long)]
     pub no_color: bool,
+}
+
+impl CommonArgs {
+    /// The options that override the config file, for `Settings::load`.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            source: self.source.clone(),
+            target: self.target.clone(),
+            tables: self.tables.clone(),
+            exclude: self.exclude.clone(),
+            allow_destructive: self.allow_destructive,
+            fk_strategy: self.fk_strategy,
+            diff_algorithm: self.diff_algorithm,
+            parallelism: self.parallelism,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -62,7 +62,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Sync(args) => sync(args.mode.mode(), &args.common),
         Command::Validate(common) => sync(Mode::ValidateOnly, &common),
         Command::Graph(args) => {
-            let settings = Settings::load_source_only(&args.common)?;
+            let settings = Settings::load_source_only(&args.common.overrides())?;
             let text = runtime()?.block_on(workflow::run_graph(&settings, args.format))?;
             print!("{text}");
             Ok(0)
@@ -72,7 +72,7 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
-    let settings = Settings::load(common)?;
+    let settings = Settings::load(&common.overrides())?;
     if common.verbose > 0 {
         eprintln!("{settings}");
     }
