@@ -7,6 +7,7 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::Overrides;
 pub use crate::config::{DiffAlgorithm, FkStrategy};
+use crate::workflow::Mode;
 
 /// Make a target database identical to a source database, schema then rows, and prove it.
 #[derive(Debug, Parser)]
@@ -55,30 +56,6 @@ pub struct ModeArgs {
     /// Fix the schema, then sync the rows, then verify (the recommended mode).
     #[arg(long, group = "mode")]
     pub fix_schemas: bool,
-}
-
-/// The mode a sync runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Full,
-    ValidateOnly,
-    DryRun,
-    SchemaOnly,
-    DataOnly,
-    FixSchemas,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Full => "full",
-            Mode::ValidateOnly => "validate-only",
-            Mode::DryRun => "dry-run",
-            Mode::SchemaOnly => "schema-only",
-            Mode::DataOnly => "data-only",
-            Mode::FixSchemas => "fix-schemas",
-        }
-    }
 }
 
 impl ModeArgs {

@@ -7,12 +7,12 @@ use std::path::Path;
 
 use clap::Parser;
 
-use lockstep::cli::{Cli, Command, CommonArgs, Mode};
+use lockstep::cli::{Cli, Command, CommonArgs};
 use lockstep::config::{Settings, STARTER_CONFIG};
 use lockstep::error::{Error, Result};
 use lockstep::report::text;
 use lockstep::url::mask_password;
-use lockstep::workflow::{self, RunOptions};
+use lockstep::workflow::{self, Mode, RunOptions};
 
 /// Rows are decoded on one thread and dropped on another, a value at a
 /// time: the system allocator's arenas contend on exactly that pattern
