@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use crate::config::Overrides;
-pub use crate::config::{DiffAlgorithm, FkStrategy};
+use crate::config::{DiffAlgorithm, FkStrategy, Overrides};
+use crate::report::graph::GraphFormat;
 use crate::workflow::Mode;
 
 /// Make a target database identical to a source database, schema then rows, and prove it.
@@ -27,6 +28,66 @@ pub enum Command {
     Graph(GraphArgs),
     /// Write a commented starter config file (touches no database).
     Init(InitArgs),
+}
+
+/// The values a flag accepts for a library enum: each value, its name on
+/// the command line, and its help line in `--help`.
+type Choices<T> = &'static [(T, &'static str, &'static str)];
+
+const FK_STRATEGIES: Choices<FkStrategy> = &[
+    (
+        FkStrategy::Dependency,
+        "dependency",
+        "Write parent tables before the tables that reference them; retry what still fails",
+    ),
+    (
+        FkStrategy::Disable,
+        "disable",
+        "Turn foreign-key checks off on the target session while writing rows",
+    ),
+];
+
+const DIFF_ALGORITHMS: Choices<DiffAlgorithm> = &[
+    (
+        DiffAlgorithm::Auto,
+        "auto",
+        "Bisect where both servers are across a network (their checksums save the wire); stream where both are on this machine (reading rows costs less than hashing them there)",
+    ),
+    (
+        DiffAlgorithm::Bisect,
+        "bisect",
+        "Checksum key ranges on both servers; stream only ranges that differ",
+    ),
+    (
+        DiffAlgorithm::Stream,
+        "stream",
+        "Stream every row of both sides and merge them",
+    ),
+];
+
+const GRAPH_FORMATS: Choices<GraphFormat> = &[
+    (GraphFormat::Text, "text", "Indented plain text"),
+    (GraphFormat::Dot, "dot", "Graphviz dot"),
+    (GraphFormat::Mermaid, "mermaid", "Mermaid flowchart"),
+];
+
+/// Parses a flag's value into a library enum: only the names in `choices`
+/// are accepted, and clap lists them in `--help` and in its errors.
+fn one_of<T: Copy + Send + Sync + 'static>(
+    choices: Choices<T>,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        choices
+            .iter()
+            .map(|&(_, name, help)| PossibleValue::new(name).help(help)),
+    )
+    .map(move |chosen| {
+        let (value, _, _) = choices
+            .iter()
+            .find(|(_, name, _)| *name == chosen)
+            .expect("clap accepts only the listed names");
+        *value
+    })
 }
 
 #[derive(Debug, Args)]
@@ -118,10 +179,10 @@ pub struct CommonArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
     /// How to keep foreign keys satisfied while writing rows: load in dependency order, or disable checks.
-    #[arg(long, value_enum, value_name = "STRATEGY")]
+    #[arg(long, value_name = "STRATEGY", value_parser = one_of(FK_STRATEGIES))]
     pub fk_strategy: Option<FkStrategy>,
     /// How to find differing rows: bisect by server-side checksums, stream every row, or auto (by where the servers are).
-    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    #[arg(long, value_name = "ALGORITHM", value_parser = one_of(DIFF_ALGORITHMS))]
     pub diff_algorithm: Option<DiffAlgorithm>,
     /// Tables written at the same time, each on its own connections (default: one per core, at most 4).
     #[arg(long, value_name = "N")]
@@ -157,20 +218,10 @@ impl CommonArgs {
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Output format of the graph.
-    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    #[arg(long, value_parser = one_of(GRAPH_FORMATS), default_value = "text")]
     pub format: GraphFormat,
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
-    /// Indented plain text.
-    Text,
-    /// Graphviz dot.
-    Dot,
-    /// Mermaid flowchart.
-    Mermaid,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +237,7 @@ pub struct InitArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Settings;
     use clap::CommandFactory;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
@@ -257,6 +309,40 @@ mod tests {
         assert_eq!(c.fk_strategy, Some(FkStrategy::Disable));
         assert_eq!(c.verbose, 2);
         assert!(parse(&["validate", "--dry-run"]).is_err());
+    }
+
+    /// Each listed name selects its value, and the flags take the names
+    /// the config file takes (`fk_strategy = "disable"`).
+    #[test]
+    fn flag_values_are_the_config_values() {
+        let urls = "[source]\nurl = \"sqlite:a\"\n[target]\nurl = \"sqlite:b\"\n[sync]\n";
+        let config = |key: &str, name: &str| {
+            let text = format!("{urls}{key} = \"{name}\"\n");
+            Settings::from_toml_str(&text, "t.toml", &Overrides::default()).unwrap()
+        };
+        let validate = |flag: &str, name: &str| {
+            let Command::Validate(c) = parse(&["validate", flag, name]).unwrap().command else {
+                panic!("not validate")
+            };
+            c
+        };
+        for &(value, name, _) in FK_STRATEGIES {
+            assert_eq!(validate("--fk-strategy", name).fk_strategy, Some(value));
+            assert_eq!(config("fk_strategy", name).fk_strategy, value);
+        }
+        for &(value, name, _) in DIFF_ALGORITHMS {
+            assert_eq!(
+                validate("--diff-algorithm", name).diff_algorithm,
+                Some(value)
+            );
+            assert_eq!(config("diff_algorithm", name).diff_algorithm, value);
+        }
+        for &(value, name, _) in GRAPH_FORMATS {
+            let Command::Graph(g) = parse(&["graph", "--format", name]).unwrap().command else {
+                panic!("not graph")
+            };
+            assert_eq!(g.format, value);
+        }
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub struct Overrides {
 }
 
 /// How foreign keys are kept satisfied while rows are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FkStrategy {
     /// Write parent tables before the tables that reference them; retry what still fails.
@@ -59,7 +59,7 @@ pub enum FkStrategy {
 }
 
 /// How a table's differences are found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffAlgorithm {
     /// Bisect where both servers are across a network (their checksums

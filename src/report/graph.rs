@@ -4,7 +4,17 @@
 use std::fmt::Write;
 
 use crate::catalog::deps::DependencyGraph;
-use crate::cli::GraphFormat;
+
+/// How `lockstep graph` draws the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Indented plain text.
+    Text,
+    /// Graphviz dot.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
 
 pub fn render(graph: &DependencyGraph, order: &[String], format: GraphFormat) -> String {
     match format {

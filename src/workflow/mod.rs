@@ -11,10 +11,10 @@ use std::path::PathBuf;
 
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
-use crate::cli::GraphFormat;
 use crate::config::{Located, OrderStrategy, Settings};
 use crate::engine::{SourceDb, TargetDb};
 use crate::error::{Error, Result};
+use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, DataReport, Report, SchemaReport};
 
