@@ -1,14 +1,18 @@
-//! Command-line definitions (clap derive). Only the shape of the command
-//! line lives here; what each command does is in the workflow.
+//! Command-line definitions (clap derive), part of the binary only: the
+//! shape of the command line, its help texts, and the mapping of flags to
+//! the library's plain types (`config::Overrides`, `FkStrategy`,
+//! `DiffAlgorithm`, `workflow::Mode`, `report::graph::GraphFormat`). What
+//! each command does is in the workflow. It may use the library; nothing in
+//! the library uses it, and clap appears nowhere else but `main.rs`.
 
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 
-use crate::config::{DiffAlgorithm, FkStrategy, Overrides};
-use crate::report::graph::GraphFormat;
-use crate::workflow::Mode;
+use lockstep::config::{DiffAlgorithm, FkStrategy, Overrides};
+use lockstep::report::graph::GraphFormat;
+use lockstep::workflow::Mode;
 
 /// Make a target database identical to a source database, schema then rows, and prove it.
 #[derive(Debug, Parser)]
@@ -237,8 +241,8 @@ pub struct InitArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
     use clap::CommandFactory;
+    use lockstep::config::Settings;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("lockstep").chain(args.iter().copied()))

@@ -1,18 +1,23 @@
-//! The `lockstep` binary: parse the arguments, call the library, print the
-//! report, and map the outcome to an exit code (0 in sync, 1 differences
-//! remain, 2 error).
+//! The `lockstep` binary: parse the arguments (`cli`), call the library,
+//! print the report, and map the outcome to an exit code (0 in sync, 1
+//! differences remain, 2 error). It owns the flags and the process (stdout,
+//! stderr, exit codes, the allocator); the library owns everything else and
+//! never sees clap.
+
+mod cli;
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use clap::Parser;
 
-use lockstep::cli::{Cli, Command, CommonArgs};
 use lockstep::config::{Settings, STARTER_CONFIG};
 use lockstep::error::{Error, Result};
 use lockstep::report::text;
 use lockstep::url::mask_password;
 use lockstep::workflow::{self, Mode, RunOptions};
+
+use crate::cli::{Cli, Command, CommonArgs};
 
 /// Rows are decoded on one thread and dropped on another, a value at a
 /// time: the system allocator's arenas contend on exactly that pattern
