@@ -1,11 +1,12 @@
 //! The project config: one TOML file (`lockstep.toml` by default) with
 //! `[source]`, `[target]`, `[sync]` and optional `[tables.<name>]` tables.
 //! String values may use `${VAR}` / `$VAR` from the environment (expanded
-//! after parsing, never in the raw text). What the command line overrides
-//! arrives as a plain `Overrides`; this module never sees clap or the
-//! binary's flag definitions. It uses `engine` (connect options, roles),
-//! `url` and `error`. Every error names the file, line and column and says
-//! what to do.
+//! after parsing, never in the raw text). Every error names the file, line
+//! and column and says what to do.
+//!
+//! What the command line overrides arrives as a plain `Overrides`: this
+//! module never sees the binary's flag definitions. It uses `engine`
+//! (connect options, roles), `url` and `error`.
 
 mod position;
 mod raw;

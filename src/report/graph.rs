@@ -1,5 +1,6 @@
 //! `lockstep graph`: the FK dependency graph as text, Graphviz DOT or
-//! Mermaid, with cycles marked.
+//! Mermaid, with cycles marked. It owns `GraphFormat` (the binary maps
+//! `--format` to it) and uses only `catalog::deps`.
 
 use std::fmt::Write;
 

@@ -1,6 +1,10 @@
 //! The modes of a run (validate, dry-run, schema-only, ...): which phases
 //! run, what may be written, and what ends in the report. This is where
 //! policy lives; the engines only execute what they are handed.
+//!
+//! It owns `Mode` and uses the settings (`config`), catalog, data,
+//! engine and report, never the command line: the binary hands it a `Mode`
+//! and `RunOptions`.
 
 mod data_phase;
 mod schema_phase;
