@@ -1,11 +1,18 @@
-//! Command-line definitions (clap derive). Only the shape of the command
-//! line lives here; what each command does is in the workflow.
+//! Command-line definitions (clap derive), part of the binary only: the
+//! shape of the command line, its help texts, and the mapping of flags to
+//! the library's plain types (`config::Overrides`, `FkStrategy`,
+//! `DiffAlgorithm`, `workflow::Mode`, `report::graph::GraphFormat`). What
+//! each command does is in the workflow. It may use the library; nothing in
+//! the library uses it, and clap appears nowhere else but `main.rs`.
 
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
-pub use crate::config::{DiffAlgorithm, FkStrategy};
+use lockstep::config::{DiffAlgorithm, FkStrategy, Overrides};
+use lockstep::report::graph::GraphFormat;
+use lockstep::workflow::Mode;
 
 /// Make a target database identical to a source database, schema then rows, and prove it.
 #[derive(Debug, Parser)]
@@ -25,6 +32,66 @@ pub enum Command {
     Graph(GraphArgs),
     /// Write a commented starter config file (touches no database).
     Init(InitArgs),
+}
+
+/// The values a flag accepts for a library enum: each value, its name on
+/// the command line, and its help line in `--help`.
+type Choices<T> = &'static [(T, &'static str, &'static str)];
+
+const FK_STRATEGIES: Choices<FkStrategy> = &[
+    (
+        FkStrategy::Dependency,
+        "dependency",
+        "Write parent tables before the tables that reference them; retry what still fails",
+    ),
+    (
+        FkStrategy::Disable,
+        "disable",
+        "Turn foreign-key checks off on the target session while writing rows",
+    ),
+];
+
+const DIFF_ALGORITHMS: Choices<DiffAlgorithm> = &[
+    (
+        DiffAlgorithm::Auto,
+        "auto",
+        "Bisect where both servers are across a network (their checksums save the wire); stream where both are on this machine (reading rows costs less than hashing them there)",
+    ),
+    (
+        DiffAlgorithm::Bisect,
+        "bisect",
+        "Checksum key ranges on both servers; stream only ranges that differ",
+    ),
+    (
+        DiffAlgorithm::Stream,
+        "stream",
+        "Stream every row of both sides and merge them",
+    ),
+];
+
+const GRAPH_FORMATS: Choices<GraphFormat> = &[
+    (GraphFormat::Text, "text", "Indented plain text"),
+    (GraphFormat::Dot, "dot", "Graphviz dot"),
+    (GraphFormat::Mermaid, "mermaid", "Mermaid flowchart"),
+];
+
+/// Parses a flag's value into a library enum: only the names in `choices`
+/// are accepted, and clap lists them in `--help` and in its errors.
+fn one_of<T: Copy + Send + Sync + 'static>(
+    choices: Choices<T>,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        choices
+            .iter()
+            .map(|&(_, name, help)| PossibleValue::new(name).help(help)),
+    )
+    .map(move |chosen| {
+        let (value, _, _) = choices
+            .iter()
+            .find(|(_, name, _)| *name == chosen)
+            .expect("clap accepts only the listed names");
+        *value
+    })
 }
 
 #[derive(Debug, Args)]
@@ -56,30 +123,6 @@ pub struct ModeArgs {
     pub fix_schemas: bool,
 }
 
-/// The mode a sync runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Full,
-    ValidateOnly,
-    DryRun,
-    SchemaOnly,
-    DataOnly,
-    FixSchemas,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Full => "full",
-            Mode::ValidateOnly => "validate-only",
-            Mode::DryRun => "dry-run",
-            Mode::SchemaOnly => "schema-only",
-            Mode::DataOnly => "data-only",
-            Mode::FixSchemas => "fix-schemas",
-        }
-    }
-}
-
 impl ModeArgs {
     /// The selected mode; `Full` when no mode flag is given.
     pub fn mode(&self) -> Mode {
@@ -100,7 +143,7 @@ impl ModeArgs {
 }
 
 /// Options shared by every command that talks to databases.
-#[derive(Debug, Default, Clone, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// Config file to read [default: ./lockstep.toml if it exists].
     #[arg(short = 'c', long = "config", value_name = "FILE")]
@@ -140,10 +183,10 @@ pub struct CommonArgs {
     #[arg(short = 'y', long)]
     pub yes: bool,
     /// How to keep foreign keys satisfied while writing rows: load in dependency order, or disable checks.
-    #[arg(long, value_enum, value_name = "STRATEGY")]
+    #[arg(long, value_name = "STRATEGY", value_parser = one_of(FK_STRATEGIES))]
     pub fk_strategy: Option<FkStrategy>,
     /// How to find differing rows: bisect by server-side checksums, stream every row, or auto (by where the servers are).
-    #[arg(long, value_enum, value_name = "ALGORITHM")]
+    #[arg(long, value_name = "ALGORITHM", value_parser = one_of(DIFF_ALGORITHMS))]
     pub diff_algorithm: Option<DiffAlgorithm>,
     /// Tables written at the same time, each on its own connections (default: one per core, at most 4).
     #[arg(long, value_name = "N")]
@@ -159,23 +202,30 @@ pub struct CommonArgs {
     pub no_color: bool,
 }
 
+impl CommonArgs {
+    /// The options that override the config file, for `Settings::load`.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            source: self.source.clone(),
+            target: self.target.clone(),
+            tables: self.tables.clone(),
+            exclude: self.exclude.clone(),
+            allow_destructive: self.allow_destructive,
+            fk_strategy: self.fk_strategy,
+            diff_algorithm: self.diff_algorithm,
+            parallelism: self.parallelism,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct GraphArgs {
     /// Output format of the graph.
-    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    #[arg(long, value_parser = one_of(GRAPH_FORMATS), default_value = "text")]
     pub format: GraphFormat,
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
-    /// Indented plain text.
-    Text,
-    /// Graphviz dot.
-    Dot,
-    /// Mermaid flowchart.
-    Mermaid,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +242,7 @@ pub struct InitArgs {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+    use lockstep::config::Settings;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("lockstep").chain(args.iter().copied()))
@@ -262,6 +313,40 @@ mod tests {
         assert_eq!(c.fk_strategy, Some(FkStrategy::Disable));
         assert_eq!(c.verbose, 2);
         assert!(parse(&["validate", "--dry-run"]).is_err());
+    }
+
+    /// Each listed name selects its value, and the flags take the names
+    /// the config file takes (`fk_strategy = "disable"`).
+    #[test]
+    fn flag_values_are_the_config_values() {
+        let urls = "[source]\nurl = \"sqlite:a\"\n[target]\nurl = \"sqlite:b\"\n[sync]\n";
+        let config = |key: &str, name: &str| {
+            let text = format!("{urls}{key} = \"{name}\"\n");
+            Settings::from_toml_str(&text, "t.toml", &Overrides::default()).unwrap()
+        };
+        let validate = |flag: &str, name: &str| {
+            let Command::Validate(c) = parse(&["validate", flag, name]).unwrap().command else {
+                panic!("not validate")
+            };
+            c
+        };
+        for &(value, name, _) in FK_STRATEGIES {
+            assert_eq!(validate("--fk-strategy", name).fk_strategy, Some(value));
+            assert_eq!(config("fk_strategy", name).fk_strategy, value);
+        }
+        for &(value, name, _) in DIFF_ALGORITHMS {
+            assert_eq!(
+                validate("--diff-algorithm", name).diff_algorithm,
+                Some(value)
+            );
+            assert_eq!(config("diff_algorithm", name).diff_algorithm, value);
+        }
+        for &(value, name, _) in GRAPH_FORMATS {
+            let Command::Graph(g) = parse(&["graph", "--format", name]).unwrap().command else {
+                panic!("not graph")
+            };
+            assert_eq!(g.format, value);
+        }
     }
 
     #[test]

@@ -1,18 +1,23 @@
-//! The `lockstep` binary: parse the arguments, call the library, print the
-//! report, and map the outcome to an exit code (0 in sync, 1 differences
-//! remain, 2 error).
+//! The `lockstep` binary: parse the arguments (`cli`), call the library,
+//! print the report, and map the outcome to an exit code (0 in sync, 1
+//! differences remain, 2 error). It owns the flags and the process (stdout,
+//! stderr, exit codes, the allocator); the library owns everything else and
+//! never sees clap.
+
+mod cli;
 
 use std::io::IsTerminal;
 use std::path::Path;
 
 use clap::Parser;
 
-use lockstep::cli::{Cli, Command, CommonArgs, Mode};
 use lockstep::config::{Settings, STARTER_CONFIG};
 use lockstep::error::{Error, Result};
 use lockstep::report::text;
 use lockstep::url::mask_password;
-use lockstep::workflow::{self, RunOptions};
+use lockstep::workflow::{self, Mode, RunOptions};
+
+use crate::cli::{Cli, Command, CommonArgs};
 
 /// Rows are decoded on one thread and dropped on another, a value at a
 /// time: the system allocator's arenas contend on exactly that pattern
@@ -62,7 +67,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Sync(args) => sync(args.mode.mode(), &args.common),
         Command::Validate(common) => sync(Mode::ValidateOnly, &common),
         Command::Graph(args) => {
-            let settings = Settings::load_source_only(&args.common)?;
+            let settings = Settings::load_source_only(&args.common.overrides())?;
             let text = runtime()?.block_on(workflow::run_graph(&settings, args.format))?;
             print!("{text}");
             Ok(0)
@@ -72,7 +77,7 @@ fn run(cli: Cli) -> Result<i32> {
 }
 
 fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
-    let settings = Settings::load(common)?;
+    let settings = Settings::load(&common.overrides())?;
     if common.verbose > 0 {
         eprintln!("{settings}");
     }

@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use lockstep::cli::CommonArgs;
-use lockstep::config::{FkStrategy, OrderStrategy, Settings, STARTER_CONFIG};
+use lockstep::config::{FkStrategy, OrderStrategy, Overrides, Settings, STARTER_CONFIG};
 use lockstep::error::Error;
 use lockstep::url::DatabaseUrl;
 
 const URLS: &str = "[source]\nurl = \"sqlite:a.db\"\n[target]\nurl = \"sqlite:b.db\"\n";
 
 fn load(text: &str) -> Result<Settings, Error> {
-    Settings::from_toml_str(text, "test.toml", &CommonArgs::default())
+    Settings::from_toml_str(text, "test.toml", &Overrides::default())
 }
 
 /// The error's (line, column, message); panics if it is not a config error.
@@ -95,9 +94,9 @@ fn starter_config_commented_examples_parse_when_uncommented() {
 #[test]
 fn demo_config_parses() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo.toml");
-    let args = CommonArgs {
+    let args = Overrides {
         config: Some(path.into()),
-        ..CommonArgs::default()
+        ..Overrides::default()
     };
     let s = Settings::load(&args).unwrap();
     assert_eq!(
@@ -118,9 +117,9 @@ fn demo_config_parses() {
 
 #[test]
 fn missing_config_file_names_it_and_suggests_init() {
-    let args = CommonArgs {
+    let args = Overrides {
         config: Some("/nonexistent/dir/project.toml".into()),
-        ..CommonArgs::default()
+        ..Overrides::default()
     };
     let err = Settings::load(&args).unwrap_err().to_string();
     assert!(err.contains("/nonexistent/dir/project.toml"), "{err}");
@@ -340,14 +339,14 @@ fn cli_overrides_win() {
     let text = format!(
         "{URLS}[sync]\nfk_strategy = \"dependency\"\ntables = [\"a\"]\nexclude = [\"x\"]\n"
     );
-    let args = CommonArgs {
+    let args = Overrides {
         source: Some("mysql://u:pw@cli-host/cli_db".into()),
         target: Some("sqlite:cli.db".into()),
         tables: vec!["t1".into(), "t2".into()],
         exclude: vec!["e".into()],
         allow_destructive: true,
         fk_strategy: Some(FkStrategy::Disable),
-        ..CommonArgs::default()
+        ..Overrides::default()
     };
     let s = Settings::from_toml_str(&text, "test.toml", &args).unwrap();
     assert_eq!(s.source.database_name(), "cli_db");
@@ -365,17 +364,17 @@ fn cli_overrides_win() {
     assert_eq!(s.fk_strategy, FkStrategy::Disable);
 
     // A --source overrides a config source that could not be resolved.
-    let args = CommonArgs {
+    let args = Overrides {
         source: Some("sqlite:x".into()),
-        ..CommonArgs::default()
+        ..Overrides::default()
     };
     let text = "[source]\nurl = \"${LST_CFG_NEVER_SET_43}\"\n[target]\nurl = \"sqlite:b\"\n";
     assert!(Settings::from_toml_str(text, "test.toml", &args).is_ok());
 
     // A bad --source is reported as such, masked.
-    let args = CommonArgs {
+    let args = Overrides {
         source: Some("mysql://u:clisecret@h:bad/db".into()),
-        ..CommonArgs::default()
+        ..Overrides::default()
     };
     let err = Settings::from_toml_str(URLS, "test.toml", &args)
         .unwrap_err()

@@ -1,8 +1,12 @@
 //! The project config: one TOML file (`lockstep.toml` by default) with
 //! `[source]`, `[target]`, `[sync]` and optional `[tables.<name>]` tables.
 //! String values may use `${VAR}` / `$VAR` from the environment (expanded
-//! after parsing, never in the raw text). Command-line options override the
-//! file. Every error names the file, line and column and says what to do.
+//! after parsing, never in the raw text). Every error names the file, line
+//! and column and says what to do.
+//!
+//! What the command line overrides arrives as a plain `Overrides`: this
+//! module never sees the binary's flag definitions. It uses `engine`
+//! (connect options, roles), `url` and `error`.
 
 mod position;
 mod raw;
@@ -14,9 +18,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::cli::CommonArgs;
 use crate::engine::ConnectOptions;
 use crate::error::{Error, Result};
+pub use crate::sync::FkStrategy;
 use crate::url::DatabaseUrl;
 pub use position::{Located, Origin};
 
@@ -26,19 +30,27 @@ pub const STARTER_CONFIG: &str = include_str!("starter.toml");
 /// The config file read when no `-c FILE` is given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "lockstep.toml";
 
-/// How foreign keys are kept satisfied while rows are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum FkStrategy {
-    /// Write parent tables before the tables that reference them; retry what still fails.
-    #[default]
-    Dependency,
-    /// Turn foreign-key checks off on the target session while writing rows.
-    Disable,
+/// What the command line overrides in the config file. `Default`
+/// overrides nothing; a list that is not empty replaces the config's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The config file to read (`-c FILE`) instead of `./lockstep.toml`.
+    pub config: Option<PathBuf>,
+    /// `--source URL`: replaces `[source]` (which is then not read).
+    pub source: Option<String>,
+    /// `--target URL`: replaces `[target]` (which is then not read).
+    pub target: Option<String>,
+    pub tables: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Permits destructive changes even if the config does not.
+    pub allow_destructive: bool,
+    pub fk_strategy: Option<FkStrategy>,
+    pub diff_algorithm: Option<DiffAlgorithm>,
+    pub parallelism: Option<u32>,
 }
 
 /// How a table's differences are found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffAlgorithm {
     /// Bisect where both servers are across a network (their checksums
@@ -50,15 +62,6 @@ pub enum DiffAlgorithm {
     Bisect,
     /// Stream every row of both sides and merge them.
     Stream,
-}
-
-impl FkStrategy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FkStrategy::Dependency => "dependency",
-            FkStrategy::Disable => "disable",
-        }
-    }
 }
 
 /// In what order tables are synced.
@@ -99,26 +102,26 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the config file (`args.config`, else `./lockstep.toml` if it
+    /// Reads the config file (`overrides.config`, else `./lockstep.toml` if it
     /// exists, else none), expands `${VAR}`, applies the command-line
     /// overrides and validates.
-    pub fn load(args: &CommonArgs) -> Result<Settings> {
-        Self::load_for(args, true)
+    pub fn load(overrides: &Overrides) -> Result<Settings> {
+        Self::load_for(overrides, true)
     }
 
     /// Like `load`, for commands that only read the source (`graph`): a
     /// missing target is not an error (the source stands in for it).
-    pub fn load_source_only(args: &CommonArgs) -> Result<Settings> {
-        Self::load_for(args, false)
+    pub fn load_source_only(overrides: &Overrides) -> Result<Settings> {
+        Self::load_for(overrides, false)
     }
 
-    fn load_for(args: &CommonArgs, need_target: bool) -> Result<Settings> {
-        let path = match &args.config {
+    fn load_for(overrides: &Overrides, need_target: bool) -> Result<Settings> {
+        let path = match &overrides.config {
             Some(path) => path.clone(),
             None => {
                 let path = PathBuf::from(DEFAULT_CONFIG_FILE);
                 if !path.is_file() {
-                    return Self::parse(args, "", "(no config file)", need_target);
+                    return Self::parse(overrides, "", "(no config file)", need_target);
                 }
                 path
             }
@@ -134,18 +137,18 @@ impl Settings {
             };
             Error::Io { context, source }
         })?;
-        let mut settings = Self::parse(args, &text, &path.display().to_string(), need_target)?;
+        let mut settings = Self::parse(overrides, &text, &path.display().to_string(), need_target)?;
         settings.config_file = Some(path);
         Ok(settings)
     }
 
     /// Like `load`, from config text; `file_name` is used in error messages.
-    pub fn from_toml_str(text: &str, file_name: &str, args: &CommonArgs) -> Result<Settings> {
-        Self::parse(args, text, file_name, true)
+    pub fn from_toml_str(text: &str, file_name: &str, overrides: &Overrides) -> Result<Settings> {
+        Self::parse(overrides, text, file_name, true)
     }
 
     fn parse(
-        args: &CommonArgs,
+        overrides: &Overrides,
         text: &str,
         file_name: &str,
         need_target: bool,
@@ -155,7 +158,7 @@ impl Settings {
             text,
         };
         let raw: raw::RawConfig = toml::from_str(text).map_err(|e| src.parse_error(&e))?;
-        resolve::resolve(raw, &src, args, need_target)
+        resolve::resolve(raw, &src, overrides, need_target)
     }
 }
 

@@ -1,4 +1,4 @@
-//! From the raw config plus the command line to `Settings`: `${VAR}`
+//! From the raw config plus the `Overrides` to `Settings`: `${VAR}`
 //! expansion of string values, command-line overrides, defaults, and the
 //! checks that need more than one key.
 
@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use super::position::{Located, Source};
 use super::raw::{Engine, Order, RawConfig, RawDatabase, Text, TextList};
-use super::{OrderStrategy, Settings};
-use crate::cli::CommonArgs;
+use super::{OrderStrategy, Overrides, Settings};
 use crate::engine::{ConnectOptions, Role};
 use crate::error::{Error, Result};
 use crate::url::{DatabaseUrl, ServerUrl};
@@ -17,19 +16,19 @@ use crate::url::{DatabaseUrl, ServerUrl};
 pub(crate) fn resolve(
     raw: RawConfig,
     src: &Source,
-    args: &CommonArgs,
+    overrides: &Overrides,
     need_target: bool,
 ) -> Result<Settings> {
     let source = database(
         Role::Source,
-        args.source.as_deref(),
+        overrides.source.as_deref(),
         raw.source.as_ref(),
         src,
     )?;
-    let target = if need_target || args.target.is_some() || raw.target.is_some() {
+    let target = if need_target || overrides.target.is_some() || raw.target.is_some() {
         database(
             Role::Target,
-            args.target.as_deref(),
+            overrides.target.as_deref(),
             raw.target.as_ref(),
             src,
         )?
@@ -58,8 +57,8 @@ pub(crate) fn resolve(
             src,
         )?,
     };
-    let tables = list_or_cli(&args.tables, sync.tables, "sync.tables", src)?;
-    let exclude = list_or_cli(&args.exclude, sync.exclude, "sync.exclude", src)?;
+    let tables = list_or_cli(&overrides.tables, sync.tables, "sync.tables", src)?;
+    let exclude = list_or_cli(&overrides.exclude, sync.exclude, "sync.exclude", src)?;
     let mut table_keys = BTreeMap::new();
     for (name, table) in raw.tables {
         let Some(key) = table.key else { continue };
@@ -78,16 +77,19 @@ pub(crate) fn resolve(
         order: order(sync.order, sync.custom_order, src)?,
         multi_pass: sync.multi_pass.unwrap_or(false),
         fk_retry: sync.fk_retry.unwrap_or(3),
-        fk_strategy: args.fk_strategy.or(sync.fk_strategy).unwrap_or_default(),
-        diff_algorithm: args
+        fk_strategy: overrides
+            .fk_strategy
+            .or(sync.fk_strategy)
+            .unwrap_or_default(),
+        diff_algorithm: overrides
             .diff_algorithm
             .or(sync.diff_algorithm)
             .unwrap_or_default(),
-        parallelism: parallelism(args.parallelism, sync.parallelism, src)?,
+        parallelism: parallelism(overrides.parallelism, sync.parallelism, src)?,
         skip_problematic_foreign_keys: sync.skip_problematic_foreign_keys.unwrap_or(true),
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
-        allow_destructive: args.allow_destructive || sync.allow_destructive.unwrap_or(false),
+        allow_destructive: overrides.allow_destructive || sync.allow_destructive.unwrap_or(false),
         allow_triggers: sync.allow_triggers.unwrap_or(false),
         tables,
         exclude,

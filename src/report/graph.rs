@@ -1,10 +1,21 @@
 //! `lockstep graph`: the FK dependency graph as text, Graphviz DOT or
-//! Mermaid, with cycles marked.
+//! Mermaid, with cycles marked. It owns `GraphFormat` (the binary maps
+//! `--format` to it) and uses only `catalog::deps`.
 
 use std::fmt::Write;
 
 use crate::catalog::deps::DependencyGraph;
-use crate::cli::GraphFormat;
+
+/// How `lockstep graph` draws the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Indented plain text.
+    Text,
+    /// Graphviz dot.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
 
 pub fn render(graph: &DependencyGraph, order: &[String], format: GraphFormat) -> String {
     match format {

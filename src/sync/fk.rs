@@ -9,13 +9,34 @@
 //!   written with checks off for that table alone.
 //! - `disable`: checks off for the session; one pass per table.
 
+use serde::Deserialize;
+
 use crate::catalog::deps::DependencyGraph;
-use crate::config::FkStrategy;
 use crate::data::table::TableData;
 use crate::engine::SourceDb;
 use crate::error::Result;
 
 use super::SyncTable;
+
+/// How foreign keys are kept satisfied while rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FkStrategy {
+    /// Write parent tables before the tables that reference them; retry what still fails.
+    #[default]
+    Dependency,
+    /// Turn foreign-key checks off on the target session while writing rows.
+    Disable,
+}
+
+impl FkStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FkStrategy::Dependency => "dependency",
+            FkStrategy::Disable => "disable",
+        }
+    }
+}
 
 /// What a write is part of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,11 +28,11 @@ mod table_pass;
 
 pub use apply::{ChangeKind, Counts, RefusedRow};
 pub use find::{DiffMethod, FindStats, Found};
+pub use fk::FkStrategy;
 pub use lanes::Lane;
 
 use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::ForeignKey;
-use crate::config::FkStrategy;
 use crate::data::table::TableData;
 use crate::data::value::Row;
 use crate::engine::Dialect;

@@ -1,6 +1,10 @@
 //! The modes of a run (validate, dry-run, schema-only, ...): which phases
 //! run, what may be written, and what ends in the report. This is where
 //! policy lives; the engines only execute what they are handed.
+//!
+//! It owns `Mode` and uses the settings (`config`), the sync layer,
+//! catalog, data, engine and report, never the command line: the binary hands it a `Mode`
+//! and `RunOptions`.
 
 mod data_phase;
 mod schema_phase;
@@ -11,13 +15,44 @@ use std::path::PathBuf;
 
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
-use crate::cli::{GraphFormat, Mode};
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
 use crate::engine::{SourceDb, TargetDb};
 use crate::error::{Error, Result};
+use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
 use crate::sync::{DiffMethod, RowMode, SyncOptions};
+
+/// What a sync does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Fix the schema where the config allows it, then sync the rows.
+    Full,
+    /// Compare schema and rows; write nothing.
+    ValidateOnly,
+    /// Compute every change and report it (and its SQL); write nothing.
+    DryRun,
+    /// Change only the target's schema.
+    SchemaOnly,
+    /// Change only the target's rows; tables whose schema differs are skipped.
+    DataOnly,
+    /// Fix the schema, then sync the rows, then verify.
+    FixSchemas,
+}
+
+impl Mode {
+    /// The mode's name, as in the report (and the flag that selects it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Full => "full",
+            Mode::ValidateOnly => "validate-only",
+            Mode::DryRun => "dry-run",
+            Mode::SchemaOnly => "schema-only",
+            Mode::DataOnly => "data-only",
+            Mode::FixSchemas => "fix-schemas",
+        }
+    }
+}
 
 /// Options of one run that are not in the config file.
 #[derive(Debug, Clone, Default)]
