@@ -1,13 +1,13 @@
 //! The only test code that calls into `lockstep::engine`: opening a
 //! source, a target and its reader, a table's data view, streaming rows,
-//! rendering and running writes, foreign key checks, triggers, and the
-//! begin and end of data sessions. When the engine API changes, this file
-//! changes and the tests stay as they are.
+//! rendering and running writes, foreign key checks, triggers, the begin
+//! and end of data sessions, and SQLite's literal of a value. When the
+//! engine API changes, this file changes and the tests stay as they are.
 
 use std::collections::BTreeMap;
 
 use lockstep::data::table::TableData;
-use lockstep::data::value::Row;
+use lockstep::data::value::{Row, Value};
 use lockstep::engine::{render_write, ConnectOptions, RowSender, SourceDb, TargetDb, TargetReader};
 pub use lockstep::engine::{WriteError, WriteErrorKind, WriteOp};
 // The contract's chunk sizes; the engine-specific tests do not ask.
@@ -144,4 +144,9 @@ impl Reader {
     pub async fn rows(&mut self, table: &TableData) -> Vec<Row> {
         crate::common::gather_rows(|tx| async move { self.stream(table, &tx).await }).await
     }
+}
+
+/// SQLite's literal of a value, as its writes spell it.
+pub fn sqlite_literal(value: &Value) -> String {
+    lockstep::engine::sqlite::write::literal(value)
 }
