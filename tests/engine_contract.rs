@@ -26,7 +26,8 @@ use lockstep::data::table::KeySource;
 use lockstep::data::value::{key_cmp, Row, Value};
 use tokio::sync::mpsc;
 
-/// One module per engine, one test per contract case.
+/// One module per engine, one test per contract case. A case missing from
+/// the list is a generic function nobody calls, which the build warns of.
 macro_rules! engine_contract {
     ($engine:ident, $fixture:ty) => {
         mod $engine {
@@ -61,7 +62,10 @@ engine_contract!(mysql, MyDb);
 engine_contract!(sqlite, SqliteDb);
 
 /// Rows of [`Table::Values`] with edge values in every column; within a
-/// column no two values are alike (one NULL each).
+/// column no two values are alike (one NULL each). Not here, because not
+/// every engine stores them: a NUL in text (PostgreSQL refuses it) and
+/// -0.0 (a SQLite REAL column keeps integral reals as integers, without
+/// the sign); the engines' own tests have them.
 fn edge_rows() -> Vec<Row> {
     let every_byte: Vec<u8> = (0..=255).collect();
     vec![
