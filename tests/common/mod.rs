@@ -23,9 +23,11 @@ fn unique_name(prefix: &str) -> String {
     format!("lst_{prefix}_{}_{n}_{nanos:x}", std::process::id())
 }
 
-fn run_blocking<F: std::future::Future<Output = T> + Send + 'static, T: Send + 'static>(f: F) -> T {
-    // A thread of its own, so this works from sync code and from inside a
-    // tokio test alike.
+/// Runs `f` to its end on a runtime of its own, in a thread of its own,
+/// so this works from sync code and from inside a tokio test alike.
+pub fn run_blocking<F: std::future::Future<Output = T> + Send + 'static, T: Send + 'static>(
+    f: F,
+) -> T {
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
