@@ -44,6 +44,7 @@ macro_rules! engine_contract {
                 large_reads_come_in_chunks_and_stop_when_unwanted,
                 a_second_connection_streams_while_the_writer_writes,
                 updates_by_unique_index_and_configured_key,
+                configured_keys_match_bytes_not_collation,
                 triggers_are_listed_by_table,
             );
         }
@@ -519,6 +520,37 @@ async fn updates_by_unique_index_and_configured_key<F: Fixture>() {
             updated[0].clone(),
             rows[1].clone(),
             updated[1].clone(),
+        ]),
+    );
+}
+
+/// A key set by the config on a case-insensitive text column: `a` and `A`
+/// are two keys (the merge orders keys by bytes), so an update or delete
+/// of one never touches the other.
+async fn configured_keys_match_bytes_not_collation<F: Fixture>() {
+    let db = F::with("ct_bytes", &[Table::Bag]);
+    let rows = vec![
+        bag_row(1, Some("a"), None, None),
+        bag_row(2, Some("A"), None, None),
+        bag_row(3, Some("b"), None, None),
+        bag_row(4, Some("B"), None, None),
+    ];
+    db.insert("bag", &rows);
+    let bag = table_data(&db.url(), "bag", Some(&["s"])).await;
+    let (mut tgt, _reader) = Target::open(&db.url()).await;
+    let updated = [
+        bag_row(10, Some("a"), None, None),
+        bag_row(20, Some("A"), None, None),
+    ];
+    tgt.write(&bag, WriteOp::Update(&updated)).await;
+    tgt.write(&bag, WriteOp::Delete(&[bag_row(4, Some("B"), None, None)]))
+        .await;
+    assert_rows_exact(
+        &db.read_back("bag"),
+        &sorted(vec![
+            updated[0].clone(),
+            updated[1].clone(),
+            rows[2].clone(),
         ]),
     );
 }

@@ -111,8 +111,9 @@ fn update(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
     statements
 }
 
-/// Keyed: `DELETE ... WHERE k IN (...)` (a row value `(a, b) IN (VALUES
-/// ...)` for a composite key; `IS` for a key holding NULL). Keyless: one
+/// Keyed: `DELETE ... WHERE k COLLATE BINARY IN (...)` (a row value
+/// `(a, b) IN (VALUES ...)` for a composite key; `IS` for a key holding
+/// NULL), keys matched by bytes as in [`key_is`]. Keyless: one
 /// copy of each whole row, matched exactly (storage class and bytes).
 fn delete(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
     let name = quote_ident(&table.name);
@@ -142,11 +143,15 @@ fn delete(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
         .map(|&i| quote_ident(&table.columns[i].name))
         .collect();
     let mut statements = if let [single] = key.as_slice() {
-        let head = format!("DELETE FROM {name} WHERE {single} IN (");
+        let head = format!("DELETE FROM {name} WHERE {single} COLLATE BINARY IN (");
         let values = plain.iter().map(|row| literal(&row[table.key[0]]));
         batched(&head, values, ")", max)
     } else {
-        let head = format!("DELETE FROM {name} WHERE ({}) IN (VALUES ", key.join(", "));
+        let binary: Vec<String> = key.iter().map(|k| format!("{k} COLLATE BINARY")).collect();
+        let head = format!(
+            "DELETE FROM {name} WHERE ({}) IN (VALUES ",
+            binary.join(", ")
+        );
         let tuples = plain
             .iter()
             .map(|row| tuple(table.key.iter().map(|&i| &row[i])));
@@ -202,15 +207,17 @@ fn key_has_null(table: &TableData, row: &Row) -> bool {
     table.key.iter().any(|&i| row[i] == Value::Null)
 }
 
-/// `k1 IS lit AND k2 IS lit`: null-safe equality in the key columns' own
-/// affinity and collation, as the key's index compares them.
+/// `k1 IS lit COLLATE BINARY AND ...`: null-safe equality in the key
+/// columns' own affinity, by bytes whatever their collation (the merge
+/// tells keys apart by bytes: under a configured key on a NOCASE column
+/// `a` and `A` are two rows).
 fn key_is(table: &TableData, row: &Row) -> String {
     let terms: Vec<String> = table
         .key
         .iter()
         .map(|&i| {
             format!(
-                "{} IS {}",
+                "{} IS {} COLLATE BINARY",
                 quote_ident(&table.columns[i].name),
                 literal(&row[i])
             )
