@@ -30,4 +30,13 @@ for name in remote local; do
     fi
 done
 
+# A release build takes minutes the first time and `cargo run --quiet` says
+# nothing meanwhile: when the binary is missing or older than the sources,
+# say so and build with cargo's own progress shown.
+bin="${CARGO_TARGET_DIR:-target}/release/lockstep"
+if [ ! -x "$bin" ] || [ -n "$(find src Cargo.toml Cargo.lock -newer "$bin" -print -quit)" ]; then
+    echo "demo: building lockstep (first run can take a few minutes)…" >&2
+    cargo build --release
+fi
+
 exec cargo run --release --quiet -- sync -c examples/demo.toml ${args[@]+"${args[@]}"}

@@ -299,12 +299,14 @@ pub fn corpus_yaml_files(folder: &str) -> Vec<std::path::PathBuf> {
     files
 }
 
-/// Path of the shared corpus (`../shared/corpus` beside the checkout).
+/// Path of the test corpus: `tests/fixtures` in the repository (the
+/// third-party files the tests read, see its README), or `LOCKSTEP_CORPUS`
+/// when set.
 pub fn corpus_dir() -> std::path::PathBuf {
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     std::env::var("LOCKSTEP_CORPUS")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| here.join("../shared/corpus"))
+        .unwrap_or_else(|_| here.join("tests/fixtures"))
 }
 
 /// The rows `read` sends into `tx` (a real channel), gathered while it
