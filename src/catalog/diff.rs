@@ -23,21 +23,38 @@ pub struct DiffOptions {
     pub index_order_matters: bool,
 }
 
+/// When a change runs relative to the rows, as pg_dump splits a restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Before the rows are synced: everything the rows need in place.
+    PreData,
+    /// After the rows match the source: what the target's current rows
+    /// could refuse, or what must not fire while rows are written.
+    PostData,
+}
+
 /// One step of the plan, with its safety class and why it is not safe.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlannedChange {
     pub change: SchemaChange,
     pub safety: Safety,
     pub reason: Option<String>,
+    pub phase: Phase,
 }
 
 impl PlannedChange {
     fn new(change: SchemaChange) -> Self {
+        Self::in_phase(change, Phase::PreData)
+    }
+
+    fn in_phase(change: SchemaChange, phase: Phase) -> Self {
         let (safety, reason) = change.safety();
         PlannedChange {
             change,
             safety,
             reason,
+            phase,
         }
     }
 }
@@ -113,6 +130,7 @@ pub fn diff(
                     "drops view `{}`, which the source does not have",
                     extra.name
                 )),
+                phase: Phase::PreData,
             });
         }
     }
