@@ -131,7 +131,7 @@ impl AlterClause {
     }
 }
 
-fn column_change_safety(from: &Column, to: &Column) -> (Safety, Option<String>) {
+pub(crate) fn column_change_safety(from: &Column, to: &Column) -> (Safety, Option<String>) {
     if from.generated.is_some() {
         // Generated values are recomputed from other columns: nothing stored is lost.
         return (Safety::Safe, None);

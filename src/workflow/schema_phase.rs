@@ -1,11 +1,18 @@
 //! The schema phase of a run: render the plan as the target's DDL, mark
 //! what policy refuses, ask before lossy changes, apply in order, and
 //! verify by reading the target again until it matches (or cannot).
+//!
+//! Changes run in two phases, as pg_dump splits a restore: pre-data
+//! (`run`) before the rows, post-data (`post_data`) once the rows match
+//! the source — the changes the target's old rows could refuse. Without a
+//! data phase (`--schema-only`) both run, after the post-data changes were
+//! checked against the rows they would meet.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
 use crate::catalog::change::Safety;
-use crate::catalog::diff::{diff, DiffOptions, PlannedChange};
+use crate::catalog::diff::{diff, DiffOptions, Phase, PlannedChange};
 use crate::catalog::model::Catalog;
 use crate::engine::{Dialect, TargetDb};
 use crate::error::{Error, Result};
@@ -20,6 +27,9 @@ pub struct SchemaOutcome {
     /// Differences left at the end (equal to `mismatches` when nothing
     /// was applied).
     pub remaining: Vec<Mismatch>,
+    /// Tables whose rows cannot be synced yet: a change they need before
+    /// the rows is still to run (refused, failed, or only planned).
+    pub blocked: BTreeSet<String>,
     /// The target's catalog at the end.
     pub target_catalog: Catalog,
     /// A statement failed (exit code 2).
@@ -30,33 +40,61 @@ pub struct SchemaOutcome {
 pub struct SchemaPolicy {
     /// Make the changes (otherwise only plan them).
     pub apply: bool,
+    /// Apply the post-data changes too, right after the pre-data ones (no
+    /// data phase follows).
+    pub without_rows: bool,
     pub allow_destructive: bool,
     /// Do not ask before lossy or destructive changes.
     pub assume_yes: bool,
 }
 
-/// Plans the schema changes and, when the policy says so, makes them.
+/// What every step of the schema phase compares and may do.
+pub struct SchemaContext<'a> {
+    pub source: &'a Catalog,
+    pub accepts: &'a dyn Fn(&str) -> bool,
+    pub policy: SchemaPolicy,
+}
+
+impl SchemaContext<'_> {
+    fn allowed(&self, planned: &PlannedChange) -> bool {
+        planned.safety == Safety::Safe || self.policy.allow_destructive
+    }
+
+    fn plan(&self, target: &Catalog, dialect: &dyn Dialect) -> Vec<PlannedChange> {
+        diff(self.source, target, self.accepts, diff_options(dialect))
+    }
+
+    /// Tables a plan leaves blocked for the rows: any change of theirs
+    /// that is not an allowed post-data change.
+    fn blocked(&self, plan: &[PlannedChange]) -> BTreeSet<String> {
+        plan.iter()
+            .filter(|p| p.phase == Phase::PreData || !self.allowed(p))
+            .map(|p| p.change.object_name().to_string())
+            .collect()
+    }
+}
+
+/// Plans the schema changes and, when the policy says so, makes the
+/// pre-data ones (all of them `without_rows`).
 pub async fn run(
-    source_catalog: &Catalog,
+    context: &SchemaContext<'_>,
     target_catalog: Catalog,
     target: &mut TargetDb,
-    accepts: &dyn Fn(&str) -> bool,
-    policy: &SchemaPolicy,
     warnings: &mut Vec<String>,
 ) -> Result<SchemaOutcome> {
     let SchemaPolicy {
         apply,
-        allow_destructive,
+        without_rows,
         assume_yes,
-    } = *policy;
-    let options = diff_options(target.dialect());
-    let plan = diff(source_catalog, &target_catalog, accepts, options);
+        ..
+    } = context.policy;
+    let plan = context.plan(&target_catalog, target.dialect());
     let mismatches = describe::mismatches(&plan);
-    let allowed = |p: &PlannedChange| p.safety == Safety::Safe || allow_destructive;
-    let mut changes = render_plan(&plan, target.dialect(), &allowed);
+    let mut changes = render_plan(&plan, target.dialect(), &|p| context.allowed(p));
     let mut outcome = SchemaOutcome {
         remaining: mismatches.clone(),
         mismatches,
+        blocked: context.blocked(&plan),
         changes: Vec::new(),
         target_catalog,
         failed: false,
@@ -67,7 +105,7 @@ pub async fn run(
     }
     let risky = plan
         .iter()
-        .filter(|p| p.safety != Safety::Safe && allowed(p))
+        .filter(|p| p.safety != Safety::Safe && context.allowed(p))
         .count();
     if risky > 0 && !assume_yes && !confirm(risky)? {
         return Err(Error::Refused(
@@ -75,25 +113,87 @@ pub async fn run(
                 .to_string(),
         ));
     }
-    outcome.failed = apply_changes(target, &mut changes, warnings).await;
-    // Verify by reading the target again. A server may rename what it was
-    // told to keep (MariaDB renames an FK's implicit index when the FK is
-    // added again), so a few more rounds reach the fixed point.
-    for round in 0..=EXTRA_ROUNDS {
-        outcome.target_catalog = target.introspect().await?;
-        let plan = diff(source_catalog, &outcome.target_catalog, accepts, options);
-        outcome.remaining = describe::mismatches(&plan);
-        let mut more = render_plan(&plan, target.dialect(), &allowed);
-        if outcome.failed || round == EXTRA_ROUNDS || !more.iter().any(ChangeReport::pending) {
-            break;
-        }
-        // Refused changes are already in the report from the first round.
-        more.retain(ChangeReport::pending);
-        outcome.failed = apply_changes(target, &mut more, warnings).await;
-        changes.extend(more);
-    }
+    let phases: &[Phase] = if without_rows {
+        &[Phase::PreData, Phase::PostData]
+    } else {
+        &[Phase::PreData]
+    };
+    apply_and_verify(
+        context,
+        target,
+        &mut changes,
+        phases,
+        warnings,
+        &mut outcome,
+    )
+    .await?;
     outcome.changes = changes;
     Ok(outcome)
+}
+
+/// Runs the post-data changes, now that the rows of the `synced` tables
+/// match the source; a post-data change of a table whose rows were not
+/// synced waits for a later run. Then verifies the whole schema again.
+pub async fn post_data(
+    context: &SchemaContext<'_>,
+    target: &mut TargetDb,
+    synced: &BTreeSet<String>,
+    outcome: &mut SchemaOutcome,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let mut changes = std::mem::take(&mut outcome.changes);
+    for change in changes
+        .iter_mut()
+        .filter(|c| c.phase == Phase::PostData && c.pending() && !synced.contains(&c.table))
+    {
+        change.status = ChangeStatus::Waiting(format!(
+            "waits for the rows of `{}` to match the source (its rows were not synced in this run)",
+            change.table
+        ));
+    }
+    let result = apply_and_verify(
+        context,
+        target,
+        &mut changes,
+        &[Phase::PreData, Phase::PostData],
+        warnings,
+        outcome,
+    )
+    .await;
+    outcome.changes = changes;
+    result
+}
+
+/// Applies the pending changes of `phases`, then reads the target again
+/// and applies what is still pending of those phases. A server may rename
+/// what it was told to keep (MariaDB renames an FK's implicit index when
+/// the FK is added again), so a few more rounds reach the fixed point.
+/// Leaves the remaining differences and the blocked tables in `outcome`.
+async fn apply_and_verify(
+    context: &SchemaContext<'_>,
+    target: &mut TargetDb,
+    changes: &mut Vec<ChangeReport>,
+    phases: &[Phase],
+    warnings: &mut Vec<String>,
+    outcome: &mut SchemaOutcome,
+) -> Result<()> {
+    let due = |c: &ChangeReport| c.pending() && phases.contains(&c.phase);
+    outcome.failed |= apply_changes(target, changes, &due, warnings).await;
+    for round in 0..=EXTRA_ROUNDS {
+        outcome.target_catalog = target.introspect().await?;
+        let plan = context.plan(&outcome.target_catalog, target.dialect());
+        outcome.remaining = describe::mismatches(&plan);
+        outcome.blocked = context.blocked(&plan);
+        let mut more = render_plan(&plan, target.dialect(), &|p| context.allowed(p));
+        if outcome.failed || round == EXTRA_ROUNDS || !more.iter().any(due) {
+            break;
+        }
+        // Refused and waiting changes are already in the report.
+        more.retain(due);
+        outcome.failed |= apply_changes(target, &mut more, &due, warnings).await;
+        changes.extend(more);
+    }
+    Ok(())
 }
 
 /// Apply rounds after the first, for servers that rename objects on the way.
@@ -101,7 +201,7 @@ const EXTRA_ROUNDS: usize = 2;
 
 /// Renders each planned change as the target's statements, marking the
 /// ones policy refuses.
-pub(super) fn render_plan(
+fn render_plan(
     plan: &[PlannedChange],
     dialect: &dyn Dialect,
     allowed: &dyn Fn(&PlannedChange) -> bool,
@@ -112,6 +212,7 @@ pub(super) fn render_plan(
             sql: dialect.render_change(&planned.change),
             safety: planned.safety,
             reason: planned.reason.clone(),
+            phase: planned.phase,
             status: match allowed(planned) {
                 true => ChangeStatus::Planned,
                 false => ChangeStatus::Refused,
@@ -120,15 +221,16 @@ pub(super) fn render_plan(
         .collect()
 }
 
-/// Runs the changes that are not refused, in order, until one fails; the
-/// rest are marked as not tried. Returns whether one failed.
-pub(super) async fn apply_changes(
+/// Runs the changes that are `due`, in order, until one fails; the rest of
+/// them are marked as not tried. Returns whether one failed.
+async fn apply_changes(
     target: &mut TargetDb,
     changes: &mut [ChangeReport],
+    due: &dyn Fn(&ChangeReport) -> bool,
     warnings: &mut Vec<String>,
 ) -> bool {
     let mut failed = false;
-    for change in changes.iter_mut().filter(|c| c.pending()) {
+    for change in changes.iter_mut().filter(|c| due(c)) {
         if failed {
             change.status = ChangeStatus::NotTried;
             continue;
