@@ -113,3 +113,28 @@ fn write_temp(text: &str, name: &str) -> std::path::PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+#[test]
+fn schema_only_refuses_what_the_old_rows_break_before_writing_anything() {
+    let (source, target) = migrated_pair();
+    let before = target.show_create_tables();
+    let rows_before = target.rows("job_orders");
+    let out = lockstep_sync("--schema-only", &source.url(), &target.url());
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    for words in [
+        "nothing was changed",
+        "`job_orders`",
+        "client_ref",
+        "('93', 'JO-001309') x2",
+        "qty_positive",
+        "NOT NULL on `reference` meets NULLs in rows: ('4')",
+        "fk_client",
+        "('95')",
+        "--fix-schemas",
+    ] {
+        assert!(text.contains(words), "missing {words:?} in:\n{text}");
+    }
+    assert_eq!(target.show_create_tables(), before);
+    assert_eq!(target.rows("job_orders"), rows_before);
+}

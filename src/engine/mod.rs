@@ -27,6 +27,7 @@ pub use dialect::Dialect;
 
 use std::collections::BTreeMap;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -130,6 +131,9 @@ impl EngineConnection for Connection {
     }
     async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
         on_engine!(self, c => c.references_resolve(table, keys).await)
+    }
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        on_engine!(self, c => c.rows_refusing(change).await)
     }
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         on_engine!(self, c => c.execute_write(statements).await)
@@ -413,6 +417,11 @@ impl TargetDb {
     /// Triggers on the target's tables: table -> trigger names.
     pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
         self.conn.triggers().await
+    }
+
+    /// See [`EngineConnection::rows_refusing`].
+    pub async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        self.conn.rows_refusing(change).await
     }
 
     /// See [`EngineConnection::execute_ddl`].

@@ -103,6 +103,9 @@ pub async fn run(
         outcome.changes = changes;
         return Ok(outcome);
     }
+    if without_rows {
+        refuse_what_rows_would_refuse(context, &plan, target).await?;
+    }
     let risky = plan
         .iter()
         .filter(|p| p.safety != Safety::Safe && context.allowed(p))
@@ -129,6 +132,37 @@ pub async fn run(
     .await?;
     outcome.changes = changes;
     Ok(outcome)
+}
+
+/// Without a data phase, the post-data changes meet the target's rows as
+/// they are: any that those rows would refuse stops the run before
+/// anything is written, naming the rows and what to do.
+async fn refuse_what_rows_would_refuse(
+    context: &SchemaContext<'_>,
+    plan: &[PlannedChange],
+    target: &mut TargetDb,
+) -> Result<()> {
+    let mut refusals = Vec::new();
+    for planned in plan
+        .iter()
+        .filter(|p| p.phase == Phase::PostData && context.allowed(p))
+    {
+        for finding in target
+            .rows_refusing(&planned.change)
+            .await?
+            .unwrap_or_default()
+        {
+            refusals.push(format!("`{}`: {finding}", planned.change.object_name()));
+        }
+    }
+    if refusals.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "nothing was changed: the target's rows would refuse these schema changes:\n  {}\n\
+         sync the rows too (--fix-schemas replaces them with the source's rows before adding these), or fix those rows first",
+        refusals.join("\n  ")
+    )))
 }
 
 /// Runs the post-data changes, now that the rows of the `synced` tables
