@@ -98,6 +98,27 @@ impl SchemaChange {
         }
     }
 
+    /// Whether the change alters the shape of the table's rows (its
+    /// columns or its primary key): until it runs, the target's rows cannot
+    /// be compared with the source's. Indexes, foreign keys, checks and
+    /// options leave the rows comparable.
+    pub fn reshapes_rows(&self) -> bool {
+        match self {
+            SchemaChange::CreateTable(_) | SchemaChange::DropTable(_) => true,
+            SchemaChange::AlterTable { clauses, .. } => clauses.iter().any(|c| {
+                matches!(
+                    c,
+                    AlterClause::AddColumn { .. }
+                        | AlterClause::DropColumn(_)
+                        | AlterClause::ModifyColumn { .. }
+                        | AlterClause::DropPrimaryKey(_)
+                        | AlterClause::AddPrimaryKey(_)
+                )
+            }),
+            SchemaChange::CreateView(_) | SchemaChange::DropView(_) => false,
+        }
+    }
+
     /// The worst safety class among the change's parts, with a reason for
     /// anything that is not safe.
     pub fn safety(&self) -> (Safety, Option<String>) {

@@ -64,11 +64,14 @@ impl SchemaContext<'_> {
         diff(self.source, target, self.accepts, diff_options(dialect))
     }
 
-    /// Tables a plan leaves blocked for the rows: any change of theirs
-    /// that is not an allowed post-data change.
+    /// Tables a plan leaves blocked for the rows: a change of their
+    /// columns or primary key runs before the rows (or is refused), so the
+    /// rows cannot be compared yet. Every mode answers this the same way:
+    /// validate skips such a table, a dry run reloads it after the change,
+    /// a real run syncs it once the change is made.
     fn blocked(&self, plan: &[PlannedChange]) -> BTreeSet<String> {
         plan.iter()
-            .filter(|p| p.phase == Phase::PreData || !self.allowed(p))
+            .filter(|p| (p.phase == Phase::PreData || !self.allowed(p)) && p.change.reshapes_rows())
             .map(|p| p.change.object_name().to_string())
             .collect()
     }

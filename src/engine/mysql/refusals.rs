@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 
 /// At most this many rows are named per change.
 const SHOWN: usize = 3;
+/// "No such table" and "unknown column".
+const NOT_THERE_YET: &[u16] = &[1146, 1054];
 
 /// What each clause of `change` would refuse, as readable findings. A
 /// clause that cannot be checked in advance (a narrower type) is passed
@@ -31,13 +33,19 @@ pub(super) async fn find(
         let Some((sql, what)) = probe(current, clause) else {
             continue;
         };
-        let rows: Vec<(Vec<u8>,)> = conn.query(&sql).await.map_err(|e| {
-            Error::statement(
-                format!("checking `{}` before {what}", current.name),
-                &sql,
-                e,
-            )
-        })?;
+        let rows: Vec<(Vec<u8>,)> = match conn.query(&sql).await {
+            Ok(rows) => rows,
+            // The clause names a table or column this same plan creates
+            // first: nothing there yet to refuse it.
+            Err(mysql_async::Error::Server(e)) if NOT_THERE_YET.contains(&e.code) => continue,
+            Err(e) => {
+                return Err(Error::statement(
+                    format!("checking `{}` before {what}", current.name),
+                    &sql,
+                    e,
+                ))
+            }
+        };
         if !rows.is_empty() {
             let shown: Vec<String> = rows
                 .iter()
