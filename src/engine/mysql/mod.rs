@@ -66,7 +66,9 @@ const MAX_STATEMENT_CAP: usize = 16 << 20;
 /// would change (truncate, clip, replace) is refused instead of stored,
 /// yet without NO_ZERO_DATE / NO_ZERO_IN_DATE and with ALLOW_INVALID_DATES,
 /// so zero, partial and invalid dates a source holds are written as they
-/// are; NO_AUTO_VALUE_ON_ZERO so an id 0 stays 0.
+/// are; NO_AUTO_VALUE_ON_ZERO so an id 0 stays 0; never
+/// NO_BACKSLASH_ESCAPES, as strings go to the server escaped with
+/// backslashes (`write::wire_form`).
 pub const DATA_SESSION_SETTINGS: &[&str] = &[
     "SET time_zone = '+00:00'",
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'",
@@ -290,7 +292,13 @@ impl EngineConnection for MySqlConnection {
     }
 
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
-        execute::write_rows(&mut self.conn, &self.flavor, statements).await
+        execute::write_rows(
+            &mut self.conn,
+            &self.flavor,
+            self.max_allowed_packet,
+            statements,
+        )
+        .await
     }
 
     async fn execute_session(&mut self, sql: &str) -> Result<()> {
