@@ -142,6 +142,7 @@ pub async fn run(
     source.end_data_reads().await?;
     let outcomes = outcomes?;
 
+    let mut warnings: Vec<String> = note.into_iter().collect();
     let mut all_equal = report.tables_skipped == 0;
     for (
         SyncTable {
@@ -157,8 +158,10 @@ pub async fn run(
             refused,
             differences_after,
             found,
+            counter_note,
             ..
         } = outcome;
+        warnings.extend(counter_note);
         report.tables_synced += 1;
         report.rows_inserted += counts.inserted;
         report.rows_updated += counts.updated;
@@ -202,7 +205,7 @@ pub async fn run(
         report,
         all_equal,
         failed,
-        warnings: note.into_iter().collect(),
+        warnings,
     })
 }
 

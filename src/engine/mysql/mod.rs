@@ -291,6 +291,31 @@ impl EngineConnection for MySqlConnection {
         Ok(true)
     }
 
+    /// From `SHOW CREATE TABLE`, live on both servers (MySQL 8's
+    /// information_schema.TABLES may show a cached counter).
+    async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        let create = introspect::show_create(&mut self.conn, "TABLE", table).await?;
+        show_create::parse_table(&create)
+            .map(|parsed| parsed.auto_increment)
+            .map_err(|m| Error::database(format!("reading table `{table}`"), m))
+    }
+
+    /// `ALTER TABLE ... AUTO_INCREMENT = next`: InnoDB takes it unless a
+    /// row holds a key that large, and then sets the largest key + 1.
+    async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
+        let sql = format!(
+            "ALTER TABLE {} AUTO_INCREMENT = {next}",
+            ddl::quote_ident(table)
+        );
+        self.conn.query_drop(&sql).await.map_err(|e| {
+            Error::statement(
+                format!("setting the AUTO_INCREMENT counter of `{table}`"),
+                &sql,
+                e,
+            )
+        })
+    }
+
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         execute::write_rows(
             &mut self.conn,
