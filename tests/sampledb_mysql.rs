@@ -56,6 +56,10 @@ fn empty_then_drifted(source: &MyDb, prefix: &str, drift: &str) {
     ));
     full_sync(source, &target);
     source.assert_same_data(&target);
+    assert_eq!(
+        source.auto_increment_counters(),
+        target.auto_increment_counters()
+    );
     validate_is_clean(source, &target);
 }
 

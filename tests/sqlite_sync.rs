@@ -360,3 +360,48 @@ fn the_shipped_demo_syncs_fully_and_then_has_nothing_to_do() {
         "the source file must not change"
     );
 }
+
+#[test]
+fn the_target_schema_reads_as_the_source_wrote_it_after_added_columns_and_rebuilds() {
+    let base = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
+        CREATE TABLE [Customer] ([Id] INTEGER PRIMARY KEY, [Name] TEXT);
+        CREATE TABLE fresh (id INTEGER PRIMARY KEY,
+            body TEXT
+        );
+        CREATE INDEX [Customer_Name] ON [Customer] ([Name]);";
+    let source = SqliteDb::new("text_src");
+    source.exec(base);
+    source.exec(
+        // Columns the source added itself, and a table written anew.
+        "ALTER TABLE notes ADD COLUMN note TEXT DEFAULT 'n/a';
+         ALTER TABLE notes ADD   COLUMN [due at]  INTEGER /* epoch */ DEFAULT 0;
+         DROP TABLE [Customer];
+         CREATE TABLE [Customer] ([Id] INTEGER PRIMARY KEY, [Name] TEXT NOT NULL DEFAULT '');
+         CREATE INDEX [Customer_Name] ON [Customer] ([Name]);
+         DROP TABLE fresh;
+         CREATE TABLE fresh (id INTEGER PRIMARY KEY,
+            body TEXT,
+            tag TEXT
+        );",
+    );
+    let target = SqliteDb::new("text_tgt");
+    target.exec(base);
+    target.exec(
+        "INSERT INTO notes (id, body) VALUES (1, 'kept');
+         INSERT INTO [Customer] VALUES (1, 'ann'), (2, NULL);
+         INSERT INTO fresh VALUES (1, 'kept')",
+    );
+    let out = common::lockstep_sync("--schema-only", &source.url(), &target.url());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(schema_of(&target), schema_of(&source));
+    let c = rusqlite::Connection::open(&target.path).unwrap();
+    let kept: (String, String, String) = c
+        .query_row(
+            "SELECT n.body || '/' || n.note, c.[Name], f.body FROM notes n, [Customer] c, fresh f \
+             WHERE c.[Id] = 2",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(kept, ("kept/n/a".into(), String::new(), "kept".into()));
+}

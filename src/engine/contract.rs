@@ -4,9 +4,10 @@
 //! An engine implements [`EngineConnection`] for its connection type and
 //! states only what it has: every capability an engine may lack (range
 //! checksums, the server's own table checksum, split points, row
-//! estimates, bulk loads, shared snapshots ...) is a default method that
-//! answers "this engine cannot", and the sync layer falls back to the
-//! general path (streaming every row, INSERT batches, one reader).
+//! estimates, bulk loads, shared snapshots, AUTO_INCREMENT counters ...)
+//! is a default method that answers "this engine cannot", and the sync
+//! layer falls back to the general path (streaming every row, INSERT
+//! batches, one reader) or does without (counters).
 //! Rendering SQL is the engine's stateless [`super::Dialect`].
 //!
 //! Uses the row model (`data`) and the schema model (`catalog`) only.
@@ -237,6 +238,22 @@ pub trait EngineConnection: Sized {
     async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
         let _ = change;
         Ok(None)
+    }
+
+    /// The table's AUTO_INCREMENT counter: the key its next generated row
+    /// would get; `None`: the table has no counter, or this engine cannot
+    /// tell.
+    async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        let _ = table;
+        Ok(None)
+    }
+
+    /// Sets the table's AUTO_INCREMENT counter to `next`, as far as the
+    /// engine allows (MySQL never below the largest key + 1). By default
+    /// the engine has no counter to set, and nothing happens.
+    async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
+        let _ = (table, next);
+        Ok(())
     }
 
     /// Runs row-write statements as one transaction: all or nothing.

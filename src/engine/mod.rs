@@ -135,6 +135,12 @@ impl EngineConnection for Connection {
     async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
         on_engine!(self, c => c.rows_refusing(change).await)
     }
+    async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        on_engine!(self, c => c.auto_increment(table).await)
+    }
+    async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
+        on_engine!(self, c => c.set_auto_increment(table, next).await)
+    }
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         on_engine!(self, c => c.execute_write(statements).await)
     }
@@ -277,6 +283,11 @@ impl SourceDb {
     pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
         self.conn.estimate_rows(table).await
     }
+
+    /// See [`EngineConnection::auto_increment`].
+    pub async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        self.conn.auto_increment(table).await
+    }
 }
 
 /// A second connection to the target, for reading its rows while the
@@ -412,6 +423,16 @@ impl TargetDb {
     pub async fn set_foreign_key_checks(&mut self, on: bool) -> Result<()> {
         let sql = self.dialect.foreign_key_checks(on);
         self.conn.execute_session(&sql).await
+    }
+
+    /// See [`EngineConnection::auto_increment`].
+    pub async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        self.conn.auto_increment(table).await
+    }
+
+    /// See [`EngineConnection::set_auto_increment`].
+    pub async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
+        self.conn.set_auto_increment(table, next).await
     }
 
     /// Triggers on the target's tables: table -> trigger names.

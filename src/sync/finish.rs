@@ -1,7 +1,8 @@
 //! What follows the main pass over every table: the deletes kept back
-//! (children first), the retries of rows a foreign key refused, and the
+//! (children first), the retries of rows a foreign key refused, the
 //! verification that every synced table now matches the source (with
-//! `multi_pass`, more passes over tables that still differ).
+//! `multi_pass`, more passes over tables that still differ), and the
+//! source's AUTO_INCREMENT counters.
 
 use super::apply::{Output, Pass, TableApplier};
 use super::compare::quick_compare;
@@ -167,6 +168,36 @@ pub(crate) async fn verify_all(
         }
         if outcomes.iter().all(|o| o.differences_after == Some(0)) {
             break;
+        }
+    }
+    Ok(())
+}
+
+/// Gives every table the source's AUTO_INCREMENT counter where the
+/// target's differs, once its rows are in (they move the target's counter)
+/// and whether or not any row changed, so the next row either side gets
+/// has the same key. Engines without counters read none and skip this;
+/// the target may keep a larger counter where its rows need one. A target
+/// that refuses (an account without ALTER) keeps its counter, with a note.
+pub(crate) async fn follow_counters(
+    lane: &mut Lane<'_>,
+    tables: &[SyncTable],
+    outcomes: &mut [TableOutcome],
+) -> Result<()> {
+    for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+        let name = &table.data.name;
+        let Some(next) = lane.source.auto_increment(name).await? else {
+            continue;
+        };
+        let current = lane.writer.auto_increment(name).await?;
+        if current == Some(next) {
+            continue;
+        }
+        if let Err(e) = lane.writer.set_auto_increment(name, next).await {
+            outcome.counter_note = Some(format!(
+                "the AUTO_INCREMENT counter of `{name}` stays {}, not the source's {next}: {e}",
+                current.map_or("unset".to_string(), |c| c.to_string())
+            ));
         }
     }
     Ok(())

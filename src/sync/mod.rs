@@ -10,7 +10,7 @@
 //!    changes found (`find`: stream, `bisect`, copy) through the read
 //!    pipeline (`pipeline`) and written in batches (`apply`).
 //! 3. `finish`: deferred deletes (children first), retries of refused
-//!    rows, verification (and multi-pass).
+//!    rows, verification (and multi-pass), AUTO_INCREMENT counters.
 //!
 //! `fk` holds every decision of the FK strategy; `compare` asks both
 //! sides for checksums at once.
@@ -115,6 +115,9 @@ pub struct TableOutcome {
     pub differences_after: Option<u64>,
     /// How the changes were found.
     pub found: FindStats,
+    /// Why the table's AUTO_INCREMENT counter could not follow the
+    /// source's (Apply only; the rows are synced all the same).
+    pub counter_note: Option<String>,
 }
 
 /// What every table's sync shares.
@@ -151,6 +154,7 @@ pub async fn sync_tables(
             refused: Vec::new(),
             differences_after: None,
             found: FindStats::default(),
+            counter_note: None,
         })
         .collect();
     let dialect = crate::engine::dialect(lanes[0].writer.flavor());
@@ -279,6 +283,7 @@ pub async fn sync_tables(
         lane.writer.set_foreign_key_checks(true).await?;
         after_writes(lane.writer).await?;
         finish::verify_all(lane, tables, &mut outcomes, &mut looks.source_sums, &shared).await?;
+        finish::follow_counters(lane, tables, &mut outcomes).await?;
         lane.writer.set_foreign_key_checks(true).await?;
     }
     Ok(SyncRun {

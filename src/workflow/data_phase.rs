@@ -149,6 +149,7 @@ pub async fn run(
     source.end_data_reads().await?;
     let SyncRun { outcomes, stopped } = outcomes?;
 
+    let mut warnings: Vec<String> = note.into_iter().collect();
     let mut all_equal = report.tables_skipped == 0 && !stopped;
     for (
         SyncTable {
@@ -164,8 +165,10 @@ pub async fn run(
             refused,
             differences_after,
             found,
+            counter_note,
             ..
         } = outcome;
+        warnings.extend(counter_note);
         report.tables_synced += 1;
         report.rows_inserted += counts.inserted;
         report.rows_updated += counts.updated;
@@ -204,17 +207,15 @@ pub async fn run(
             skipped_because: None,
         });
     }
+    if stopped {
+        warnings.push("stopped on request before finishing: the tables listed were synced as far as shown (nothing half-written: each batch is one transaction, a bulk load in progress was rolled back) and nothing was verified; run the same command again to finish".to_string());
+    }
     let failed = !report.errors.is_empty() && !plan.skip_problematic_foreign_keys;
     Ok(DataOutcome {
         report,
         all_equal,
         failed,
-        warnings: note
-            .into_iter()
-            .chain(stopped.then(|| {
-                "stopped on request before finishing: the tables listed were synced as far as shown (nothing half-written: each batch is one transaction, a bulk load in progress was rolled back) and nothing was verified; run the same command again to finish".to_string()
-            }))
-            .collect(),
+        warnings,
     })
 }
 

@@ -199,6 +199,25 @@ impl MyDb {
         let _ = std::fs::remove_file(copy);
     }
 
+    /// Each base table's AUTO_INCREMENT counter as `SHOW CREATE TABLE`
+    /// shows it (None where it shows none: no counter, or one that never
+    /// moved), by table name.
+    pub fn auto_increment_counters(&self) -> Vec<(String, Option<u64>)> {
+        self.table_names()
+            .into_iter()
+            .map(|t| {
+                let create = self.query(&format!("SHOW CREATE TABLE `{t}`"))[0][1]
+                    .clone()
+                    .unwrap();
+                let counter = create.split_once(" AUTO_INCREMENT=").map(|(_, rest)| {
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    digits.parse().unwrap()
+                });
+                (t, counter)
+            })
+            .collect()
+    }
+
     /// `SHOW CREATE TABLE` of every table, AUTO_INCREMENT counter removed,
     /// by table name.
     pub fn show_create_tables(&self) -> std::collections::BTreeMap<String, String> {

@@ -95,7 +95,11 @@ pub(super) async fn connect(
         .user(Some(server.user.clone()))
         .pass(server.password.clone())
         .db_name(Some(server.database.clone()))
-        .prefer_socket(false);
+        .prefer_socket(false)
+        // The server sends a row bigger than its own max_allowed_packet
+        // (each value is smaller): take packets up to the protocol's
+        // largest, 1 GiB, rather than the server's limit for statements.
+        .max_allowed_packet(Some(1 << 30));
     let attempt = |ssl: Option<SslOpts>| {
         let opts = builder.clone().ssl_opts(ssl);
         async move { tokio::time::timeout(options.connect_timeout, mysql_async::Conn::new(opts)).await }

@@ -21,28 +21,32 @@ pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
         SchemaChange::CreateTable(table) => vec![table.options.native_create.clone()],
         SchemaChange::DropTable(table) => vec![format!("DROP TABLE {}", quote_ident(&table.name))],
         SchemaChange::AlterTable {
-            current, clauses, ..
-        } => render_alter(flavor, current, clauses),
+            current,
+            desired,
+            clauses,
+        } => render_alter(flavor, current, desired, clauses),
         SchemaChange::CreateView(view) => vec![view.definition.clone()],
         SchemaChange::DropView(view) => vec![format!("DROP VIEW {}", quote_ident(&view.name))],
     }
 }
 
-/// Where a clause goes inside one ALTER TABLE: drops first, then column
-/// changes, then additions, then table options.
+/// Where a clause goes inside one ALTER TABLE: drops first, then the
+/// columns, then keys and constraints, then table options. Columns that
+/// change and columns that are added share a rank and go in the desired
+/// column order (`column_order`): the servers place positioned columns one
+/// clause after the other, and `AFTER x` needs `x` in place already.
 fn rank(clause: &AlterClause) -> u8 {
     match clause {
         AlterClause::DropForeignKey(_) => 0,
         AlterClause::DropCheck(_) => 1,
         AlterClause::DropIndex(_) | AlterClause::DropPrimaryKey(_) => 2,
         AlterClause::DropColumn(_) => 3,
-        AlterClause::ModifyColumn { .. } => 4,
-        AlterClause::AddColumn { .. } => 5,
-        AlterClause::AddPrimaryKey(_) => 6,
-        AlterClause::AddIndex(_) => 7,
-        AlterClause::AddForeignKey(_) => 8,
-        AlterClause::AddCheck(_) => 9,
-        AlterClause::ChangeOptions { .. } => 10,
+        AlterClause::ModifyColumn { .. } | AlterClause::AddColumn { .. } => 4,
+        AlterClause::AddPrimaryKey(_) => 5,
+        AlterClause::AddIndex(_) => 6,
+        AlterClause::AddForeignKey(_) => 7,
+        AlterClause::AddCheck(_) => 8,
+        AlterClause::ChangeOptions { .. } => 9,
     }
 }
 
@@ -51,7 +55,12 @@ fn rank(clause: &AlterClause) -> u8 {
 /// drop in a statement of its own, and partitioning changes
 /// (`REMOVE PARTITIONING` before, `PARTITION BY` after) are statements of
 /// their own.
-fn render_alter(flavor: &Flavor, current: &Table, clauses: &[AlterClause]) -> Vec<String> {
+fn render_alter(
+    flavor: &Flavor,
+    current: &Table,
+    desired: &Table,
+    clauses: &[AlterClause],
+) -> Vec<String> {
     let alter = |parts: Vec<String>| {
         format!(
             "ALTER TABLE {} {}",
@@ -65,29 +74,42 @@ fn render_alter(flavor: &Flavor, current: &Table, clauses: &[AlterClause]) -> Ve
             .any(|c| matches!(c, AlterClause::AddForeignKey(fk) if fk.name == name))
     };
     let mut early = Vec::new();
-    let mut main: Vec<(u8, String)> = Vec::new();
+    // (rank, place in the desired column order, clause)
+    let mut main: Vec<(u8, usize, String)> = Vec::new();
     for clause in clauses {
         match clause {
             AlterClause::DropForeignKey(fk) if readded(&fk.name) => {
                 early.push(format!("DROP FOREIGN KEY {}", quote_ident(&fk.name)));
             }
-            AlterClause::ModifyColumn { from, to, position } if needs_rebuild(from, to) => {
-                let place = position
-                    .clone()
-                    .unwrap_or_else(|| current_place(current, clauses, &to.name));
-                main.push((3, format!("DROP COLUMN {}", quote_ident(&to.name))));
+            AlterClause::ModifyColumn { from, to, .. } if needs_rebuild(from, to) => {
+                // Added again in the modify's turn, after its desired
+                // neighbour, like every other positioned column.
                 main.push((
-                    4,
-                    format!("ADD COLUMN {}{}", column_text(to), position_text(&place)),
+                    rank(&AlterClause::DropColumn(from.clone())),
+                    0,
+                    format!("DROP COLUMN {}", quote_ident(&to.name)),
+                ));
+                main.push((
+                    rank(clause),
+                    column_order(desired, clause),
+                    format!(
+                        "ADD COLUMN {}{}",
+                        column_text(to),
+                        position_text(&desired_place(desired, &to.name))
+                    ),
                 ));
             }
             _ => {
-                let r = rank(clause);
-                main.extend(render_clause(flavor, clause).into_iter().map(|t| (r, t)));
+                let order = (rank(clause), column_order(desired, clause));
+                main.extend(
+                    render_clause(flavor, clause)
+                        .into_iter()
+                        .map(|t| (order.0, order.1, t)),
+                );
             }
         }
     }
-    main.sort_by_key(|(r, _)| *r);
+    main.sort_by_key(|(rank, place, _)| (*rank, *place));
     let mut statements = Vec::new();
     if !early.is_empty() {
         statements.push(alter(early));
@@ -105,7 +127,7 @@ fn render_alter(flavor: &Flavor, current: &Table, clauses: &[AlterClause]) -> Ve
         ));
     }
     if !main.is_empty() {
-        statements.push(alter(main.into_iter().map(|(_, t)| t).collect()));
+        statements.push(alter(main.into_iter().map(|(_, _, t)| t).collect()));
     }
     if let Some((_, Some(new))) = partitioning {
         statements.push(format!("ALTER TABLE {} {new}", quote_ident(&current.name)));
@@ -122,19 +144,29 @@ fn needs_rebuild(from: &Column, to: &Column) -> bool {
     from.generated.as_ref().map(|g| g.stored) != to.generated.as_ref().map(|g| g.stored)
 }
 
-/// Where a column sits now, after the nearest preceding column that this
-/// ALTER keeps, so dropping and re-adding it leaves it in place.
-fn current_place(current: &Table, clauses: &[AlterClause], name: &str) -> ColumnPosition {
-    let dropped = |c: &str| {
-        clauses
-            .iter()
-            .any(|cl| matches!(cl, AlterClause::DropColumn(d) if d.name == c))
+/// A column clause's place in the desired column order (0 for any other
+/// clause). Placing the columns in this order, each after the column
+/// before it, leaves them all in order: that column is already in place,
+/// either placed by an earlier clause or one that does not move.
+fn column_order(desired: &Table, clause: &AlterClause) -> usize {
+    let name = match clause {
+        AlterClause::ModifyColumn { to, .. } => &to.name,
+        AlterClause::AddColumn { column, .. } => &column.name,
+        _ => return 0,
     };
-    current
+    desired
+        .columns
+        .iter()
+        .position(|c| c.name == *name)
+        .unwrap_or(usize::MAX)
+}
+
+/// Where a column goes: after the column before it in the desired table.
+fn desired_place(desired: &Table, name: &str) -> ColumnPosition {
+    desired
         .columns
         .iter()
         .take_while(|c| c.name != name)
-        .filter(|c| !dropped(&c.name))
         .last()
         .map(|c| ColumnPosition::After(c.name.clone()))
         .unwrap_or(ColumnPosition::First)

@@ -13,18 +13,22 @@ use crate::error::{Error, Result};
 /// (MySQL 8.0.20+ flags `VALUES()` in ON DUPLICATE KEY UPDATE).
 const HARMLESS_WARNINGS: &[u32] = &[1287];
 
-/// Runs the statements in one transaction; on failure rolls back and
-/// classifies the error (1451/1452 foreign key, 1062 duplicate). A
-/// statement that leaves a warning (a value the server changed) fails too.
+/// Runs the statements in one transaction, each in its wire form
+/// (`write::wire_form`); on failure rolls back and classifies the error
+/// (1451/1452 foreign key, 1062 duplicate). A statement that leaves a
+/// warning (a value the server changed) fails too, and so does one longer
+/// than the server's `max_allowed_packet`, before it is sent (the server
+/// would drop the connection).
 pub(super) async fn write_rows(
     conn: &mut mysql_async::Conn,
     flavor: &Flavor,
+    max_allowed_packet: usize,
     statements: &[String],
 ) -> Result<(), WriteError> {
     if statements.is_empty() {
         return Ok(());
     }
-    let outcome = transaction(conn, flavor, statements).await;
+    let outcome = transaction(conn, flavor, max_allowed_packet, statements).await;
     if outcome.is_err() {
         // The failure is what matters; a lost connection rolls back too.
         let _ = conn.query_drop("ROLLBACK").await;
@@ -35,17 +39,41 @@ pub(super) async fn write_rows(
 async fn transaction(
     conn: &mut mysql_async::Conn,
     flavor: &Flavor,
+    max_allowed_packet: usize,
     statements: &[String],
 ) -> Result<(), WriteError> {
     let fail = |e: mysql_async::Error| write::write_error(flavor, &e);
     conn.query_drop("START TRANSACTION").await.map_err(fail)?;
     for sql in statements {
-        conn.query_drop(sql).await.map_err(fail)?;
+        let wire = write::wire_form(sql);
+        // The packet holds the statement and a command byte.
+        if wire.len() + 1 > max_allowed_packet {
+            return Err(too_large(wire.len(), max_allowed_packet));
+        }
+        conn.query_drop(wire).await.map_err(fail)?;
         if conn.get_warnings() > 0 {
             refuse_warnings(conn, sql).await?;
         }
     }
     conn.query_drop("COMMIT").await.map_err(fail)
+}
+
+/// A write that cannot be sent: its statement (one row's, as batches are
+/// kept smaller) is longer than the server takes.
+fn too_large(statement: usize, max_allowed_packet: usize) -> WriteError {
+    const MIB: usize = 1 << 20;
+    // Room for the command byte and framing, in whole MiB.
+    let needed = (statement + 1024).div_ceil(MIB) * MIB;
+    WriteError {
+        kind: WriteErrorKind::Other,
+        message: format!(
+            "the row is too large for the target: writing it takes a statement of {statement} bytes, \
+             more than the target's max_allowed_packet ({max_allowed_packet} bytes); \
+             raise max_allowed_packet on the target to at least {needed} \
+             (SET GLOBAL max_allowed_packet = {needed}, or max_allowed_packet in the server's \
+             configuration) and sync again"
+        ),
+    }
 }
 
 /// Fails with the last statement's warnings unless all are harmless.

@@ -130,7 +130,11 @@ fn mention_dependencies(views: &mut [View]) {
 }
 
 /// The second column of `SHOW CREATE TABLE|VIEW`.
-async fn show_create(conn: &mut mysql_async::Conn, kind: &str, name: &str) -> Result<String> {
+pub(super) async fn show_create(
+    conn: &mut mysql_async::Conn,
+    kind: &str,
+    name: &str,
+) -> Result<String> {
     let sql = format!("SHOW CREATE {kind} {}", quote_ident(name));
     let row: Option<mysql_async::Row> = conn.query_first(&sql).await.map_err(|e| {
         Error::statement(format!("reading {} `{name}`", kind.to_lowercase()), &sql, e)

@@ -7,7 +7,7 @@
 /// Byte index just past the quoted token that starts at `start` (which holds
 /// the opening quote). Backquoted identifiers escape by doubling only;
 /// strings also by backslash. `None` when the quote is never closed.
-fn skip_quoted(s: &str, start: usize) -> Option<usize> {
+pub(super) fn skip_quoted(s: &str, start: usize) -> Option<usize> {
     let bytes = s.as_bytes();
     let quote = bytes[start];
     let mut i = start + 1;

@@ -89,7 +89,13 @@ async fn load(
         return BulkLoad::Refused(write::write_error(&conn.flavor, &e));
     }
     conn.conn.set_infile_handler(data);
-    let outcome = execute::write_rows(&mut conn.conn, &conn.flavor, &[sql.to_string()]).await;
+    let outcome = execute::write_rows(
+        &mut conn.conn,
+        &conn.flavor,
+        conn.max_allowed_packet,
+        &[sql.to_string()],
+    )
+    .await;
     if let Err(e) = conn.conn.query_drop("SET unique_checks = 1").await {
         return BulkLoad::Refused(write::write_error(&conn.flavor, &e));
     }

@@ -69,7 +69,9 @@ const MAX_STATEMENT_CAP: usize = 16 << 20;
 /// would change (truncate, clip, replace) is refused instead of stored,
 /// yet without NO_ZERO_DATE / NO_ZERO_IN_DATE and with ALLOW_INVALID_DATES,
 /// so zero, partial and invalid dates a source holds are written as they
-/// are; NO_AUTO_VALUE_ON_ZERO so an id 0 stays 0.
+/// are; NO_AUTO_VALUE_ON_ZERO so an id 0 stays 0; never
+/// NO_BACKSLASH_ESCAPES, as strings go to the server escaped with
+/// backslashes (`write::wire_form`).
 pub const DATA_SESSION_SETTINGS: &[&str] = &[
     "SET time_zone = '+00:00'",
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'",
@@ -279,8 +281,39 @@ impl EngineConnection for MySqlConnection {
         refusals::find(&mut self.conn, change).await
     }
 
+    /// From `SHOW CREATE TABLE`, live on both servers (MySQL 8's
+    /// information_schema.TABLES may show a cached counter).
+    async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        let create = introspect::show_create(&mut self.conn, "TABLE", table).await?;
+        show_create::parse_table(&create)
+            .map(|parsed| parsed.auto_increment)
+            .map_err(|m| Error::database(format!("reading table `{table}`"), m))
+    }
+
+    /// `ALTER TABLE ... AUTO_INCREMENT = next`: InnoDB takes it unless a
+    /// row holds a key that large, and then sets the largest key + 1.
+    async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
+        let sql = format!(
+            "ALTER TABLE {} AUTO_INCREMENT = {next}",
+            ddl::quote_ident(table)
+        );
+        self.conn.query_drop(&sql).await.map_err(|e| {
+            Error::statement(
+                format!("setting the AUTO_INCREMENT counter of `{table}`"),
+                &sql,
+                e,
+            )
+        })
+    }
+
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
-        execute::write_rows(&mut self.conn, &self.flavor, statements).await
+        execute::write_rows(
+            &mut self.conn,
+            &self.flavor,
+            self.max_allowed_packet,
+            statements,
+        )
+        .await
     }
 
     async fn execute_session(&mut self, sql: &str) -> Result<()> {

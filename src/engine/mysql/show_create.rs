@@ -18,6 +18,11 @@ pub struct ParsedTable {
     pub foreign_keys: Vec<ForeignKey>,
     pub checks: Vec<CheckConstraint>,
     pub options: TableOptions,
+    /// The AUTO_INCREMENT counter (not an option of the neutral model):
+    /// `AUTO_INCREMENT=N`, or 1 when a column counts but the server leaves
+    /// the option out (a counter that never moved); `None` without such a
+    /// column.
+    pub auto_increment: Option<u64>,
 }
 
 /// Parses a `SHOW CREATE TABLE` text. Errors are messages naming the part
@@ -36,10 +41,15 @@ pub fn parse_table(create: &str) -> Result<ParsedTable, String> {
         foreign_keys: Vec::new(),
         checks: Vec::new(),
         options: TableOptions::default(),
+        auto_increment: None,
     };
     for item in split_commas(inner) {
         parse_item(item, &mut table)?;
     }
+    let counts = table
+        .columns
+        .iter()
+        .any(|(_, definition)| tokens(definition).iter().any(|t| t.is("AUTO_INCREMENT")));
     let after_start = body.start + body.text.len();
     let after = &create[after_start..];
     let after_toks = tokens(after);
@@ -55,6 +65,17 @@ pub fn parse_table(create: &str) -> Result<ParsedTable, String> {
         .unwrap_or(after.len());
     let options_text = &after[..partition_at];
     table.options = parse_options(options_text);
+    if counts {
+        let counter = tokens(options_text).iter().find_map(|t| {
+            let (key, value) = t.text.split_once('=')?;
+            if key.eq_ignore_ascii_case("AUTO_INCREMENT") {
+                value.parse().ok()
+            } else {
+                None
+            }
+        });
+        table.auto_increment = Some(counter.unwrap_or(1));
+    }
     let partitioning = after[partition_at..].trim();
     if !partitioning.is_empty() {
         table.options.partitioning = Some(unwrap_version_comment(partitioning).to_string());
@@ -448,6 +469,16 @@ mod tests {
         );
         assert!(!t.options.native_create.contains("AUTO_INCREMENT=100"));
         assert!(t.options.native_create.contains("NOT NULL AUTO_INCREMENT,"));
+        assert_eq!(t.auto_increment, Some(100));
+    }
+
+    #[test]
+    fn reads_the_counter_only_of_a_counting_table() {
+        let fresh = "CREATE TABLE `t` (\n  `id` int(11) NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB";
+        assert_eq!(parse_table(fresh).unwrap().auto_increment, Some(1));
+        let plain =
+            "CREATE TABLE `t` (\n  `id` int(11) NOT NULL COMMENT 'AUTO_INCREMENT'\n) ENGINE=InnoDB";
+        assert_eq!(parse_table(plain).unwrap().auto_increment, None);
     }
 
     #[test]

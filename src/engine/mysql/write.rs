@@ -6,10 +6,15 @@
 //! (every byte arrives as is, in the column's charset), FLOAT and DOUBLE as
 //! the shortest decimal that reads back to the same bits, dates and times
 //! by their components.
-
-use std::fmt::Write as _;
+//!
+//! Hex keeps a statement plain text whatever the bytes (a `--sql-out`
+//! script runs in any client), but doubles every value. On the way to the
+//! server, `wire_form` turns each hex literal back into the bytes
+//! themselves, quoted as `_binary'…'`, so a value travels at its own size
+//! and any row up to the server's `max_allowed_packet` can be written.
 
 use super::ddl::quote_ident;
+use super::lexer::skip_quoted;
 use super::rows::byte_form;
 use crate::catalog::model::{Flavor, SqlType};
 use crate::data::table::{DataColumn, KeySource, TableData};
@@ -384,15 +389,103 @@ fn tsv_field(out: &mut Vec<u8>, column: &DataColumn, value: &Value) {
     out.extend_from_slice(text.as_bytes());
 }
 
+/// The bytes that go to the server for a statement `render` wrote: each
+/// hex literal `X'…'` as `_binary'…'` holding the bytes themselves where
+/// that is shorter (a backslash and a quote are escaped, every other byte,
+/// NUL included, goes as it is), the rest of the text unchanged. Quoted
+/// strings and identifiers are skipped whole, so only literals change.
+///
+/// The escapes mean what they say only while backslashes escape: the data
+/// session's `sql_mode` (`DATA_SESSION_SETTINGS`) leaves out
+/// NO_BACKSLASH_ESCAPES. A `_binary` string is a binary string like a hex
+/// literal, so the server stores and compares it the same way; a multibyte
+/// client charset cannot misread it, as utf8mb4 (the session's) never has
+/// a backslash or a quote inside a character.
+pub(super) fn wire_form(sql: &str) -> Vec<u8> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' | b'`' => i = skip_quoted(sql, i).unwrap_or(bytes.len()),
+            b'X' if bytes.get(i + 1) == Some(&b'\'') && (i == 0 || !is_word_byte(bytes[i - 1])) => {
+                let Some(len) = bytes[i + 2..].iter().position(|&b| b == b'\'') else {
+                    break;
+                };
+                let digits = &bytes[i + 2..i + 2 + len];
+                let end = i + 2 + len + 1;
+                if let Some(escapes) = escapes_in_hex(digits) {
+                    if len / 2 + escapes + "_binary''".len() < end - i {
+                        out.extend_from_slice(&bytes[copied..i]);
+                        out.extend_from_slice(b"_binary'");
+                        push_escaped_unhex(&mut out, digits);
+                        out.push(b'\'');
+                        copied = end;
+                    }
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    out
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The value of one hex digit.
+fn hex_digit(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// How many bytes of the hex `digits` need a backslash in a quoted string
+/// (backslashes and quotes); `None` if they are not whole bytes of hex.
+fn escapes_in_hex(digits: &[u8]) -> Option<usize> {
+    let pairs = digits.chunks_exact(2);
+    if !pairs.remainder().is_empty() {
+        return None;
+    }
+    let mut escapes = 0;
+    for pair in pairs {
+        let byte = hex_digit(pair[0])? << 4 | hex_digit(pair[1])?;
+        escapes += usize::from(byte == b'\\' || byte == b'\'');
+    }
+    Some(escapes)
+}
+
+/// The bytes of hex `digits` (checked by `escapes_in_hex`), a backslash
+/// before each backslash and quote.
+fn push_escaped_unhex(out: &mut Vec<u8>, digits: &[u8]) {
+    for pair in digits.chunks_exact(2) {
+        let high = hex_digit(pair[0]).unwrap_or(0);
+        let byte = high << 4 | hex_digit(pair[1]).unwrap_or(0);
+        if byte == b'\\' || byte == b'\'' {
+            out.push(b'\\');
+        }
+        out.push(byte);
+    }
+}
+
 /// `X'...'`, upper-case hex.
 fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2 + 3);
-    out.push_str("X'");
-    for b in bytes {
-        let _ = write!(out, "{b:02X}");
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(bytes.len() * 2 + 3);
+    out.extend_from_slice(b"X'");
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0xF)]);
     }
-    out.push('\'');
-    out
+    out.push(b'\'');
+    String::from_utf8(out).expect("hex digits are ASCII")
 }
 
 /// The shortest decimal that reads back to exactly `v` (an `e` exponent
@@ -500,6 +593,25 @@ mod tests {
         assert!(out.iter().all(|s| s.len() <= 30), "{out:?}");
         let joined: usize = out.iter().map(|s| s.matches('(').count()).sum();
         assert_eq!(joined, 10);
+    }
+
+    #[test]
+    fn the_wire_form_sends_bytes_as_they_are() {
+        let sql = format!(
+            "INSERT INTO `a X'41' b` (`c`) VALUES ({}, X'41', 'X''4142434445464748', \
+             CONVERT({} USING utf8mb4), X'')",
+            hex(b"it's a \\ \0 \xff byte"),
+            hex("é😀 long enough".as_bytes())
+        );
+        let mut expected =
+            b"INSERT INTO `a X'41' b` (`c`) VALUES (_binary'it\\'s a \\\\ \0 \xff byte', \
+            X'41', 'X''4142434445464748', CONVERT(_binary'"
+                .to_vec();
+        expected.extend_from_slice("é😀 long enough' USING utf8mb4), X'')".as_bytes());
+        assert_eq!(wire_form(&sql), expected);
+        // Quotes only are no shorter escaped: they stay hex.
+        let quotes = hex(b"''''''''''");
+        assert_eq!(wire_form(&quotes), quotes.as_bytes());
     }
 
     #[test]

@@ -4,20 +4,29 @@
 //! SQLite's ALTER TABLE can add a column at the end (with limits), drop a
 //! column nothing else depends on, and indexes are their own statements.
 //! Everything else (types, nullability, defaults, keys, constraints,
-//! options, column order) goes through the documented 12-step rebuild:
-//! create the desired table under a temporary name, copy the common
-//! columns, drop the old table, rename the new one, re-create its indexes.
-//! The statements run with foreign keys off (see `execute_ddl` and
-//! [`script_frame`]).
+//! options, column order) goes through a rebuild: the old table renamed
+//! away, the desired table created, the common columns copied, the old
+//! table dropped, the indexes re-created.
+//!
+//! Either way the target ends with the source's own text in its schema
+//! (`sqlite3 .schema` reads the same on both): a rebuild runs the source's
+//! `CREATE TABLE` as stored, and ALTER TABLE adds each column with the
+//! source's own text for it, which is taken only when the text SQLite then
+//! stores is exactly the source's (else the table is rebuilt).
+//! The statements run with foreign keys off and `legacy_alter_table` on,
+//! so renaming the old table rewrites nothing that refers to it (see
+//! `execute_ddl` and [`script_frame`]).
 
-use super::parse::{column_body, rename_create_table};
+use super::parse::{
+    column_body, column_text, parse_create_table, text_with_column_added, text_with_column_dropped,
+};
 use super::quote_ident;
 use super::tokens::{mentions, tokenize};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{Column, Index, IndexKind, SqlType, Table};
 
-/// Name prefix of the table a rebuild creates before renaming it.
-pub const REBUILD_PREFIX: &str = "_lockstep_new_";
+/// Name prefix the old table takes while a rebuild replaces it.
+pub const REBUILD_PREFIX: &str = "_lockstep_old_";
 
 pub fn render(change: &SchemaChange) -> Vec<String> {
     match change {
@@ -78,7 +87,8 @@ fn written_in(column: &Column, constraint_definition: &str) -> bool {
 }
 
 /// The change as plain ALTER TABLE / index statements, or `None` when some
-/// clause needs a rebuild.
+/// clause needs a rebuild, or when adding and dropping columns would not
+/// leave the source's own text.
 fn alter(current: &Table, desired: &Table, clauses: &[AlterClause]) -> Option<Vec<String>> {
     let table = quote_ident(&desired.name);
     let added: Vec<&Column> = clauses
@@ -104,20 +114,22 @@ fn alter(current: &Table, desired: &Table, clauses: &[AlterClause]) -> Option<Ve
         .collect();
     let (mut drop_indexes, mut drop_columns, mut add_columns, mut add_indexes) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The text SQLite will store for the table, step by step.
+    let mut text = current.options.native_create.clone();
+    let mut added_text = Vec::new();
     for clause in clauses {
         match clause {
             AlterClause::AddColumn { column, .. } if can_add(column, desired) => {
-                add_columns.push(format!(
-                    "ALTER TABLE {table} ADD COLUMN {} {}",
-                    quote_ident(&column.name),
-                    column.definition
-                ));
+                let own = column_text(&desired.options.native_create, &column.name)?;
+                add_columns.push(format!("ALTER TABLE {table} ADD COLUMN {own}"));
+                added_text.push(own);
             }
             AlterClause::DropColumn(column) if can_drop(column, current, &dropped_indexes) => {
                 drop_columns.push(format!(
                     "ALTER TABLE {table} DROP COLUMN {}",
                     quote_ident(&column.name)
                 ));
+                text = text_with_column_dropped(&text, &column.name)?;
             }
             AlterClause::AddIndex(index) if is_explicit(index) => {
                 add_indexes.push(index.definition.clone());
@@ -153,6 +165,12 @@ fn alter(current: &Table, desired: &Table, clauses: &[AlterClause]) -> Option<Ve
             .zip(&desired_order)
             .all(|(a, b)| same_name(a, b))
     {
+        return None;
+    }
+    for own in added_text {
+        text = text_with_column_added(&text, own)?;
+    }
+    if !(added.is_empty() && dropped.is_empty()) && text != desired.options.native_create {
         return None;
     }
     Some(
@@ -230,14 +248,15 @@ fn can_drop(column: &Column, current: &Table, dropped_indexes: &[&str]) -> bool 
     !body.primary_key && !body.unique && !in_key && !in_foreign_key && !in_check && !in_generated
 }
 
-/// The 12-step rebuild: the desired table under a temporary name, the
-/// common stored columns copied, the old table dropped, the new one renamed,
-/// its indexes re-created.
+/// The rebuild: the old table renamed away, the source's `CREATE TABLE`
+/// as stored (so the table keeps the source's own text, its quoting
+/// included, where renaming a new table into place would rewrite its
+/// name), the common stored columns copied, the old table dropped, the
+/// indexes re-created. SQLite's own 12-step procedure renames the new
+/// table instead, as renaming the old one would rewrite what refers to
+/// it; with `legacy_alter_table` on and foreign keys off nothing is.
 fn rebuild(current: &Table, desired: &Table) -> Vec<String> {
-    let temporary = format!("{REBUILD_PREFIX}{}", desired.name);
-    let Some(create) =
-        rename_create_table(&desired.options.native_create, &quote_ident(&temporary))
-    else {
+    if parse_create_table(&desired.options.native_create).is_none() {
         // Only a CREATE TABLE read from SQLite can be rebuilt; make the
         // statement list fail with a message that says so.
         let message = format!(
@@ -245,8 +264,12 @@ fn rebuild(current: &Table, desired: &Table) -> Vec<String> {
             desired.name
         );
         return vec![format!("SELECT * FROM {}", quote_ident(&message))];
-    };
-    let mut statements = vec![create];
+    }
+    let old = quote_ident(&format!("{REBUILD_PREFIX}{}", current.name));
+    let mut statements = vec![
+        format!("ALTER TABLE {} RENAME TO {old}", quote_ident(&current.name)),
+        desired.options.native_create.clone(),
+    ];
     let copied: Vec<(&Column, &Column)> = desired
         .columns
         .iter()
@@ -263,19 +286,13 @@ fn rebuild(current: &Table, desired: &Table) -> Vec<String> {
         let targets: Vec<String> = copied.iter().map(|(d, _)| quote_ident(&d.name)).collect();
         let sources: Vec<String> = copied.iter().map(|(d, c)| copy_value(d, c)).collect();
         statements.push(format!(
-            "INSERT INTO {} ({}) SELECT {} FROM {}",
-            quote_ident(&temporary),
+            "INSERT INTO {} ({}) SELECT {} FROM {old}",
+            quote_ident(&desired.name),
             targets.join(", "),
             sources.join(", "),
-            quote_ident(&current.name)
         ));
     }
-    statements.push(format!("DROP TABLE {}", quote_ident(&current.name)));
-    statements.push(format!(
-        "ALTER TABLE {} RENAME TO {}",
-        quote_ident(&temporary),
-        quote_ident(&desired.name)
-    ));
+    statements.push(format!("DROP TABLE {old}"));
     statements.extend(explicit_indexes(desired));
     statements
 }

@@ -10,9 +10,11 @@ use super::tokens::{join, matching_paren, split_top_level, tokenize, Kind, Token
 /// A stored `CREATE TABLE`, taken apart.
 #[derive(Debug)]
 pub struct ParsedTable {
-    /// Byte range of the table's name (with any `schema.` prefix).
-    pub name_range: Range<usize>,
     pub columns: Vec<ParsedColumn>,
+    /// Byte offset where `ALTER TABLE ADD COLUMN` writes a new column into
+    /// this text: the comma before the table constraints, else the closing
+    /// parenthesis (SQLite's `addColOffset`).
+    pub add_column_at: usize,
     pub checks: Vec<ParsedCheck>,
     pub foreign_keys: Vec<ParsedForeignKey>,
     /// Table options after the closing parenthesis, upper case
@@ -23,6 +25,8 @@ pub struct ParsedTable {
 #[derive(Debug)]
 pub struct ParsedColumn {
     pub name: String,
+    /// Byte range of the whole definition as written, name first.
+    pub text: Range<usize>,
     pub body: ColumnBody,
 }
 
@@ -217,8 +221,8 @@ fn type_text(tokens: &[Token<'_>]) -> String {
 }
 
 /// Index of the name token after `CREATE [TEMP] TABLE|INDEX|VIEW [IF NOT
-/// EXISTS]`, with the byte range of `[schema.]name`.
-fn object_name(tokens: &[Token<'_>], mut i: usize) -> Option<(usize, Range<usize>)> {
+/// EXISTS] [schema.]`.
+fn object_name(tokens: &[Token<'_>], mut i: usize) -> Option<usize> {
     if tokens.get(i).is_some_and(|t| t.is_kw("IF")) {
         i += if tokens.get(i + 1).is_some_and(|t| t.is_kw("NOT")) {
             3
@@ -228,10 +232,9 @@ fn object_name(tokens: &[Token<'_>], mut i: usize) -> Option<(usize, Range<usize
     }
     let first = tokens.get(i)?;
     if tokens.get(i + 1).is_some_and(|t| t.is_punct(".")) {
-        let name = tokens.get(i + 2)?;
-        return Some((i + 2, first.start..name.end()));
+        return tokens.get(i + 2).map(|_| i + 2);
     }
-    first.is_name().then(|| (i, first.start..first.end()))
+    first.is_name().then_some(i)
 }
 
 /// Takes a stored `CREATE TABLE` apart; `None` when it is not one.
@@ -251,15 +254,15 @@ pub fn parse_create_table(sql: &str) -> Option<ParsedTable> {
     if !tokens.get(i)?.is_kw("TABLE") {
         return None;
     }
-    let (name_at, name_range) = object_name(&tokens, i + 1)?;
+    let name_at = object_name(&tokens, i + 1)?;
     let open = name_at + 1;
     if !tokens.get(open)?.is_punct("(") {
         return None;
     }
     let close = matching_paren(&tokens, open);
     let mut table = ParsedTable {
-        name_range,
         columns: Vec::new(),
+        add_column_at: tokens.get(close).map_or(sql.len(), |t| t.start),
         checks: Vec::new(),
         foreign_keys: Vec::new(),
         options: split_top_level(&tokens[close + 1..])
@@ -267,11 +270,23 @@ pub fn parse_create_table(sql: &str) -> Option<ParsedTable> {
             .map(|o| join(o).to_uppercase())
             .collect(),
     };
+    let mut in_constraints = false;
     for element in split_top_level(&tokens[open + 1..close]) {
-        let Some(first) = element.first() else {
+        let (Some(first), Some(last)) = (element.first(), element.last()) else {
             continue;
         };
         if TABLE_CONSTRAINT_START.iter().any(|k| first.is_kw(k)) {
+            if !in_constraints {
+                in_constraints = true;
+                // The comma before the first table constraint.
+                let comma = tokens[open + 1..close]
+                    .iter()
+                    .rev()
+                    .find(|t| t.start < first.start && t.is_punct(","));
+                if let Some(comma) = comma {
+                    table.add_column_at = comma.start;
+                }
+            }
             table_constraint(element, &mut table);
         } else {
             let mut body = column_body(&element[1..]);
@@ -281,7 +296,11 @@ pub fn parse_create_table(sql: &str) -> Option<ParsedTable> {
                 fk.columns = vec![name.clone()];
                 table.foreign_keys.push(fk);
             }
-            table.columns.push(ParsedColumn { name, body });
+            table.columns.push(ParsedColumn {
+                name,
+                text: first.start..last.end(),
+                body,
+            });
         }
     }
     Some(table)
@@ -328,7 +347,7 @@ pub struct ParsedIndex {
 pub fn parse_create_index(sql: &str) -> Option<ParsedIndex> {
     let tokens = tokenize(sql);
     let on = tokens.iter().position(|t| t.is_kw("ON"))?;
-    let (name_at, _) = object_name(&tokens, on + 1)?;
+    let name_at = object_name(&tokens, on + 1)?;
     let open = name_at + 1;
     if !tokens.get(open)?.is_punct("(") {
         return None;
@@ -356,16 +375,43 @@ pub fn parse_create_index(sql: &str) -> Option<ParsedIndex> {
     Some(ParsedIndex { parts, predicate })
 }
 
-/// Replaces the table name of a `CREATE TABLE` text with `new_name`
-/// (already quoted); `None` when the text is not a `CREATE TABLE`.
-pub fn rename_create_table(sql: &str, new_name: &str) -> Option<String> {
-    let range = parse_create_table(sql)?.name_range;
-    Some(format!(
-        "{}{}{}",
-        &sql[..range.start],
-        new_name,
-        &sql[range.end..]
-    ))
+/// A column's definition as `sql` (a `CREATE TABLE`) writes it, name
+/// first, spacing and comments kept.
+pub fn column_text<'a>(sql: &'a str, name: &str) -> Option<&'a str> {
+    let table = parse_create_table(sql)?;
+    let column = table
+        .columns
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case(name))?;
+    Some(&sql[column.text.clone()])
+}
+
+/// The text SQLite stores for the table of `sql` after
+/// `ALTER TABLE ADD COLUMN <column>`: `, ` and the column written where
+/// the column list ends (as `sqlite3AlterFinishAddColumn` does).
+pub fn text_with_column_added(sql: &str, column: &str) -> Option<String> {
+    let at = parse_create_table(sql)?.add_column_at;
+    Some(format!("{}, {column}{}", &sql[..at], &sql[at..]))
+}
+
+/// The text SQLite stores for the table of `sql` after
+/// `ALTER TABLE DROP COLUMN <name>` (as `sqlite_drop_column` does): from
+/// the column's name to the next column's, or, for the last column, from
+/// the comma before it to the end of the column list.
+pub fn text_with_column_dropped(sql: &str, name: &str) -> Option<String> {
+    let table = parse_create_table(sql)?;
+    let at = table
+        .columns
+        .iter()
+        .position(|c| c.name.eq_ignore_ascii_case(name))?;
+    let (from, to) = match table.columns.get(at + 1) {
+        Some(next) => (table.columns[at].text.start, next.text.start),
+        None => (
+            sql[..table.columns[at].text.start].rfind(',')?,
+            table.add_column_at,
+        ),
+    };
+    Some(format!("{}{}", &sql[..from], &sql[to..]))
 }
 
 /// The table (or view, or index's table) a DDL statement works on, for
@@ -410,7 +456,6 @@ mod tests {
              CONSTRAINT two CHECK (c <> b), FOREIGN KEY (c, b) REFERENCES q(x, y)\n) WITHOUT ROWID, strict",
         )
         .unwrap();
-        assert_eq!(t.name_range, 13..25);
         let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["id", "b", "c", "g", "p"]);
         assert!(t.columns[0].body.autoincrement);
@@ -437,17 +482,13 @@ mod tests {
     }
 
     #[test]
-    fn index_parts_and_rename() {
+    fn index_parts_and_statement_objects() {
         let i = parse_create_index(
             "CREATE UNIQUE INDEX ix ON t (a COLLATE nocase DESC, lower(b)) WHERE a IS NOT NULL",
         )
         .unwrap();
         assert_eq!(i.parts, ["a", "lower(b)"]);
         assert_eq!(i.predicate.as_deref(), Some("a IS NOT NULL"));
-        assert_eq!(
-            rename_create_table("CREATE TABLE t(a, b REFERENCES t)", "\"n\"").unwrap(),
-            "CREATE TABLE \"n\"(a, b REFERENCES t)"
-        );
         assert_eq!(
             statement_object("CREATE INDEX IF NOT EXISTS i ON [my t](a)").as_deref(),
             Some("my t")
@@ -456,5 +497,47 @@ mod tests {
             statement_object("INSERT INTO \"x\" SELECT 1").as_deref(),
             Some("x")
         );
+    }
+
+    /// The text SQLite itself stores for table `t` after `statements`.
+    fn stored_after(statements: &[&str]) -> String {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        for statement in statements {
+            c.execute_batch(statement).unwrap();
+        }
+        c.query_row("SELECT sql FROM sqlite_master WHERE name = 't'", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn column_texts_as_sqlite_writes_them() {
+        let creates = [
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, [due at]  INTEGER /* x, y */ DEFAULT 0, c)",
+            "create  table t (\n  id INTEGER PRIMARY KEY,\n  \"due at\" INT,\n  c TEXT\n) ; ",
+            "CREATE TABLE t (id INT, [due at] INT, c TEXT, CONSTRAINT k CHECK (id > 0), UNIQUE (id))",
+            "CREATE TABLE t(id INT PRIMARY KEY,[due at] INT,c TEXT CHECK (c <> ','))  WITHOUT ROWID",
+        ];
+        for create in creates {
+            let stored = stored_after(&[create]);
+            assert_eq!(
+                column_text(&stored, "DUE AT").map(|t| t.starts_with(['[', '"'])),
+                Some(true)
+            );
+            let added = "note  TEXT /* n */ DEFAULT 'a, b'";
+            assert_eq!(
+                text_with_column_added(&stored, added).unwrap(),
+                stored_after(&[create, &format!("ALTER TABLE t ADD COLUMN {added}")]),
+                "{create}"
+            );
+            for column in ["due at", "c"] {
+                assert_eq!(
+                    text_with_column_dropped(&stored, column).unwrap(),
+                    stored_after(&[create, &format!("ALTER TABLE t DROP COLUMN [{column}]")]),
+                    "{create} without {column}"
+                );
+            }
+        }
     }
 }
