@@ -191,3 +191,35 @@ fn two_modes_at_once_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+/// A password holding `/`, `?` or `#` left unencoded moves the URL's
+/// parts around (the host becomes `root`, the port `TopSecret99`): however
+/// the URL breaks, no part of the password is printed, and the message
+/// says to percent-encode it.
+#[test]
+fn unencoded_special_characters_in_a_password_never_print_it() {
+    let target = target_with_data();
+    let cases: &[(&str, &[&str])] = &[
+        ("mysql://root:TopSecret99/?@127.0.0.1:3306/db", &["TopSecret99"]),
+        ("mysql://root:Top/Secret99@127.0.0.1:3306/db", &["Top", "Secret99"]),
+        ("mysql://root:Top?Secret99@127.0.0.1/db", &["Top", "Secret99"]),
+        ("mysql://root:Top#Sec/ret99@127.0.0.1/db", &["Top#", "ret99"]),
+        ("mariadb://app:Top:Sec/ret?99@db.example:3306/db", &["Top", "ret", "99@"]),
+    ];
+    for (url, secrets) in cases {
+        let err = expect_error(
+            &[
+                "sync",
+                "--schema-only",
+                "--source",
+                url,
+                "--target",
+                &target.url(),
+            ],
+            &["invalid database URL", "percent-encode"],
+            secrets,
+        );
+        assert!(err.contains(":***@"), "the URL is shown masked: {err}");
+    }
+    assert_untouched(&target);
+}
