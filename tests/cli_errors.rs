@@ -223,3 +223,27 @@ fn unencoded_special_characters_in_a_password_never_print_it() {
     }
     assert_untouched(&target);
 }
+
+/// `[tables.<name>]` for a table neither side has (a typo) is an error at
+/// its line, as the README says, not a setting silently unused.
+#[test]
+fn unknown_table_section_is_named_at_its_line() {
+    let target = target_with_data();
+    let source = MyDb::new("errs_tsrc");
+    source.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10))");
+    let scratch = common::SqliteDb::new("errs_tsec");
+    let config = write_config(
+        &scratch,
+        &format!(
+            "[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n\n[tables.keepme]\nkey = [\"id\"]\n\n[tables.keep_me]\nkey = [\"id\"]\n",
+            source.url(),
+            target.url()
+        ),
+    );
+    expect_error(
+        &["sync", "-c", &config],
+        &["lockstep.toml:9:", "keep_me", "neither the source nor the target"],
+        &[],
+    );
+    assert_untouched(&target);
+}

@@ -98,6 +98,9 @@ pub struct Settings {
     pub exclude: Vec<Located<String>>,
     /// Comparison key overrides, table name -> columns.
     pub table_keys: BTreeMap<String, Vec<String>>,
+    /// The `[tables.<name>]` sections, each where it is written: a name
+    /// neither database has is an error at its line.
+    pub table_sections: Vec<Located<String>>,
     pub config_file: Option<PathBuf>,
 }
 

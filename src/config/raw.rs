@@ -19,8 +19,9 @@ pub(crate) struct RawConfig {
     pub target: Option<Spanned<RawDatabase>>,
     #[serde(default)]
     pub sync: RawSync,
+    /// `[tables.<name>]`, each name with where it is written.
     #[serde(default)]
-    pub tables: BTreeMap<String, RawTable>,
+    pub tables: BTreeMap<Spanned<String>, RawTable>,
 }
 
 /// `[source]` / `[target]`: either `url`, or the parts of one.

@@ -60,7 +60,14 @@ pub(crate) fn resolve(
     let tables = list_or_cli(&overrides.tables, sync.tables, "sync.tables", src)?;
     let exclude = list_or_cli(&overrides.exclude, sync.exclude, "sync.exclude", src)?;
     let mut table_keys = BTreeMap::new();
+    let mut table_sections = Vec::new();
     for (name, table) in raw.tables {
+        let at = name.span().start;
+        let name = name.into_inner();
+        table_sections.push(Located {
+            value: name.clone(),
+            origin: Some(src.origin(at)),
+        });
         let Some(key) = table.key else { continue };
         if key.get_ref().is_empty() {
             return Err(src.origin(key.span().start).error(format!(
@@ -94,6 +101,7 @@ pub(crate) fn resolve(
         tables,
         exclude,
         table_keys,
+        table_sections,
         config_file: None,
     })
 }
@@ -182,10 +190,7 @@ fn order(
             for (i, name) in names.iter().enumerate() {
                 if names[..i].iter().any(|n| n.value == name.value) {
                     let message = format!("table `{}` appears twice in custom_order", name.value);
-                    return Err(match &name.origin {
-                        Some(origin) => origin.error(message),
-                        None => Error::Usage(message),
-                    });
+                    return Err(name.error(message));
                 }
             }
             Ok(OrderStrategy::Custom(names))

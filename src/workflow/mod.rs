@@ -288,6 +288,15 @@ impl Selection {
             }
             Ok(items.iter().map(|i| i.value.clone()).collect())
         };
+        for section in &settings.table_sections {
+            let name = &section.value;
+            if source.table(name).is_none() && target.table(name).is_none() {
+                let message = format!(
+                    "[tables.{name}] names table `{name}`, which exists in neither the source nor the target; fix the name or remove the section"
+                );
+                return Err(section.error(message));
+            }
+        }
         Ok(Selection {
             only: check(&settings.tables, "tables")?,
             exclude: check(&settings.exclude, "exclude")?,
@@ -337,10 +346,7 @@ fn sync_order(
                         "custom_order names table `{}`, which the source does not have",
                         item.value
                     );
-                    return Err(match &item.origin {
-                        Some(origin) => origin.error(message),
-                        None => Error::Usage(message),
-                    });
+                    return Err(item.error(message));
                 }
             }
             Order::Custom(list.iter().map(|i| i.value.clone()).collect())
