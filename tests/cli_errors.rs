@@ -200,11 +200,26 @@ fn two_modes_at_once_is_a_usage_error() {
 fn unencoded_special_characters_in_a_password_never_print_it() {
     let target = target_with_data();
     let cases: &[(&str, &[&str])] = &[
-        ("mysql://root:TopSecret99/?@127.0.0.1:3306/db", &["TopSecret99"]),
-        ("mysql://root:Top/Secret99@127.0.0.1:3306/db", &["Top", "Secret99"]),
-        ("mysql://root:Top?Secret99@127.0.0.1/db", &["Top", "Secret99"]),
-        ("mysql://root:Top#Sec/ret99@127.0.0.1/db", &["Top#", "ret99"]),
-        ("mariadb://app:Top:Sec/ret?99@db.example:3306/db", &["Top", "ret", "99@"]),
+        (
+            "mysql://root:TopSecret99/?@127.0.0.1:3306/db",
+            &["TopSecret99"],
+        ),
+        (
+            "mysql://root:Top/Secret99@127.0.0.1:3306/db",
+            &["Top", "Secret99"],
+        ),
+        (
+            "mysql://root:Top?Secret99@127.0.0.1/db",
+            &["Top", "Secret99"],
+        ),
+        (
+            "mysql://root:Top#Sec/ret99@127.0.0.1/db",
+            &["Top#", "ret99"],
+        ),
+        (
+            "mariadb://app:Top:Sec/ret?99@db.example:3306/db",
+            &["Top", "ret", "99@"],
+        ),
     ];
     for (url, secrets) in cases {
         let err = expect_error(
@@ -242,7 +257,11 @@ fn unknown_table_section_is_named_at_its_line() {
     );
     expect_error(
         &["sync", "-c", &config],
-        &["lockstep.toml:9:", "keep_me", "neither the source nor the target"],
+        &[
+            "lockstep.toml:9:",
+            "keep_me",
+            "neither the source nor the target",
+        ],
         &[],
     );
     assert_untouched(&target);
