@@ -81,6 +81,9 @@ fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
     if common.verbose > 0 {
         eprintln!("{settings}");
     }
+    if let Some(path) = &common.report_json {
+        workflow::check_writable(path, "the JSON report (--report-json)")?;
+    }
     let options = RunOptions {
         sql_out: common.sql_out.clone(),
         assume_yes: common.yes,

@@ -101,20 +101,41 @@ impl Default for ConnectOptions {
     }
 }
 
-/// Which side of the sync a connection serves.
+/// Which side of the sync a connection serves, and whether it may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Read-only by construction; never created.
     Source,
+    /// The side that is written (a SQLite file is created when missing).
     Target,
+    /// The target in a mode that writes nothing (validate, dry-run):
+    /// opened read-only like a source, and never created.
+    TargetReadOnly,
 }
 
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Source => "source",
-            Role::Target => "target",
+            Role::Target | Role::TargetReadOnly => "target",
         }
     }
+
+    /// Whether the connection may write (only a target in a mode that writes).
+    pub fn writes(self) -> bool {
+        self == Role::Target
+    }
+}
+
+/// Which database a connection reaches, as its engine can tell: two
+/// connections with the same `key` reach the same database, however their
+/// URLs are written (another host name, port forward or path).
+#[derive(Debug, Clone)]
+pub struct DatabaseIdentity {
+    /// What tells this database apart from every other (compared).
+    pub key: String,
+    /// The same, for people.
+    pub shown: String,
 }
 
 /// What a connection does in the data phase.
@@ -148,6 +169,13 @@ pub trait EngineConnection: Sized {
 
     /// The database's schema in the neutral model.
     async fn introspect(&mut self) -> Result<Catalog>;
+
+    /// Which database this connection reaches (server and database, or
+    /// file), so a run can refuse a source and target that are one
+    /// database; `None`: this engine cannot tell.
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        Ok(None)
+    }
 
     /// Session settings for exact row transfer (time zone, raw bytes, a
     /// permissive SQL mode), by what the session is for; a source session

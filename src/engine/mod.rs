@@ -20,8 +20,8 @@ pub mod mysql;
 pub mod sqlite;
 
 pub use contract::{
-    BulkLoad, ConnectOptions, DataSession, EngineConnection, Role, RowReceiver, RowSender,
-    SharedSnapshot, WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Role, RowReceiver,
+    RowSender, SharedSnapshot, WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
 };
 pub use dialect::Dialect;
 
@@ -83,6 +83,9 @@ impl EngineConnection for Connection {
     }
     async fn introspect(&mut self) -> Result<Catalog> {
         on_engine!(self, c => c.introspect().await)
+    }
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        on_engine!(self, c => c.identity().await)
     }
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
         on_engine!(self, c => c.begin_data_session(session).await)
@@ -201,6 +204,11 @@ impl SourceDb {
 
     pub async fn introspect(&mut self) -> Result<Catalog> {
         self.conn.introspect().await
+    }
+
+    /// See [`EngineConnection::identity`].
+    pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        self.conn.identity().await
     }
 
     /// Opens the consistent snapshot every later row read comes from, with
@@ -324,28 +332,41 @@ pub struct TargetDb {
     dialect: Box<dyn Dialect>,
     url: DatabaseUrl,
     options: ConnectOptions,
+    role: Role,
 }
 
 impl TargetDb {
+    /// Connects for writing (a missing SQLite file is created).
     pub async fn open(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
-        let conn = Connection::open(url, options, Role::Target).await?;
+        Self::open_as(url, options, Role::Target).await
+    }
+
+    /// Connects for a mode that writes nothing: a read-only session, and a
+    /// missing SQLite file is an error, not created.
+    pub async fn open_read_only(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
+        Self::open_as(url, options, Role::TargetReadOnly).await
+    }
+
+    async fn open_as(url: &DatabaseUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
+        let conn = Connection::open(url, options, role).await?;
         Ok(TargetDb {
             dialect: dialect(conn.flavor()),
             conn,
             url: url.clone(),
             options: options.clone(),
+            role,
         })
     }
 
-    /// Another writing connection to the same target.
+    /// Another connection to the same target, opened the same way.
     pub async fn open_writer(&self) -> Result<TargetDb> {
-        Self::open(&self.url, &self.options).await
+        Self::open_as(&self.url, &self.options, self.role).await
     }
 
     /// Opens a second connection for reading the target's rows (while this
     /// one writes, in a sync). Each read sees the target as it is then.
     pub async fn open_reader(&self) -> Result<TargetReader> {
-        let mut conn = Connection::open(&self.url, &self.options, Role::Target).await?;
+        let mut conn = Connection::open(&self.url, &self.options, self.role).await?;
         conn.begin_data_session(DataSession::TargetReader).await?;
         Ok(TargetReader { conn })
     }
@@ -361,6 +382,11 @@ impl TargetDb {
 
     pub async fn introspect(&mut self) -> Result<Catalog> {
         self.conn.introspect().await
+    }
+
+    /// See [`EngineConnection::identity`].
+    pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        self.conn.identity().await
     }
 
     /// Readies this connection for row writes (exact values, permissive

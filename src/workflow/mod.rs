@@ -7,8 +7,11 @@
 //! and `RunOptions`.
 
 mod data_phase;
+mod preflight;
 mod schema_phase;
 mod script;
+
+pub use preflight::check_writable;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -88,9 +91,23 @@ impl Outcome {
 /// Runs `lockstep sync` in the given mode.
 pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> Result<Outcome> {
     let mut clock = Clock::start();
+    preflight::distinct_urls(settings)?;
+    if let Some(path) = &options.sql_out {
+        check_writable(path, "the SQL plan (--sql-out)")?;
+    }
+    let open_target = async {
+        match mode {
+            // Modes that write nothing open the target read-only, and never
+            // create a SQLite file that is not there.
+            Mode::ValidateOnly | Mode::DryRun => {
+                TargetDb::open_read_only(&settings.target, &settings.connect).await
+            }
+            _ => TargetDb::open(&settings.target, &settings.connect).await,
+        }
+    };
     let (mut source, mut target) = tokio::try_join!(
         SourceDb::open(&settings.source, &settings.connect),
-        TargetDb::open(&settings.target, &settings.connect),
+        open_target,
     )?;
     if source.flavor().family() != target.flavor().family() {
         return Err(Error::Refused(format!(
@@ -100,6 +117,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             target.flavor()
         )));
     }
+    preflight::distinct_databases(&mut source, &mut target).await?;
     let (source_catalog, target_catalog) =
         tokio::try_join!(source.introspect(), target.introspect())?;
     let selection = Selection::new(settings, &source_catalog, &target_catalog)?;

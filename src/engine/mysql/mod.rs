@@ -34,8 +34,8 @@ use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
-    BulkLoad, ConnectOptions, DataSession, EngineConnection, Role, RowReceiver, RowSender,
-    SharedSnapshot, WriteError,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Role, RowReceiver,
+    RowSender, SharedSnapshot, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -129,6 +129,32 @@ impl EngineConnection for MySqlConnection {
         introspect::catalog(&mut self.conn, &self.server.database, &self.flavor).await
     }
 
+    /// The server's own id where it has one (MySQL's `@@server_uuid`,
+    /// MariaDB's `@@server_uid`, a hash of its MAC address and port), its
+    /// host name, port and data directory, and the database: equal for two
+    /// sessions however they reached the server (another host name, a
+    /// proxy, a tunnel).
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        let mut server_id = String::new();
+        for sql in ["SELECT @@server_uuid", "SELECT @@server_uid"] {
+            // A server without the variable says so; the next one may have it.
+            if let Ok(Some(id)) = self.conn.query_first::<String, _>(sql).await {
+                server_id = id;
+                break;
+            }
+        }
+        let sql = "SELECT @@hostname, @@port, @@datadir, DATABASE()";
+        let row: Option<(String, u64, String, String)> = self
+            .first("reading which server this is".to_string(), sql)
+            .await?;
+        Ok(row.map(|(host, port, datadir, database)| DatabaseIdentity {
+            key: format!("{server_id}|{host}|{port}|{datadir}|{database}"),
+            shown: format!(
+                "database `{database}` on the server {host}:{port} (data directory {datadir})"
+            ),
+        }))
+    }
+
     /// `time_zone = '+00:00'` (TIMESTAMPs travel as UTC),
     /// `character_set_results = binary` (text arrives as the stored
     /// bytes), a strict but date-permissive `sql_mode`
@@ -176,7 +202,7 @@ impl EngineConnection for MySqlConnection {
     async fn end_data_session(&mut self) -> Result<()> {
         match self.role {
             Role::Source => execute::session(&mut self.conn, "COMMIT").await,
-            Role::Target => Ok(()),
+            Role::Target | Role::TargetReadOnly => Ok(()),
         }
     }
 

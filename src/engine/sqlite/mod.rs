@@ -3,8 +3,9 @@
 //! engine contract over the blocking connection; `dialect` renders SQL.
 //!
 //! A source file is opened read-only (and `query_only`), so nothing can be
-//! written through it; it must already exist. A target file is opened
-//! read-write and created when missing.
+//! written through it; it must already exist. So must a target in a mode
+//! that writes nothing, opened the same way. A target that is written is
+//! opened read-write and created when missing.
 
 pub mod ddl;
 mod dialect;
@@ -26,7 +27,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{DataSession, Role, RowSender, WriteError, WriteErrorKind};
+use crate::engine::{DataSession, DatabaseIdentity, Role, RowSender, WriteError, WriteErrorKind};
 use crate::error::{Error, Result};
 
 /// The one way an identifier is quoted for SQLite: `"name"`, with inner
@@ -37,6 +38,8 @@ pub fn quote_ident(name: &str) -> String {
 
 pub struct SqliteConnection {
     conn: Connection,
+    /// The file, as the URL names it.
+    path: String,
     flavor: Flavor,
     /// `PRAGMA foreign_keys` as found when the file was opened; restored
     /// after every DDL run.
@@ -55,11 +58,14 @@ impl SqliteConnection {
             hint: hint.to_string(),
         };
         let flags = match role {
-            Role::Source => {
+            Role::Source | Role::TargetReadOnly => {
                 if !Path::new(path).is_file() {
                     return Err(fail(
-                        "no such file".to_string(),
-                        "check the path; lockstep never creates a source database",
+                        "the file does not exist".to_string(),
+                        match role {
+                            Role::Source => "check the path; lockstep never creates a source database",
+                            _ => "check the path; validate and dry runs never create the target (a sync does)",
+                        },
                     ));
                 }
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -82,7 +88,7 @@ impl SqliteConnection {
                 "check that the path names a SQLite database file",
             )
         };
-        if role == Role::Source {
+        if !role.writes() {
             conn.pragma_update(None, "query_only", true)
                 .map_err(not_a_database)?;
         }
@@ -98,6 +104,7 @@ impl SqliteConnection {
             .map_err(not_a_database)?;
         Ok(SqliteConnection {
             conn,
+            path: path.to_string(),
             flavor: Flavor::Sqlite {
                 version: rusqlite::version().to_string(),
             },
@@ -112,6 +119,25 @@ impl SqliteConnection {
 
     pub fn introspect(&mut self) -> Result<Catalog> {
         introspect::catalog(&self.conn, &self.flavor)
+    }
+
+    /// The file itself: its device and inode on Unix (so a hard link or
+    /// another spelling of the path is the same file), its canonical path
+    /// elsewhere. `None` for a database that is no file.
+    pub fn identity(&self) -> Option<DatabaseIdentity> {
+        let canonical = std::fs::canonicalize(&self.path).ok()?;
+        #[cfg(unix)]
+        let key = {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(&canonical).ok()?;
+            format!("{}:{}", meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let key = canonical.display().to_string();
+        Some(DatabaseIdentity {
+            key,
+            shown: format!("the file {}", canonical.display()),
+        })
     }
 
     /// Runs `statements` in one transaction with foreign key enforcement

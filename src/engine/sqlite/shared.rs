@@ -9,7 +9,7 @@ use super::{write, SqliteConnection};
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
-use crate::engine::{DataSession, EngineConnection, RowSender, WriteError};
+use crate::engine::{DataSession, DatabaseIdentity, EngineConnection, RowSender, WriteError};
 use crate::error::{Error, Result};
 
 pub struct SharedSqlite {
@@ -43,6 +43,10 @@ impl EngineConnection for SharedSqlite {
 
     async fn introspect(&mut self) -> Result<Catalog> {
         self.lock().introspect()
+    }
+
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        Ok(self.lock().identity())
     }
 
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
