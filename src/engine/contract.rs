@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -62,6 +63,9 @@ pub enum WriteErrorKind {
     Duplicate {
         index: Option<String>,
     },
+    /// The account may not write there (a missing grant, a read-only
+    /// server or file): every other row would be refused alike.
+    Denied,
     Other,
 }
 
@@ -127,6 +131,41 @@ impl Role {
     }
 }
 
+/// The reads a run makes of a database that its account must be able to
+/// make whole.
+#[derive(Debug, Clone, Copy)]
+pub enum Reads<'a> {
+    Nothing,
+    /// These tables' rows.
+    Tables(&'a [String]),
+    /// Every table and view: only privileges on the whole database
+    /// guarantee it (a table the account cannot see would pass for one
+    /// the database lacks).
+    Everything,
+}
+
+/// What a run will do to one database, so its engine can say before the
+/// first write which privileges the account lacks for it.
+#[derive(Debug, Clone, Copy)]
+pub struct PlannedAccess<'a> {
+    pub reads: Reads<'a>,
+    /// Schema changes to apply.
+    pub changes: &'a [SchemaChange],
+    /// Tables whose rows are inserted, updated and deleted.
+    pub row_writes: &'a [String],
+}
+
+/// A privilege the account lacks for what a run will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingPrivilege {
+    /// As the engine names it (`INSERT`, `DROP`, write access to a file).
+    pub privilege: String,
+    /// Where it is needed (`` `db`.`t` ``, `` `db`.* ``, a file).
+    pub on: String,
+    /// What the run needs it for.
+    pub purpose: String,
+}
+
 /// Which database a connection reaches, as its engine can tell: two
 /// connections with the same `key` reach the same database, however their
 /// URLs are written (another host name, port forward or path).
@@ -175,6 +214,16 @@ pub trait EngineConnection: Sized {
     /// database; `None`: this engine cannot tell.
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         Ok(None)
+    }
+
+    /// The privileges the account lacks for `access`, as far as the engine
+    /// can tell without trying (a doubt is no lack); empty by default.
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        let _ = access;
+        Ok(Vec::new())
     }
 
     /// Session settings for exact row transfer (time zone, raw bytes, a

@@ -20,8 +20,9 @@ pub mod mysql;
 pub mod sqlite;
 
 pub use contract::{
-    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Role, RowReceiver,
-    RowSender, SharedSnapshot, WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
+    PlannedAccess, Reads, Role, RowReceiver, RowSender, SharedSnapshot, WriteError, WriteErrorKind,
+    WriteOp, ROW_CHUNK,
 };
 pub use dialect::Dialect;
 
@@ -86,6 +87,12 @@ impl EngineConnection for Connection {
     }
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         on_engine!(self, c => c.identity().await)
+    }
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        on_engine!(self, c => c.missing_privileges(access).await)
     }
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
         on_engine!(self, c => c.begin_data_session(session).await)
@@ -209,6 +216,14 @@ impl SourceDb {
     /// See [`EngineConnection::identity`].
     pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         self.conn.identity().await
+    }
+
+    /// See [`EngineConnection::missing_privileges`].
+    pub async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        self.conn.missing_privileges(access).await
     }
 
     /// Opens the consistent snapshot every later row read comes from, with
@@ -387,6 +402,14 @@ impl TargetDb {
     /// See [`EngineConnection::identity`].
     pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         self.conn.identity().await
+    }
+
+    /// See [`EngineConnection::missing_privileges`].
+    pub async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        self.conn.missing_privileges(access).await
     }
 
     /// Readies this connection for row writes (exact values, permissive

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
-use crate::engine::{SourceDb, TargetDb};
+use crate::engine::{PlannedAccess, Reads, SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
@@ -140,16 +140,52 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             "auto_fix_schema = false: schema differences were reported, not fixed".to_string(),
         );
     }
+    let policy = schema_phase::SchemaPolicy {
+        apply: fixes_schema,
+        allow_destructive: settings.allow_destructive,
+        assume_yes: options.assume_yes,
+    };
+    let accepts = |n: &str| selection.accepts(n);
+
+    // Before the first write: the grants all of it needs.
+    let schema_writes =
+        policy.changes_to_apply(&source_catalog, &target_catalog, &accepts, target.dialect());
+    let row_writes = match mode {
+        Mode::Full | Mode::FixSchemas | Mode::DataOnly => selection.source_tables(&source_catalog),
+        Mode::ValidateOnly | Mode::DryRun | Mode::SchemaOnly => Vec::new(),
+    };
+    let named: Vec<String> = settings.tables.iter().map(|t| t.value.clone()).collect();
+    let source_reads = match named.is_empty() {
+        true => Reads::Everything,
+        false => Reads::Tables(&named),
+    };
+    preflight::privileges(
+        settings,
+        (
+            &mut source,
+            PlannedAccess {
+                reads: source_reads,
+                changes: &[],
+                row_writes: &[],
+            },
+        ),
+        (
+            &mut target,
+            PlannedAccess {
+                reads: Reads::Nothing,
+                changes: &schema_writes,
+                row_writes: &row_writes,
+            },
+        ),
+    )
+    .await?;
+
     let schema = schema_phase::run(
         &source_catalog,
         target_catalog,
         &mut target,
-        &|n| selection.accepts(n),
-        &schema_phase::SchemaPolicy {
-            apply: fixes_schema,
-            allow_destructive: settings.allow_destructive,
-            assume_yes: options.assume_yes,
-        },
+        &accepts,
+        &policy,
         &mut warnings,
     )
     .await?;

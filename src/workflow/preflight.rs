@@ -1,13 +1,16 @@
 //! What a run checks before its first write, so that a refusal leaves the
 //! target exactly as it was: that source and target are two databases,
-//! and that every file the run will write can be written.
+//! that both accounts hold the privileges the run needs (the source's to
+//! see every table, the target's for every change planned), and that
+//! every file the run will write can be written.
 
 use std::fs::OpenOptions;
 use std::path::Path;
 
 use crate::config::Settings;
-use crate::engine::{SourceDb, TargetDb};
+use crate::engine::{MissingPrivilege, PlannedAccess, SourceDb, TargetDb};
 use crate::error::{Error, Result};
+use crate::url::DatabaseUrl;
 
 /// What to do when source and target turn out to be one database.
 const SAME_DATABASE_HINT: &str = "a sync would read and write one database; check --source and --target (or [source] and [target] in the config)";
@@ -35,6 +38,80 @@ pub(super) async fn distinct_databases(source: &mut SourceDb, target: &mut Targe
         ))),
         _ => Ok(()),
     }
+}
+
+/// Refuses the run, naming every missing grant, when either account lacks
+/// a privilege for what the run will do (`source` reads, `target` reads
+/// and writes).
+pub(super) async fn privileges(
+    settings: &Settings,
+    (source, source_access): (&mut SourceDb, PlannedAccess<'_>),
+    (target, target_access): (&mut TargetDb, PlannedAccess<'_>),
+) -> Result<()> {
+    let (source_lacks, target_lacks) = tokio::try_join!(
+        source.missing_privileges(&source_access),
+        target.missing_privileges(&target_access),
+    )?;
+    let mut text = Vec::new();
+    for (side, url, lacks) in [
+        ("source", &settings.source, source_lacks),
+        ("target", &settings.target, target_lacks),
+    ] {
+        if !lacks.is_empty() {
+            text.push(describe_lacks(side, url, &lacks));
+        }
+    }
+    if text.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{}\nnothing was written; grant these to the account, or run with an account that holds them",
+        text.join("\n")
+    )))
+}
+
+/// Objects named per line before the rest are counted.
+const OBJECTS_SHOWN: usize = 5;
+
+/// One side's missing grants, a line per purpose and set of privileges:
+/// `INSERT, UPDATE, DELETE on `db`.`a`, `db`.`b` (to write rows)`.
+fn describe_lacks(side: &str, url: &DatabaseUrl, lacks: &[MissingPrivilege]) -> String {
+    // Privileges per object and purpose, then objects per privileges and purpose.
+    let mut per_object: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for lack in lacks {
+        match per_object
+            .iter_mut()
+            .find(|(on, purpose, _)| *on == lack.on && *purpose == lack.purpose)
+        {
+            Some((_, _, privileges)) => privileges.push(&lack.privilege),
+            None => per_object.push((&lack.on, &lack.purpose, vec![&lack.privilege])),
+        }
+    }
+    let mut lines: Vec<(String, &str, Vec<&str>)> = Vec::new();
+    for (on, purpose, privileges) in per_object {
+        let privileges = privileges.join(", ");
+        match lines
+            .iter_mut()
+            .find(|(p, why, _)| *p == privileges && *why == purpose)
+        {
+            Some((_, _, objects)) => objects.push(on),
+            None => lines.push((privileges, purpose, vec![on])),
+        }
+    }
+    let mut text = format!("the {side} account ({url}) lacks privileges this run needs:");
+    for (privileges, purpose, objects) in lines {
+        let mut shown = objects
+            .iter()
+            .take(OBJECTS_SHOWN)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if objects.len() > OBJECTS_SHOWN {
+            shown.push_str(&format!(" and {} more", objects.len() - OBJECTS_SHOWN));
+        }
+        text.push_str(&format!("\n   {privileges} on {shown} ({purpose})"));
+    }
+    text
 }
 
 /// Checks that `path` can be written (its directory exists, the file can be

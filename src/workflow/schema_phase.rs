@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::catalog::change::Safety;
+use crate::catalog::change::{Safety, SchemaChange};
 use crate::catalog::diff::{diff, DiffOptions, PlannedChange};
 use crate::catalog::model::Catalog;
 use crate::engine::{Dialect, TargetDb};
@@ -45,14 +45,12 @@ pub async fn run(
     warnings: &mut Vec<String>,
 ) -> Result<SchemaOutcome> {
     let SchemaPolicy {
-        apply,
-        allow_destructive,
-        assume_yes,
+        apply, assume_yes, ..
     } = *policy;
     let options = diff_options(target.dialect());
     let plan = diff(source_catalog, &target_catalog, accepts, options);
     let mismatches = describe::mismatches(&plan);
-    let allowed = |p: &PlannedChange| p.safety == Safety::Safe || allow_destructive;
+    let allowed = |p: &PlannedChange| policy.allows(p);
     let mut changes = render_plan(&plan, target.dialect(), &allowed);
     let mut outcome = SchemaOutcome {
         remaining: mismatches.clone(),
@@ -94,6 +92,32 @@ pub async fn run(
     }
     outcome.changes = changes;
     Ok(outcome)
+}
+
+impl SchemaPolicy {
+    /// Whether policy lets `change` run: safe, or destructive ones allowed.
+    pub fn allows(&self, change: &PlannedChange) -> bool {
+        change.safety == Safety::Safe || self.allow_destructive
+    }
+
+    /// The changes this policy will make to `target`, in order (none
+    /// when it only plans).
+    pub fn changes_to_apply(
+        &self,
+        source: &Catalog,
+        target: &Catalog,
+        accepts: &dyn Fn(&str) -> bool,
+        dialect: &dyn Dialect,
+    ) -> Vec<SchemaChange> {
+        if !self.apply {
+            return Vec::new();
+        }
+        diff(source, target, accepts, diff_options(dialect))
+            .into_iter()
+            .filter(|p| self.allows(p))
+            .map(|p| p.change)
+            .collect()
+    }
 }
 
 /// Apply rounds after the first, for servers that rename objects on the way.

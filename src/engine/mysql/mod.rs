@@ -13,6 +13,7 @@ mod connect;
 pub mod ddl;
 mod dialect;
 mod execute;
+mod grants;
 pub mod introspect;
 mod lexer;
 mod load;
@@ -34,8 +35,8 @@ use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
-    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Role, RowReceiver,
-    RowSender, SharedSnapshot, WriteError,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
+    PlannedAccess, Role, RowReceiver, RowSender, SharedSnapshot, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -107,6 +108,30 @@ impl MySqlConnection {
         Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
     }
 
+    /// The account's grants, with what its active roles grant (MariaDB's
+    /// `SHOW GRANTS` lists the current role's; MySQL 8 needs `USING`);
+    /// `None` when the server will not say.
+    async fn grants(&mut self) -> Option<grants::Grants> {
+        let mut sql = "SHOW GRANTS".to_string();
+        if matches!(self.flavor, Flavor::MySql { .. }) {
+            if let Ok(Some(roles)) = self
+                .conn
+                .query_first::<String, _>("SELECT CURRENT_ROLE()")
+                .await
+            {
+                if !roles.is_empty() && roles != "NONE" {
+                    sql = format!("SHOW GRANTS FOR CURRENT_USER() USING {roles}");
+                }
+            }
+        }
+        let lines: Vec<Vec<u8>> = self.conn.query(sql).await.ok()?;
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect();
+        Some(grants::Grants::parse(&lines))
+    }
+
     /// Runs a query whose one row (if any) holds what the caller reads.
     async fn first<T: mysql_async::prelude::FromRow + Send + 'static>(
         &mut self,
@@ -127,6 +152,18 @@ impl EngineConnection for MySqlConnection {
 
     async fn introspect(&mut self) -> Result<Catalog> {
         introspect::catalog(&mut self.conn, &self.server.database, &self.flavor).await
+    }
+
+    /// From `SHOW GRANTS` (see `grants`); nothing when the server will
+    /// not list them.
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        Ok(match self.grants().await {
+            Some(grants) => grants::missing(&grants, &self.server.database, &self.flavor, access),
+            None => Vec::new(),
+        })
     }
 
     /// The server's own id where it has one (MySQL's `@@server_uuid`,

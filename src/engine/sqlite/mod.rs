@@ -23,11 +23,14 @@ pub use shared::SharedSqlite;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, MAIN_DB};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{DataSession, DatabaseIdentity, Role, RowSender, WriteError, WriteErrorKind};
+use crate::engine::{
+    DataSession, DatabaseIdentity, MissingPrivilege, PlannedAccess, Role, RowSender, WriteError,
+    WriteErrorKind,
+};
 use crate::error::{Error, Result};
 
 /// The one way an identifier is quoted for SQLite: `"name"`, with inner
@@ -119,6 +122,21 @@ impl SqliteConnection {
 
     pub fn introspect(&mut self) -> Result<Catalog> {
         introspect::catalog(&self.conn, &self.flavor)
+    }
+
+    /// Write access to the file, for a run that writes: SQLite opens a
+    /// file it may not write read-only without a word, and every write
+    /// would fail.
+    pub fn missing_privileges(&self, access: &PlannedAccess<'_>) -> Vec<MissingPrivilege> {
+        let writes = !access.changes.is_empty() || !access.row_writes.is_empty();
+        if writes && self.conn.is_readonly(MAIN_DB).unwrap_or(false) {
+            return vec![MissingPrivilege {
+                privilege: "write access".to_string(),
+                on: format!("the file {}", self.path),
+                purpose: "to change the database".to_string(),
+            }];
+        }
+        Vec::new()
     }
 
     /// The file itself: its device and inode on Unix (so a hard link or
@@ -357,12 +375,22 @@ impl SqliteConnection {
     }
 }
 
-/// Classifies a failed write by SQLite's extended result code. SQLite
+/// Classifies a failed write by SQLite's result codes (a read-only file
+/// is a denied write). SQLite
 /// names neither the foreign key nor the index; for a unique violation the
 /// columns it names (`t.a, t.b`) stand in for the index.
 fn write_error(e: rusqlite::Error) -> WriteError {
     use rusqlite::ffi;
     let kind = match &e {
+        rusqlite::Error::SqliteFailure(failure, _)
+            if matches!(
+                failure.code,
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::AuthorizationForStatementDenied
+            ) =>
+        {
+            WriteErrorKind::Denied
+        }
         rusqlite::Error::SqliteFailure(failure, message) => match failure.extended_code {
             ffi::SQLITE_CONSTRAINT_FOREIGNKEY => WriteErrorKind::ForeignKey { constraint: None },
             ffi::SQLITE_CONSTRAINT_UNIQUE

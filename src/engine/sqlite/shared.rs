@@ -9,7 +9,10 @@ use super::{write, SqliteConnection};
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
-use crate::engine::{DataSession, DatabaseIdentity, EngineConnection, RowSender, WriteError};
+use crate::engine::{
+    DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege, PlannedAccess, RowSender,
+    WriteError,
+};
 use crate::error::{Error, Result};
 
 pub struct SharedSqlite {
@@ -47,6 +50,13 @@ impl EngineConnection for SharedSqlite {
 
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         Ok(self.lock().identity())
+    }
+
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        Ok(self.lock().missing_privileges(access))
     }
 
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
