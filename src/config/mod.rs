@@ -93,6 +93,9 @@ pub struct Settings {
     pub schema_validation: bool,
     pub auto_fix_schema: bool,
     pub allow_destructive: bool,
+    /// The share of a table's rows a sync may delete without
+    /// `allow_destructive` (0 to 1).
+    pub max_delete_ratio: f64,
     pub allow_triggers: bool,
     pub tables: Vec<Located<String>>,
     pub exclude: Vec<Located<String>>,

@@ -64,6 +64,7 @@ pub(crate) struct RawSync {
     pub schema_validation: Option<bool>,
     pub auto_fix_schema: Option<bool>,
     pub allow_destructive: Option<bool>,
+    pub max_delete_ratio: Option<Spanned<f64>>,
     pub allow_triggers: Option<bool>,
     pub tables: Option<TextList>,
     pub exclude: Option<TextList>,

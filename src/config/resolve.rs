@@ -97,6 +97,7 @@ pub(crate) fn resolve(
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
         allow_destructive: overrides.allow_destructive || sync.allow_destructive.unwrap_or(false),
+        max_delete_ratio: ratio(sync.max_delete_ratio, src)?,
         allow_triggers: sync.allow_triggers.unwrap_or(false),
         tables,
         exclude,
@@ -374,6 +375,17 @@ impl Side<'_> {
             database: self.required(db.database.as_ref(), "database")?,
             params,
         })
+    }
+}
+
+/// `max_delete_ratio`: a share from 0 to 1, 0.5 when not set.
+fn ratio(value: Option<toml::Spanned<f64>>, src: &Source) -> Result<f64> {
+    match value {
+        None => Ok(0.5),
+        Some(v) if (0.0..=1.0).contains(v.get_ref()) => Ok(*v.get_ref()),
+        Some(v) => Err(src.origin(v.span().start).error(
+            "max_delete_ratio is a share of a table's rows, from 0 to 1 (0.5 = half of them)",
+        )),
     }
 }
 

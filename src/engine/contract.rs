@@ -260,6 +260,9 @@ pub trait EngineConnection: Sized {
     /// Whether the table has no row at all.
     async fn is_empty(&mut self, table: &TableData) -> Result<bool>;
 
+    /// The table's exact row count.
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64>;
+
     /// The server-computed checksum of a key range (row count and 128
     /// bits of row hashes); `None`: this engine cannot.
     async fn range_checksum(

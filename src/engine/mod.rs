@@ -117,6 +117,9 @@ impl EngineConnection for Connection {
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         on_engine!(self, c => c.is_empty(table).await)
     }
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        on_engine!(self, c => c.count_rows(table).await)
+    }
     async fn range_checksum(
         &mut self,
         table: &TableData,
@@ -263,6 +266,11 @@ impl SourceDb {
         stream_into(&mut self.conn, table, range, tx).await
     }
 
+    /// See [`EngineConnection::count_rows`].
+    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.conn.count_rows(table).await
+    }
+
     /// See [`EngineConnection::range_checksum`].
     pub async fn range_checksum(
         &mut self,
@@ -324,6 +332,11 @@ impl TargetReader {
     /// every source row is new).
     pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         self.conn.is_empty(table).await
+    }
+
+    /// See [`EngineConnection::count_rows`].
+    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.conn.count_rows(table).await
     }
 
     /// See [`EngineConnection::range_checksum`].

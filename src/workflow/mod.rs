@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
-use crate::sync::{DiffMethod, RowMode, SyncOptions};
+use crate::sync::{DeleteGuard, DiffMethod, RowMode, SyncOptions};
 
 /// What a sync does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +223,15 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             method: diff_method(settings),
             graph: &graph,
             progress: &progress,
+            // Validating reports every difference; the other modes leave a
+            // table alone rather than empty most of it, unless allowed.
+            delete_guard: match mode == Mode::ValidateOnly || settings.allow_destructive {
+                true => None,
+                false => Some(DeleteGuard {
+                    max_ratio: settings.max_delete_ratio,
+                    min_rows: GUARD_MIN_ROWS,
+                }),
+            },
         };
         Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows).await?)
     };
@@ -264,6 +273,10 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     };
     Ok(Outcome { report, failed })
 }
+
+/// Target tables with fewer rows may lose any share of them: the delete
+/// guard is for tables whose loss would matter.
+const GUARD_MIN_ROWS: u64 = 10;
 
 /// How differing rows are found: `auto` bisects where a server is across a
 /// network (its checksums save the wire) and streams where both run on

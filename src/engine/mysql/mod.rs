@@ -270,6 +270,14 @@ impl EngineConnection for MySqlConnection {
         Ok(row.is_none())
     }
 
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {}", ddl::quote_ident(&table.name));
+        let count: Option<u64> = self
+            .first(format!("counting the rows of `{}`", table.name), &sql)
+            .await?;
+        Ok(count.unwrap_or(0))
+    }
+
     async fn range_checksum(
         &mut self,
         table: &TableData,

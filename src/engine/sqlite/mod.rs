@@ -349,6 +349,17 @@ impl SqliteConnection {
         Ok(first.is_none())
     }
 
+    /// The table's row count.
+    pub fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM {}", quote_ident(&table.name));
+        self.conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| {
+                Error::statement(format!("counting the rows of `{}`", table.name), &sql, e)
+            })
+    }
+
     /// Runs one session-setting statement (outside any transaction).
     pub fn execute_session(&mut self, sql: &str) -> Result<()> {
         self.conn

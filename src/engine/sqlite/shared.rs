@@ -95,6 +95,10 @@ impl EngineConnection for SharedSqlite {
         self.lock().is_empty(table)
     }
 
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.lock().count_rows(table)
+    }
+
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         self.lock().execute_write(statements)
     }
