@@ -57,7 +57,7 @@ fn source_and_target_the_same_mysql_database_is_refused() {
     }
     for other in &other_ways {
         for mode in ["--fix-schemas", "--validate-only", "--dry-run"] {
-            let out = sync(&url, other, &[mode, "--allow-destructive", "--yes"]);
+            let out = sync(&url, other, &[mode, "--allow-destructive"]);
             assert_refused(&out, &["same database", &db.name]);
         }
     }

@@ -128,7 +128,7 @@ fn a_source_account_that_cannot_see_every_table_is_refused() {
         let (code, out) = sync(
             &reader.url(&source),
             &target.url(),
-            &[mode, "--allow-destructive", "--yes"],
+            &[mode, "--allow-destructive"],
         );
         assert_refused(
             code,

@@ -10,6 +10,7 @@ use std::path::Path;
 use crate::config::Settings;
 use crate::engine::{MissingPrivilege, PlannedAccess, SourceDb, TargetDb};
 use crate::error::{Error, Result};
+use crate::report;
 use crate::url::DatabaseUrl;
 
 /// What to do when source and target turn out to be one database.
@@ -70,9 +71,6 @@ pub(super) async fn privileges(
     )))
 }
 
-/// Objects named per line before the rest are counted.
-const OBJECTS_SHOWN: usize = 5;
-
 /// One side's missing grants, a line per purpose and set of privileges:
 /// `INSERT, UPDATE, DELETE on `db`.`a`, `db`.`b` (to write rows)`.
 fn describe_lacks(side: &str, url: &DatabaseUrl, lacks: &[MissingPrivilege]) -> String {
@@ -100,16 +98,8 @@ fn describe_lacks(side: &str, url: &DatabaseUrl, lacks: &[MissingPrivilege]) -> 
     }
     let mut text = format!("the {side} account ({url}) lacks privileges this run needs:");
     for (privileges, purpose, objects) in lines {
-        let mut shown = objects
-            .iter()
-            .take(OBJECTS_SHOWN)
-            .copied()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if objects.len() > OBJECTS_SHOWN {
-            shown.push_str(&format!(" and {} more", objects.len() - OBJECTS_SHOWN));
-        }
-        text.push_str(&format!("\n   {privileges} on {shown} ({purpose})"));
+        let objects = report::names(&objects);
+        text.push_str(&format!("\n   {privileges} on {objects} ({purpose})"));
     }
     text
 }

@@ -63,11 +63,11 @@ pub async fn run(
         outcome.changes = changes;
         return Ok(outcome);
     }
-    let risky = plan
+    let risky: Vec<&ChangeReport> = changes
         .iter()
-        .filter(|p| p.safety != Safety::Safe && allowed(p))
-        .count();
-    if risky > 0 && !assume_yes && !confirm(risky)? {
+        .filter(|c| c.safety != Safety::Safe && c.pending())
+        .collect();
+    if !risky.is_empty() && !assume_yes && !confirm(&risky)? {
         return Err(Error::Refused(
             "nothing was changed: the lossy/destructive changes were not confirmed (pass --yes to skip the question)"
                 .to_string(),
@@ -180,13 +180,29 @@ fn diff_options(dialect: &dyn Dialect) -> DiffOptions {
     }
 }
 
-/// Asks on a terminal before lossy or destructive changes; elsewhere the
-/// explicit `allow_destructive` is taken as the answer.
-fn confirm(risky: usize) -> Result<bool> {
+/// Asks on a terminal before lossy or destructive changes, listing each
+/// (its class, table, first statement and why); elsewhere the explicit
+/// `allow_destructive` is taken as the answer.
+fn confirm(risky: &[&ChangeReport]) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Ok(true);
     }
-    eprint!("{risky} lossy or destructive schema changes will be applied to the target. Continue? [y/N] ");
+    let mut question =
+        String::from("These lossy or destructive schema changes will be applied to the target:\n");
+    for change in risky {
+        let statement = change
+            .sql
+            .first()
+            .map_or("", |s| s.lines().next().unwrap_or(""));
+        question.push_str(&format!(
+            "   [{}] {}: {statement}\n",
+            change.safety, change.table
+        ));
+        if let Some(reason) = &change.reason {
+            question.push_str(&format!("      {reason}\n"));
+        }
+    }
+    eprint!("{question}Continue? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

@@ -462,19 +462,22 @@ pub fn report_cases(
 }
 
 /// `lockstep sync <mode>` from `source` to `target`, destructive changes
-/// allowed, without asking.
+/// allowed, without asking (where the mode could ask).
 pub fn lockstep_sync(mode: &str, source: &str, target: &str) -> std::process::Output {
-    lockstep(&[
+    let mut args = vec![
         "sync",
         mode,
         "--allow-destructive",
-        "--yes",
         "--no-color",
         "--source",
         source,
         "--target",
         target,
-    ])
+    ];
+    if !matches!(mode, "--validate-only" | "--dry-run") {
+        args.push("--yes");
+    }
+    lockstep(&args)
 }
 
 /// Path of the built `lockstep` binary.
