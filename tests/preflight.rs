@@ -112,7 +112,7 @@ fn unwritable_output_paths_are_refused_before_the_first_write() {
     let scratch = SqliteDb::new("out_paths");
     let missing = scratch.dir.join("no/such/dir/file.out");
     let missing = missing.to_str().unwrap();
-    for flag in ["--report-json", "--sql-out"] {
+    for flag in ["--report-json", "--sql-out", "--log"] {
         let out = sync(
             &source.url(),
             &target.url(),
