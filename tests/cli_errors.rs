@@ -6,27 +6,14 @@ mod common;
 
 use std::process::Output;
 
-use common::{lockstep, MyDb};
+use common::{assert_untouched, lockstep, MyDb};
+
+fn target_with_data() -> MyDb {
+    common::target_with_data("errs_tgt")
+}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A target with one table and one row, and a way to prove it unchanged.
-fn target_with_data() -> MyDb {
-    let db = MyDb::new("errs_tgt");
-    db.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO keepme VALUES (1, 'x')");
-    db
-}
-
-fn assert_untouched(db: &MyDb) {
-    let tables = db.show_create_tables();
-    assert_eq!(tables.len(), 1, "{tables:?}");
-    assert!(tables["keepme"].contains("`v` varchar(10)"));
-    assert_eq!(
-        db.query("SELECT v FROM keepme WHERE id=1")[0][0].as_deref(),
-        Some("x")
-    );
 }
 
 fn expect_error(args: &[&str], must_contain: &[&str], must_not_contain: &[&str]) -> String {

@@ -93,14 +93,15 @@ fn problems_are_grouped_and_every_kind_is_in_the_verdict() {
         assert!(result.contains(words), "`{words}` in {result}");
     }
 
+    let (src, tgt) = (source.url(), target.url());
     let out = lockstep(&[
         "sync",
         "--data-only",
         "-q",
         "--source",
-        &source.url(),
+        &src,
         "--target",
-        &target.url(),
+        &tgt,
     ]);
     let text = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -115,24 +116,26 @@ fn problems_are_grouped_and_every_kind_is_in_the_verdict() {
     assert!(text.lines().count() <= 5, "-q stays short: {text}");
 }
 
+/// SQLite files with the same table `t (id, v)`: the source gets
+/// `source_rows`, the target `target_rows` (SQL VALUES lists).
+fn sqlite_pair(prefix: &str, source_rows: &str, target_rows: &str) -> (SqliteDb, SqliteDb) {
+    let source = SqliteDb::new(&format!("{prefix}_src"));
+    let target = SqliteDb::new(&format!("{prefix}_tgt"));
+    for (db, rows) in [(&source, source_rows), (&target, target_rows)] {
+        db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE u (id INTEGER PRIMARY KEY);");
+        if !rows.is_empty() {
+            db.exec(&format!("INSERT INTO t VALUES {rows};"));
+        }
+    }
+    (source, target)
+}
+
 /// A validate names the tables whose rows differ, with their counts.
 #[test]
 fn validate_names_the_tables_whose_rows_differ() {
-    let source = SqliteDb::new("val_src");
-    let target = SqliteDb::new("val_tgt");
-    for db in [&source, &target] {
-        db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE u (id INTEGER PRIMARY KEY);");
-    }
-    source.exec("INSERT INTO t VALUES (1, 'a'), (2, 'b'); INSERT INTO u VALUES (1);");
-    target.exec("INSERT INTO t VALUES (1, 'x'); INSERT INTO u VALUES (1);");
-    let out = lockstep(&[
-        "validate",
-        "-q",
-        "--source",
-        &source.url(),
-        "--target",
-        &target.url(),
-    ]);
+    let (source, target) = sqlite_pair("val", "(1, 'a'), (2, 'b')", "(1, 'x')");
+    let (src, tgt) = (source.url(), target.url());
+    let out = lockstep(&["validate", "-q", "--source", &src, "--target", &tgt]);
     let text = output_text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
@@ -145,19 +148,17 @@ fn validate_names_the_tables_whose_rows_differ() {
 /// to stderr); no file named `-` appears.
 #[test]
 fn report_json_dash_is_stdout() {
-    let source = SqliteDb::new("dash_src");
-    let target = SqliteDb::new("dash_tgt");
-    source.exec("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);");
-    target.exec("CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    let (source, target) = sqlite_pair("dash", "(1, 'a')", "");
+    let (src, tgt) = (source.url(), target.url());
     let out = Command::new(lockstep_bin())
         .args([
             "validate",
             "--report-json",
             "-",
             "--source",
-            &source.url(),
+            &src,
             "--target",
-            &target.url(),
+            &tgt,
         ])
         .current_dir(&target.dir)
         .output()
@@ -178,10 +179,7 @@ fn report_json_dash_is_stdout() {
 /// problems; a run that fails logs its error too.
 #[test]
 fn log_appends_a_timestamped_record_of_each_run() {
-    let source = SqliteDb::new("log_src");
-    let target = SqliteDb::new("log_tgt");
-    source.exec("CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2);");
-    target.exec("CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    let (source, target) = sqlite_pair("log", "(1, 'a'), (2, 'b')", "");
     let log = target.dir.join("lockstep.log");
     let log_arg = log.to_str().unwrap();
     let (src, tgt) = (source.url(), target.url());

@@ -6,27 +6,7 @@ mod common;
 
 use std::process::Output;
 
-use common::{lockstep, output_text, MyDb, SqliteDb};
-
-/// A target with one table and one row.
-fn target_with_data(prefix: &str) -> MyDb {
-    let db = MyDb::new(prefix);
-    db.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO keepme VALUES (1, 'x')");
-    db
-}
-
-fn assert_untouched(db: &MyDb) {
-    let tables = db.show_create_tables();
-    assert_eq!(tables.len(), 1, "{tables:?}");
-    assert!(tables["keepme"].contains("`v` varchar(10)"));
-    assert_eq!(
-        db.query("SELECT v FROM keepme")
-            .into_iter()
-            .map(|r| r[0].clone().unwrap())
-            .collect::<Vec<_>>(),
-        ["x"]
-    );
-}
+use common::{assert_untouched, lockstep, output_text, target_with_data, SqliteDb};
 
 /// Asserts exit code 2 and that the output holds every one of `words`.
 #[track_caller]

@@ -217,6 +217,23 @@ impl MyDb {
     }
 }
 
+/// A database with one table, `keepme`, and one row: a target in which
+/// `assert_untouched` finds any change.
+pub fn target_with_data(prefix: &str) -> MyDb {
+    let db = MyDb::new(prefix);
+    db.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO keepme VALUES (1, 'x')");
+    db
+}
+
+/// Asserts that a `target_with_data` database is as it was made.
+pub fn assert_untouched(db: &MyDb) {
+    let tables = db.show_create_tables();
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    assert!(tables["keepme"].contains("`v` varchar(10)"));
+    let rows: Vec<Vec<Option<String>>> = db.query("SELECT id, v FROM keepme");
+    assert_eq!(rows, [[Some("1".to_string()), Some("x".to_string())]]);
+}
+
 /// Runs statements on the test server as its admin account.
 pub fn admin_exec(sql: &str) {
     let sql = sql.to_string();
