@@ -27,7 +27,7 @@ pub enum Command {
     /// Compare source and target, then change the target's schema and rows to match the source (never writes to the source).
     Sync(SyncArgs),
     /// Compare source and target and report every difference without writing anything (same as `sync --validate-only`).
-    Validate(CommonArgs),
+    Validate(RunArgs),
     /// Print the source's foreign-key dependency graph and the table order a sync would use (reads the source only).
     Graph(GraphArgs),
     /// Write a commented starter config file (touches no database).
@@ -99,7 +99,9 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub mode: ModeArgs,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }
 
 /// What a sync does; at most one of these flags.
@@ -142,9 +144,9 @@ impl ModeArgs {
     }
 }
 
-/// Options shared by every command that talks to databases.
+/// Where the source is and what of it: every command that reads a database.
 #[derive(Debug, Clone, Args)]
-pub struct CommonArgs {
+pub struct SourceArgs {
     /// Config file to read [default: ./lockstep.toml if it exists].
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -156,6 +158,33 @@ pub struct CommonArgs {
         hide_env_values = true
     )]
     pub source: Option<String>,
+    /// Sync only these tables (comma-separated); replaces `tables` from the config.
+    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Leave these tables alone (comma-separated); replaces `exclude` from the config.
+    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+}
+
+impl SourceArgs {
+    /// The overrides of a command that reads the source only.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            source: self.source.clone(),
+            tables: self.tables.clone(),
+            exclude: self.exclude.clone(),
+            ..Overrides::default()
+        }
+    }
+}
+
+/// Options of the commands that compare source and target (`sync`,
+/// `validate`).
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Target database URL (the one that gets changed); overrides [target].
     #[arg(
         long,
@@ -164,37 +193,22 @@ pub struct CommonArgs {
         hide_env_values = true
     )]
     pub target: Option<String>,
-    /// Sync only these tables (comma-separated); replaces `tables` from the config.
-    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
-    pub tables: Vec<String>,
-    /// Leave these tables alone (comma-separated); replaces `exclude` from the config.
-    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
-    pub exclude: Vec<String>,
-    /// Also write the report as JSON to FILE.
+    /// Also write the report as JSON to FILE (`-`: to stdout, and the report for people to stderr).
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
-    /// Also write every statement run (or, with --dry-run, that would run) on the target to FILE.
+    /// Append a timestamped record of the run (mode, databases, verdict, counts, problems) to FILE, for cron.
     #[arg(long, value_name = "FILE")]
-    pub sql_out: Option<PathBuf>,
-    /// Permit lossy and destructive changes on the target (dropping tables or columns, narrowing types).
+    pub log: Option<PathBuf>,
+    /// Permit lossy and destructive changes on the target (dropping tables or columns, narrowing types, tables losing most of their rows).
     #[arg(long)]
     pub allow_destructive: bool,
-    /// Do not ask for confirmation before writing to the target.
-    #[arg(short = 'y', long)]
-    pub yes: bool,
-    /// How to keep foreign keys satisfied while writing rows: load in dependency order, or disable checks.
-    #[arg(long, value_name = "STRATEGY", value_parser = one_of(FK_STRATEGIES))]
-    pub fk_strategy: Option<FkStrategy>,
     /// How to find differing rows: bisect by server-side checksums, stream every row, or auto (by where the servers are).
     #[arg(long, value_name = "ALGORITHM", value_parser = one_of(DIFF_ALGORITHMS))]
     pub diff_algorithm: Option<DiffAlgorithm>,
-    /// Tables written at the same time, each on its own connections (default: one per core, at most 4).
-    #[arg(long, value_name = "N")]
-    pub parallelism: Option<u32>,
     /// More detail on stderr (repeat for more: -vv).
     #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
-    /// Print only errors and the final verdict.
+    /// Print only errors, the verdict, and what is not in sync.
     #[arg(short = 'q', long)]
     pub quiet: bool,
     /// Do not color the output.
@@ -202,21 +216,36 @@ pub struct CommonArgs {
     pub no_color: bool,
 }
 
-impl CommonArgs {
+impl RunArgs {
     /// The options that override the config file, for `Settings::load`.
-    pub fn overrides(&self) -> Overrides {
+    pub fn overrides(&self, write: &WriteArgs) -> Overrides {
         Overrides {
-            config: self.config.clone(),
-            source: self.source.clone(),
             target: self.target.clone(),
-            tables: self.tables.clone(),
-            exclude: self.exclude.clone(),
             allow_destructive: self.allow_destructive,
-            fk_strategy: self.fk_strategy,
             diff_algorithm: self.diff_algorithm,
-            parallelism: self.parallelism,
+            fk_strategy: write.fk_strategy,
+            parallelism: write.parallelism,
+            ..self.source.overrides()
         }
     }
+}
+
+/// Options about writing, which only `sync` takes (and not in the modes
+/// where they would do nothing).
+#[derive(Debug, Clone, Default, Args)]
+pub struct WriteArgs {
+    /// Also write every statement run (or, with --dry-run, that would run) on the target to FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "validate_only")]
+    pub sql_out: Option<PathBuf>,
+    /// Do not ask for confirmation before writing to the target.
+    #[arg(short = 'y', long, conflicts_with_all = ["validate_only", "dry_run"])]
+    pub yes: bool,
+    /// How to keep foreign keys satisfied while writing rows: load in dependency order, or disable checks.
+    #[arg(long, value_name = "STRATEGY", value_parser = one_of(FK_STRATEGIES), conflicts_with = "validate_only")]
+    pub fk_strategy: Option<FkStrategy>,
+    /// Tables written at the same time, each on its own connections (default: one per core, at most 4).
+    #[arg(long, value_name = "N", conflicts_with_all = ["validate_only", "dry_run"])]
+    pub parallelism: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -225,7 +254,7 @@ pub struct GraphArgs {
     #[arg(long, value_parser = one_of(GRAPH_FORMATS), default_value = "text")]
     pub format: GraphFormat,
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -260,11 +289,12 @@ mod tests {
         };
         assert_eq!(args.mode.mode(), Mode::Full);
         assert_eq!(args.mode.mode().as_str(), "full");
-        let c = &args.common;
-        assert!(c.config.is_none() && c.tables.is_empty() && c.exclude.is_empty());
-        assert!(!c.allow_destructive && !c.yes && !c.quiet && !c.no_color);
+        let (c, w) = (&args.run, &args.write);
+        let s = &c.source;
+        assert!(s.config.is_none() && s.tables.is_empty() && s.exclude.is_empty());
+        assert!(!c.allow_destructive && !w.yes && !c.quiet && !c.no_color);
         assert_eq!(c.verbose, 0);
-        assert_eq!(c.fk_strategy, None);
+        assert_eq!(w.fk_strategy, None);
     }
 
     #[test]
@@ -299,20 +329,76 @@ mod tests {
             "--tables",
             "a,b",
             "--exclude=c",
-            "--fk-strategy",
-            "disable",
+            "--diff-algorithm",
+            "stream",
             "-vv",
         ])
         .unwrap();
         let Command::Validate(c) = cli.command else {
             panic!("not validate")
         };
-        assert_eq!(c.config, Some(PathBuf::from("p.toml")));
-        assert_eq!(c.tables, ["a", "b"]);
-        assert_eq!(c.exclude, ["c"]);
-        assert_eq!(c.fk_strategy, Some(FkStrategy::Disable));
+        assert_eq!(c.source.config, Some(PathBuf::from("p.toml")));
+        assert_eq!(c.source.tables, ["a", "b"]);
+        assert_eq!(c.source.exclude, ["c"]);
+        assert_eq!(c.diff_algorithm, Some(DiffAlgorithm::Stream));
         assert_eq!(c.verbose, 2);
         assert!(parse(&["validate", "--dry-run"]).is_err());
+    }
+
+    /// An option a command would ignore is an error, not a silent no-op:
+    /// graph only reads the source, validate writes nothing, a dry run
+    /// asks nothing and writes on one connection.
+    #[test]
+    fn options_a_command_does_not_use_are_errors() {
+        for args in [
+            &["graph", "--sql-out", "p.sql"][..],
+            &["graph", "--report-json", "r.json"],
+            &["graph", "--allow-destructive"],
+            &["graph", "--target", "sqlite:b"],
+            &["graph", "--yes"],
+            &["graph", "-q"],
+            &["validate", "--sql-out", "p.sql"],
+            &["validate", "--yes"],
+            &["validate", "--fk-strategy", "disable"],
+            &["validate", "--parallelism", "2"],
+            &["sync", "--validate-only", "--sql-out", "p.sql"],
+            &["sync", "--validate-only", "--yes"],
+            &["sync", "--validate-only", "--parallelism", "2"],
+            &["sync", "--dry-run", "--yes"],
+            &["sync", "--dry-run", "--parallelism", "2"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?} was accepted");
+        }
+        for args in [
+            &[
+                "sync",
+                "--dry-run",
+                "--sql-out",
+                "p.sql",
+                "--fk-strategy",
+                "disable",
+            ][..],
+            &[
+                "sync",
+                "--fix-schemas",
+                "--yes",
+                "--parallelism",
+                "2",
+                "--log",
+                "l",
+            ],
+            &[
+                "validate",
+                "--report-json",
+                "-",
+                "--allow-destructive",
+                "--log",
+                "l",
+            ],
+            &["graph", "--tables", "a", "-c", "p.toml", "--format", "dot"],
+        ] {
+            assert!(parse(args).is_ok(), "{args:?} was refused");
+        }
     }
 
     /// Each listed name selects its value, and the flags take the names
@@ -324,21 +410,18 @@ mod tests {
             let text = format!("{urls}{key} = \"{name}\"\n");
             Settings::from_toml_str(&text, "t.toml", &Overrides::default()).unwrap()
         };
-        let validate = |flag: &str, name: &str| {
-            let Command::Validate(c) = parse(&["validate", flag, name]).unwrap().command else {
-                panic!("not validate")
+        let sync = |flag: &str, name: &str| {
+            let Command::Sync(args) = parse(&["sync", flag, name]).unwrap().command else {
+                panic!("not sync")
             };
-            c
+            args.run.overrides(&args.write)
         };
         for &(value, name, _) in FK_STRATEGIES {
-            assert_eq!(validate("--fk-strategy", name).fk_strategy, Some(value));
+            assert_eq!(sync("--fk-strategy", name).fk_strategy, Some(value));
             assert_eq!(config("fk_strategy", name).fk_strategy, value);
         }
         for &(value, name, _) in DIFF_ALGORITHMS {
-            assert_eq!(
-                validate("--diff-algorithm", name).diff_algorithm,
-                Some(value)
-            );
+            assert_eq!(sync("--diff-algorithm", name).diff_algorithm, Some(value));
             assert_eq!(config("diff_algorithm", name).diff_algorithm, value);
         }
         for &(value, name, _) in GRAPH_FORMATS {

@@ -6,19 +6,21 @@
 
 mod cli;
 
-use std::io::IsTerminal;
+use std::fs::OpenOptions;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::SystemTime;
 
 use clap::Parser;
 
 use lockstep::config::{Settings, STARTER_CONFIG};
 use lockstep::error::{Error, Result};
-use lockstep::report::text;
+use lockstep::report::{log, text, Report};
 use lockstep::sync::StopFlag;
 use lockstep::url::mask_password;
-use lockstep::workflow::{self, Mode, RunOptions};
+use lockstep::workflow::{self, Mode, Outcome, RunOptions};
 
-use crate::cli::{Cli, Command, CommonArgs};
+use crate::cli::{Cli, Command, RunArgs, WriteArgs};
 
 /// Rows are decoded on one thread and dropped on another, a value at a
 /// time: the system allocator's arenas contend on exactly that pattern
@@ -65,10 +67,10 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Sync(args) => sync(args.mode.mode(), &args.common),
-        Command::Validate(common) => sync(Mode::ValidateOnly, &common),
+        Command::Sync(args) => sync(args.mode.mode(), &args.run, &args.write),
+        Command::Validate(run) => sync(Mode::ValidateOnly, &run, &WriteArgs::default()),
         Command::Graph(args) => {
-            let settings = Settings::load_source_only(&args.common.overrides())?;
+            let settings = Settings::load_source_only(&args.source.overrides())?;
             let text = runtime()?.block_on(workflow::run_graph(&settings, args.format))?;
             print!("{text}");
             Ok(0)
@@ -77,48 +79,121 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
-fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
-    let settings = Settings::load(&common.overrides())?;
-    if common.verbose > 0 {
+/// `--report-json -`: the JSON goes to stdout, the report for people to
+/// stderr.
+const STDOUT: &str = "-";
+
+/// Runs a sync (or validate), prints its report, and appends the run to
+/// `--log` whatever its end.
+fn sync(mode: Mode, run: &RunArgs, write: &WriteArgs) -> Result<i32> {
+    if let Some(path) = &run.log {
+        workflow::check_writable(path, "the log (--log)")?;
+    }
+    let started = SystemTime::now();
+    let mut endpoints = None;
+    let outcome = sync_and_print(mode, run, write, &mut endpoints);
+    if let Some(path) = &run.log {
+        let command = match mode {
+            Mode::ValidateOnly => "validate".to_string(),
+            other => format!("sync {}", other.as_str()),
+        };
+        let exit_code = outcome.as_ref().map_or(2, Outcome::exit_code);
+        let record = log::record(&log::Run {
+            at: started,
+            command: &command,
+            endpoints,
+            exit_code,
+            outcome: match &outcome {
+                Ok(o) => Ok(&o.report),
+                Err(e) => Err(mask_password(&e.to_string())),
+            },
+        });
+        let appended = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(record.as_bytes()));
+        if let Err(e) = appended {
+            eprintln!(
+                "warning: could not append to the log {}: {e}",
+                path.display()
+            );
+        }
+    }
+    outcome.map(|o| o.exit_code())
+}
+
+fn sync_and_print(
+    mode: Mode,
+    run: &RunArgs,
+    write: &WriteArgs,
+    endpoints: &mut Option<(String, String)>,
+) -> Result<Outcome> {
+    let settings = Settings::load(&run.overrides(write))?;
+    *endpoints = Some((settings.source.to_string(), settings.target.to_string()));
+    if run.verbose > 0 {
         eprintln!("{settings}");
     }
+    let json_to_stdout = run.report_json.as_deref() == Some(Path::new(STDOUT));
+    if let (Some(path), false) = (&run.report_json, json_to_stdout) {
+        workflow::check_writable(path, "the JSON report (--report-json)")?;
+    }
     let options = RunOptions {
-        sql_out: common.sql_out.clone(),
-        assume_yes: common.yes,
-        quiet: common.quiet,
+        sql_out: write.sql_out.clone(),
+        assume_yes: write.yes,
+        quiet: run.quiet,
         stop: StopFlag::default(),
     };
     let outcome = runtime()?.block_on(async {
         tokio::spawn(stop_on_signals(options.stop.clone()));
         workflow::run_sync(&settings, mode, &options).await
     })?;
-    if let Some(path) = &common.report_json {
-        std::fs::write(path, outcome.report.to_json()).map_err(|e| Error::Io {
+    match &run.report_json {
+        Some(_) if json_to_stdout => println!("{}", outcome.report.to_json()),
+        Some(path) => std::fs::write(path, outcome.report.to_json()).map_err(|e| Error::Io {
             context: format!("writing the JSON report to {}", path.display()),
             source: e,
-        })?;
+        })?,
+        None => {}
     }
-    let color = !common.no_color
-        && std::env::var_os("NO_COLOR").is_none()
-        && std::io::stdout().is_terminal();
-    if common.verbose > 0 {
+    if run.verbose > 0 {
         for (phase, seconds) in &outcome.report.timings {
             eprintln!("{phase}: {seconds:.2} s");
         }
     }
-    if common.quiet {
-        println!(
-            "{}",
-            if outcome.report.in_sync {
-                "in sync"
-            } else {
-                "differences remain"
-            }
-        );
-    } else {
-        print!("{}", text::render(&outcome.report, color));
+    // The report for people goes where the JSON does not.
+    let mut out: Box<dyn Write> = match json_to_stdout {
+        true => Box::new(std::io::stderr()),
+        false => Box::new(std::io::stdout()),
+    };
+    let on_terminal = match json_to_stdout {
+        true => std::io::stderr().is_terminal(),
+        false => std::io::stdout().is_terminal(),
+    };
+    let color = !run.no_color && std::env::var_os("NO_COLOR").is_none() && on_terminal;
+    let text = match run.quiet {
+        true => quiet_summary(&outcome.report),
+        false => text::render(&outcome.report, color),
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Io {
+            context: "printing the report".to_string(),
+            source: e,
+        })?;
+    Ok(outcome)
+}
+
+/// `-q`: the verdict, and what is not in sync (tables and counts).
+fn quiet_summary(report: &Report) -> String {
+    if report.in_sync {
+        return "in sync\n".to_string();
     }
-    Ok(outcome.exit_code())
+    let mut text = "differences remain:\n".to_string();
+    for problem in report.problems() {
+        text.push_str(&format!("   {problem}\n"));
+    }
+    text
 }
 
 /// SIGINT or SIGTERM asks the run to stop at its next batch boundary

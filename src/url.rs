@@ -53,6 +53,16 @@ impl DatabaseUrl {
                 )))
             }
         };
+        // A password holding `/`, `?` or `#` unencoded ends the authority
+        // early, and its pieces would be read as host, port or database
+        // (and quoted back in an error). The user info runs to the last
+        // `@`, so an `@` after the authority's end means exactly that.
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if !rest[..authority_end].contains('@') && rest[authority_end..].contains('@') {
+            return Err(bad(
+                "an `@` after the first `/`, `?` or `#`: percent-encode those characters in the user name and password (`/` is %2F, `?` is %3F, `#` is %23, `@` is %40)",
+            ));
+        }
         let (rest, query) = match rest.split_once('?') {
             Some((r, q)) => (r, Some(q)),
             None => (rest, None),

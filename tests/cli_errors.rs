@@ -6,27 +6,14 @@ mod common;
 
 use std::process::Output;
 
-use common::{lockstep, MyDb};
+use common::{assert_untouched, lockstep, MyDb};
+
+fn target_with_data() -> MyDb {
+    common::target_with_data("errs_tgt")
+}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A target with one table and one row, and a way to prove it unchanged.
-fn target_with_data() -> MyDb {
-    let db = MyDb::new("errs_tgt");
-    db.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO keepme VALUES (1, 'x')");
-    db
-}
-
-fn assert_untouched(db: &MyDb) {
-    let tables = db.show_create_tables();
-    assert_eq!(tables.len(), 1, "{tables:?}");
-    assert!(tables["keepme"].contains("`v` varchar(10)"));
-    assert_eq!(
-        db.query("SELECT v FROM keepme WHERE id=1")[0][0].as_deref(),
-        Some("x")
-    );
 }
 
 fn expect_error(args: &[&str], must_contain: &[&str], must_not_contain: &[&str]) -> String {
@@ -190,4 +177,79 @@ fn two_modes_at_once_is_a_usage_error() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A password holding `/`, `?` or `#` left unencoded moves the URL's
+/// parts around (the host becomes `root`, the port `TopSecret99`): however
+/// the URL breaks, no part of the password is printed, and the message
+/// says to percent-encode it.
+#[test]
+fn unencoded_special_characters_in_a_password_never_print_it() {
+    let target = target_with_data();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "mysql://root:TopSecret99/?@127.0.0.1:3306/db",
+            &["TopSecret99"],
+        ),
+        (
+            "mysql://root:Top/Secret99@127.0.0.1:3306/db",
+            &["Top", "Secret99"],
+        ),
+        (
+            "mysql://root:Top?Secret99@127.0.0.1/db",
+            &["Top", "Secret99"],
+        ),
+        (
+            "mysql://root:Top#Sec/ret99@127.0.0.1/db",
+            &["Top#", "ret99"],
+        ),
+        (
+            "mariadb://app:Top:Sec/ret?99@db.example:3306/db",
+            &["Top", "ret", "99@"],
+        ),
+    ];
+    for (url, secrets) in cases {
+        let err = expect_error(
+            &[
+                "sync",
+                "--schema-only",
+                "--source",
+                url,
+                "--target",
+                &target.url(),
+            ],
+            &["invalid database URL", "percent-encode"],
+            secrets,
+        );
+        assert!(err.contains(":***@"), "the URL is shown masked: {err}");
+    }
+    assert_untouched(&target);
+}
+
+/// `[tables.<name>]` for a table neither side has (a typo) is an error at
+/// its line, as the README says, not a setting silently unused.
+#[test]
+fn unknown_table_section_is_named_at_its_line() {
+    let target = target_with_data();
+    let source = MyDb::new("errs_tsrc");
+    source.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10))");
+    let scratch = common::SqliteDb::new("errs_tsec");
+    let config = write_config(
+        &scratch,
+        &format!(
+            "[source]\nurl = \"{}\"\n[target]\nurl = \"{}\"\n\n[tables.keepme]\nkey = [\"id\"]\n\n[tables.keep_me]\nkey = [\"id\"]\n",
+            source.url(),
+            target.url()
+        ),
+    );
+    expect_error(
+        &["sync", "-c", &config],
+        &[
+            "lockstep.toml:9:",
+            "keep_me",
+            "neither the source nor the target",
+        ],
+        &[],
+    );
+    assert_untouched(&target);
 }

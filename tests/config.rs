@@ -66,6 +66,8 @@ fn starter_config_parses_with_the_defaults() {
     assert_eq!(starter.auto_fix_schema, bare.auto_fix_schema);
     assert_eq!(starter.allow_destructive, bare.allow_destructive);
     assert_eq!(starter.allow_triggers, bare.allow_triggers);
+    assert_eq!(starter.max_delete_ratio, bare.max_delete_ratio);
+    assert_eq!(bare.max_delete_ratio, 0.5);
     assert!(starter.tables.is_empty() && starter.exclude.is_empty());
     assert!(starter.table_keys.is_empty());
     assert_eq!(bare.order, OrderStrategy::Dependency);
@@ -153,6 +155,18 @@ fn sync_settings_are_read() {
         s.table_keys,
         BTreeMap::from([("a".to_string(), vec!["x".to_string(), "y".to_string()])])
     );
+}
+
+#[test]
+fn max_delete_ratio_is_a_share_from_0_to_1() {
+    let ratio = |value: &str| load(&format!("{URLS}[sync]\nmax_delete_ratio = {value}\n"));
+    assert_eq!(ratio("0.9").unwrap().max_delete_ratio, 0.9);
+    assert_eq!(ratio("1.0").unwrap().max_delete_ratio, 1.0);
+    for bad in ["1.5", "-0.1"] {
+        let (line, _, message) = config_error(&format!("{URLS}[sync]\nmax_delete_ratio = {bad}\n"));
+        assert_eq!(line, 6, "{bad}");
+        assert!(message.contains("from 0 to 1"), "{message}");
+    }
 }
 
 #[test]

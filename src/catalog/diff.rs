@@ -101,17 +101,29 @@ pub fn diff(
     }
     for extra in target.tables.iter().filter(|t| selected(&t.name)) {
         if source.table(&extra.name).is_none() {
+            let drop = PlannedChange::new(SchemaChange::DropTable(extra.clone()));
             if options.separate_fk_phase && !extra.foreign_keys.is_empty() {
                 // Its FKs go first so no order of drops can trip over them.
-                let clauses = extra
-                    .foreign_keys
-                    .iter()
-                    .cloned()
-                    .map(AlterClause::DropForeignKey)
-                    .collect();
-                push_alter(&mut drop_fks, extra, extra, clauses);
+                // That step only prepares the drop, so it shares the drop's
+                // class: refused with it, it leaves the table as it was.
+                let mut fk_drops = PlannedChange::new(SchemaChange::AlterTable {
+                    current: extra.clone(),
+                    desired: extra.clone(),
+                    clauses: extra
+                        .foreign_keys
+                        .iter()
+                        .cloned()
+                        .map(AlterClause::DropForeignKey)
+                        .collect(),
+                });
+                fk_drops.safety = drop.safety;
+                fk_drops.reason = Some(format!(
+                    "prepares dropping table `{}`, which the source does not have",
+                    extra.name
+                ));
+                drop_fks.push(fk_drops);
             }
-            drop_tables.push(PlannedChange::new(SchemaChange::DropTable(extra.clone())));
+            drop_tables.push(drop);
         }
     }
     for view in source.views.iter().filter(|v| selected(&v.name)) {

@@ -48,6 +48,32 @@ fn dropping_a_table_is_destructive_and_names_it() {
     assert!(plan[0].reason.as_deref().unwrap().contains("`old`"));
 }
 
+/// The foreign keys of a table about to be dropped go first, in a step of
+/// their own: it only prepares the drop, so it is refused with it.
+#[test]
+fn dropping_the_foreign_keys_of_a_dropped_table_shares_its_class() {
+    let target = mysql()
+        .table(table("parent").col("id", "int").pk(&["id"]))
+        .table(
+            table("child")
+                .col("id", "int")
+                .col("p", "int")
+                .fk("child_ibfk_1", "p", "parent"),
+        )
+        .build();
+    let plan = mysql_plan(&mysql().build(), &target);
+    assert_eq!(plan.len(), 3, "{plan:#?}");
+    assert!(
+        plan.iter().all(|p| p.safety == Safety::Destructive),
+        "{plan:#?}"
+    );
+    assert!(plan[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("prepares dropping table `child`"));
+}
+
 #[test]
 fn dropping_a_column_is_destructive_and_names_it() {
     let target = mysql()

@@ -93,11 +93,17 @@ pub struct Settings {
     pub schema_validation: bool,
     pub auto_fix_schema: bool,
     pub allow_destructive: bool,
+    /// The share of a table's rows a sync may delete without
+    /// `allow_destructive` (0 to 1).
+    pub max_delete_ratio: f64,
     pub allow_triggers: bool,
     pub tables: Vec<Located<String>>,
     pub exclude: Vec<Located<String>>,
     /// Comparison key overrides, table name -> columns.
     pub table_keys: BTreeMap<String, Vec<String>>,
+    /// The `[tables.<name>]` sections, each where it is written: a name
+    /// neither database has is an error at its line.
+    pub table_sections: Vec<Located<String>>,
     pub config_file: Option<PathBuf>,
 }
 

@@ -50,6 +50,15 @@ impl<T> Located<T> {
             origin: None,
         }
     }
+
+    /// An error about this value: at its place in the config file, or a
+    /// usage error when it came from the command line.
+    pub fn error(&self, message: String) -> Error {
+        match &self.origin {
+            Some(origin) => origin.error(message),
+            None => Error::Usage(message),
+        }
+    }
 }
 
 /// The text of one config file, to map byte offsets to places.

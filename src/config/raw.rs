@@ -19,8 +19,9 @@ pub(crate) struct RawConfig {
     pub target: Option<Spanned<RawDatabase>>,
     #[serde(default)]
     pub sync: RawSync,
+    /// `[tables.<name>]`, each name with where it is written.
     #[serde(default)]
-    pub tables: BTreeMap<String, RawTable>,
+    pub tables: BTreeMap<Spanned<String>, RawTable>,
 }
 
 /// `[source]` / `[target]`: either `url`, or the parts of one.
@@ -63,6 +64,7 @@ pub(crate) struct RawSync {
     pub schema_validation: Option<bool>,
     pub auto_fix_schema: Option<bool>,
     pub allow_destructive: Option<bool>,
+    pub max_delete_ratio: Option<Spanned<f64>>,
     pub allow_triggers: Option<bool>,
     pub tables: Option<TextList>,
     pub exclude: Option<TextList>,

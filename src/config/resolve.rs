@@ -60,7 +60,14 @@ pub(crate) fn resolve(
     let tables = list_or_cli(&overrides.tables, sync.tables, "sync.tables", src)?;
     let exclude = list_or_cli(&overrides.exclude, sync.exclude, "sync.exclude", src)?;
     let mut table_keys = BTreeMap::new();
+    let mut table_sections = Vec::new();
     for (name, table) in raw.tables {
+        let at = name.span().start;
+        let name = name.into_inner();
+        table_sections.push(Located {
+            value: name.clone(),
+            origin: Some(src.origin(at)),
+        });
         let Some(key) = table.key else { continue };
         if key.get_ref().is_empty() {
             return Err(src.origin(key.span().start).error(format!(
@@ -90,10 +97,12 @@ pub(crate) fn resolve(
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
         allow_destructive: overrides.allow_destructive || sync.allow_destructive.unwrap_or(false),
+        max_delete_ratio: ratio(sync.max_delete_ratio, src)?,
         allow_triggers: sync.allow_triggers.unwrap_or(false),
         tables,
         exclude,
         table_keys,
+        table_sections,
         config_file: None,
     })
 }
@@ -182,10 +191,7 @@ fn order(
             for (i, name) in names.iter().enumerate() {
                 if names[..i].iter().any(|n| n.value == name.value) {
                     let message = format!("table `{}` appears twice in custom_order", name.value);
-                    return Err(match &name.origin {
-                        Some(origin) => origin.error(message),
-                        None => Error::Usage(message),
-                    });
+                    return Err(name.error(message));
                 }
             }
             Ok(OrderStrategy::Custom(names))
@@ -369,6 +375,17 @@ impl Side<'_> {
             database: self.required(db.database.as_ref(), "database")?,
             params,
         })
+    }
+}
+
+/// `max_delete_ratio`: a share from 0 to 1, 0.5 when not set.
+fn ratio(value: Option<toml::Spanned<f64>>, src: &Source) -> Result<f64> {
+    match value {
+        None => Ok(0.5),
+        Some(v) if (0.0..=1.0).contains(v.get_ref()) => Ok(*v.get_ref()),
+        Some(v) => Err(src.origin(v.span().start).error(
+            "max_delete_ratio is a share of a table's rows, from 0 to 1 (0.5 = half of them)",
+        )),
     }
 }
 

@@ -64,6 +64,9 @@ pub enum WriteErrorKind {
     Duplicate {
         index: Option<String>,
     },
+    /// The account may not write there (a missing grant, a read-only
+    /// server or file): every other row would be refused alike.
+    Denied,
     Other,
 }
 
@@ -103,20 +106,76 @@ impl Default for ConnectOptions {
     }
 }
 
-/// Which side of the sync a connection serves.
+/// Which side of the sync a connection serves, and whether it may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Read-only by construction; never created.
     Source,
+    /// The side that is written (a SQLite file is created when missing).
     Target,
+    /// The target in a mode that writes nothing (validate, dry-run):
+    /// opened read-only like a source, and never created.
+    TargetReadOnly,
 }
 
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Source => "source",
-            Role::Target => "target",
+            Role::Target | Role::TargetReadOnly => "target",
         }
     }
+
+    /// Whether the connection may write (only a target in a mode that writes).
+    pub fn writes(self) -> bool {
+        self == Role::Target
+    }
+}
+
+/// The reads a run makes of a database that its account must be able to
+/// make whole.
+#[derive(Debug, Clone, Copy)]
+pub enum Reads<'a> {
+    Nothing,
+    /// These tables' rows.
+    Tables(&'a [String]),
+    /// Every table and view: only privileges on the whole database
+    /// guarantee it (a table the account cannot see would pass for one
+    /// the database lacks).
+    Everything,
+}
+
+/// What a run will do to one database, so its engine can say before the
+/// first write which privileges the account lacks for it.
+#[derive(Debug, Clone, Copy)]
+pub struct PlannedAccess<'a> {
+    pub reads: Reads<'a>,
+    /// Schema changes to apply.
+    pub changes: &'a [SchemaChange],
+    /// Tables whose rows are inserted, updated and deleted.
+    pub row_writes: &'a [String],
+}
+
+/// A privilege the account lacks for what a run will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingPrivilege {
+    /// As the engine names it (`INSERT`, `DROP`, write access to a file).
+    pub privilege: String,
+    /// Where it is needed (`` `db`.`t` ``, `` `db`.* ``, a file).
+    pub on: String,
+    /// What the run needs it for.
+    pub purpose: String,
+}
+
+/// Which database a connection reaches, as its engine can tell: two
+/// connections with the same `key` reach the same database, however their
+/// URLs are written (another host name, port forward or path).
+#[derive(Debug, Clone)]
+pub struct DatabaseIdentity {
+    /// What tells this database apart from every other (compared).
+    pub key: String,
+    /// The same, for people.
+    pub shown: String,
 }
 
 /// What a connection does in the data phase.
@@ -151,6 +210,23 @@ pub trait EngineConnection: Sized {
     /// The database's schema in the neutral model.
     async fn introspect(&mut self) -> Result<Catalog>;
 
+    /// Which database this connection reaches (server and database, or
+    /// file), so a run can refuse a source and target that are one
+    /// database; `None`: this engine cannot tell.
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        Ok(None)
+    }
+
+    /// The privileges the account lacks for `access`, as far as the engine
+    /// can tell without trying (a doubt is no lack); empty by default.
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        let _ = access;
+        Ok(Vec::new())
+    }
+
     /// Session settings for exact row transfer (time zone, raw bytes, a
     /// permissive SQL mode), by what the session is for; a source session
     /// opens its consistent snapshot here.
@@ -184,6 +260,9 @@ pub trait EngineConnection: Sized {
 
     /// Whether the table has no row at all.
     async fn is_empty(&mut self, table: &TableData) -> Result<bool>;
+
+    /// The table's exact row count.
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64>;
 
     /// The server-computed checksum of a key range (row count and 128
     /// bits of row hashes); `None`: this engine cannot.

@@ -20,8 +20,9 @@ pub mod mysql;
 pub mod sqlite;
 
 pub use contract::{
-    BulkLoad, ConnectOptions, DataSession, EngineConnection, Role, RowReceiver, RowSender,
-    SharedSnapshot, WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
+    PlannedAccess, Reads, Role, RowReceiver, RowSender, SharedSnapshot, WriteError, WriteErrorKind,
+    WriteOp, ROW_CHUNK,
 };
 pub use dialect::Dialect;
 
@@ -85,6 +86,15 @@ impl EngineConnection for Connection {
     async fn introspect(&mut self) -> Result<Catalog> {
         on_engine!(self, c => c.introspect().await)
     }
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        on_engine!(self, c => c.identity().await)
+    }
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        on_engine!(self, c => c.missing_privileges(access).await)
+    }
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
         on_engine!(self, c => c.begin_data_session(session).await)
     }
@@ -107,6 +117,9 @@ impl EngineConnection for Connection {
     }
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         on_engine!(self, c => c.is_empty(table).await)
+    }
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        on_engine!(self, c => c.count_rows(table).await)
     }
     async fn range_checksum(
         &mut self,
@@ -213,6 +226,19 @@ impl SourceDb {
         self.conn.introspect().await
     }
 
+    /// See [`EngineConnection::identity`].
+    pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        self.conn.identity().await
+    }
+
+    /// See [`EngineConnection::missing_privileges`].
+    pub async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        self.conn.missing_privileges(access).await
+    }
+
     /// Opens the consistent snapshot every later row read comes from, with
     /// the session settings for exact values.
     pub async fn begin_data_reads(&mut self) -> Result<()> {
@@ -248,6 +274,11 @@ impl SourceDb {
         tx: &RowSender,
     ) {
         stream_into(&mut self.conn, table, range, tx).await
+    }
+
+    /// See [`EngineConnection::count_rows`].
+    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.conn.count_rows(table).await
     }
 
     /// See [`EngineConnection::range_checksum`].
@@ -318,6 +349,11 @@ impl TargetReader {
         self.conn.is_empty(table).await
     }
 
+    /// See [`EngineConnection::count_rows`].
+    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.conn.count_rows(table).await
+    }
+
     /// See [`EngineConnection::range_checksum`].
     pub async fn range_checksum(
         &mut self,
@@ -339,28 +375,41 @@ pub struct TargetDb {
     dialect: Box<dyn Dialect>,
     url: DatabaseUrl,
     options: ConnectOptions,
+    role: Role,
 }
 
 impl TargetDb {
+    /// Connects for writing (a missing SQLite file is created).
     pub async fn open(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
-        let conn = Connection::open(url, options, Role::Target).await?;
+        Self::open_as(url, options, Role::Target).await
+    }
+
+    /// Connects for a mode that writes nothing: a read-only session, and a
+    /// missing SQLite file is an error, not created.
+    pub async fn open_read_only(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
+        Self::open_as(url, options, Role::TargetReadOnly).await
+    }
+
+    async fn open_as(url: &DatabaseUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
+        let conn = Connection::open(url, options, role).await?;
         Ok(TargetDb {
             dialect: dialect(conn.flavor()),
             conn,
             url: url.clone(),
             options: options.clone(),
+            role,
         })
     }
 
-    /// Another writing connection to the same target.
+    /// Another connection to the same target, opened the same way.
     pub async fn open_writer(&self) -> Result<TargetDb> {
-        Self::open(&self.url, &self.options).await
+        Self::open_as(&self.url, &self.options, self.role).await
     }
 
     /// Opens a second connection for reading the target's rows (while this
     /// one writes, in a sync). Each read sees the target as it is then.
     pub async fn open_reader(&self) -> Result<TargetReader> {
-        let mut conn = Connection::open(&self.url, &self.options, Role::Target).await?;
+        let mut conn = Connection::open(&self.url, &self.options, self.role).await?;
         conn.begin_data_session(DataSession::TargetReader).await?;
         Ok(TargetReader { conn })
     }
@@ -376,6 +425,19 @@ impl TargetDb {
 
     pub async fn introspect(&mut self) -> Result<Catalog> {
         self.conn.introspect().await
+    }
+
+    /// See [`EngineConnection::identity`].
+    pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        self.conn.identity().await
+    }
+
+    /// See [`EngineConnection::missing_privileges`].
+    pub async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        self.conn.missing_privileges(access).await
     }
 
     /// Readies this connection for row writes (exact values, permissive

@@ -3,6 +3,7 @@
 
 pub mod describe;
 pub mod graph;
+pub mod log;
 pub mod progress;
 pub mod text;
 
@@ -207,4 +208,126 @@ impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("the report is plain data")
     }
+
+    /// What is left not in sync, one short line per kind of problem, each
+    /// naming its tables and counts: schema differences, rows refused,
+    /// tables skipped, rows that still differ (or, in a mode that only
+    /// plans, rows to change). Empty when the target matches the source.
+    pub fn problems(&self) -> Vec<String> {
+        if self.in_sync {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let remaining = &self.schema.remaining_mismatches;
+        if !remaining.is_empty() {
+            let tables = distinct(remaining.iter().map(|m| m.table.as_str()));
+            out.push(format!(
+                "{} ({})",
+                count(remaining.len(), "schema difference", "schema differences"),
+                names(&tables)
+            ));
+        }
+        let data = &self.data;
+        if !data.errors.is_empty() {
+            let mut per_table: Vec<(&str, usize)> = Vec::new();
+            for e in &data.errors {
+                match per_table.iter_mut().find(|(t, _)| *t == e.table) {
+                    Some((_, n)) => *n += 1,
+                    None => per_table.push((&e.table, 1)),
+                }
+            }
+            let listed: Vec<String> = per_table.iter().map(|(t, n)| format!("{t}: {n}")).collect();
+            out.push(format!(
+                "{} refused ({})",
+                count(data.errors.len(), "row", "rows"),
+                names(&listed)
+            ));
+        }
+        let skipped: Vec<&str> = data
+            .tables
+            .iter()
+            .filter(|t| t.skipped_because.is_some())
+            .map(|t| t.table.as_str())
+            .collect();
+        if !skipped.is_empty() {
+            out.push(format!(
+                "{} skipped ({})",
+                count(skipped.len(), "table", "tables"),
+                names(&skipped)
+            ));
+        }
+        let differing: Vec<String> = data
+            .tables
+            .iter()
+            .filter_map(|t| match (data.status, t.differences_after) {
+                (DataStatus::Applied, Some(n)) if n > 0 => Some(format!("{}: {n}", t.table)),
+                (DataStatus::Planned, _) => {
+                    let planned = [
+                        (t.rows_inserted, "to insert"),
+                        (t.rows_updated, "to update"),
+                        (t.rows_deleted, "to delete"),
+                    ];
+                    let counts: Vec<String> = planned
+                        .iter()
+                        .filter(|(n, _)| *n > 0)
+                        .map(|(n, what)| format!("{n} {what}"))
+                        .collect();
+                    (!counts.is_empty()).then(|| format!("{}: {}", t.table, counts.join(", ")))
+                }
+                _ => None,
+            })
+            .collect();
+        if !differing.is_empty() {
+            let how = match data.status {
+                DataStatus::Planned => "rows differ",
+                _ => "rows still differ",
+            };
+            out.push(format!(
+                "{how} in {} ({})",
+                count(differing.len(), "table", "tables"),
+                names(&differing)
+            ));
+        }
+        if out.is_empty() {
+            out.push("the target differs from the source".to_string());
+        }
+        out
+    }
+}
+
+/// Names listed in one line before the rest are counted.
+const NAMES_SHOWN: usize = 8;
+
+/// `a, b, c` — at most `NAMES_SHOWN`, then how many more: a list that
+/// stays one line however many tables it names.
+pub fn names<S: AsRef<str>>(items: &[S]) -> String {
+    let mut text = items
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > NAMES_SHOWN {
+        text.push_str(&format!(" and {} more", items.len() - NAMES_SHOWN));
+    }
+    text
+}
+
+/// `1 table`, `3 tables`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// The items in order of first appearance, each once.
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }

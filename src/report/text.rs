@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use crate::catalog::change::Safety;
 
-use super::{ChangeStatus, DataStatus, Mismatch, Report};
+use super::{ChangeStatus, DataError, DataStatus, Mismatch, Report};
 
 /// ANSI styling that is a no-op when colour is off.
 struct Style {
@@ -153,24 +153,58 @@ pub fn render(report: &Report, color: bool) -> String {
     let _ = writeln!(out);
     if report.in_sync {
         let _ = writeln!(out, "{}", s.green("Result: the target matches the source."));
-    } else if !schema.remaining_mismatches.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            s.red(&format!(
-                "Result: {} schema differences remain:",
-                schema.remaining_mismatches.len()
-            ))
-        );
-        write_mismatches(&mut out, &schema.remaining_mismatches);
     } else {
-        let _ = writeln!(
-            out,
-            "{}",
-            s.yellow("Result: the target differs from the source.")
-        );
+        let _ = writeln!(out, "{}", s.red(&format!("Result: {}", verdict(report))));
+        write_mismatches(&mut out, &schema.remaining_mismatches);
     }
     out
+}
+
+/// The verdict in one line: in sync, or every kind of problem left with
+/// its tables and counts (`differences remain: 2 schema differences (a);
+/// 3 rows refused (child: 3)`).
+pub fn verdict(report: &Report) -> String {
+    match report.in_sync {
+        true => "the target matches the source.".to_string(),
+        false => format!("differences remain: {}.", report.problems().join("; ")),
+    }
+}
+
+/// Keys shown per group of refused rows (the JSON report has them all).
+const KEYS_SHOWN: usize = 5;
+
+/// Refused rows grouped by table and constraint: how many, the first keys,
+/// and the server's message for the first one.
+fn write_refusals(out: &mut String, errors: &[DataError]) {
+    let mut groups: Vec<(&str, Option<&str>, Vec<&DataError>)> = Vec::new();
+    for e in errors {
+        let constraint = e.constraint.as_deref();
+        match groups
+            .iter_mut()
+            .find(|(t, c, _)| *t == e.table && *c == constraint)
+        {
+            Some((_, _, rows)) => rows.push(e),
+            None => groups.push((&e.table, constraint, vec![e])),
+        }
+    }
+    for (table, constraint, rows) in groups {
+        let by = constraint.map_or(String::new(), |c| format!(" by constraint {c}"));
+        let mut keys: Vec<&str> = rows
+            .iter()
+            .take(KEYS_SHOWN)
+            .map(|e| e.key.as_deref().unwrap_or("-"))
+            .collect();
+        if rows.len() > KEYS_SHOWN {
+            keys.push("…");
+        }
+        let _ = writeln!(
+            out,
+            "      {table}: {} refused{by} (keys {})",
+            super::count(rows.len(), "row", "rows"),
+            keys.join(", ")
+        );
+        let _ = writeln!(out, "         {}", rows[0].message);
+    }
 }
 
 /// Mismatches grouped under their table.
@@ -244,15 +278,7 @@ fn write_data(out: &mut String, report: &Report, s: &Style) {
     let _ = writeln!(out, "   Records {upd}: {}", d.rows_updated);
     let _ = writeln!(out, "   Records {del}: {}", d.rows_deleted);
     let _ = writeln!(out, "   Errors: {}", d.errors.len());
-    for e in &d.errors {
-        let key = e.key.as_deref().unwrap_or("-");
-        let constraint = e.constraint.as_deref().unwrap_or("-");
-        let _ = writeln!(
-            out,
-            "      {} [{key}] constraint {constraint}: {}",
-            e.table, e.message
-        );
-    }
+    write_refusals(out, &d.errors);
     if !planned {
         let verified: Vec<_> = d
             .tables

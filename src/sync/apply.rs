@@ -330,7 +330,7 @@ impl<'a> TableApplier<'a> {
                 // The row holding the value may be one still to be deleted.
                 (index, true)
             }
-            WriteErrorKind::Other => (None, false),
+            WriteErrorKind::Denied | WriteErrorKind::Other => (None, false),
         };
         self.refused.push(RefusedRow {
             kind,
@@ -358,19 +358,40 @@ impl<'a> TableApplier<'a> {
             if rows.len() > 1 {
                 match target.load_rows(self.table, rows).await {
                     BulkLoad::Loaded => return Ok(Ok(())),
-                    BulkLoad::Refused(refusal) => return Ok(Err(refusal)),
+                    BulkLoad::Refused(refusal) => return self.unless_denied(Err(refusal)),
                     BulkLoad::Unavailable => {}
                 }
             }
         }
         let statements = kind.render(self.dialect, self.table, rows, self.max_statement_bytes);
         match &mut self.output {
-            Output::Execute(target) => Ok(target.execute_write(&statements).await),
+            Output::Execute(target) => {
+                let outcome = target.execute_write(&statements).await;
+                self.unless_denied(outcome)
+            }
             Output::Script(lines) => {
                 lines.extend(statements);
                 Ok(Ok(()))
             }
             Output::Count => Ok(Ok(())),
+        }
+    }
+}
+
+impl TableApplier<'_> {
+    /// A write the account may not make stops the run: every other row
+    /// would be refused alike (a screenful of the same error, and a
+    /// target left half written).
+    fn unless_denied(
+        &self,
+        outcome: std::result::Result<(), WriteError>,
+    ) -> Result<std::result::Result<(), WriteError>> {
+        match outcome {
+            Err(refusal) if refusal.kind == WriteErrorKind::Denied => Err(Error::Refused(format!(
+                "the target refused a write to `{}`: {}\nthe target's account lacks a privilege this run needs (or the target is read-only): grant it, or run with an account that has it; the run stopped at this first refusal",
+                self.table.name, refusal.message
+            ))),
+            other => Ok(other),
         }
     }
 }

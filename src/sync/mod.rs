@@ -82,6 +82,39 @@ pub struct SyncOptions<'a> {
     pub progress: &'a Progress,
     /// Stops the writes at the next batch boundary when asked.
     pub stop: &'a StopFlag,
+    /// Tables that would lose too many rows are left untouched; `None`:
+    /// no table is.
+    pub delete_guard: Option<DeleteGuard>,
+}
+
+/// Which tables are left untouched because they would lose too many of
+/// their rows (a source that is the wrong database, or an empty copy of
+/// the right one): decided from both sides' row counts at the first look,
+/// before any row is written.
+#[derive(Debug, Clone, Copy)]
+pub struct DeleteGuard {
+    /// The share of a target table's rows that may go (0 to 1).
+    pub max_ratio: f64,
+    /// Target tables with fewer rows are not guarded.
+    pub min_rows: u64,
+}
+
+impl DeleteGuard {
+    /// Whether a table with these counts is left alone: the target has
+    /// `min_rows` or more and the source none, or fewer by more than
+    /// `max_ratio` of the target's.
+    pub fn refuses(&self, rows: RowCounts) -> bool {
+        let lost = rows.target.saturating_sub(rows.source) as f64;
+        rows.target >= self.min_rows
+            && (rows.source == 0 || lost > self.max_ratio * rows.target as f64)
+    }
+}
+
+/// A table's rows on each side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowCounts {
+    pub source: u64,
+    pub target: u64,
 }
 
 /// One table of the data phase.
@@ -118,6 +151,8 @@ pub struct TableOutcome {
     /// Why the table's AUTO_INCREMENT counter could not follow the
     /// source's (Apply only; the rows are synced all the same).
     pub counter_note: Option<String>,
+    /// The delete guard left the table untouched: its rows on each side.
+    pub guarded: Option<RowCounts>,
 }
 
 /// What every table's sync shares.
@@ -155,6 +190,7 @@ pub async fn sync_tables(
             differences_after: None,
             found: FindStats::default(),
             counter_note: None,
+            guarded: None,
         })
         .collect();
     let dialect = crate::engine::dialect(lanes[0].writer.flavor());
@@ -183,13 +219,16 @@ pub async fn sync_tables(
         .collect();
     let main_pass = |i: usize| if split[i] { Pass::Upserts } else { Pass::All };
 
-    let mut looks = first_looks(lanes, tables).await?;
+    let mut looks = first_looks(lanes, tables, options.delete_guard).await?;
+    for (outcome, guarded) in outcomes.iter_mut().zip(&looks.guarded) {
+        outcome.guarded = *guarded;
+    }
     // Row estimates of the tables the first look did not skip, for the
     // bars' ETAs (only when bars are shown: each costs a query).
     let mut estimates: Vec<Option<u64>> = vec![None; tables.len()];
     if progress.visible() {
         for (i, table) in tables.iter().enumerate() {
-            if looks.looks[i] != Look::Equal {
+            if !matches!(looks.looks[i], Look::Equal | Look::Guarded) {
                 estimates[i] = lanes[0].source.estimate_rows(&table.data.name).await;
             }
         }
@@ -199,7 +238,7 @@ pub async fn sync_tables(
         estimates
             .iter()
             .zip(&looks.looks)
-            .filter(|(_, look)| **look != Look::Equal)
+            .filter(|(_, look)| !matches!(look, Look::Equal | Look::Guarded))
             .try_fold(0u64, |sum, (estimate, _)| Some(sum + (*estimate)?)),
     );
     let mut main = MainPass {
@@ -331,8 +370,8 @@ impl MainPass<'_, '_> {
     }
 
     /// Whether every table that `tables[i]` references was synced in this
-    /// run before it, no row refused: then the parents hold what the
-    /// source's snapshot holds.
+    /// run before it, no row refused and not left alone by the delete
+    /// guard: then the parents hold what the source's snapshot holds.
     fn parents_synced(&self, i: usize) -> bool {
         let name = &self.tables[i].data.name;
         let graph = self.graph;
@@ -343,7 +382,9 @@ impl MainPass<'_, '_> {
             self.tables
                 .iter()
                 .position(|t| &t.data.name == parent)
-                .is_some_and(|j| j < i && self.outcomes[j].refused.is_empty())
+                .is_some_and(|j| {
+                    j < i && self.outcomes[j].refused.is_empty() && self.looks[j] != Look::Guarded
+                })
         })
     }
 

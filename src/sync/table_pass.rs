@@ -57,7 +57,8 @@ pub(crate) async fn sync_one(
         TargetRows::Replace { exists } => Some(exists),
     };
     let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
-    if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
+    let untouched = matches!(look, Look::Equal | Look::Guarded);
+    if untouched || (pass == Pass::Deletes && nothing_to_delete) {
         return Ok(TableWork::default());
     }
     if shared.stop.requested() {
@@ -114,7 +115,7 @@ pub(crate) async fn sync_one(
     let bar = progress.rows(&table.name, step, total);
     let how = match look {
         Look::Empty | Look::Replace => Find::CopyAll,
-        Look::Equal | Look::Differs => Find::Diff(shared.method),
+        Look::Equal | Look::Differs | Look::Guarded => Find::Diff(shared.method),
     };
     let found = find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await?;
     applier.finish().await?;

@@ -11,7 +11,8 @@ use crate::engine::TargetDb;
 use crate::error::Result;
 use crate::report::{DataError, DataReport, DataStatus, TableDataReport};
 use crate::sync::{
-    sync_tables, Found, Lane, RowMode, SyncOptions, SyncRun, SyncTable, TableOutcome, TargetRows,
+    sync_tables, Found, Lane, RowCounts, RowMode, SyncOptions, SyncRun, SyncTable, TableOutcome,
+    TargetRows,
 };
 
 /// What the data phase works from, besides the connections.
@@ -166,9 +167,20 @@ pub async fn run(
             differences_after,
             found,
             counter_note,
+            guarded,
             ..
         } = outcome;
         warnings.extend(counter_note);
+        if let Some(rows) = guarded {
+            report.tables_skipped += 1;
+            all_equal = false;
+            let ratio = options.delete_guard.map_or(0.0, |g| g.max_ratio);
+            report.tables.push(TableDataReport::skipped(
+                &table.name,
+                guarded_reason(rows, ratio),
+            ));
+            continue;
+        }
         report.tables_synced += 1;
         report.rows_inserted += counts.inserted;
         report.rows_updated += counts.updated;
@@ -217,6 +229,24 @@ pub async fn run(
         failed,
         warnings,
     })
+}
+
+/// Why the delete guard left a table alone, and what to do.
+fn guarded_reason(rows: RowCounts, max_ratio: f64) -> String {
+    let what = match rows.source {
+        0 => format!(
+            "all {} of its rows would be deleted (the source table is empty)",
+            rows.target
+        ),
+        n => format!(
+            "at least {} of its {} rows would be deleted (the source has {n}; max_delete_ratio = {max_ratio})",
+            rows.target - n,
+            rows.target
+        ),
+    };
+    format!(
+        "refused: {what}; is the source the right database? Pass --allow-destructive (or raise max_delete_ratio in [sync]) to sync it"
+    )
 }
 
 fn describe_key_source(table: &TableData) -> String {

@@ -7,8 +7,11 @@
 //! and `RunOptions`.
 
 mod data_phase;
+mod preflight;
 mod schema_phase;
 mod script;
+
+pub use preflight::check_writable;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -16,12 +19,12 @@ use std::path::PathBuf;
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
-use crate::engine::{SourceDb, TargetDb};
+use crate::engine::{PlannedAccess, Reads, SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
-use crate::sync::{DiffMethod, RowMode, StopFlag, SyncOptions};
+use crate::sync::{DeleteGuard, DiffMethod, RowMode, StopFlag, SyncOptions};
 
 /// What a sync does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,9 +97,23 @@ impl Outcome {
 /// Runs `lockstep sync` in the given mode.
 pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> Result<Outcome> {
     let mut clock = Clock::start();
+    preflight::distinct_urls(settings)?;
+    if let Some(path) = &options.sql_out {
+        check_writable(path, "the SQL plan (--sql-out)")?;
+    }
+    let open_target = async {
+        match mode {
+            // Modes that write nothing open the target read-only, and never
+            // create a SQLite file that is not there.
+            Mode::ValidateOnly | Mode::DryRun => {
+                TargetDb::open_read_only(&settings.target, &settings.connect).await
+            }
+            _ => TargetDb::open(&settings.target, &settings.connect).await,
+        }
+    };
     let (mut source, mut target) = tokio::try_join!(
         SourceDb::open(&settings.source, &settings.connect),
-        TargetDb::open(&settings.target, &settings.connect),
+        open_target,
     )?;
     if source.flavor().family() != target.flavor().family() {
         return Err(Error::Refused(format!(
@@ -106,6 +123,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             target.flavor()
         )));
     }
+    preflight::distinct_databases(&mut source, &mut target).await?;
     let (source_catalog, target_catalog) =
         tokio::try_join!(source.introspect(), target.introspect())?;
     let selection = Selection::new(settings, &source_catalog, &target_catalog)?;
@@ -139,6 +157,39 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             assume_yes: options.assume_yes,
         },
     };
+
+    // Before the first write: the grants all of it needs.
+    let schema_writes = context.changes_to_apply(&target_catalog, target.dialect());
+    let row_writes = match mode {
+        Mode::Full | Mode::FixSchemas | Mode::DataOnly => selection.source_tables(&source_catalog),
+        Mode::ValidateOnly | Mode::DryRun | Mode::SchemaOnly => Vec::new(),
+    };
+    let named: Vec<String> = settings.tables.iter().map(|t| t.value.clone()).collect();
+    let source_reads = match named.is_empty() {
+        true => Reads::Everything,
+        false => Reads::Tables(&named),
+    };
+    preflight::privileges(
+        settings,
+        (
+            &mut source,
+            PlannedAccess {
+                reads: source_reads,
+                changes: &[],
+                row_writes: &[],
+            },
+        ),
+        (
+            &mut target,
+            PlannedAccess {
+                reads: Reads::Nothing,
+                changes: &schema_writes,
+                row_writes: &row_writes,
+            },
+        ),
+    )
+    .await?;
+
     let mut schema =
         schema_phase::run(&context, target_catalog, &mut target, &mut warnings).await?;
 
@@ -181,6 +232,15 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             graph: &graph,
             progress: &progress,
             stop: &options.stop,
+            // Validating reports every difference; the other modes leave a
+            // table alone rather than empty most of it, unless allowed.
+            delete_guard: match mode == Mode::ValidateOnly || settings.allow_destructive {
+                true => None,
+                false => Some(DeleteGuard {
+                    max_ratio: settings.max_delete_ratio,
+                    min_rows: GUARD_MIN_ROWS,
+                }),
+            },
         };
         let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
             if !fixes_schema {
@@ -232,6 +292,10 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         stopped: options.stop.exit_code(),
     })
 }
+
+/// Target tables with fewer rows may lose any share of them: the delete
+/// guard is for tables whose loss would matter.
+const GUARD_MIN_ROWS: u64 = 10;
 
 /// How differing rows are found: `auto` bisects where a server is across a
 /// network (its checksums save the wire) and streams where both run on
@@ -310,6 +374,15 @@ impl Selection {
             }
             Ok(items.iter().map(|i| i.value.clone()).collect())
         };
+        for section in &settings.table_sections {
+            let name = &section.value;
+            if source.table(name).is_none() && target.table(name).is_none() {
+                let message = format!(
+                    "[tables.{name}] names table `{name}`, which exists in neither the source nor the target; fix the name or remove the section"
+                );
+                return Err(section.error(message));
+            }
+        }
         Ok(Selection {
             only: check(&settings.tables, "tables")?,
             exclude: check(&settings.exclude, "exclude")?,
@@ -359,10 +432,7 @@ fn sync_order(
                         "custom_order names table `{}`, which the source does not have",
                         item.value
                     );
-                    return Err(match &item.origin {
-                        Some(origin) => origin.error(message),
-                        None => Error::Usage(message),
-                    });
+                    return Err(item.error(message));
                 }
             }
             Order::Custom(list.iter().map(|i| i.value.clone()).collect())

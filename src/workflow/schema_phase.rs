@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
-use crate::catalog::change::Safety;
+use crate::catalog::change::{Safety, SchemaChange};
 use crate::catalog::diff::{diff, DiffOptions, Phase, PlannedChange};
 use crate::catalog::model::Catalog;
 use crate::engine::{Dialect, TargetDb};
@@ -64,6 +64,19 @@ impl SchemaContext<'_> {
         diff(self.source, target, self.accepts, diff_options(dialect))
     }
 
+    /// The changes this run will make to `target`, in order (none when it
+    /// only plans), for the privilege check before the first write.
+    pub fn changes_to_apply(&self, target: &Catalog, dialect: &dyn Dialect) -> Vec<SchemaChange> {
+        if !self.policy.apply {
+            return Vec::new();
+        }
+        self.plan(target, dialect)
+            .into_iter()
+            .filter(|p| self.allowed(p))
+            .map(|p| p.change)
+            .collect()
+    }
+
     /// Tables a plan leaves blocked for the rows: a change of their
     /// columns or primary key runs before the rows (or is refused), so the
     /// rows cannot be compared yet. Every mode answers this the same way:
@@ -109,11 +122,11 @@ pub async fn run(
     if without_rows {
         refuse_what_rows_would_refuse(context, &plan, target).await?;
     }
-    let risky = plan
+    let risky: Vec<&ChangeReport> = changes
         .iter()
-        .filter(|p| p.safety != Safety::Safe && context.allowed(p))
-        .count();
-    if risky > 0 && !assume_yes && !confirm(risky)? {
+        .filter(|c| c.safety != Safety::Safe && c.pending())
+        .collect();
+    if !risky.is_empty() && !assume_yes && !confirm(&risky)? {
         return Err(Error::Refused(
             "nothing was changed: the lossy/destructive changes were not confirmed (pass --yes to skip the question)"
                 .to_string(),
@@ -295,13 +308,29 @@ fn diff_options(dialect: &dyn Dialect) -> DiffOptions {
     }
 }
 
-/// Asks on a terminal before lossy or destructive changes; elsewhere the
-/// explicit `allow_destructive` is taken as the answer.
-fn confirm(risky: usize) -> Result<bool> {
+/// Asks on a terminal before lossy or destructive changes, listing each
+/// (its class, table, first statement and why); elsewhere the explicit
+/// `allow_destructive` is taken as the answer.
+fn confirm(risky: &[&ChangeReport]) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Ok(true);
     }
-    eprint!("{risky} lossy or destructive schema changes will be applied to the target. Continue? [y/N] ");
+    let mut question =
+        String::from("These lossy or destructive schema changes will be applied to the target:\n");
+    for change in risky {
+        let statement = change
+            .sql
+            .first()
+            .map_or("", |s| s.lines().next().unwrap_or(""));
+        question.push_str(&format!(
+            "   [{}] {}: {statement}\n",
+            change.safety, change.table
+        ));
+        if let Some(reason) = &change.reason {
+            question.push_str(&format!("      {reason}\n"));
+        }
+    }
+    eprint!("{question}Continue? [y/N] ");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

@@ -238,6 +238,104 @@ impl MyDb {
     }
 }
 
+/// A database with one table, `keepme`, and one row: a target in which
+/// `assert_untouched` finds any change.
+pub fn target_with_data(prefix: &str) -> MyDb {
+    let db = MyDb::new(prefix);
+    db.exec("CREATE TABLE keepme (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO keepme VALUES (1, 'x')");
+    db
+}
+
+/// Asserts that a `target_with_data` database is as it was made.
+pub fn assert_untouched(db: &MyDb) {
+    let tables = db.show_create_tables();
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    assert!(tables["keepme"].contains("`v` varchar(10)"));
+    let rows: Vec<Vec<Option<String>>> = db.query("SELECT id, v FROM keepme");
+    assert_eq!(rows, [[Some("1".to_string()), Some("x".to_string())]]);
+}
+
+/// Runs statements on the test server as its admin account.
+pub fn admin_exec(sql: &str) {
+    let sql = sql.to_string();
+    run_blocking(async move {
+        let mut c = mysql_async::Conn::from_url(mysql_server_url())
+            .await
+            .unwrap();
+        c.query_drop(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        c.disconnect().await.unwrap();
+    });
+}
+
+/// A MariaDB/MySQL account (and its roles) that exists for the life of the
+/// value; it starts with no privilege.
+pub struct MyUser {
+    pub name: String,
+    password: String,
+    roles: Vec<String>,
+}
+
+impl MyUser {
+    pub fn new(prefix: &str) -> MyUser {
+        let name = unique_name(prefix);
+        let password = format!("pw_{name}");
+        admin_exec(&format!(
+            "CREATE USER '{name}'@'%' IDENTIFIED BY '{password}'"
+        ));
+        MyUser {
+            name,
+            password,
+            roles: Vec::new(),
+        }
+    }
+
+    /// `GRANT <what> TO` this account, e.g. `grant("SELECT ON `db`.*")`.
+    pub fn grant(&self, what: &str) -> &Self {
+        admin_exec(&format!("GRANT {what} TO '{}'@'%'", self.name));
+        self
+    }
+
+    /// Grants `what` through a new role, made this account's default role.
+    pub fn grant_by_role(&mut self, what: &str) -> &Self {
+        let role = format!("{}_role", self.name);
+        admin_exec(&format!(
+            "CREATE ROLE `{role}`; GRANT {what} TO `{role}`; GRANT `{role}` TO '{name}'@'%'; SET DEFAULT ROLE `{role}` FOR '{name}'@'%'",
+            name = self.name
+        ));
+        self.roles.push(role);
+        self
+    }
+
+    /// `mysql://` URL of `db` as this account.
+    pub fn url(&self, db: &MyDb) -> String {
+        let url = lockstep::url::DatabaseUrl::parse(&format!("{}/x", mysql_server_url())).unwrap();
+        let lockstep::url::DatabaseUrl::MySql(s) = url else {
+            panic!("LOCKSTEP_TEST_MYSQL_URL must be mysql://")
+        };
+        format!(
+            "mysql://{}:{}@{}:{}/{}",
+            self.name, self.password, s.host, s.port, db.name
+        )
+    }
+}
+
+impl Drop for MyUser {
+    fn drop(&mut self) {
+        let mut sql = format!("DROP USER IF EXISTS '{}'@'%'", self.name);
+        for role in &self.roles {
+            sql.push_str(&format!("; DROP ROLE IF EXISTS `{role}`"));
+        }
+        run_blocking(async move {
+            if let Ok(mut c) = mysql_async::Conn::from_url(mysql_server_url()).await {
+                let _ = c.query_drop(sql).await;
+                let _ = c.disconnect().await;
+            }
+        });
+    }
+}
+
 pub use lockstep::engine::mysql::strip_auto_increment;
 
 /// Arguments that point the `mariadb` client at the test server.
@@ -404,19 +502,22 @@ pub fn report_cases(
 }
 
 /// `lockstep sync <mode>` from `source` to `target`, destructive changes
-/// allowed, without asking.
+/// allowed, without asking (where the mode could ask).
 pub fn lockstep_sync(mode: &str, source: &str, target: &str) -> std::process::Output {
-    lockstep(&[
+    let mut args = vec![
         "sync",
         mode,
         "--allow-destructive",
-        "--yes",
         "--no-color",
         "--source",
         source,
         "--target",
         target,
-    ])
+    ];
+    if !matches!(mode, "--validate-only" | "--dry-run") {
+        args.push("--yes");
+    }
+    lockstep(&args)
 }
 
 /// Path of the built `lockstep` binary.

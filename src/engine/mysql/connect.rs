@@ -1,6 +1,6 @@
 //! Opening a MySQL/MariaDB session: TLS chosen by the URL's `ssl-mode` /
 //! `ssl-ca`, the configured network timeouts, a utf8mb4 session (read-only
-//! for a source), the server's flavor, and errors that say what to do
+//! unless it serves a target that is written), the server's flavor, and errors that say what to do
 //! without ever showing the password.
 
 use std::path::PathBuf;
@@ -136,7 +136,7 @@ pub(super) async fn connect(
     Ok((conn, flavor))
 }
 
-/// utf8mb4, the network timeouts, read-only for a source; reads the
+/// utf8mb4, the network timeouts, read-only unless the role writes; reads the
 /// server's version.
 async fn setup_session(
     conn: &mut mysql_async::Conn,
@@ -151,7 +151,7 @@ async fn setup_session(
             options.write_timeout.as_secs().max(1)
         ),
     ];
-    if role == Role::Source {
+    if !role.writes() {
         statements.push("SET SESSION TRANSACTION READ ONLY".to_string());
     }
     for sql in &statements {

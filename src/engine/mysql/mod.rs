@@ -14,6 +14,7 @@ mod connect;
 pub mod ddl;
 mod dialect;
 mod execute;
+mod grants;
 pub mod introspect;
 mod lexer;
 mod load;
@@ -37,8 +38,8 @@ use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
-    BulkLoad, ConnectOptions, DataSession, EngineConnection, Role, RowReceiver, RowSender,
-    SharedSnapshot, WriteError,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
+    PlannedAccess, Role, RowReceiver, RowSender, SharedSnapshot, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -112,6 +113,30 @@ impl MySqlConnection {
         Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
     }
 
+    /// The account's grants, with what its active roles grant (MariaDB's
+    /// `SHOW GRANTS` lists the current role's; MySQL 8 needs `USING`);
+    /// `None` when the server will not say.
+    async fn grants(&mut self) -> Option<grants::Grants> {
+        let mut sql = "SHOW GRANTS".to_string();
+        if matches!(self.flavor, Flavor::MySql { .. }) {
+            if let Ok(Some(roles)) = self
+                .conn
+                .query_first::<String, _>("SELECT CURRENT_ROLE()")
+                .await
+            {
+                if !roles.is_empty() && roles != "NONE" {
+                    sql = format!("SHOW GRANTS FOR CURRENT_USER() USING {roles}");
+                }
+            }
+        }
+        let lines: Vec<Vec<u8>> = self.conn.query(sql).await.ok()?;
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect();
+        Some(grants::Grants::parse(&lines))
+    }
+
     /// Runs a query whose one row (if any) holds what the caller reads.
     async fn first<T: mysql_async::prelude::FromRow + Send + 'static>(
         &mut self,
@@ -132,6 +157,44 @@ impl EngineConnection for MySqlConnection {
 
     async fn introspect(&mut self) -> Result<Catalog> {
         introspect::catalog(&mut self.conn, &self.server.database, &self.flavor).await
+    }
+
+    /// From `SHOW GRANTS` (see `grants`); nothing when the server will
+    /// not list them.
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        Ok(match self.grants().await {
+            Some(grants) => grants::missing(&grants, &self.server.database, &self.flavor, access),
+            None => Vec::new(),
+        })
+    }
+
+    /// The server's own id where it has one (MySQL's `@@server_uuid`,
+    /// MariaDB's `@@server_uid`, a hash of its MAC address and port), its
+    /// host name, port and data directory, and the database: equal for two
+    /// sessions however they reached the server (another host name, a
+    /// proxy, a tunnel).
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        let mut server_id = String::new();
+        for sql in ["SELECT @@server_uuid", "SELECT @@server_uid"] {
+            // A server without the variable says so; the next one may have it.
+            if let Ok(Some(id)) = self.conn.query_first::<String, _>(sql).await {
+                server_id = id;
+                break;
+            }
+        }
+        let sql = "SELECT @@hostname, @@port, @@datadir, DATABASE()";
+        let row: Option<(String, u64, String, String)> = self
+            .first("reading which server this is".to_string(), sql)
+            .await?;
+        Ok(row.map(|(host, port, datadir, database)| DatabaseIdentity {
+            key: format!("{server_id}|{host}|{port}|{datadir}|{database}"),
+            shown: format!(
+                "database `{database}` on the server {host}:{port} (data directory {datadir})"
+            ),
+        }))
     }
 
     /// `time_zone = '+00:00'` (TIMESTAMPs travel as UTC),
@@ -181,7 +244,7 @@ impl EngineConnection for MySqlConnection {
     async fn end_data_session(&mut self) -> Result<()> {
         match self.role {
             Role::Source => execute::session(&mut self.conn, "COMMIT").await,
-            Role::Target => Ok(()),
+            Role::Target | Role::TargetReadOnly => Ok(()),
         }
     }
 
@@ -210,6 +273,14 @@ impl EngineConnection for MySqlConnection {
             .first(format!("reading `{}`", table.name), &sql)
             .await?;
         Ok(row.is_none())
+    }
+
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {}", ddl::quote_ident(&table.name));
+        let count: Option<u64> = self
+            .first(format!("counting the rows of `{}`", table.name), &sql)
+            .await?;
+        Ok(count.unwrap_or(0))
     }
 
     async fn range_checksum(

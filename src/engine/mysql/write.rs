@@ -510,7 +510,7 @@ fn is_decimal(d: &str) -> bool {
 }
 
 /// Classifies a refused write: 1451/1452 foreign key (naming the
-/// constraint), 1062/1586 duplicate (naming the index).
+/// constraint), 1062/1586 duplicate (naming the index), access denied.
 pub(super) fn write_error(flavor: &Flavor, error: &mysql_async::Error) -> WriteError {
     let mysql_async::Error::Server(server) = error else {
         return WriteError {
@@ -529,6 +529,9 @@ pub(super) fn write_error(flavor: &Flavor, error: &mysql_async::Error) -> WriteE
         1062 | 1586 => WriteErrorKind::Duplicate {
             index: duplicate_index(flavor, message),
         },
+        // Access denied to the table, a column, the database, for an
+        // operation; a read-only server or transaction.
+        1142 | 1143 | 1044 | 1227 | 1290 | 1792 => WriteErrorKind::Denied,
         _ => WriteErrorKind::Other,
     };
     WriteError {

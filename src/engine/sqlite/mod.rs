@@ -3,8 +3,9 @@
 //! engine contract over the blocking connection; `dialect` renders SQL.
 //!
 //! A source file is opened read-only (and `query_only`), so nothing can be
-//! written through it; it must already exist. A target file is opened
-//! read-write and created when missing.
+//! written through it; it must already exist. So must a target in a mode
+//! that writes nothing, opened the same way. A target that is written is
+//! opened read-write and created when missing.
 
 pub mod ddl;
 mod dialect;
@@ -22,11 +23,14 @@ pub use shared::SharedSqlite;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, MAIN_DB};
 
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::table::TableData;
-use crate::engine::{DataSession, Role, RowSender, WriteError, WriteErrorKind};
+use crate::engine::{
+    DataSession, DatabaseIdentity, MissingPrivilege, PlannedAccess, Role, RowSender, WriteError,
+    WriteErrorKind,
+};
 use crate::error::{Error, Result};
 
 /// The one way an identifier is quoted for SQLite: `"name"`, with inner
@@ -37,6 +41,8 @@ pub fn quote_ident(name: &str) -> String {
 
 pub struct SqliteConnection {
     conn: Connection,
+    /// The file, as the URL names it.
+    path: String,
     flavor: Flavor,
     /// `PRAGMA foreign_keys` as found when the file was opened; restored
     /// after every DDL run.
@@ -55,11 +61,14 @@ impl SqliteConnection {
             hint: hint.to_string(),
         };
         let flags = match role {
-            Role::Source => {
+            Role::Source | Role::TargetReadOnly => {
                 if !Path::new(path).is_file() {
                     return Err(fail(
-                        "no such file".to_string(),
-                        "check the path; lockstep never creates a source database",
+                        "the file does not exist".to_string(),
+                        match role {
+                            Role::Source => "check the path; lockstep never creates a source database",
+                            _ => "check the path; validate and dry runs never create the target (a sync does)",
+                        },
                     ));
                 }
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -82,7 +91,7 @@ impl SqliteConnection {
                 "check that the path names a SQLite database file",
             )
         };
-        if role == Role::Source {
+        if !role.writes() {
             conn.pragma_update(None, "query_only", true)
                 .map_err(not_a_database)?;
         }
@@ -98,6 +107,7 @@ impl SqliteConnection {
             .map_err(not_a_database)?;
         Ok(SqliteConnection {
             conn,
+            path: path.to_string(),
             flavor: Flavor::Sqlite {
                 version: rusqlite::version().to_string(),
             },
@@ -112,6 +122,40 @@ impl SqliteConnection {
 
     pub fn introspect(&mut self) -> Result<Catalog> {
         introspect::catalog(&self.conn, &self.flavor)
+    }
+
+    /// Write access to the file, for a run that writes: SQLite opens a
+    /// file it may not write read-only without a word, and every write
+    /// would fail.
+    pub fn missing_privileges(&self, access: &PlannedAccess<'_>) -> Vec<MissingPrivilege> {
+        let writes = !access.changes.is_empty() || !access.row_writes.is_empty();
+        if writes && self.conn.is_readonly(MAIN_DB).unwrap_or(false) {
+            return vec![MissingPrivilege {
+                privilege: "write access".to_string(),
+                on: format!("the file {}", self.path),
+                purpose: "to change the database".to_string(),
+            }];
+        }
+        Vec::new()
+    }
+
+    /// The file itself: its device and inode on Unix (so a hard link or
+    /// another spelling of the path is the same file), its canonical path
+    /// elsewhere. `None` for a database that is no file.
+    pub fn identity(&self) -> Option<DatabaseIdentity> {
+        let canonical = std::fs::canonicalize(&self.path).ok()?;
+        #[cfg(unix)]
+        let key = {
+            use std::os::unix::fs::MetadataExt;
+            let meta = std::fs::metadata(&canonical).ok()?;
+            format!("{}:{}", meta.dev(), meta.ino())
+        };
+        #[cfg(not(unix))]
+        let key = canonical.display().to_string();
+        Some(DatabaseIdentity {
+            key,
+            shown: format!("the file {}", canonical.display()),
+        })
     }
 
     /// Runs `statements` in one transaction with foreign key enforcement
@@ -305,6 +349,17 @@ impl SqliteConnection {
         Ok(first.is_none())
     }
 
+    /// The table's row count.
+    pub fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM {}", quote_ident(&table.name));
+        self.conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| {
+                Error::statement(format!("counting the rows of `{}`", table.name), &sql, e)
+            })
+    }
+
     /// Runs one session-setting statement (outside any transaction).
     pub fn execute_session(&mut self, sql: &str) -> Result<()> {
         self.conn
@@ -331,12 +386,22 @@ impl SqliteConnection {
     }
 }
 
-/// Classifies a failed write by SQLite's extended result code. SQLite
+/// Classifies a failed write by SQLite's result codes (a read-only file
+/// is a denied write). SQLite
 /// names neither the foreign key nor the index; for a unique violation the
 /// columns it names (`t.a, t.b`) stand in for the index.
 fn write_error(e: rusqlite::Error) -> WriteError {
     use rusqlite::ffi;
     let kind = match &e {
+        rusqlite::Error::SqliteFailure(failure, _)
+            if matches!(
+                failure.code,
+                rusqlite::ErrorCode::ReadOnly
+                    | rusqlite::ErrorCode::AuthorizationForStatementDenied
+            ) =>
+        {
+            WriteErrorKind::Denied
+        }
         rusqlite::Error::SqliteFailure(failure, message) => match failure.extended_code {
             ffi::SQLITE_CONSTRAINT_FOREIGNKEY => WriteErrorKind::ForeignKey { constraint: None },
             ffi::SQLITE_CONSTRAINT_UNIQUE

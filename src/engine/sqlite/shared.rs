@@ -9,7 +9,10 @@ use super::{write, SqliteConnection};
 use crate::catalog::model::{Catalog, Flavor};
 use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
-use crate::engine::{DataSession, EngineConnection, RowSender, WriteError};
+use crate::engine::{
+    DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege, PlannedAccess, RowSender,
+    WriteError,
+};
 use crate::error::{Error, Result};
 
 pub struct SharedSqlite {
@@ -43,6 +46,17 @@ impl EngineConnection for SharedSqlite {
 
     async fn introspect(&mut self) -> Result<Catalog> {
         self.lock().introspect()
+    }
+
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        Ok(self.lock().identity())
+    }
+
+    async fn missing_privileges(
+        &mut self,
+        access: &PlannedAccess<'_>,
+    ) -> Result<Vec<MissingPrivilege>> {
+        Ok(self.lock().missing_privileges(access))
     }
 
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
@@ -79,6 +93,10 @@ impl EngineConnection for SharedSqlite {
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         self.lock().is_empty(table)
+    }
+
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.lock().count_rows(table)
     }
 
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
