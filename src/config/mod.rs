@@ -93,7 +93,6 @@ pub struct Settings {
     pub schema_validation: bool,
     pub auto_fix_schema: bool,
     pub allow_destructive: bool,
-    pub allow_triggers: bool,
     pub tables: Vec<Located<String>>,
     pub exclude: Vec<Located<String>>,
     /// Comparison key overrides, table name -> columns.

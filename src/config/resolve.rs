@@ -90,7 +90,6 @@ pub(crate) fn resolve(
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
         allow_destructive: overrides.allow_destructive || sync.allow_destructive.unwrap_or(false),
-        allow_triggers: sync.allow_triggers.unwrap_or(false),
         tables,
         exclude,
         table_keys,

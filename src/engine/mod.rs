@@ -25,8 +25,6 @@ pub use contract::{
 };
 pub use dialect::Dialect;
 
-use std::collections::BTreeMap;
-
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -139,9 +137,6 @@ impl EngineConnection for Connection {
     }
     async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
         on_engine!(self, c => c.execute_ddl(statements).await)
-    }
-    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        on_engine!(self, c => c.triggers().await)
     }
     fn max_statement_bytes(&self) -> usize {
         on_engine!(self, c => c.max_statement_bytes())
@@ -408,11 +403,6 @@ impl TargetDb {
     pub async fn set_foreign_key_checks(&mut self, on: bool) -> Result<()> {
         let sql = self.dialect.foreign_key_checks(on);
         self.conn.execute_session(&sql).await
-    }
-
-    /// Triggers on the target's tables: table -> trigger names.
-    pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        self.conn.triggers().await
     }
 
     /// See [`EngineConnection::execute_ddl`].

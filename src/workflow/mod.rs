@@ -111,6 +111,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     // Schema first. The modes that write rows fix the schema too, unless
     // the config says not to (then tables that differ are skipped).
     let mut warnings = Vec::new();
+    let objects_compared = unreadable_objects(&source_catalog, &target_catalog, &mut warnings);
     let fixes_schema = match mode {
         Mode::SchemaOnly => settings.auto_fix_schema,
         Mode::FixSchemas => true,
@@ -131,6 +132,10 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             apply: fixes_schema,
             allow_destructive: settings.allow_destructive,
             assume_yes: options.assume_yes,
+            rows_follow: match mode {
+                Mode::Full | Mode::FixSchemas | Mode::DataOnly | Mode::DryRun => true,
+                Mode::ValidateOnly | Mode::SchemaOnly => false,
+            },
         },
         &mut warnings,
     )
@@ -158,7 +163,6 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             schema_changes: &schema.changes,
             schema_planned: mode == Mode::DryRun,
             table_keys: &settings.table_keys,
-            allow_triggers: settings.allow_triggers,
             skip_problematic_foreign_keys: settings.skip_problematic_foreign_keys,
             parallelism: settings.parallelism,
         };
@@ -182,7 +186,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     if let Some(d) = &data {
         warnings.extend(d.warnings.iter().cloned());
     }
-    let in_sync = schema.remaining.is_empty() && data.as_ref().is_none_or(|d| d.all_equal);
+    let in_sync = objects_compared
+        && schema.remaining.is_empty()
+        && data.as_ref().is_none_or(|d| d.all_equal);
     let failed = schema.failed || data.as_ref().is_some_and(|d| d.failed);
     let recommendations = recommendations(settings, mode, &schema.changes, &graph, in_sync);
     let report = Report {
@@ -209,6 +215,30 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         timings: clock.laps,
     };
     Ok(Outcome { report, failed })
+}
+
+/// Warns about the kinds of object (triggers, routines, events) either
+/// account could not read completely: they were not compared. Returns
+/// whether every kind was.
+fn unreadable_objects(source: &Catalog, target: &Catalog, warnings: &mut Vec<String>) -> bool {
+    let mut all = true;
+    for (side, catalog) in [("source", source), ("target", target)] {
+        let mut reasons: Vec<(Vec<String>, &str)> = Vec::new();
+        for u in &catalog.unreadable {
+            match reasons.iter_mut().find(|(_, r)| *r == u.reason) {
+                Some((kinds, _)) => kinds.push(format!("{}s", u.kind)),
+                None => reasons.push((vec![format!("{}s", u.kind)], &u.reason)),
+            }
+        }
+        for (kinds, reason) in reasons {
+            all = false;
+            warnings.push(format!(
+                "the {side}'s {} were not compared: {reason}; the copy is not known to be identical",
+                kinds.join(" and ")
+            ));
+        }
+    }
+    all
 }
 
 /// How differing rows are found: `auto` bisects where a server is across a

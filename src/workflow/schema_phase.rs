@@ -33,6 +33,9 @@ pub struct SchemaPolicy {
     pub allow_destructive: bool,
     /// Do not ask before lossy or destructive changes.
     pub assume_yes: bool,
+    /// Rows are written (or scripted) after the schema: the target's
+    /// triggers are dropped before them and created after them.
+    pub rows_follow: bool,
 }
 
 /// Plans the schema changes and, when the policy says so, makes them.
@@ -48,9 +51,14 @@ pub async fn run(
         apply,
         allow_destructive,
         assume_yes,
+        rows_follow,
     } = *policy;
-    let options = diff_options(target.dialect());
-    let plan = diff(source_catalog, &target_catalog, accepts, options);
+    let plan = diff(
+        source_catalog,
+        &target_catalog,
+        accepts,
+        diff_options(target.dialect(), rows_follow),
+    );
     let mismatches = describe::mismatches(&plan);
     let allowed = |p: &PlannedChange| p.safety == Safety::Safe || allow_destructive;
     let mut changes = render_plan(&plan, target.dialect(), &allowed);
@@ -78,7 +86,9 @@ pub async fn run(
     outcome.failed = apply_changes(target, &mut changes, warnings).await;
     // Verify by reading the target again. A server may rename what it was
     // told to keep (MariaDB renames an FK's implicit index when the FK is
-    // added again), so a few more rounds reach the fixed point.
+    // added again), so a few more rounds reach the fixed point. Triggers
+    // suspended for the rows are back by now.
+    let options = diff_options(target.dialect(), false);
     for round in 0..=EXTRA_ROUNDS {
         outcome.target_catalog = target.introspect().await?;
         let plan = diff(source_catalog, &outcome.target_catalog, accepts, options);
@@ -148,11 +158,13 @@ pub(super) async fn apply_changes(
     failed
 }
 
-/// How the diff must shape its plan for the target's engine.
-fn diff_options(dialect: &dyn Dialect) -> DiffOptions {
+/// How the diff must shape its plan for the target's engine, and whether
+/// rows are written after it (then triggers wait until they are).
+fn diff_options(dialect: &dyn Dialect, rows_follow: bool) -> DiffOptions {
     DiffOptions {
         separate_fk_phase: dialect.alters_foreign_keys(),
         index_order_matters: dialect.index_order_matters(),
+        suspend_triggers: rows_follow,
     }
 }
 

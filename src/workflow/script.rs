@@ -37,7 +37,7 @@ pub fn write(
                         text.push_str(&format!("-- {line}\n"));
                     }
                 }
-                None => text.push_str(&format!("{sql};\n")),
+                None => text.push_str(&dialect.script_statement(sql)),
             }
         }
     }
