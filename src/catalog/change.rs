@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::model::{
-    CheckConstraint, Column, ForeignKey, Index, SchemaObject, Table, TableOptions, View,
+    CheckConstraint, Column, ForeignKey, Index, ObjectKind, SchemaObject, Table, TableOptions, View,
 };
 
 /// How much a change can hurt the data already in the target.
@@ -140,6 +140,66 @@ impl SchemaChange {
         }
     }
 
+    /// Whether the change alters the shape of the table's rows (its
+    /// columns or its primary key): until it runs, the target's rows cannot
+    /// be compared with the source's. Indexes, foreign keys, checks and
+    /// options leave the rows comparable.
+    pub fn reshapes_rows(&self) -> bool {
+        match self {
+            SchemaChange::CreateTable(_) | SchemaChange::DropTable(_) => true,
+            SchemaChange::AlterTable { clauses, .. } => clauses.iter().any(|c| {
+                matches!(
+                    c,
+                    AlterClause::AddColumn { .. }
+                        | AlterClause::DropColumn(_)
+                        | AlterClause::ModifyColumn { .. }
+                        | AlterClause::DropPrimaryKey(_)
+                        | AlterClause::AddPrimaryKey(_)
+                )
+            }),
+            SchemaChange::CreateView(_)
+            | SchemaChange::DropView(_)
+            | SchemaChange::CreateObject { .. }
+            | SchemaChange::DropObject { .. }
+            | SchemaChange::ReplaceObject { .. } => false,
+        }
+    }
+
+    /// Whether the change drops a trigger the source does not have as it
+    /// is (which, until the change runs, would fire on the rows written
+    /// to its table).
+    pub fn drops_trigger(&self) -> bool {
+        matches!(self, SchemaChange::DropObject { object, why }
+            if object.kind == ObjectKind::Trigger && *why != ObjectChange::Suspended)
+    }
+
+    /// Whether the change only takes an equal trigger out of the rows'
+    /// way, or puts it back.
+    pub fn suspends(&self) -> bool {
+        matches!(
+            self,
+            SchemaChange::DropObject {
+                why: ObjectChange::Suspended,
+                ..
+            } | SchemaChange::CreateObject {
+                why: ObjectChange::Suspended,
+                ..
+            }
+        )
+    }
+
+    /// Whether the change, run after the rows, needs its table's rows to
+    /// match the source first (a constraint they could refuse); triggers,
+    /// routines and events only need the rows written.
+    pub fn needs_rows(&self) -> bool {
+        !matches!(
+            self,
+            SchemaChange::CreateObject { .. }
+                | SchemaChange::DropObject { .. }
+                | SchemaChange::ReplaceObject { .. }
+        )
+    }
+
     /// The worst safety class among the change's parts, with a reason for
     /// anything that is not safe.
     pub fn safety(&self) -> (Safety, Option<String>) {
@@ -186,7 +246,7 @@ impl AlterClause {
     }
 }
 
-fn column_change_safety(from: &Column, to: &Column) -> (Safety, Option<String>) {
+pub(crate) fn column_change_safety(from: &Column, to: &Column) -> (Safety, Option<String>) {
     if from.generated.is_some() {
         // Generated values are recomputed from other columns: nothing stored is lost.
         return (Safety::Safe, None);

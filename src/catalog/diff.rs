@@ -12,8 +12,10 @@
 
 use serde::Serialize;
 
-use super::change::{AlterClause, ColumnPosition, ObjectChange, Safety, SchemaChange};
-use super::model::{Catalog, Index, ObjectKind, SchemaObject, Table};
+use super::change::{
+    column_change_safety, AlterClause, ColumnPosition, ObjectChange, Safety, SchemaChange,
+};
+use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
 
 /// What the target engine needs from the plan's shape.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +81,7 @@ pub fn diff(
     let mut creates = Vec::new();
     let mut alters = Vec::new();
     let mut drop_tables = Vec::new();
+    let mut post_alters = Vec::new();
     let mut add_fks = Vec::new();
     let mut create_views = Vec::new();
 
@@ -97,8 +100,10 @@ pub fn diff(
             let (fk_adds, rest): (Vec<_>, Vec<_>) = rest
                 .into_iter()
                 .partition(|c| matches!(c, AlterClause::AddForeignKey(_)));
-            clauses = rest;
+            let (pre, post) = split_by_phase(rest, desired);
+            clauses = pre;
             push_alter(&mut drop_fks, current, desired, fk_drops);
+            push_alter(&mut post_alters, current, desired, post);
             push_alter(&mut add_fks, current, desired, fk_adds);
         }
         push_alter(&mut alters, current, desired, clauses);
@@ -146,6 +151,7 @@ pub fn diff(
     // drops a rebuilt table's and a dropped view's triggers).
     let rebuilt: Vec<&str> = alters
         .iter()
+        .chain(&post_alters)
         .chain(&drop_views)
         .map(|p| p.change.object_name())
         .collect();
@@ -157,8 +163,15 @@ pub fn diff(
     plan.extend(alters);
     plan.extend(drop_tables);
     plan.extend(objects.routines);
-    plan.extend(add_fks);
     plan.extend(create_views);
+    for change in &mut post_alters {
+        change.phase = Phase::PostData;
+    }
+    plan.extend(post_alters);
+    for change in &mut add_fks {
+        change.phase = Phase::PostData;
+    }
+    plan.extend(add_fks);
     plan.extend(objects.post_data);
     plan
 }
@@ -269,6 +282,51 @@ fn object_changes(
 
 fn is_routine(kind: ObjectKind) -> bool {
     matches!(kind, ObjectKind::Procedure | ObjectKind::Function)
+}
+
+/// Splits a table's clauses into those the rows need in place (pre-data)
+/// and those the target's current rows could refuse, which wait until the
+/// rows match the source (post-data): a new unique index (the upserts go
+/// by the primary key, so it is not needed while rows are written), a new
+/// CHECK, and a column change that can refuse or alter values (NULL ->
+/// NOT NULL, a narrower type, a shorter ENUM). A column that also moves
+/// moves pre-data, keeping its current definition until then. Without a
+/// primary key the writes may go by a unique index, so nothing waits.
+fn split_by_phase(
+    clauses: Vec<AlterClause>,
+    desired: &Table,
+) -> (Vec<AlterClause>, Vec<AlterClause>) {
+    if desired.primary_key.is_none() {
+        return (clauses, Vec::new());
+    }
+    let mut pre = Vec::new();
+    let mut post = Vec::new();
+    for clause in clauses {
+        match clause {
+            AlterClause::AddIndex(index) if index.kind == IndexKind::Unique => {
+                post.push(AlterClause::AddIndex(index))
+            }
+            AlterClause::AddCheck(check) => post.push(AlterClause::AddCheck(check)),
+            AlterClause::ModifyColumn { from, to, position }
+                if column_change_safety(&from, &to).0 != Safety::Safe && to.generated.is_none() =>
+            {
+                if let Some(position) = position {
+                    pre.push(AlterClause::ModifyColumn {
+                        from: from.clone(),
+                        to: from.clone(),
+                        position: Some(position),
+                    });
+                }
+                post.push(AlterClause::ModifyColumn {
+                    from,
+                    to,
+                    position: None,
+                });
+            }
+            other => pre.push(other),
+        }
+    }
+    (pre, post)
 }
 
 /// Creates views after the views they read (a view's `depends_on` may

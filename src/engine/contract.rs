@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -226,6 +227,15 @@ pub trait EngineConnection: Sized {
     async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
         let _ = (table, keys);
         Ok(false)
+    }
+
+    /// What the target's current rows would refuse of `change` (a new
+    /// unique index meeting duplicates, NOT NULL meeting NULLs ...), a
+    /// finding per refusing clause naming a few rows; empty when nothing
+    /// would. `None`: this engine cannot tell in advance.
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        let _ = change;
+        Ok(None)
     }
 
     /// Runs row-write statements as one transaction: all or nothing.

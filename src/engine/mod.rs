@@ -25,6 +25,7 @@ pub use contract::{
 };
 pub use dialect::Dialect;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -128,6 +129,9 @@ impl EngineConnection for Connection {
     }
     async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
         on_engine!(self, c => c.references_resolve(table, keys).await)
+    }
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        on_engine!(self, c => c.rows_refusing(change).await)
     }
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
         on_engine!(self, c => c.execute_write(statements).await)
@@ -403,6 +407,11 @@ impl TargetDb {
     pub async fn set_foreign_key_checks(&mut self, on: bool) -> Result<()> {
         let sql = self.dialect.foreign_key_checks(on);
         self.conn.execute_session(&sql).await
+    }
+
+    /// See [`EngineConnection::rows_refusing`].
+    pub async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        self.conn.rows_refusing(change).await
     }
 
     /// See [`EngineConnection::execute_ddl`].

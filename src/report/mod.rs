@@ -11,6 +11,7 @@ use serde::{Serialize, Serializer};
 
 use crate::catalog::change::Safety;
 use crate::catalog::deps::Dependency;
+use crate::catalog::diff::Phase;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -60,6 +61,15 @@ pub struct ChangeReport {
     pub safety: Safety,
     /// Why the change is lossy or destructive.
     pub reason: Option<String>,
+    /// Before or after the rows.
+    pub phase: Phase,
+    /// A post-data change that must wait for its table's rows to match
+    /// the source (not a trigger or event, which only waits for the
+    /// rows to be written).
+    pub needs_rows: bool,
+    /// Only takes a trigger out of the rows' way and puts it back: made
+    /// even where the schema is not fixed (data-only).
+    pub suspends: bool,
     /// In JSON: `applied` (bool) and `skipped_because` (why not applied).
     pub status: ChangeStatus,
 }
@@ -76,6 +86,9 @@ pub enum ChangeStatus {
     Failed(String),
     /// An earlier change failed, so this one was not tried.
     NotTried,
+    /// Left for a later run, and why (a post-data change on a table
+    /// whose rows were not synced).
+    Waiting(String),
 }
 
 impl ChangeStatus {
@@ -98,6 +111,7 @@ impl ChangeStatus {
             )),
             ChangeStatus::Failed(error) => Some(format!("failed: {error}")),
             ChangeStatus::NotTried => Some("not tried after an earlier failure".to_string()),
+            ChangeStatus::Waiting(why) => Some(why.clone()),
         }
     }
 }
@@ -118,11 +132,12 @@ impl ChangeReport {
 /// for the status.
 impl Serialize for ChangeReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("ChangeReport", 6)?;
+        let mut out = serializer.serialize_struct("ChangeReport", 7)?;
         out.serialize_field("table", &self.table)?;
         out.serialize_field("sql", &self.sql)?;
         out.serialize_field("safety", &self.safety)?;
         out.serialize_field("reason", &self.reason)?;
+        out.serialize_field("phase", &self.phase)?;
         out.serialize_field("applied", &self.status.applied())?;
         out.serialize_field("skipped_because", &self.skipped_because())?;
         out.end()

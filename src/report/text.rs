@@ -110,9 +110,10 @@ pub fn render(report: &Report, color: bool) -> String {
             let mark = match change.status {
                 ChangeStatus::Applied => s.green("applied"),
                 ChangeStatus::Planned => "planned".to_string(),
-                ChangeStatus::Refused | ChangeStatus::Failed(_) | ChangeStatus::NotTried => {
-                    s.yellow("not applied")
-                }
+                ChangeStatus::Refused
+                | ChangeStatus::Failed(_)
+                | ChangeStatus::NotTried
+                | ChangeStatus::Waiting(_) => s.yellow("not applied"),
             };
             let safety = match change.safety {
                 Safety::Safe => s.green("safe"),

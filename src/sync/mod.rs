@@ -35,7 +35,7 @@ use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::ForeignKey;
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::Dialect;
+use crate::engine::{Dialect, TargetDb};
 use crate::error::Result;
 use crate::report::progress::Progress;
 
@@ -127,12 +127,15 @@ pub(crate) struct Shared<'a> {
 /// Syncs `tables` (in dependency order, parents first) over `lanes`: one
 /// table per lane at a time, a table starting once the tables it
 /// references are done (with FK checks on). Scripts and counts use the
-/// first lane alone, in order.
+/// first lane alone, in order. When rows are applied, `after_writes` runs
+/// on the first lane's writer once every row is written, before the
+/// verification (the schema's post-data changes go there).
 pub async fn sync_tables(
     lanes: &mut Vec<Lane<'_>>,
     tables: &[SyncTable],
     options: &SyncOptions<'_>,
     mut mode: RowMode<'_>,
+    after_writes: impl AsyncFnOnce(&mut TargetDb) -> Result<()>,
 ) -> Result<Vec<TableOutcome>> {
     let progress = options.progress;
     let mut outcomes: Vec<TableOutcome> = tables
@@ -246,6 +249,8 @@ pub async fn sync_tables(
     .await?;
     if matches!(mode, RowMode::Apply) {
         finish::retry_refused(lane, tables, &mut outcomes, &shared).await?;
+        lane.writer.set_foreign_key_checks(true).await?;
+        after_writes(lane.writer).await?;
         finish::verify_all(lane, tables, &mut outcomes, &mut looks.source_sums, &shared).await?;
         lane.writer.set_foreign_key_checks(true).await?;
     }

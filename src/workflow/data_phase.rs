@@ -9,7 +9,7 @@ use crate::data::table::{KeySource, TableData};
 use crate::engine::SourceDb;
 use crate::engine::TargetDb;
 use crate::error::Result;
-use crate::report::{ChangeReport, DataError, DataReport, DataStatus, Mismatch, TableDataReport};
+use crate::report::{DataError, DataReport, DataStatus, TableDataReport};
 use crate::sync::{
     sync_tables, Found, Lane, RowMode, SyncOptions, SyncTable, TableOutcome, TargetRows,
 };
@@ -18,12 +18,13 @@ use crate::sync::{
 pub struct DataPlan<'a> {
     pub source_catalog: &'a Catalog,
     /// The target's schema after the schema phase.
-    pub target_catalog: &'a Catalog,
+    pub target_catalog: Catalog,
     /// Tables in sync order.
     pub order: &'a [String],
-    /// Schema differences left after the schema phase.
-    pub schema_remaining: &'a [Mismatch],
-    pub schema_changes: &'a [ChangeReport],
+    /// Tables whose schema must change before their rows can be synced.
+    pub blocked: BTreeSet<String>,
+    /// Tables with a schema change that policy refused or that failed.
+    pub refused: BTreeSet<String>,
     /// The schema changes are planned to run first (a dry run): a table
     /// whose schema differs is planned as a reload instead of skipped.
     pub schema_planned: bool,
@@ -47,29 +48,25 @@ pub struct DataOutcome {
     pub warnings: Vec<String>,
 }
 
+/// Syncs the rows of every table the plan lets through; `after_writes`
+/// gets the target and the synced tables once every row is written (see
+/// `sync_tables`).
 pub async fn run(
     source: &mut SourceDb,
     target: &mut TargetDb,
     plan: &DataPlan<'_>,
     options: &SyncOptions<'_>,
     mode: RowMode<'_>,
+    after_writes: impl AsyncFnOnce(&mut TargetDb, &BTreeSet<String>) -> Result<()>,
 ) -> Result<DataOutcome> {
     let DataPlan {
         source_catalog,
-        target_catalog,
         order,
-        schema_remaining,
-        schema_changes,
         schema_planned,
         ..
     } = *plan;
-    let schema_differs: BTreeSet<&str> =
-        schema_remaining.iter().map(|m| m.table.as_str()).collect();
-    let refused: BTreeSet<&str> = schema_changes
-        .iter()
-        .filter(|c| c.status.skipped())
-        .map(|c| c.table.as_str())
-        .collect();
+    let target_catalog = &plan.target_catalog;
+
     let mut report = DataReport {
         status: match mode {
             RowMode::Apply => DataStatus::Applied,
@@ -84,9 +81,9 @@ pub async fn run(
         };
         report.tables_processed += 1;
         let exists = target_catalog.table(name).is_some();
-        let differs = !exists || schema_differs.contains(name.as_str());
+        let differs = !exists || plan.blocked.contains(name.as_str());
         let mut target_rows = TargetRows::Compare;
-        let skip = if differs && schema_planned && !refused.contains(name.as_str()) {
+        let skip = if differs && schema_planned && !plan.refused.contains(name.as_str()) {
             // The script changes the schema first, then reloads the rows.
             target_rows = TargetRows::Replace { exists };
             None
@@ -121,7 +118,18 @@ pub async fn run(
         false => 1,
     };
     let (mut more_sources, note) = source.share_snapshot(lanes_wanted - 1).await?;
-    let outcomes = sync_on_lanes(source, &mut more_sources, target, &tables, options, mode).await;
+    let synced: BTreeSet<String> = tables.iter().map(|t| t.data.name.clone()).collect();
+    let after_writes = async |target: &mut TargetDb| after_writes(target, &synced).await;
+    let outcomes = sync_on_lanes(
+        source,
+        &mut more_sources,
+        target,
+        &tables,
+        options,
+        mode,
+        after_writes,
+    )
+    .await;
     for s in &mut more_sources {
         s.end_data_reads().await?;
     }
@@ -215,6 +223,7 @@ async fn sync_on_lanes(
     tables: &[SyncTable],
     options: &SyncOptions<'_>,
     mode: RowMode<'_>,
+    after_writes: impl AsyncFnOnce(&mut TargetDb) -> Result<()>,
 ) -> Result<Vec<TableOutcome>> {
     let applying = matches!(mode, RowMode::Apply);
     let mut readers = Vec::with_capacity(more_sources.len() + 1);
@@ -247,7 +256,7 @@ async fn sync_on_lanes(
                 writer,
             });
         }
-        sync_tables(&mut lanes, tables, options, mode).await
+        sync_tables(&mut lanes, tables, options, mode, after_writes).await
     };
     drop(writers);
     if applying {

@@ -123,27 +123,30 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             "auto_fix_schema = false: schema differences were reported, not fixed".to_string(),
         );
     }
-    let schema = schema_phase::run(
-        &source_catalog,
-        target_catalog,
-        &mut target,
-        &|n| selection.accepts(n),
-        &schema_phase::SchemaPolicy {
+    let accepts = |n: &str| selection.accepts(n);
+    let context = schema_phase::SchemaContext {
+        source: &source_catalog,
+        accepts: &accepts,
+        policy: schema_phase::SchemaPolicy {
             apply: fixes_schema,
+            without_rows: mode == Mode::SchemaOnly,
             allow_destructive: settings.allow_destructive,
             assume_yes: options.assume_yes,
             rows_follow: match mode {
                 Mode::Full | Mode::FixSchemas | Mode::DataOnly | Mode::DryRun => true,
                 Mode::ValidateOnly | Mode::SchemaOnly => false,
             },
+            // Rows written into a schema left as it is.
+            suspend_only: !fixes_schema
+                && matches!(mode, Mode::Full | Mode::FixSchemas | Mode::DataOnly),
         },
-        &mut warnings,
-    )
-    .await?;
+    };
+    let mut schema =
+        schema_phase::run(&context, target_catalog, &mut target, &mut warnings).await?;
 
     clock.lap("schema");
 
-    // Then rows.
+    // Then rows, and the schema's post-data changes once they match.
     let mut script = Vec::new();
     let data = if mode == Mode::SchemaOnly || schema.failed {
         None
@@ -157,10 +160,15 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         let progress = Progress::new(options.quiet);
         let plan = data_phase::DataPlan {
             source_catalog: &source_catalog,
-            target_catalog: &schema.target_catalog,
+            target_catalog: schema.target_catalog.clone(),
             order: &order,
-            schema_remaining: &schema.remaining,
-            schema_changes: &schema.changes,
+            blocked: schema.blocked.clone(),
+            refused: schema
+                .changes
+                .iter()
+                .filter(|c| c.status.skipped())
+                .map(|c| c.table.clone())
+                .collect(),
             schema_planned: mode == Mode::DryRun,
             table_keys: &settings.table_keys,
             skip_problematic_foreign_keys: settings.skip_problematic_foreign_keys,
@@ -174,7 +182,13 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             graph: &graph,
             progress: &progress,
         };
-        Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows).await?)
+        let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
+            if !fixes_schema && !context.policy.suspend_only {
+                return Ok(());
+            }
+            schema_phase::post_data(&context, target, synced, &mut schema, &mut warnings).await
+        };
+        Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows, post_data).await?)
     };
     if data.is_some() {
         clock.lap("data");

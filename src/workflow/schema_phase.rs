@@ -1,11 +1,18 @@
 //! The schema phase of a run: render the plan as the target's DDL, mark
 //! what policy refuses, ask before lossy changes, apply in order, and
 //! verify by reading the target again until it matches (or cannot).
+//!
+//! Changes run in two phases, as pg_dump splits a restore: pre-data
+//! (`run`) before the rows, post-data (`post_data`) once the rows match
+//! the source — the changes the target's old rows could refuse. Without a
+//! data phase (`--schema-only`) both run, after the post-data changes were
+//! checked against the rows they would meet.
 
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
 use crate::catalog::change::Safety;
-use crate::catalog::diff::{diff, DiffOptions, PlannedChange};
+use crate::catalog::diff::{diff, DiffOptions, Phase, PlannedChange};
 use crate::catalog::model::Catalog;
 use crate::engine::{Dialect, TargetDb};
 use crate::error::{Error, Result};
@@ -20,6 +27,9 @@ pub struct SchemaOutcome {
     /// Differences left at the end (equal to `mismatches` when nothing
     /// was applied).
     pub remaining: Vec<Mismatch>,
+    /// Tables whose rows cannot be synced yet: a change they need before
+    /// the rows is still to run (refused, failed, or only planned).
+    pub blocked: BTreeSet<String>,
     /// The target's catalog at the end.
     pub target_catalog: Catalog,
     /// A statement failed (exit code 2).
@@ -30,52 +40,99 @@ pub struct SchemaOutcome {
 pub struct SchemaPolicy {
     /// Make the changes (otherwise only plan them).
     pub apply: bool,
+    /// Apply the post-data changes too, right after the pre-data ones (no
+    /// data phase follows).
+    pub without_rows: bool,
     pub allow_destructive: bool,
     /// Do not ask before lossy or destructive changes.
     pub assume_yes: bool,
     /// Rows are written (or scripted) after the schema: the target's
     /// triggers are dropped before them and created after them.
     pub rows_follow: bool,
+    /// Rows are written even though the schema is not fixed (data-only):
+    /// only the triggers' drops and re-creations around them are made.
+    pub suspend_only: bool,
 }
 
-/// Plans the schema changes and, when the policy says so, makes them.
+/// What every step of the schema phase compares and may do.
+pub struct SchemaContext<'a> {
+    pub source: &'a Catalog,
+    pub accepts: &'a dyn Fn(&str) -> bool,
+    pub policy: SchemaPolicy,
+}
+
+impl SchemaContext<'_> {
+    fn allowed(&self, planned: &PlannedChange) -> bool {
+        planned.safety == Safety::Safe || self.policy.allow_destructive
+    }
+
+    /// The plan from `target`; `first`: the plan the run starts from,
+    /// which suspends triggers for the rows (the plans that verify come
+    /// after that, and would suspend them again).
+    fn plan(&self, target: &Catalog, dialect: &dyn Dialect, first: bool) -> Vec<PlannedChange> {
+        let options = DiffOptions {
+            separate_fk_phase: dialect.alters_foreign_keys(),
+            index_order_matters: dialect.index_order_matters(),
+            suspend_triggers: first && self.policy.rows_follow,
+        };
+        diff(self.source, target, self.accepts, options)
+    }
+
+    /// Tables a plan leaves blocked for the rows: a change of their
+    /// columns or primary key runs before the rows (or is refused), so the
+    /// rows cannot be compared yet. Every mode answers this the same way:
+    /// validate skips such a table, a dry run reloads it after the change,
+    /// a real run syncs it once the change is made.
+    /// A table also stays blocked while a trigger the source does not
+    /// have (or has otherwise) is kept on it (its drop refused, or the
+    /// schema not fixed): it would fire on the rows.
+    fn blocked(&self, plan: &[PlannedChange]) -> BTreeSet<String> {
+        plan.iter()
+            .filter(|p| {
+                ((p.phase == Phase::PreData || !self.allowed(p)) && p.change.reshapes_rows())
+                    || ((!self.allowed(p) || self.policy.suspend_only) && p.change.drops_trigger())
+            })
+            .map(|p| p.change.object_name().to_string())
+            .collect()
+    }
+}
+
+/// Plans the schema changes and, when the policy says so, makes the
+/// pre-data ones (all of them `without_rows`).
 pub async fn run(
-    source_catalog: &Catalog,
+    context: &SchemaContext<'_>,
     target_catalog: Catalog,
     target: &mut TargetDb,
-    accepts: &dyn Fn(&str) -> bool,
-    policy: &SchemaPolicy,
     warnings: &mut Vec<String>,
 ) -> Result<SchemaOutcome> {
     let SchemaPolicy {
         apply,
-        allow_destructive,
+        without_rows,
         assume_yes,
-        rows_follow,
-    } = *policy;
-    let plan = diff(
-        source_catalog,
-        &target_catalog,
-        accepts,
-        diff_options(target.dialect(), rows_follow),
-    );
+        suspend_only,
+        ..
+    } = context.policy;
+    let plan = context.plan(&target_catalog, target.dialect(), true);
     let mismatches = describe::mismatches(&plan);
-    let allowed = |p: &PlannedChange| p.safety == Safety::Safe || allow_destructive;
-    let mut changes = render_plan(&plan, target.dialect(), &allowed);
+    let mut changes = render_plan(&plan, target.dialect(), &|p| context.allowed(p));
     let mut outcome = SchemaOutcome {
         remaining: mismatches.clone(),
         mismatches,
+        blocked: context.blocked(&plan),
         changes: Vec::new(),
         target_catalog,
         failed: false,
     };
-    if !apply || plan.is_empty() {
+    if !(apply || suspend_only) || plan.is_empty() {
         outcome.changes = changes;
         return Ok(outcome);
     }
+    if without_rows {
+        refuse_what_rows_would_refuse(context, &plan, target).await?;
+    }
     let risky = plan
         .iter()
-        .filter(|p| p.safety != Safety::Safe && allowed(p))
+        .filter(|p| p.safety != Safety::Safe && context.allowed(p) && apply)
         .count();
     if risky > 0 && !assume_yes && !confirm(risky)? {
         return Err(Error::Refused(
@@ -83,27 +140,119 @@ pub async fn run(
                 .to_string(),
         ));
     }
-    outcome.failed = apply_changes(target, &mut changes, warnings).await;
-    // Verify by reading the target again. A server may rename what it was
-    // told to keep (MariaDB renames an FK's implicit index when the FK is
-    // added again), so a few more rounds reach the fixed point. Triggers
-    // suspended for the rows are back by now.
-    let options = diff_options(target.dialect(), false);
-    for round in 0..=EXTRA_ROUNDS {
-        outcome.target_catalog = target.introspect().await?;
-        let plan = diff(source_catalog, &outcome.target_catalog, accepts, options);
-        outcome.remaining = describe::mismatches(&plan);
-        let mut more = render_plan(&plan, target.dialect(), &allowed);
-        if outcome.failed || round == EXTRA_ROUNDS || !more.iter().any(ChangeReport::pending) {
-            break;
-        }
-        // Refused changes are already in the report from the first round.
-        more.retain(ChangeReport::pending);
-        outcome.failed = apply_changes(target, &mut more, warnings).await;
-        changes.extend(more);
-    }
+    let phases: &[Phase] = if without_rows {
+        &[Phase::PreData, Phase::PostData]
+    } else {
+        &[Phase::PreData]
+    };
+    apply_and_verify(
+        context,
+        target,
+        &mut changes,
+        phases,
+        warnings,
+        &mut outcome,
+    )
+    .await?;
     outcome.changes = changes;
     Ok(outcome)
+}
+
+/// Without a data phase, the post-data changes meet the target's rows as
+/// they are: any that those rows would refuse stops the run before
+/// anything is written, naming the rows and what to do.
+async fn refuse_what_rows_would_refuse(
+    context: &SchemaContext<'_>,
+    plan: &[PlannedChange],
+    target: &mut TargetDb,
+) -> Result<()> {
+    let mut refusals = Vec::new();
+    for planned in plan
+        .iter()
+        .filter(|p| p.phase == Phase::PostData && context.allowed(p))
+    {
+        for finding in target
+            .rows_refusing(&planned.change)
+            .await?
+            .unwrap_or_default()
+        {
+            refusals.push(format!("`{}`: {finding}", planned.change.object_name()));
+        }
+    }
+    if refusals.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "nothing was changed: the target's rows would refuse these schema changes:\n  {}\n\
+         sync the rows too (--fix-schemas replaces them with the source's rows before adding these), or fix those rows first",
+        refusals.join("\n  ")
+    )))
+}
+
+/// Runs the post-data changes, now that the rows of the `synced` tables
+/// match the source; a post-data change of a table whose rows were not
+/// synced waits for a later run. Then verifies the whole schema again.
+pub async fn post_data(
+    context: &SchemaContext<'_>,
+    target: &mut TargetDb,
+    synced: &BTreeSet<String>,
+    outcome: &mut SchemaOutcome,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let mut changes = std::mem::take(&mut outcome.changes);
+    for change in changes.iter_mut().filter(|c| {
+        c.phase == Phase::PostData && c.pending() && c.needs_rows && !synced.contains(&c.table)
+    }) {
+        change.status = ChangeStatus::Waiting(format!(
+            "waits for the rows of `{}` to match the source (its rows were not synced in this run)",
+            change.table
+        ));
+    }
+    let result = apply_and_verify(
+        context,
+        target,
+        &mut changes,
+        &[Phase::PreData, Phase::PostData],
+        warnings,
+        outcome,
+    )
+    .await;
+    outcome.changes = changes;
+    result
+}
+
+/// Applies the pending changes of `phases`, then reads the target again
+/// and applies what is still pending of those phases. A server may rename
+/// what it was told to keep (MariaDB renames an FK's implicit index when
+/// the FK is added again), so a few more rounds reach the fixed point.
+/// Leaves the remaining differences and the blocked tables in `outcome`.
+async fn apply_and_verify(
+    context: &SchemaContext<'_>,
+    target: &mut TargetDb,
+    changes: &mut Vec<ChangeReport>,
+    phases: &[Phase],
+    warnings: &mut Vec<String>,
+    outcome: &mut SchemaOutcome,
+) -> Result<()> {
+    let due = |c: &ChangeReport| {
+        c.pending() && phases.contains(&c.phase) && (context.policy.apply || c.suspends)
+    };
+    outcome.failed |= apply_changes(target, changes, &due, warnings).await;
+    for round in 0..=EXTRA_ROUNDS {
+        outcome.target_catalog = target.introspect().await?;
+        let plan = context.plan(&outcome.target_catalog, target.dialect(), false);
+        outcome.remaining = describe::mismatches(&plan);
+        outcome.blocked = context.blocked(&plan);
+        let mut more = render_plan(&plan, target.dialect(), &|p| context.allowed(p));
+        if outcome.failed || round == EXTRA_ROUNDS || !more.iter().any(due) {
+            break;
+        }
+        // Refused and waiting changes are already in the report.
+        more.retain(due);
+        outcome.failed |= apply_changes(target, &mut more, &due, warnings).await;
+        changes.extend(more);
+    }
+    Ok(())
 }
 
 /// Apply rounds after the first, for servers that rename objects on the way.
@@ -111,7 +260,7 @@ const EXTRA_ROUNDS: usize = 2;
 
 /// Renders each planned change as the target's statements, marking the
 /// ones policy refuses.
-pub(super) fn render_plan(
+fn render_plan(
     plan: &[PlannedChange],
     dialect: &dyn Dialect,
     allowed: &dyn Fn(&PlannedChange) -> bool,
@@ -122,6 +271,9 @@ pub(super) fn render_plan(
             sql: dialect.render_change(&planned.change),
             safety: planned.safety,
             reason: planned.reason.clone(),
+            phase: planned.phase,
+            needs_rows: planned.change.needs_rows(),
+            suspends: planned.change.suspends(),
             status: match allowed(planned) {
                 true => ChangeStatus::Planned,
                 false => ChangeStatus::Refused,
@@ -130,15 +282,16 @@ pub(super) fn render_plan(
         .collect()
 }
 
-/// Runs the changes that are not refused, in order, until one fails; the
-/// rest are marked as not tried. Returns whether one failed.
-pub(super) async fn apply_changes(
+/// Runs the changes that are `due`, in order, until one fails; the rest of
+/// them are marked as not tried. Returns whether one failed.
+async fn apply_changes(
     target: &mut TargetDb,
     changes: &mut [ChangeReport],
+    due: &dyn Fn(&ChangeReport) -> bool,
     warnings: &mut Vec<String>,
 ) -> bool {
     let mut failed = false;
-    for change in changes.iter_mut().filter(|c| c.pending()) {
+    for change in changes.iter_mut().filter(|c| due(c)) {
         if failed {
             change.status = ChangeStatus::NotTried;
             continue;
@@ -156,16 +309,6 @@ pub(super) async fn apply_changes(
         }
     }
     failed
-}
-
-/// How the diff must shape its plan for the target's engine, and whether
-/// rows are written after it (then triggers wait until they are).
-fn diff_options(dialect: &dyn Dialect, rows_follow: bool) -> DiffOptions {
-    DiffOptions {
-        separate_fk_phase: dialect.alters_foreign_keys(),
-        index_order_matters: dialect.index_order_matters(),
-        suspend_triggers: rows_follow,
-    }
 }
 
 /// Asks on a terminal before lossy or destructive changes; elsewhere the

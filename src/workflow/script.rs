@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::catalog::diff::Phase;
 use crate::config::Settings;
 use crate::engine::Dialect;
 use crate::error::{Error, Result};
@@ -27,6 +28,36 @@ pub fn write(
     for stmt in &prelude {
         text.push_str(&format!("{stmt};\n"));
     }
+    let (pre_data, post_data): (Vec<&ChangeReport>, Vec<&ChangeReport>) =
+        changes.iter().partition(|c| c.phase == Phase::PreData);
+    write_changes(&mut text, dialect, &pre_data);
+    if !data_statements.is_empty() {
+        text.push_str("\n-- rows\n");
+        for stmt in dialect.data_script_prelude() {
+            text.push_str(&format!("{stmt};\n"));
+        }
+        for stmt in data_statements {
+            text.push_str(&format!("{stmt};\n"));
+        }
+    }
+    if !post_data.is_empty() {
+        // As the real run: these wait until the rows match, and run with
+        // foreign key checks off like every schema change.
+        text.push_str("\n-- after the rows\n");
+        text.push_str(&format!("{};\n", dialect.foreign_key_checks(false)));
+        write_changes(&mut text, dialect, &post_data);
+    }
+    for stmt in &epilogue {
+        text.push_str(&format!("{stmt};\n"));
+    }
+    std::fs::write(path, text).map_err(|e| Error::Io {
+        context: format!("writing the SQL plan to {}", path.display()),
+        source: e,
+    })
+}
+
+/// Each change as its statements, or as comments saying why it is not run.
+fn write_changes(text: &mut String, dialect: &dyn Dialect, changes: &[&ChangeReport]) {
     for change in changes {
         text.push_str(&format!("\n-- {} [{}]\n", change.table, change.safety));
         for sql in &change.sql {
@@ -41,20 +72,4 @@ pub fn write(
             }
         }
     }
-    if !data_statements.is_empty() {
-        text.push_str("\n-- rows\n");
-        for stmt in dialect.data_script_prelude() {
-            text.push_str(&format!("{stmt};\n"));
-        }
-        for stmt in data_statements {
-            text.push_str(&format!("{stmt};\n"));
-        }
-    }
-    for stmt in &epilogue {
-        text.push_str(&format!("{stmt};\n"));
-    }
-    std::fs::write(path, text).map_err(|e| Error::Io {
-        context: format!("writing the SQL plan to {}", path.display()),
-        source: e,
-    })
 }

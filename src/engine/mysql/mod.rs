@@ -8,6 +8,7 @@
 //! - `rows`, `checksum`: streaming by key range, server-side checksums.
 //! - `execute`, `load`: row writes, DDL, bulk loads.
 //! - `snapshot`: several readers of one moment (FTWRL).
+//! - `refusals`: rows a schema change would refuse, found before it runs.
 
 pub mod checksum;
 mod connect;
@@ -18,6 +19,7 @@ pub mod introspect;
 mod lexer;
 mod load;
 mod objects;
+mod refusals;
 mod rows;
 mod show_create;
 mod snapshot;
@@ -29,6 +31,7 @@ pub use show_create::strip_auto_increment;
 
 use mysql_async::prelude::Queryable;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -258,27 +261,10 @@ impl EngineConnection for MySqlConnection {
     /// indexed anti-join per key, stopping at the first orphan.
     async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
         for key in keys {
-            let child = |c: &String| format!("c.{}", ddl::quote_ident(c));
-            let mut set: Vec<String> = key
-                .columns
-                .iter()
-                .map(|c| format!("{} IS NOT NULL", child(c)))
-                .collect();
-            let joined: Vec<String> = key
-                .columns
-                .iter()
-                .zip(&key.referenced_columns)
-                .map(|(c, p)| format!("p.{} = {}", ddl::quote_ident(p), child(c)))
-                .collect();
-            set.push(format!(
-                "NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
-                ddl::quote_ident(&key.referenced_table),
-                joined.join(" AND ")
-            ));
             let sql = format!(
                 "SELECT 1 FROM {} AS c WHERE {} LIMIT 1",
                 ddl::quote_ident(table),
-                set.join(" AND ")
+                refusals::orphans(key)
             );
             let context = format!("checking `{table}`.`{}`", key.name);
             let orphan: Option<mysql_async::Value> = self.first(context, &sql).await?;
@@ -287,6 +273,10 @@ impl EngineConnection for MySqlConnection {
             }
         }
         Ok(true)
+    }
+
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        refusals::find(&mut self.conn, change).await
     }
 
     async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
