@@ -21,8 +21,9 @@ pub async fn read(
     conn: &mut mysql_async::Conn,
     database: &str,
 ) -> Result<(Vec<SchemaObject>, Vec<Unreadable>)> {
-    let privileges = privileges(conn, database).await?;
-    let has = |p: &str| privileges.iter().any(|q| q.eq_ignore_ascii_case(p));
+    let (global, on_database) = privileges(conn, database).await?;
+    let held = |list: &[String], p: &str| list.iter().any(|q| q.eq_ignore_ascii_case(p));
+    let has = |p: &str| held(&global, p) || held(&on_database, p);
     let mut unreadable = Vec::new();
     let mut cannot = |kinds: &[ObjectKind], reason: &str| {
         for &kind in kinds {
@@ -32,7 +33,8 @@ pub async fn read(
             });
         }
     };
-    let routines_visible = has("SELECT")
+    // SELECT on the database does not show routines; on everything it does.
+    let routines_visible = held(&global, "SELECT")
         || has("SHOW_ROUTINE")
         || has("SHOW CREATE ROUTINE")
         || reads_mysql_proc(conn, database).await;
@@ -125,11 +127,14 @@ fn hidden(unreadable: &mut Vec<Unreadable>, kind: ObjectKind, name: &str) {
     }
 }
 
-/// The privileges the account holds globally or on `database`.
-async fn privileges(conn: &mut mysql_async::Conn, database: &str) -> Result<Vec<String>> {
-    const SQL: &str = "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES \
-         WHERE GRANTEE = @lockstep_grantee \
-         UNION SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES \
+/// The privileges the account holds globally, and on `database`.
+async fn privileges(
+    conn: &mut mysql_async::Conn,
+    database: &str,
+) -> Result<(Vec<String>, Vec<String>)> {
+    const GLOBAL: &str = "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES \
+         WHERE GRANTEE = @lockstep_grantee";
+    const SCHEMA: &str = "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES \
          WHERE GRANTEE = @lockstep_grantee AND ? LIKE TABLE_SCHEMA";
     const GRANTEE: &str = "SET @lockstep_grantee = CONCAT(\"'\", \
          SUBSTRING_INDEX(CURRENT_USER(), '@', 1), \"'@'\", \
@@ -138,7 +143,12 @@ async fn privileges(conn: &mut mysql_async::Conn, database: &str) -> Result<Vec<
         move |e: mysql_async::Error| Error::statement("reading the account's privileges", sql, e)
     };
     conn.query_drop(GRANTEE).await.map_err(failed(GRANTEE))?;
-    conn.exec(SQL, (database,)).await.map_err(failed(SQL))
+    let global = conn.query(GLOBAL).await.map_err(failed(GLOBAL))?;
+    let on_database = conn
+        .exec(SCHEMA, (database,))
+        .await
+        .map_err(failed(SCHEMA))?;
+    Ok((global, on_database))
 }
 
 /// Whether the account reads MariaDB's `mysql.proc` (then it sees every
