@@ -103,32 +103,37 @@ fn an_account_that_cannot_read_the_objects_is_told_and_the_copy_is_not_called_id
         db.exec("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1);");
     }
     source.exec("CREATE PROCEDURE p() SELECT 1");
-    let user = format!("lst_ro_{}", std::process::id());
-    source.exec(&format!(
-        "CREATE USER '{user}'@'%' IDENTIFIED BY 'pw';
-         GRANT SELECT, LOCK TABLES ON `{}`.* TO '{user}'@'%';",
-        source.name
-    ));
-    let lockstep::url::DatabaseUrl::MySql(server) =
-        lockstep::url::DatabaseUrl::parse(&source.url()).unwrap()
-    else {
-        panic!("a MySQL URL")
+    // Validates as an account holding only `grants` on the source.
+    let validate_as = |grants: &str| {
+        let user = format!("lst_ro_{}", std::process::id());
+        source.exec(&format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY 'pw';
+             GRANT {grants} ON `{}`.* TO '{user}'@'%';",
+            source.name
+        ));
+        let lockstep::url::DatabaseUrl::MySql(server) =
+            lockstep::url::DatabaseUrl::parse(&source.url()).unwrap()
+        else {
+            panic!("a MySQL URL")
+        };
+        let limited = format!(
+            "mysql://{user}:pw@{}:{}/{}",
+            server.host, server.port, source.name
+        );
+        let out = common::lockstep(&[
+            "validate",
+            "--no-color",
+            "--source",
+            &limited,
+            "--target",
+            &target.url(),
+        ]);
+        source.exec(&format!("DROP USER '{user}'@'%'"));
+        (out.status.code(), common::output_text(&out))
     };
-    let limited = format!(
-        "mysql://{user}:pw@{}:{}/{}",
-        server.host, server.port, source.name
-    );
-    let out = common::lockstep(&[
-        "validate",
-        "--no-color",
-        "--source",
-        &limited,
-        "--target",
-        &target.url(),
-    ]);
-    source.exec(&format!("DROP USER '{user}'@'%'"));
-    let text = common::output_text(&out);
-    assert_eq!(out.status.code(), Some(1), "{text}");
+    // SELECT alone sees no routine, trigger or event, and cannot tell.
+    let (code, text) = validate_as("SELECT, LOCK TABLES");
+    assert_eq!(code, Some(1), "{text}");
     for kind in ["procedures", "triggers", "events"] {
         assert!(
             text.contains(&format!("source's {kind}"))
@@ -136,4 +141,12 @@ fn an_account_that_cannot_read_the_objects_is_told_and_the_copy_is_not_called_id
             "{kind}: {text}"
         );
     }
+    // Every privilege on the database lists `p` but hides its text.
+    let (code, text) = validate_as("ALL");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("may not read the text of procedure `p`"),
+        "{text}"
+    );
+    assert!(!text.contains("triggers were not compared"), "{text}");
 }

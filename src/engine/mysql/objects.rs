@@ -33,8 +33,12 @@ pub async fn read(
             });
         }
     };
-    // SELECT on the database does not show routines; on everything it does.
+    // SELECT on the database does not show routines; on everything it
+    // does. EXECUTE or ALTER ROUTINE on them lists every one (the texts
+    // may still be hidden: checked one by one below).
     let routines_visible = held(&global, "SELECT")
+        || has("EXECUTE")
+        || has("ALTER ROUTINE")
         || has("SHOW_ROUTINE")
         || has("SHOW CREATE ROUTINE")
         || reads_mysql_proc(conn, database).await;
@@ -42,7 +46,8 @@ pub async fn read(
         cannot(
             &[ObjectKind::Procedure, ObjectKind::Function],
             "the account may not see every stored procedure and function \
-             (it needs SHOW_ROUTINE, SHOW CREATE ROUTINE, or SELECT on mysql.proc)",
+             (it needs EXECUTE on the database, and SHOW_ROUTINE, SHOW CREATE ROUTINE \
+             or SELECT on mysql.proc to read their text)",
         );
     }
     if !has("TRIGGER") {
@@ -119,10 +124,17 @@ pub async fn read(
 
 /// An object listed but whose text the account may not read.
 fn hidden(unreadable: &mut Vec<Unreadable>, kind: ObjectKind, name: &str) {
+    let needs = match kind {
+        ObjectKind::Procedure | ObjectKind::Function => {
+            " (it needs SHOW_ROUTINE, SHOW CREATE ROUTINE or SELECT on mysql.proc, \
+             or to be its definer)"
+        }
+        ObjectKind::Trigger | ObjectKind::Event => "",
+    };
     if !unreadable.iter().any(|u| u.kind == kind) {
         unreadable.push(Unreadable {
             kind,
-            reason: format!("the account may not read the text of {kind} `{name}`"),
+            reason: format!("the account may not read the text of {kind} `{name}`{needs}"),
         });
     }
 }
