@@ -1,5 +1,6 @@
 //! The library's error type. Every variant says what failed and, where it
-//! can, what the user can do about it. All of them map to exit code 2.
+//! can, what the user can do about it. All of them map to exit code 2,
+//! except `Stopped` (the signal's own exit code).
 
 use thiserror::Error;
 
@@ -46,6 +47,11 @@ pub enum Error {
     /// lockstep refused to do something unsafe or unsupported.
     #[error("{0}")]
     Refused(String),
+
+    /// The run was asked to stop (a signal) and stopped at a batch
+    /// boundary: nothing half-written was kept.
+    #[error("stopped on request before finishing")]
+    Stopped,
 
     #[error("{context}: {source}")]
     Io {

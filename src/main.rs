@@ -14,6 +14,7 @@ use clap::Parser;
 use lockstep::config::{Settings, STARTER_CONFIG};
 use lockstep::error::{Error, Result};
 use lockstep::report::text;
+use lockstep::sync::StopFlag;
 use lockstep::url::mask_password;
 use lockstep::workflow::{self, Mode, RunOptions};
 
@@ -85,8 +86,12 @@ fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
         sql_out: common.sql_out.clone(),
         assume_yes: common.yes,
         quiet: common.quiet,
+        stop: StopFlag::default(),
     };
-    let outcome = runtime()?.block_on(workflow::run_sync(&settings, mode, &options))?;
+    let outcome = runtime()?.block_on(async {
+        tokio::spawn(stop_on_signals(options.stop.clone()));
+        workflow::run_sync(&settings, mode, &options).await
+    })?;
     if let Some(path) = &common.report_json {
         std::fs::write(path, outcome.report.to_json()).map_err(|e| Error::Io {
             context: format!("writing the JSON report to {}", path.display()),
@@ -114,6 +119,30 @@ fn sync(mode: Mode, common: &CommonArgs) -> Result<i32> {
         print!("{}", text::render(&outcome.report, color));
     }
     Ok(outcome.exit_code())
+}
+
+/// SIGINT or SIGTERM asks the run to stop at its next batch boundary
+/// (exit 130 or 143 after the partial report); a second one ends the
+/// process at once (the server rolls back what is open).
+async fn stop_on_signals(stop: StopFlag) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    loop {
+        let code = tokio::select! {
+            _ = interrupt.recv() => 130,
+            _ = terminate.recv() => 143,
+        };
+        if stop.requested() {
+            std::process::exit(code);
+        }
+        eprintln!("lockstep: stopping at the next batch boundary (again to stop at once)");
+        stop.request(code);
+    }
 }
 
 fn init(path: &Path, force: bool) -> Result<i32> {

@@ -5,12 +5,12 @@
 //! without running them, or only counts the changes (validate, verify).
 
 use super::pipeline::ChangeSink;
-use super::RowMode;
+use super::{RowMode, StopFlag};
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
 use crate::data::value::Row;
 use crate::engine::{BulkLoad, Dialect, TargetDb, WriteError, WriteErrorKind, WriteOp};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Rows buffered per kind before they are written.
 const BATCH_ROWS: usize = 2000;
@@ -159,6 +159,8 @@ pub(crate) struct TableApplier<'a> {
     holds_inserts: bool,
     /// Inserts go by the engine's bulk path where it has one.
     bulk_load: bool,
+    /// Writes stop (before the next batch) once this asks.
+    stop: Option<&'a StopFlag>,
     pub counts: Counts,
     /// Changes seen that this pass does not act on.
     /// Deletes an `Upserts` pass found, kept for the deletes phase: their
@@ -193,6 +195,7 @@ impl<'a> TableApplier<'a> {
             batch_rows: BATCH_ROWS,
             holds_inserts: !table.unique_keys.is_empty(),
             bulk_load: false,
+            stop: None,
             counts: Counts::default(),
             deferred_deletes: Vec::new(),
             refused: Vec::new(),
@@ -231,6 +234,12 @@ impl<'a> TableApplier<'a> {
             }
             Output::Count => Ok(()),
         }
+    }
+
+    /// Stops before the next write once `stop` asks (`Error::Stopped`):
+    /// every batch is its own transaction, so nothing is half-written.
+    pub fn stop_on(&mut self, stop: &'a StopFlag) {
+        self.stop = Some(stop);
     }
 
     /// Writes in bigger batches: the target table starts empty, so there is
@@ -339,6 +348,9 @@ impl<'a> TableApplier<'a> {
         kind: ChangeKind,
         rows: &[Row],
     ) -> Result<std::result::Result<(), WriteError>> {
+        if self.stop.is_some_and(StopFlag::requested) && matches!(self.output, Output::Execute(_)) {
+            return Err(Error::Stopped);
+        }
         if let (Output::Execute(target), ChangeKind::Insert, true) =
             (&mut self.output, kind, self.bulk_load)
         {

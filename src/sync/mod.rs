@@ -24,19 +24,21 @@ mod first_look;
 mod fk;
 mod lanes;
 mod pipeline;
+mod stop;
 mod table_pass;
 
 pub use apply::{ChangeKind, Counts, RefusedRow};
 pub use find::{DiffMethod, FindStats, Found};
 pub use fk::FkStrategy;
 pub use lanes::Lane;
+pub use stop::StopFlag;
 
 use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::ForeignKey;
 use crate::data::table::TableData;
 use crate::data::value::Row;
 use crate::engine::{Dialect, TargetDb};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::report::progress::Progress;
 
 use apply::Pass;
@@ -78,6 +80,8 @@ pub struct SyncOptions<'a> {
     /// The FK graph of the source (cycles, who references whom).
     pub graph: &'a DependencyGraph,
     pub progress: &'a Progress,
+    /// Stops the writes at the next batch boundary when asked.
+    pub stop: &'a StopFlag,
 }
 
 /// One table of the data phase.
@@ -122,6 +126,7 @@ pub(crate) struct Shared<'a> {
     multi_pass: bool,
     fk_retry: u32,
     progress: &'a Progress,
+    stop: &'a StopFlag,
 }
 
 /// Syncs `tables` (in dependency order, parents first) over `lanes`: one
@@ -136,7 +141,7 @@ pub async fn sync_tables(
     options: &SyncOptions<'_>,
     mut mode: RowMode<'_>,
     after_writes: impl AsyncFnOnce(&mut TargetDb) -> Result<()>,
-) -> Result<Vec<TableOutcome>> {
+) -> Result<SyncRun> {
     let progress = options.progress;
     let mut outcomes: Vec<TableOutcome> = tables
         .iter()
@@ -160,6 +165,7 @@ pub async fn sync_tables(
         multi_pass: options.multi_pass,
         fk_retry: options.fk_retry,
         progress,
+        stop: options.stop,
     };
     let counting = matches!(mode, RowMode::Count);
     let scripting = matches!(mode, RowMode::Script(_));
@@ -207,36 +213,57 @@ pub async fn sync_tables(
         finished: vec![false; tables.len()],
     };
 
-    if scripting || counting || lanes.len() == 1 {
-        let mut steps: Vec<(usize, Pass)> = Vec::new();
-        if scripting {
-            steps.extend(
-                (0..tables.len())
-                    .rev()
-                    .filter(|&i| split[i])
-                    .map(|i| (i, Pass::Deletes)),
-            );
+    let main_pass_done: Result<()> = async {
+        if scripting || counting || lanes.len() == 1 {
+            let mut steps: Vec<(usize, Pass)> = Vec::new();
+            if scripting {
+                steps.extend(
+                    (0..tables.len())
+                        .rev()
+                        .filter(|&i| split[i])
+                        .map(|i| (i, Pass::Deletes)),
+                );
+            }
+            steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
+            for (i, pass) in steps {
+                let step = main.step(i, pass);
+                let work =
+                    sync_one(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await?;
+                main.record(i, work, pass != Pass::Deletes);
+            }
+            Ok(())
+        } else {
+            main.waits_for = tables
+                .iter()
+                .map(|t| shared.fk.waits_for(&t.data, tables))
+                .collect();
+            let shared = &shared;
+            run_on_lanes(lanes, &mut main, async |lane, i, step| {
+                sync_one(lane, RowMode::Apply, &tables[i], step, shared).await
+            })
+            .await
         }
-        steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
-        for (i, pass) in steps {
-            let step = main.step(i, pass);
-            let work = sync_one(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await?;
-            main.record(i, work, pass != Pass::Deletes);
-        }
-    } else {
-        main.waits_for = tables
-            .iter()
-            .map(|t| shared.fk.waits_for(&t.data, tables))
-            .collect();
-        let shared = &shared;
-        run_on_lanes(lanes, &mut main, async |lane, i, step| {
-            sync_one(lane, RowMode::Apply, &tables[i], step, shared).await
-        })
-        .await?;
     }
+    .await;
+    // A stop leaves what is done as done: the tables finished so far are
+    // reported, nothing more is written or checked.
+    if let Err(Error::Stopped) = main_pass_done {
+        progress.finish_overall();
+        return Ok(SyncRun {
+            outcomes,
+            stopped: true,
+        });
+    }
+    main_pass_done?;
     let mut deferred = std::mem::take(&mut main.deferred);
     progress.finish_overall();
 
+    if shared.stop.requested() {
+        return Ok(SyncRun {
+            outcomes,
+            stopped: true,
+        });
+    }
     let lane = &mut lanes[0];
     finish::deferred_deletes(
         lane,
@@ -247,14 +274,26 @@ pub async fn sync_tables(
         &shared,
     )
     .await?;
-    if matches!(mode, RowMode::Apply) {
+    if matches!(mode, RowMode::Apply) && !shared.stop.requested() {
         finish::retry_refused(lane, tables, &mut outcomes, &shared).await?;
         lane.writer.set_foreign_key_checks(true).await?;
         after_writes(lane.writer).await?;
         finish::verify_all(lane, tables, &mut outcomes, &mut looks.source_sums, &shared).await?;
         lane.writer.set_foreign_key_checks(true).await?;
     }
-    Ok(outcomes)
+    Ok(SyncRun {
+        outcomes,
+        stopped: shared.stop.requested(),
+    })
+}
+
+/// What a run over the tables came to.
+pub struct SyncRun {
+    /// Per table, in the order given (tables not reached: nothing done).
+    pub outcomes: Vec<TableOutcome>,
+    /// It stopped on request: later tables were not synced, nothing was
+    /// verified.
+    pub stopped: bool,
 }
 
 /// The main pass's state: what each table starts from, and what it did.

@@ -9,11 +9,11 @@ use super::first_look::Look;
 use super::fk::WriteStep;
 use super::lanes::Lane;
 use super::pipeline::CHANNEL_DEPTH;
-use super::{RowMode, Shared, SyncTable, TargetRows};
+use super::{RowMode, Shared, StopFlag, SyncTable, TargetRows};
 use crate::data::table::TableData;
 use crate::data::value::Row;
 use crate::engine::BulkLoad;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
 /// What one pass over one table starts from.
@@ -60,6 +60,9 @@ pub(crate) async fn sync_one(
     if look == Look::Equal || (pass == Pass::Deletes && nothing_to_delete) {
         return Ok(TableWork::default());
     }
+    if shared.stop.requested() {
+        return Err(Error::Stopped);
+    }
     let write = match replace {
         Some(_) => WriteStep::Reload,
         None => WriteStep::Pass,
@@ -77,7 +80,7 @@ pub(crate) async fn sync_one(
     if streamed {
         lane.writer.set_foreign_key_checks(false).await?;
         let bar = progress.rows(&table.name, step, total);
-        if let Some(rows) = stream_copy(lane, table, bar).await? {
+        if let Some(rows) = stream_copy(lane, table, bar, shared.stop).await? {
             let mut counts = Counts::default();
             counts.record(ChangeKind::Insert, rows);
             return Ok(TableWork {
@@ -100,6 +103,7 @@ pub(crate) async fn sync_one(
         fk_checks,
         shared.max_bytes,
     );
+    applier.stop_on(shared.stop);
     if nothing_to_delete {
         applier.bulk();
     }
@@ -131,6 +135,7 @@ async fn stream_copy(
     lane: &mut Lane<'_>,
     table: &TableData,
     bar: Option<RowBar>,
+    stop: &StopFlag,
 ) -> Result<Option<u64>> {
     let (read_tx, mut read_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
     let (load_tx, load_rx) = tokio::sync::mpsc::channel(CHANNEL_DEPTH);
@@ -143,6 +148,11 @@ async fn stream_copy(
     let count = async move {
         let mut rows = 0u64;
         while let Some(chunk) = read_rx.recv().await {
+            if stop.requested() {
+                // The load fails on this, and nothing of it is kept.
+                let _ = load_tx.send(Err(Error::Stopped)).await;
+                break;
+            }
             if let (Ok(chunk), Some(bar)) = (&chunk, &progress) {
                 bar.advance(chunk);
             }

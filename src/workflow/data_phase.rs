@@ -11,7 +11,7 @@ use crate::engine::TargetDb;
 use crate::error::Result;
 use crate::report::{DataError, DataReport, DataStatus, TableDataReport};
 use crate::sync::{
-    sync_tables, Found, Lane, RowMode, SyncOptions, SyncTable, TableOutcome, TargetRows,
+    sync_tables, Found, Lane, RowMode, SyncOptions, SyncRun, SyncTable, TableOutcome, TargetRows,
 };
 
 /// What the data phase works from, besides the connections.
@@ -134,9 +134,9 @@ pub async fn run(
         s.end_data_reads().await?;
     }
     source.end_data_reads().await?;
-    let outcomes = outcomes?;
+    let SyncRun { outcomes, stopped } = outcomes?;
 
-    let mut all_equal = report.tables_skipped == 0;
+    let mut all_equal = report.tables_skipped == 0 && !stopped;
     for (
         SyncTable {
             data: table,
@@ -196,7 +196,12 @@ pub async fn run(
         report,
         all_equal,
         failed,
-        warnings: note.into_iter().collect(),
+        warnings: note
+            .into_iter()
+            .chain(stopped.then(|| {
+                "stopped on request before finishing: the tables listed were synced as far as shown (nothing half-written: each batch is one transaction, a bulk load in progress was rolled back) and nothing was verified; run the same command again to finish".to_string()
+            }))
+            .collect(),
     })
 }
 
@@ -224,7 +229,7 @@ async fn sync_on_lanes(
     options: &SyncOptions<'_>,
     mode: RowMode<'_>,
     after_writes: impl AsyncFnOnce(&mut TargetDb) -> Result<()>,
-) -> Result<Vec<TableOutcome>> {
+) -> Result<SyncRun> {
     let applying = matches!(mode, RowMode::Apply);
     let mut readers = Vec::with_capacity(more_sources.len() + 1);
     for _ in 0..=more_sources.len() {

@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
-use crate::sync::{DiffMethod, RowMode, SyncOptions};
+use crate::sync::{DiffMethod, RowMode, StopFlag, SyncOptions};
 
 /// What a sync does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,8 @@ pub struct RunOptions {
     pub assume_yes: bool,
     /// No progress bars.
     pub quiet: bool,
+    /// Set (by a signal handler) to stop at the next batch boundary.
+    pub stop: StopFlag,
 }
 
 /// What a run ended with: the report, and whether errors happened along
@@ -69,13 +71,17 @@ pub struct RunOptions {
 pub struct Outcome {
     pub report: Report,
     pub failed: bool,
+    /// The exit code a stop on request asked for (130 SIGINT, 143 SIGTERM).
+    pub stopped: Option<i32>,
 }
 
 impl Outcome {
     /// 0 = the target matches the source, 1 = differences remain, 2 = an
-    /// error happened.
+    /// error happened; a stop on request gives its signal's code.
     pub fn exit_code(&self) -> i32 {
-        if self.failed {
+        if let Some(code) = self.stopped {
+            code
+        } else if self.failed {
             2
         } else if self.report.in_sync {
             0
@@ -181,6 +187,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             method: diff_method(settings),
             graph: &graph,
             progress: &progress,
+            stop: &options.stop,
         };
         let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
             if !fixes_schema && !context.policy.suspend_only {
@@ -228,7 +235,11 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         warnings,
         timings: clock.laps,
     };
-    Ok(Outcome { report, failed })
+    Ok(Outcome {
+        report,
+        failed,
+        stopped: options.stop.exit_code(),
+    })
 }
 
 /// Warns about the kinds of object (triggers, routines, events) either
