@@ -65,7 +65,6 @@ fn starter_config_parses_with_the_defaults() {
     assert_eq!(starter.schema_validation, bare.schema_validation);
     assert_eq!(starter.auto_fix_schema, bare.auto_fix_schema);
     assert_eq!(starter.allow_destructive, bare.allow_destructive);
-    assert_eq!(starter.allow_triggers, bare.allow_triggers);
     assert_eq!(starter.max_delete_ratio, bare.max_delete_ratio);
     assert_eq!(bare.max_delete_ratio, 0.5);
     assert!(starter.tables.is_empty() && starter.exclude.is_empty());
@@ -142,7 +141,7 @@ fn sync_settings_are_read() {
     assert_eq!(s.connect.read_timeout, Duration::from_secs(5));
     assert_eq!(s.connect.write_timeout, Duration::from_secs(6));
     assert_eq!(s.order, OrderStrategy::Alphabetical);
-    assert!(s.multi_pass && s.allow_destructive && s.allow_triggers);
+    assert!(s.multi_pass && s.allow_destructive);
     assert!(!s.skip_problematic_foreign_keys && !s.schema_validation && !s.auto_fix_schema);
     assert_eq!(s.fk_retry, 7);
     assert_eq!(s.fk_strategy, FkStrategy::Disable);

@@ -1,7 +1,7 @@
 //! The data phase end to end on MariaDB through the binary: foreign-key
 //! cycles and self-references, cascades, unique values that move, orphans,
 //! tables without a key, scripts replayed with the `mariadb` client,
-//! refused rows, triggers — in both FK strategies, each ending with a full
+//! refused rows, target-only triggers — in both FK strategies, each ending with a full
 //! comparison of the two databases.
 
 mod common;
@@ -12,18 +12,6 @@ use common::MyDb;
 /// output and the JSON report.
 fn sync(source: &MyDb, target: &MyDb, extra: &[&str]) -> (i32, String, serde_json::Value) {
     common::sync_with_report(&source.url(), &target.url(), extra)
-}
-
-/// `--data-only` with `allow_triggers = true` from a config file.
-fn sync_data_allowing_triggers(source: &MyDb, target: &MyDb) -> (i32, String, serde_json::Value) {
-    let scratch = common::SqliteDb::new("triggers_cfg");
-    let config = scratch.dir.join("lockstep.toml");
-    std::fs::write(&config, "[sync]\nallow_triggers = true\n").unwrap();
-    sync(
-        source,
-        target,
-        &["--data-only", "-c", config.to_str().unwrap()],
-    )
 }
 
 const STRATEGIES: [&str; 2] = ["dependency", "disable"];
@@ -278,35 +266,36 @@ fn a_row_the_target_refuses_is_named_and_the_rest_still_syncs() {
 
 #[test]
 fn a_bulk_load_the_target_refuses_falls_back_to_batches_that_name_the_row() {
-    // An empty table is loaded by one streamed statement; a target trigger
-    // (allowed) that refuses one row makes the server refuse all of it.
-    // The copy starts again in batches: that row is named, the others land.
+    // An empty table is loaded by one streamed statement; one source row
+    // whose parent is missing makes the server refuse all of it. The copy
+    // starts again in batches: that row is named, the others land.
+    let schema = "CREATE TABLE p (id INT PRIMARY KEY);
+        CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL, pid INT NOT NULL,
+            CONSTRAINT t_p FOREIGN KEY (pid) REFERENCES p (id));";
     let source = MyDb::new("bulkref_src");
     let target = MyDb::new("bulkref_tgt");
     for db in [&source, &target] {
-        db.exec("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20) NOT NULL)");
+        db.exec(schema);
     }
-    target.exec(
-        "CREATE TRIGGER t_refuse BEFORE INSERT ON t FOR EACH ROW \
-         IF NEW.id = 1234 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by t_refuse'; END IF",
-    );
-    let values: Vec<String> = (1..=3000).map(|i| format!("({i}, 'v{i}')")).collect();
-    source.exec(&format!("INSERT INTO t VALUES {}", values.join(", ")));
-    let (code, out, report) = sync_data_allowing_triggers(&source, &target);
+    let values: Vec<String> = (1..=3000)
+        .map(|i| format!("({i}, 'v{i}', {})", if i == 1234 { 99 } else { 1 }))
+        .collect();
+    source.exec(&format!(
+        "INSERT INTO p VALUES (1); SET FOREIGN_KEY_CHECKS=0; INSERT INTO t VALUES {}",
+        values.join(", ")
+    ));
+    let (code, out, report) = sync(&source, &target, &["--data-only"]);
     assert_eq!(code, 1, "a refused row leaves a difference: {out}");
     let errors = report["data"]["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{out}");
     assert_eq!(errors[0]["table"], "t");
     assert_eq!(errors[0]["key"], "id=1234");
-    assert!(
-        errors[0].to_string().contains("refused by t_refuse"),
-        "{errors:?}"
-    );
+    assert_eq!(errors[0]["constraint"], "t_p", "{errors:?}");
     assert_eq!(target.rows("t").len(), 2999, "every other row is copied");
 }
 
 #[test]
-fn triggers_on_the_target_are_refused_unless_allowed() {
+fn a_trigger_only_the_target_has_keeps_its_table_unwritten_until_it_is_dropped() {
     let source = MyDb::new("trig_src");
     let target = MyDb::new("trig_tgt");
     for db in [&source, &target] {
@@ -316,6 +305,8 @@ fn triggers_on_the_target_are_refused_unless_allowed() {
         "CREATE TRIGGER t_audit AFTER INSERT ON t FOR EACH ROW INSERT INTO audit VALUES (NEW.id)",
     );
     source.exec("INSERT INTO t VALUES (1, 1)");
+    // --data-only does not touch the schema: the trigger stays, so `t`
+    // is not written (the trigger would fire on its rows).
     let (code, out, report) = sync(&source, &target, &["--data-only"]);
     assert_eq!(code, 1, "{out}");
     let skipped = report["data"]["tables"]
@@ -325,20 +316,21 @@ fn triggers_on_the_target_are_refused_unless_allowed() {
         .find(|t| t["table"] == "t")
         .unwrap()
         .clone();
+    assert!(skipped["skipped_because"].is_string(), "{skipped}");
     assert!(
-        skipped["skipped_because"]
-            .as_str()
-            .unwrap()
-            .contains("t_audit"),
-        "{skipped}"
+        out.contains("trigger `t_audit` on `t` exists only in the target"),
+        "{out}"
     );
     assert!(target.rows("t").is_empty());
-    let (code, out, _) = sync_data_allowing_triggers(&source, &target);
-    assert_eq!(
-        code, 1,
-        "the trigger's audit row makes `audit` differ: {out}"
-    );
-    assert_eq!(target.rows("t").len(), 1);
+    // Dropping it is destructive: refused without permission, the table
+    // still unwritten; with it, the trigger goes first and never fires.
+    let (code, out, _) = sync(&source, &target, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(target.rows("t").is_empty(), "{out}");
+    let (code, out, _) = sync(&source, &target, &["--allow-destructive", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+    assert!(target.rows("audit").is_empty());
 }
 
 #[test]

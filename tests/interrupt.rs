@@ -1,7 +1,7 @@
 //! SIGINT or SIGTERM during a sync: lockstep stops at the next batch
 //! boundary, reports what it did, exits 130 / 143, and leaves a target
 //! that a plain rerun makes identical (nothing half-written, nothing
-//! duplicated).
+//! duplicated, the triggers taken out of the rows' way back in place).
 
 mod common;
 
@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use common::{lockstep_bin, lockstep_sync, output_text, MyDb};
 
 /// A source of 2^16 rows and a target holding every row with other values,
-/// so the sync runs many update batches.
+/// so the sync runs many update batches; on both, a trigger that would
+/// write to `audit` for every updated row (it must never fire).
 fn busy_pair() -> (MyDb, MyDb) {
     let source = MyDb::new("stop_src");
     let target = MyDb::new("stop_tgt");
@@ -23,6 +24,10 @@ fn busy_pair() -> (MyDb, MyDb) {
         for _ in 0..16 {
             db.exec("INSERT INTO big SELECT id + (SELECT MAX(id) FROM big), v, pad FROM big");
         }
+        db.exec(
+            "CREATE TABLE audit (id INT);
+             CREATE TRIGGER big_audit AFTER UPDATE ON big FOR EACH ROW INSERT INTO audit VALUES (NEW.id);",
+        );
     }
     (source, target)
 }
@@ -80,6 +85,7 @@ fn stopped_by(signal: &str, code: i32) {
     let again = lockstep_sync("--fix-schemas", &source.url(), &target.url());
     assert_eq!(again.status.code(), Some(0), "{}", output_text(&again));
     source.assert_same_data(&target);
+    assert_eq!(target.show_create_objects(), source.show_create_objects());
 }
 
 #[test]

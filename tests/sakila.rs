@@ -1,6 +1,9 @@
-//! Sakila, a real schema with an FK cycle (store <-> staff), views and
-//! triggers: `graph` names the cycle, and a schema sync into an empty
-//! database reproduces every table and view.
+//! Sakila, a real schema with an FK cycle (store <-> staff), views,
+//! triggers that stamp rows, procedures and functions: `graph` names the
+//! cycle, a schema sync into an empty database reproduces every table and
+//! view, and a full sync into an empty, a drifted and an equal copy
+//! reproduces every trigger and routine (`SHOW CREATE …`, definer
+//! included) and every row, none stamped by a trigger on the way.
 
 mod common;
 
@@ -84,4 +87,99 @@ fn schema_sync_from_sakila_into_an_empty_database() {
         "{}",
         String::from_utf8_lossy(&again.stdout)
     );
+}
+
+fn load_sakila_with_data(db: &MyDb) {
+    load_sakila(db);
+    db.load_corpus_file(
+        &common::corpus_dir().join("sampledb/sakila/mysql/sakila-data.sql"),
+        "sakila",
+    );
+}
+
+fn sync(source: &MyDb, target: &MyDb, extra: &[&str]) -> (i32, String, serde_json::Value) {
+    common::sync_with_report(&source.url(), &target.url(), extra)
+}
+
+/// Rows written by a run, from its JSON report.
+fn rows_written(report: &serde_json::Value) -> u64 {
+    ["rows_inserted", "rows_updated", "rows_deleted"]
+        .iter()
+        .map(|k| report["data"][k].as_u64().unwrap())
+        .sum()
+}
+
+#[test]
+fn sakila_triggers_routines_and_rows_arrive_whole_in_empty_equal_and_drifted_targets() {
+    let source = MyDb::new("sakobj_src");
+    load_sakila_with_data(&source);
+    let objects = source.show_create_objects();
+    assert_eq!(objects.len(), 12, "{objects:#?}");
+
+    // Empty: the triggers come after the rows, so `customer.create_date`
+    // and `rental.rental_date` keep the source's values, not NOW().
+    let target = MyDb::new("sakobj_tgt");
+    let (code, out, _) = sync(&source, &target, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.show_create_objects(), objects);
+    source.assert_same_data(&target);
+    assert_eq!(source.show_create_tables(), target.show_create_tables());
+
+    // Again: nothing to write, still in sync.
+    let (code, out, report) = sync(&source, &target, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rows_written(&report), 0, "{out}");
+    assert_eq!(
+        report["schema"]["mismatches"],
+        serde_json::json!([]),
+        "{out}"
+    );
+
+    // Drifted: rows the triggers would stamp come back exact, a dropped
+    // trigger and procedure come back, a changed function is replaced, a
+    // trigger the source lacks goes.
+    target.exec(
+        "SET FOREIGN_KEY_CHECKS=0;
+         DELETE FROM customer WHERE customer_id IN (5, 6);
+         UPDATE customer SET email = 'x@y', create_date = '2001-01-01' WHERE customer_id % 7 = 0;
+         DELETE FROM rental WHERE rental_id % 50 = 0;
+         DELETE FROM payment WHERE payment_id % 9 = 0;
+         SET FOREIGN_KEY_CHECKS=1;
+         DROP TRIGGER rental_date;
+         DROP PROCEDURE film_in_stock;
+         DROP FUNCTION inventory_held_by_customer;
+         CREATE FUNCTION inventory_held_by_customer(p_inventory_id INT) RETURNS INT READS SQL DATA RETURN 0;
+         CREATE TRIGGER actor_extra BEFORE UPDATE ON actor FOR EACH ROW SET NEW.last_update = NOW();",
+    );
+    let (code, out, report) = sync(&source, &target, &["--allow-destructive", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(rows_written(&report) > 0, "{out}");
+    assert_eq!(target.show_create_objects(), objects);
+    source.assert_same_data(&target);
+
+    // validate notices a missing procedure.
+    target.exec("DROP PROCEDURE film_in_stock");
+    let out = common::lockstep(&[
+        "validate",
+        "--no-color",
+        "--source",
+        &source.url(),
+        "--target",
+        &target.url(),
+    ]);
+    let text = common::output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("procedure `film_in_stock` is missing"),
+        "{text}"
+    );
+
+    // Equal (a copy loaded from the same dump): its tables have triggers,
+    // and are verified, not skipped.
+    let copy = MyDb::new("sakobj_copy");
+    load_sakila_with_data(&copy);
+    let (code, out, report) = sync(&source, &copy, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(report["data"]["tables_skipped"], 0, "{out}");
+    assert_eq!(rows_written(&report), 0, "{out}");
 }

@@ -405,3 +405,38 @@ fn the_target_schema_reads_as_the_source_wrote_it_after_added_columns_and_rebuil
         .unwrap();
     assert_eq!(kept, ("kept/n/a".into(), String::new(), "kept".into()));
 }
+
+#[test]
+fn rows_arrive_unstamped_by_triggers_which_come_after_them() {
+    let source = SqliteDb::new("trig3_src");
+    let target = SqliteDb::new("trig3_tgt");
+    source.exec(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, stamped TEXT);
+         CREATE TABLE audit (n INTEGER);
+         INSERT INTO t VALUES (1, 'a', 'source'), (2, 'b', 'source');
+         CREATE TRIGGER t_stamp AFTER INSERT ON t BEGIN
+           UPDATE t SET stamped = 'trigger' WHERE id = NEW.id;
+           INSERT INTO audit VALUES (NEW.id);
+         END;",
+    );
+    let rows = |db: &SqliteDb, sql: &str| -> Vec<String> {
+        let c = rusqlite::Connection::open(&db.path).unwrap();
+        let mut st = c.prepare(sql).unwrap();
+        st.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let t = "SELECT id || v || stamped FROM t ORDER BY id";
+    for round in ["empty", "drifted"] {
+        let out = common::lockstep_sync("--fix-schemas", &source.url(), &target.url());
+        assert_eq!(out.status.code(), Some(0), "{round}: {}", stdout(&out));
+        assert_eq!(rows(&target, t), rows(&source, t), "{round}");
+        assert!(
+            rows(&target, "SELECT CAST(n AS TEXT) FROM audit").is_empty(),
+            "{round}"
+        );
+        assert_eq!(schema_of(&target), schema_of(&source), "{round}");
+        target.exec("DELETE FROM t WHERE id = 2");
+    }
+}

@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::model::{CheckConstraint, Column, ForeignKey, Index, Table, TableOptions, View};
+use super::model::{
+    CheckConstraint, Column, ForeignKey, Index, ObjectKind, SchemaObject, Table, TableOptions, View,
+};
 
 /// How much a change can hurt the data already in the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -86,15 +88,55 @@ pub enum SchemaChange {
     },
     CreateView(View),
     DropView(View),
+    /// Create a trigger, routine or event exactly as the source has it
+    /// (with its definer and session context).
+    CreateObject {
+        object: SchemaObject,
+        why: ObjectChange,
+    },
+    /// Drop one of the target's triggers, routines or events.
+    DropObject {
+        object: SchemaObject,
+        why: ObjectChange,
+    },
+    /// Replace a routine whose text or context differs, in one step (the
+    /// routines a view or trigger calls are in place before them).
+    ReplaceObject {
+        current: SchemaObject,
+        desired: SchemaObject,
+    },
+}
+
+/// Why an object is created or dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectChange {
+    /// The target lacks it (create).
+    Missing,
+    /// Only the target has it (drop): destructive.
+    Extra,
+    /// Both have it, with other text or context: the target's goes before
+    /// the rows, the source's comes after them (triggers, events).
+    Differs,
+    /// Equal on both sides, but a trigger must not fire while rows are
+    /// written or its table is rebuilt: dropped before, created again
+    /// after. Not a difference.
+    Suspended,
 }
 
 impl SchemaChange {
-    /// The table or view the change is about.
+    /// The table or view the change is about: for a trigger, its table;
+    /// for a routine or event, its own name.
     pub fn object_name(&self) -> &str {
         match self {
             SchemaChange::CreateTable(t) | SchemaChange::DropTable(t) => &t.name,
             SchemaChange::AlterTable { desired, .. } => &desired.name,
             SchemaChange::CreateView(v) | SchemaChange::DropView(v) => &v.name,
+            SchemaChange::CreateObject { object, .. }
+            | SchemaChange::DropObject { object, .. }
+            | SchemaChange::ReplaceObject {
+                desired: object, ..
+            } => object.table.as_deref().unwrap_or(&object.name),
         }
     }
 
@@ -115,8 +157,47 @@ impl SchemaChange {
                         | AlterClause::AddPrimaryKey(_)
                 )
             }),
-            SchemaChange::CreateView(_) | SchemaChange::DropView(_) => false,
+            SchemaChange::CreateView(_)
+            | SchemaChange::DropView(_)
+            | SchemaChange::CreateObject { .. }
+            | SchemaChange::DropObject { .. }
+            | SchemaChange::ReplaceObject { .. } => false,
         }
+    }
+
+    /// Whether the change drops a trigger the source does not have as it
+    /// is (which, until the change runs, would fire on the rows written
+    /// to its table).
+    pub fn drops_trigger(&self) -> bool {
+        matches!(self, SchemaChange::DropObject { object, why }
+            if object.kind == ObjectKind::Trigger && *why != ObjectChange::Suspended)
+    }
+
+    /// Whether the change only takes an equal trigger out of the rows'
+    /// way, or puts it back.
+    pub fn suspends(&self) -> bool {
+        matches!(
+            self,
+            SchemaChange::DropObject {
+                why: ObjectChange::Suspended,
+                ..
+            } | SchemaChange::CreateObject {
+                why: ObjectChange::Suspended,
+                ..
+            }
+        )
+    }
+
+    /// Whether the change, run after the rows, needs its table's rows to
+    /// match the source first (a constraint they could refuse); triggers,
+    /// routines and events only need the rows written.
+    pub fn needs_rows(&self) -> bool {
+        !matches!(
+            self,
+            SchemaChange::CreateObject { .. }
+                | SchemaChange::DropObject { .. }
+                | SchemaChange::ReplaceObject { .. }
+        )
     }
 
     /// The worst safety class among the change's parts, with a reason for
@@ -132,9 +213,22 @@ impl SchemaChange {
                 .map(AlterClause::safety)
                 .max_by_key(|(s, _)| *s)
                 .unwrap_or((Safety::Safe, None)),
+            SchemaChange::DropObject {
+                object,
+                why: ObjectChange::Extra,
+            } => (
+                Safety::Destructive,
+                Some(format!(
+                    "drops {} `{}`, which the source does not have",
+                    object.kind, object.name
+                )),
+            ),
             SchemaChange::CreateTable(_)
             | SchemaChange::CreateView(_)
-            | SchemaChange::DropView(_) => (Safety::Safe, None),
+            | SchemaChange::DropView(_)
+            | SchemaChange::CreateObject { .. }
+            | SchemaChange::DropObject { .. }
+            | SchemaChange::ReplaceObject { .. } => (Safety::Safe, None),
         }
     }
 }

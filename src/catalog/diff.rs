@@ -3,14 +3,19 @@
 //!
 //! The order cannot fail on dependencies: foreign keys that change or go
 //! away are dropped first, views that change are dropped next, then tables
-//! are created and altered, extra tables dropped, foreign keys added, and
-//! views created last. Objects are compared on their engine-native
-//! `definition` texts, so a same-engine sync reproduces them exactly.
+//! are created and altered, extra tables dropped, routines created,
+//! foreign keys added, and views created; triggers and events come after
+//! the rows (their drops before everything). Objects are compared on their
+//! engine-native `definition` texts (and, for triggers, routines and
+//! events, their session context), so a same-engine sync reproduces them
+//! exactly.
 
 use serde::Serialize;
 
-use super::change::{column_change_safety, AlterClause, ColumnPosition, Safety, SchemaChange};
-use super::model::{Catalog, Index, IndexKind, Table};
+use super::change::{
+    column_change_safety, AlterClause, ColumnPosition, ObjectChange, Safety, SchemaChange,
+};
+use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
 
 /// What the target engine needs from the plan's shape.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +26,10 @@ pub struct DiffOptions {
     /// The engine shows secondary indexes in creation order, so the order
     /// is part of the schema (MySQL's `SHOW CREATE TABLE`).
     pub index_order_matters: bool,
+    /// Rows are written after this plan: every trigger on a selected table
+    /// is dropped before them and created after them, so none fires on a
+    /// synced row (what a dump does: triggers come after the data).
+    pub suspend_triggers: bool,
 }
 
 /// When a change runs relative to the rows, as pg_dump splits a restore.
@@ -150,11 +159,22 @@ pub fn diff(
         }
     }
     order_views(&mut create_views);
-    let mut plan = drop_fks;
+    // Tables and views whose triggers a change may take with it (SQLite
+    // drops a rebuilt table's and a dropped view's triggers).
+    let rebuilt: Vec<&str> = alters
+        .iter()
+        .chain(&post_alters)
+        .chain(&drop_views)
+        .map(|p| p.change.object_name())
+        .collect();
+    let objects = object_changes(source, target, selected, options, &rebuilt);
+    let mut plan = objects.drops;
+    plan.extend(drop_fks);
     plan.extend(drop_views);
     plan.extend(creates);
     plan.extend(alters);
     plan.extend(drop_tables);
+    plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
         change.phase = Phase::PostData;
@@ -164,7 +184,116 @@ pub fn diff(
         change.phase = Phase::PostData;
     }
     plan.extend(add_fks);
+    plan.extend(objects.post_data);
     plan
+}
+
+/// The plan's steps for triggers, routines and events.
+struct ObjectSteps {
+    /// Drops, before anything else (pre-data).
+    drops: Vec<PlannedChange>,
+    /// Routines created or replaced before the views and triggers that
+    /// call them (pre-data).
+    routines: Vec<PlannedChange>,
+    /// Triggers and events created after the rows (post-data).
+    post_data: Vec<PlannedChange>,
+}
+
+/// Compares triggers, routines and events on their text and context.
+/// Kinds either side could not read are left alone. A trigger that
+/// differs is dropped before the rows and created after them; so are
+/// the equal triggers of a table whose rows are written, whose other
+/// triggers change (they are created again in the source's firing
+/// order), or that the plan alters or drops.
+fn object_changes(
+    source: &Catalog,
+    target: &Catalog,
+    selected: &dyn Fn(&str) -> bool,
+    options: DiffOptions,
+    rebuilt: &[&str],
+) -> ObjectSteps {
+    let compared = |o: &&SchemaObject| {
+        source.reads(o.kind)
+            && target.reads(o.kind)
+            && selected(o.table.as_deref().unwrap_or(&o.name))
+    };
+    let mut steps = ObjectSteps {
+        drops: Vec::new(),
+        routines: Vec::new(),
+        post_data: Vec::new(),
+    };
+    let pre = |change| PlannedChange::new(change);
+    let post = |change| PlannedChange::in_phase(change, Phase::PostData);
+    // Tables whose triggers are all created again, in the source's order:
+    // those with a trigger that differs or is on one side only, and those
+    // the plan rebuilds.
+    let mut retriggered: Vec<&str> = rebuilt.to_vec();
+    for (one, other) in [(source, target), (target, source)] {
+        for object in one.objects.iter().filter(compared) {
+            if let Some(table) = &object.table {
+                if other.object(object.kind, &object.name) != Some(object) {
+                    retriggered.push(table);
+                }
+            }
+        }
+    }
+    for current in target.objects.iter().filter(compared) {
+        let desired = source.object(current.kind, &current.name);
+        let why = match desired {
+            None => ObjectChange::Extra,
+            Some(d) if d != current => ObjectChange::Differs,
+            Some(_) => continue,
+        };
+        if why == ObjectChange::Differs && is_routine(current.kind) {
+            steps.routines.push(pre(SchemaChange::ReplaceObject {
+                current: current.clone(),
+                desired: desired.cloned().expect("a differing object has a source"),
+            }));
+            continue;
+        }
+        steps.drops.push(pre(SchemaChange::DropObject {
+            object: current.clone(),
+            why,
+        }));
+    }
+    for desired in source.objects.iter().filter(compared) {
+        if is_routine(desired.kind) {
+            if target.object(desired.kind, &desired.name).is_none() {
+                steps.routines.push(pre(SchemaChange::CreateObject {
+                    object: desired.clone(),
+                    why: ObjectChange::Missing,
+                }));
+            }
+            continue;
+        }
+        let why = match target.object(desired.kind, &desired.name) {
+            None => ObjectChange::Missing,
+            Some(current) if current != desired => ObjectChange::Differs,
+            Some(current) => {
+                let table = current.table.as_deref().unwrap_or_default();
+                let suspended = current.kind == ObjectKind::Trigger
+                    && (options.suspend_triggers
+                        || retriggered.iter().any(|t| source.same_name(t, table)));
+                if !suspended {
+                    continue;
+                }
+                steps.drops.push(pre(SchemaChange::DropObject {
+                    object: current.clone(),
+                    why: ObjectChange::Suspended,
+                }));
+                ObjectChange::Suspended
+            }
+        };
+        steps.post_data.push(post(SchemaChange::CreateObject {
+            object: desired.clone(),
+            why,
+        }));
+    }
+    steps
+}
+
+fn is_routine(kind: ObjectKind) -> bool {
+    matches!(kind, ObjectKind::Procedure | ObjectKind::Function)
 }
 
 /// Splits a table's clauses into those the rows need in place (pre-data)

@@ -329,6 +329,7 @@ fn tables_and_views_outside_the_selection_are_left_alone() {
     let options = DiffOptions {
         separate_fk_phase: true,
         index_order_matters: true,
+        suspend_triggers: false,
     };
     let plan = diff(&source, &target, &|name| name == "kept", options);
     assert_eq!(steps(&plan), ["alter kept: add column x after id"]);

@@ -11,6 +11,8 @@ mod deps_tests;
 #[cfg(test)]
 mod diff_tests;
 #[cfg(test)]
+mod objects_tests;
+#[cfg(test)]
 mod safety_tests;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -54,6 +54,12 @@ pub struct Catalog {
     pub tables: Vec<Table>,
     /// Views sorted by name.
     pub views: Vec<View>,
+    /// Triggers, stored procedures and functions, events: routines first,
+    /// then triggers by table and firing order, then events.
+    pub objects: Vec<SchemaObject>,
+    /// Kinds of object the account could not read completely: they were
+    /// not compared, so the copy cannot be called identical.
+    pub unreadable: Vec<Unreadable>,
 }
 
 impl Catalog {
@@ -63,6 +69,27 @@ impl Catalog {
 
     pub fn view(&self, name: &str) -> Option<&View> {
         self.views.iter().find(|v| self.same_name(&v.name, name))
+    }
+
+    /// The object of this kind and name.
+    pub fn object(&self, kind: ObjectKind, name: &str) -> Option<&SchemaObject> {
+        self.objects
+            .iter()
+            .find(|o| o.kind == kind && self.same_object_name(kind, &o.name, name))
+    }
+
+    /// Whether this catalog holds every object of `kind`.
+    pub fn reads(&self, kind: ObjectKind) -> bool {
+        !self.unreadable.iter().any(|u| u.kind == kind)
+    }
+
+    /// MySQL names routines and events without regard to case, triggers
+    /// like tables; SQLite folds the case of every name.
+    fn same_object_name(&self, kind: ObjectKind, a: &str, b: &str) -> bool {
+        match kind {
+            ObjectKind::Trigger => self.same_name(a, b),
+            _ => a.eq_ignore_ascii_case(b),
+        }
     }
 
     /// Whether two table or view names denote the same object: SQLite
@@ -432,4 +459,73 @@ pub struct View {
     pub definition: String,
     /// Tables and views the view reads, when known.
     pub depends_on: Vec<String>,
+}
+
+/// What kind of stored object a [`SchemaObject`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectKind {
+    Procedure,
+    Function,
+    Trigger,
+    Event,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Procedure => "procedure",
+            ObjectKind::Function => "function",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::Event => "event",
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A trigger, stored procedure or function, or event, kept as its exact
+/// source text and the session context it was created in (which decides
+/// how the server parses and runs its body).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemaObject {
+    pub kind: ObjectKind,
+    pub name: String,
+    /// The table (or, on SQLite, view) a trigger belongs to.
+    pub table: Option<String>,
+    /// The exact source text: MySQL's `SHOW CREATE TRIGGER|PROCEDURE|
+    /// FUNCTION|EVENT` (with its DEFINER clause), SQLite's
+    /// `sqlite_master.sql`.
+    pub definition: String,
+    pub context: ObjectContext,
+}
+
+/// The session an object was created in (MySQL/MariaDB; all `None` on
+/// SQLite). Two objects with equal text but another context are different
+/// objects: `"a"` is a string or a name by `sql_mode`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ObjectContext {
+    /// `user@host`, as in information_schema.
+    pub definer: Option<String>,
+    pub sql_mode: Option<String>,
+    /// Events: the time zone their schedule is read in.
+    pub time_zone: Option<String>,
+    pub character_set_client: Option<String>,
+    pub collation_connection: Option<String>,
+    /// The database's default collation when the object was created.
+    pub database_collation: Option<String>,
+    /// Triggers: the position among the table's triggers of the same
+    /// timing and event (1 = fires first).
+    pub action_order: Option<u32>,
+}
+
+/// A kind of object the account could not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unreadable {
+    pub kind: ObjectKind,
+    pub reason: String,
 }

@@ -16,7 +16,7 @@ use super::change::{AlterClause, ColumnPosition, SchemaChange};
 use super::diff::{diff, DiffOptions, PlannedChange};
 use super::model::{
     Catalog, CheckConstraint, Column, FkAction, Flavor, ForeignKey, Generated, Index, IndexKind,
-    IndexPart, SqlType, Table, TableOptions, View,
+    IndexPart, ObjectContext, ObjectKind, SchemaObject, SqlType, Table, TableOptions, View,
 };
 
 pub fn mysql() -> CatalogBuilder {
@@ -42,6 +42,8 @@ impl CatalogBuilder {
                 flavor,
                 tables: Vec::new(),
                 views: Vec::new(),
+                objects: Vec::new(),
+                unreadable: Vec::new(),
             },
         }
     }
@@ -57,6 +59,18 @@ impl CatalogBuilder {
             name: name.into(),
             definition: format!("CREATE VIEW `{name}` AS {select}"),
             depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+        });
+        self
+    }
+
+    /// A trigger, routine or event with its text (no session context).
+    pub fn object(mut self, kind: ObjectKind, name: &str, table: Option<&str>, text: &str) -> Self {
+        self.catalog.objects.push(SchemaObject {
+            kind,
+            name: name.into(),
+            table: table.map(str::to_string),
+            definition: text.into(),
+            context: ObjectContext::default(),
         });
         self
     }
@@ -263,6 +277,7 @@ pub fn mysql_plan(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
     let options = DiffOptions {
         separate_fk_phase: true,
         index_order_matters: true,
+        suspend_triggers: false,
     };
     diff(source, target, &|_| true, options)
 }
@@ -272,6 +287,7 @@ pub fn sqlite_plan(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
     let options = DiffOptions {
         separate_fk_phase: false,
         index_order_matters: false,
+        suspend_triggers: false,
     };
     diff(source, target, &|_| true, options)
 }
@@ -293,6 +309,15 @@ fn step(change: &SchemaChange) -> String {
         } => {
             let clauses: Vec<String> = clauses.iter().map(clause).collect();
             format!("alter {}: {}", desired.name, clauses.join(", "))
+        }
+        SchemaChange::CreateObject { object, why } => {
+            format!("create {} {} ({why:?})", object.kind, object.name)
+        }
+        SchemaChange::DropObject { object, why } => {
+            format!("drop {} {} ({why:?})", object.kind, object.name)
+        }
+        SchemaChange::ReplaceObject { desired, .. } => {
+            format!("replace {} {}", desired.kind, desired.name)
         }
     }
 }

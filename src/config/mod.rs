@@ -96,7 +96,6 @@ pub struct Settings {
     /// The share of a table's rows a sync may delete without
     /// `allow_destructive` (0 to 1).
     pub max_delete_ratio: f64,
-    pub allow_triggers: bool,
     pub tables: Vec<Located<String>>,
     pub exclude: Vec<Located<String>>,
     /// Comparison key overrides, table name -> columns.

@@ -65,7 +65,11 @@ pub(crate) struct RawSync {
     pub auto_fix_schema: Option<bool>,
     pub allow_destructive: Option<bool>,
     pub max_delete_ratio: Option<Spanned<f64>>,
-    pub allow_triggers: Option<bool>,
+    /// Deprecated, no effect: target triggers never fire on synced rows
+    /// now (they wait until the rows are written). Still read so older
+    /// config files keep working.
+    #[serde(rename = "allow_triggers")]
+    pub _allow_triggers: Option<bool>,
     pub tables: Option<TextList>,
     pub exclude: Option<TextList>,
 }

@@ -98,7 +98,6 @@ pub(crate) fn resolve(
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
         allow_destructive: overrides.allow_destructive || sync.allow_destructive.unwrap_or(false),
         max_delete_ratio: ratio(sync.max_delete_ratio, src)?,
-        allow_triggers: sync.allow_triggers.unwrap_or(false),
         tables,
         exclude,
         table_keys,

@@ -12,7 +12,6 @@
 //!
 //! Uses the row model (`data`) and the schema model (`catalog`) only.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -345,9 +344,6 @@ pub trait EngineConnection: Sized {
     /// settings (FK checks off while the schema changes). Stops at the
     /// first failure and names the statement.
     async fn execute_ddl(&mut self, statements: &[String]) -> Result<()>;
-
-    /// Triggers on the database's tables: table -> trigger names.
-    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>>;
 
     /// The largest statement the target accepts.
     fn max_statement_bytes(&self) -> usize;

@@ -36,6 +36,13 @@ pub trait Dialect: Send + Sync {
         Vec::new()
     }
 
+    /// One schema statement as a script line for the engine's own client
+    /// (its terminator, and whatever the client needs to take a body with
+    /// semicolons as one statement).
+    fn script_statement(&self, sql: &str) -> String {
+        format!("{sql};\n")
+    }
+
     /// Statements before and after a DDL script so it runs in any order
     /// in the engine's own client (FK checks off).
     fn ddl_script_frame(&self) -> (Vec<String>, Vec<String>);

@@ -26,8 +26,6 @@ pub use contract::{
 };
 pub use dialect::Dialect;
 
-use std::collections::BTreeMap;
-
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
@@ -162,9 +160,6 @@ impl EngineConnection for Connection {
     }
     async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
         on_engine!(self, c => c.execute_ddl(statements).await)
-    }
-    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        on_engine!(self, c => c.triggers().await)
     }
     fn max_statement_bytes(&self) -> usize {
         on_engine!(self, c => c.max_statement_bytes())
@@ -495,11 +490,6 @@ impl TargetDb {
     /// See [`EngineConnection::set_auto_increment`].
     pub async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
         self.conn.set_auto_increment(table, next).await
-    }
-
-    /// Triggers on the target's tables: table -> trigger names.
-    pub async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        self.conn.triggers().await
     }
 
     /// See [`EngineConnection::rows_refusing`].

@@ -2,8 +2,9 @@
 //! line per difference, with a kind (`missing_column`, `type_difference`,
 //! ...) that scripts can count.
 
-use crate::catalog::change::{AlterClause, SchemaChange};
+use crate::catalog::change::{AlterClause, ObjectChange, SchemaChange};
 use crate::catalog::diff::PlannedChange;
+use crate::catalog::model::SchemaObject;
 
 use super::Mismatch;
 
@@ -49,9 +50,42 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                     }
                 }
             }
+            // A trigger or event that differs is dropped and created:
+            // described once, by its creation.
+            SchemaChange::CreateObject { object, why } => match why {
+                ObjectChange::Missing => push(
+                    &format!("missing_{}", object.kind),
+                    format!("{} is missing", describe_object(object)),
+                ),
+                ObjectChange::Differs => push(
+                    &format!("{}_difference", object.kind),
+                    format!("{} differs", describe_object(object)),
+                ),
+                ObjectChange::Extra | ObjectChange::Suspended => {}
+            },
+            SchemaChange::DropObject {
+                object,
+                why: ObjectChange::Extra,
+            } => push(
+                &format!("extra_{}", object.kind),
+                format!("{} exists only in the target", describe_object(object)),
+            ),
+            SchemaChange::DropObject { .. } => {}
+            SchemaChange::ReplaceObject { desired, .. } => push(
+                &format!("{}_difference", desired.kind),
+                format!("{} differs", describe_object(desired)),
+            ),
         }
     }
     out
+}
+
+/// `trigger `t_ins` on `t``, `procedure `p``.
+fn describe_object(object: &SchemaObject) -> String {
+    match &object.table {
+        Some(table) => format!("{} `{}` on `{table}`", object.kind, object.name),
+        None => format!("{} `{}`", object.kind, object.name),
+    }
 }
 
 fn describe_clause(

@@ -64,6 +64,13 @@ pub struct ChangeReport {
     pub reason: Option<String>,
     /// Before or after the rows.
     pub phase: Phase,
+    /// A post-data change that must wait for its table's rows to match
+    /// the source (not a trigger or event, which only waits for the
+    /// rows to be written).
+    pub needs_rows: bool,
+    /// Only takes a trigger out of the rows' way and puts it back: made
+    /// even where the schema is not fixed (data-only).
+    pub suspends: bool,
     /// In JSON: `applied` (bool) and `skipped_because` (why not applied).
     pub status: ChangeStatus,
 }

@@ -31,7 +31,6 @@ pub struct DataPlan<'a> {
     pub schema_planned: bool,
     /// Comparison key overrides, table name -> columns.
     pub table_keys: &'a BTreeMap<String, Vec<String>>,
-    pub allow_triggers: bool,
     /// Refused rows leave the run's outcome "differences remain" instead
     /// of failed.
     pub skip_problematic_foreign_keys: bool,
@@ -68,13 +67,6 @@ pub async fn run(
         ..
     } = *plan;
     let target_catalog = &plan.target_catalog;
-    // Triggers matter only where rows are written (or scripted to be).
-    let writes = !matches!(mode, RowMode::Count);
-    let triggers = if plan.allow_triggers || !writes {
-        BTreeMap::new()
-    } else {
-        target.triggers().await?
-    };
 
     let mut report = DataReport {
         status: match mode {
@@ -101,12 +93,7 @@ pub async fn run(
         } else if differs {
             Some("its schema differs from the source's; fix it first (--fix-schemas), or allow the refused changes".to_string())
         } else {
-            triggers.get(name).map(|names| {
-                format!(
-                    "the target table has triggers ({}) that would fire on every synced row; set allow_triggers = true to sync it anyway",
-                    names.join(", ")
-                )
-            })
+            None
         };
         if let Some(reason) = skip {
             report.tables_skipped += 1;

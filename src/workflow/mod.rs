@@ -135,6 +135,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     // Schema first. The modes that write rows fix the schema too, unless
     // the config says not to (then tables that differ are skipped).
     let mut warnings = Vec::new();
+    let objects_compared = unreadable_objects(&source_catalog, &target_catalog, &mut warnings);
     let fixes_schema = match mode {
         Mode::SchemaOnly => settings.auto_fix_schema,
         Mode::FixSchemas => true,
@@ -155,6 +156,13 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             without_rows: mode == Mode::SchemaOnly,
             allow_destructive: settings.allow_destructive,
             assume_yes: options.assume_yes,
+            rows_follow: match mode {
+                Mode::Full | Mode::FixSchemas | Mode::DataOnly | Mode::DryRun => true,
+                Mode::ValidateOnly | Mode::SchemaOnly => false,
+            },
+            // Rows written into a schema left as it is.
+            suspend_only: !fixes_schema
+                && matches!(mode, Mode::Full | Mode::FixSchemas | Mode::DataOnly),
         },
     };
 
@@ -220,7 +228,6 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                 .collect(),
             schema_planned: mode == Mode::DryRun,
             table_keys: &settings.table_keys,
-            allow_triggers: settings.allow_triggers,
             skip_problematic_foreign_keys: settings.skip_problematic_foreign_keys,
             parallelism: settings.parallelism,
         };
@@ -243,7 +250,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             },
         };
         let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
-            if !fixes_schema {
+            if !fixes_schema && !context.policy.suspend_only {
                 return Ok(());
             }
             schema_phase::post_data(&context, target, synced, &mut schema, &mut warnings).await
@@ -260,7 +267,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     if let Some(d) = &data {
         warnings.extend(d.warnings.iter().cloned());
     }
-    let in_sync = schema.remaining.is_empty() && data.as_ref().is_none_or(|d| d.all_equal);
+    let in_sync = objects_compared
+        && schema.remaining.is_empty()
+        && data.as_ref().is_none_or(|d| d.all_equal);
     let failed = schema.failed || data.as_ref().is_some_and(|d| d.failed);
     let recommendations = recommendations(settings, mode, &schema.changes, &graph, in_sync);
     let report = Report {
@@ -296,6 +305,30 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
 /// Target tables with fewer rows may lose any share of them: the delete
 /// guard is for tables whose loss would matter.
 const GUARD_MIN_ROWS: u64 = 10;
+
+/// Warns about the kinds of object (triggers, routines, events) either
+/// account could not read completely: they were not compared. Returns
+/// whether every kind was.
+fn unreadable_objects(source: &Catalog, target: &Catalog, warnings: &mut Vec<String>) -> bool {
+    let mut all = true;
+    for (side, catalog) in [("source", source), ("target", target)] {
+        let mut reasons: Vec<(Vec<String>, &str)> = Vec::new();
+        for u in &catalog.unreadable {
+            match reasons.iter_mut().find(|(_, r)| *r == u.reason) {
+                Some((kinds, _)) => kinds.push(format!("{}s", u.kind)),
+                None => reasons.push((vec![format!("{}s", u.kind)], &u.reason)),
+            }
+        }
+        for (kinds, reason) in reasons {
+            all = false;
+            warnings.push(format!(
+                "the {side}'s {} were not compared: {reason}; the copy is not known to be identical",
+                kinds.join(" and ")
+            ));
+        }
+    }
+    all
+}
 
 /// How differing rows are found: `auto` bisects where a server is across a
 /// network (its checksums save the wire) and streams where both run on

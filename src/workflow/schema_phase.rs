@@ -46,6 +46,12 @@ pub struct SchemaPolicy {
     pub allow_destructive: bool,
     /// Do not ask before lossy or destructive changes.
     pub assume_yes: bool,
+    /// Rows are written (or scripted) after the schema: the target's
+    /// triggers are dropped before them and created after them.
+    pub rows_follow: bool,
+    /// Rows are written even though the schema is not fixed (data-only):
+    /// only the triggers' drops and re-creations around them are made.
+    pub suspend_only: bool,
 }
 
 /// What every step of the schema phase compares and may do.
@@ -60,8 +66,16 @@ impl SchemaContext<'_> {
         planned.safety == Safety::Safe || self.policy.allow_destructive
     }
 
-    fn plan(&self, target: &Catalog, dialect: &dyn Dialect) -> Vec<PlannedChange> {
-        diff(self.source, target, self.accepts, diff_options(dialect))
+    /// The plan from `target`; `first`: the plan the run starts from,
+    /// which suspends triggers for the rows (the plans that verify come
+    /// after that, and would suspend them again).
+    fn plan(&self, target: &Catalog, dialect: &dyn Dialect, first: bool) -> Vec<PlannedChange> {
+        let options = DiffOptions {
+            separate_fk_phase: dialect.alters_foreign_keys(),
+            index_order_matters: dialect.index_order_matters(),
+            suspend_triggers: first && self.policy.rows_follow,
+        };
+        diff(self.source, target, self.accepts, options)
     }
 
     /// The changes this run will make to `target`, in order (none when it
@@ -70,7 +84,7 @@ impl SchemaContext<'_> {
         if !self.policy.apply {
             return Vec::new();
         }
-        self.plan(target, dialect)
+        self.plan(target, dialect, true)
             .into_iter()
             .filter(|p| self.allowed(p))
             .map(|p| p.change)
@@ -82,9 +96,15 @@ impl SchemaContext<'_> {
     /// rows cannot be compared yet. Every mode answers this the same way:
     /// validate skips such a table, a dry run reloads it after the change,
     /// a real run syncs it once the change is made.
+    /// A table also stays blocked while a trigger the source does not
+    /// have (or has otherwise) is kept on it (its drop refused, or the
+    /// schema not fixed): it would fire on the rows.
     fn blocked(&self, plan: &[PlannedChange]) -> BTreeSet<String> {
         plan.iter()
-            .filter(|p| (p.phase == Phase::PreData || !self.allowed(p)) && p.change.reshapes_rows())
+            .filter(|p| {
+                ((p.phase == Phase::PreData || !self.allowed(p)) && p.change.reshapes_rows())
+                    || ((!self.allowed(p) || self.policy.suspend_only) && p.change.drops_trigger())
+            })
             .map(|p| p.change.object_name().to_string())
             .collect()
     }
@@ -102,9 +122,10 @@ pub async fn run(
         apply,
         without_rows,
         assume_yes,
+        suspend_only,
         ..
     } = context.policy;
-    let plan = context.plan(&target_catalog, target.dialect());
+    let plan = context.plan(&target_catalog, target.dialect(), true);
     let mismatches = describe::mismatches(&plan);
     let mut changes = render_plan(&plan, target.dialect(), &|p| context.allowed(p));
     let mut outcome = SchemaOutcome {
@@ -115,7 +136,7 @@ pub async fn run(
         target_catalog,
         failed: false,
     };
-    if !apply || plan.is_empty() {
+    if !(apply || suspend_only) || plan.is_empty() {
         outcome.changes = changes;
         return Ok(outcome);
     }
@@ -124,7 +145,7 @@ pub async fn run(
     }
     let risky: Vec<&ChangeReport> = changes
         .iter()
-        .filter(|c| c.safety != Safety::Safe && c.pending())
+        .filter(|c| c.safety != Safety::Safe && c.pending() && apply)
         .collect();
     if !risky.is_empty() && !assume_yes && !confirm(&risky)? {
         return Err(Error::Refused(
@@ -192,10 +213,9 @@ pub async fn post_data(
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     let mut changes = std::mem::take(&mut outcome.changes);
-    for change in changes
-        .iter_mut()
-        .filter(|c| c.phase == Phase::PostData && c.pending() && !synced.contains(&c.table))
-    {
+    for change in changes.iter_mut().filter(|c| {
+        c.phase == Phase::PostData && c.pending() && c.needs_rows && !synced.contains(&c.table)
+    }) {
         change.status = ChangeStatus::Waiting(format!(
             "waits for the rows of `{}` to match the source (its rows were not synced in this run)",
             change.table
@@ -227,11 +247,13 @@ async fn apply_and_verify(
     warnings: &mut Vec<String>,
     outcome: &mut SchemaOutcome,
 ) -> Result<()> {
-    let due = |c: &ChangeReport| c.pending() && phases.contains(&c.phase);
+    let due = |c: &ChangeReport| {
+        c.pending() && phases.contains(&c.phase) && (context.policy.apply || c.suspends)
+    };
     outcome.failed |= apply_changes(target, changes, &due, warnings).await;
     for round in 0..=EXTRA_ROUNDS {
         outcome.target_catalog = target.introspect().await?;
-        let plan = context.plan(&outcome.target_catalog, target.dialect());
+        let plan = context.plan(&outcome.target_catalog, target.dialect(), false);
         outcome.remaining = describe::mismatches(&plan);
         outcome.blocked = context.blocked(&plan);
         let mut more = render_plan(&plan, target.dialect(), &|p| context.allowed(p));
@@ -263,6 +285,8 @@ fn render_plan(
             safety: planned.safety,
             reason: planned.reason.clone(),
             phase: planned.phase,
+            needs_rows: planned.change.needs_rows(),
+            suspends: planned.change.suspends(),
             status: match allowed(planned) {
                 true => ChangeStatus::Planned,
                 false => ChangeStatus::Refused,
@@ -298,14 +322,6 @@ async fn apply_changes(
         }
     }
     failed
-}
-
-/// How the diff must shape its plan for the target's engine.
-fn diff_options(dialect: &dyn Dialect) -> DiffOptions {
-    DiffOptions {
-        separate_fk_phase: dialect.alters_foreign_keys(),
-        index_order_matters: dialect.index_order_matters(),
-    }
 }
 
 /// Asks on a terminal before lossy or destructive changes, listing each

@@ -30,7 +30,7 @@ pub fn write(
     }
     let (pre_data, post_data): (Vec<&ChangeReport>, Vec<&ChangeReport>) =
         changes.iter().partition(|c| c.phase == Phase::PreData);
-    write_changes(&mut text, &pre_data);
+    write_changes(&mut text, dialect, &pre_data);
     if !data_statements.is_empty() {
         text.push_str("\n-- rows\n");
         for stmt in dialect.data_script_prelude() {
@@ -45,7 +45,7 @@ pub fn write(
         // foreign key checks off like every schema change.
         text.push_str("\n-- after the rows\n");
         text.push_str(&format!("{};\n", dialect.foreign_key_checks(false)));
-        write_changes(&mut text, &post_data);
+        write_changes(&mut text, dialect, &post_data);
     }
     for stmt in &epilogue {
         text.push_str(&format!("{stmt};\n"));
@@ -57,7 +57,7 @@ pub fn write(
 }
 
 /// Each change as its statements, or as comments saying why it is not run.
-fn write_changes(text: &mut String, changes: &[&ChangeReport]) {
+fn write_changes(text: &mut String, dialect: &dyn Dialect, changes: &[&ChangeReport]) {
     for change in changes {
         text.push_str(&format!("\n-- {} [{}]\n", change.table, change.safety));
         for sql in &change.sql {
@@ -68,7 +68,7 @@ fn write_changes(text: &mut String, changes: &[&ChangeReport]) {
                         text.push_str(&format!("-- {line}\n"));
                     }
                 }
-                None => text.push_str(&format!("{sql};\n")),
+                None => text.push_str(&dialect.script_statement(sql)),
             }
         }
     }

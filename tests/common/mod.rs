@@ -336,6 +336,33 @@ impl Drop for MyUser {
     }
 }
 
+impl MyDb {
+    /// `SHOW CREATE TRIGGER|PROCEDURE|FUNCTION|EVENT` of every such
+    /// object (definer, sql_mode and character sets included; a trigger's
+    /// creation time left out), by kind and name.
+    pub fn show_create_objects(&self) -> std::collections::BTreeMap<String, Vec<Option<String>>> {
+        let db = &self.name;
+        let listed = self.query(&format!(
+            "SELECT 'TRIGGER', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = '{db}' \
+             UNION ALL SELECT ROUTINE_TYPE, ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = '{db}' \
+             UNION ALL SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '{db}'"
+        ));
+        listed
+            .into_iter()
+            .map(|r| {
+                let (kind, name) = (r[0].clone().unwrap(), r[1].clone().unwrap());
+                let mut row = self
+                    .query(&format!("SHOW CREATE {kind} `{name}`"))
+                    .remove(0);
+                if kind == "TRIGGER" {
+                    row.pop();
+                }
+                (format!("{kind} {name}"), row)
+            })
+            .collect()
+    }
+}
+
 pub use lockstep::engine::mysql::strip_auto_increment;
 
 /// Arguments that point the `mariadb` client at the test server.

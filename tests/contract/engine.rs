@@ -123,9 +123,26 @@ impl Target {
         self.0.set_foreign_key_checks(on).await.unwrap()
     }
 
-    /// Triggers of the target's tables: table -> trigger names.
+    /// Triggers of the target's tables, as introspected: table -> trigger
+    /// names.
     pub async fn triggers(&mut self) -> BTreeMap<String, Vec<String>> {
-        self.0.triggers().await.unwrap()
+        let catalog = self.0.introspect().await.unwrap();
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for object in catalog.objects {
+            if object.kind == lockstep::catalog::model::ObjectKind::Trigger {
+                assert!(
+                    object.definition.to_uppercase().contains("CREATE"),
+                    "{object:?}"
+                );
+                out.entry(object.table.unwrap())
+                    .or_default()
+                    .push(object.name);
+            }
+        }
+        for names in out.values_mut() {
+            names.sort();
+        }
+        out
     }
 
     /// Ends the data phase (the reader closes first).

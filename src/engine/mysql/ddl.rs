@@ -2,6 +2,7 @@
 //! constraints are replayed from their `SHOW CREATE TABLE` text
 //! (`definition`), so the target ends with exactly the source's text.
 
+use super::objects;
 use crate::catalog::change::{AlterClause, ColumnPosition, SchemaChange};
 use crate::catalog::model::{Column, Flavor, Table, TableOptions};
 
@@ -11,8 +12,9 @@ pub fn quote_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
-/// A string literal for a table option such as COMMENT.
-fn quote_string(value: &str) -> String {
+/// A string literal for a table option such as COMMENT, or a session
+/// setting's value.
+pub(super) fn quote_string(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }
 
@@ -27,6 +29,11 @@ pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
         } => render_alter(flavor, current, desired, clauses),
         SchemaChange::CreateView(view) => vec![view.definition.clone()],
         SchemaChange::DropView(view) => vec![format!("DROP VIEW {}", quote_ident(&view.name))],
+        SchemaChange::CreateObject { object, .. } => objects::create(object),
+        SchemaChange::DropObject { object, .. } => vec![objects::drop(object)],
+        SchemaChange::ReplaceObject { current, desired } => std::iter::once(objects::drop(current))
+            .chain(objects::create(desired))
+            .collect(),
     }
 }
 
@@ -257,6 +264,20 @@ fn option_clauses(from: &TableOptions, to: &TableOptions) -> Vec<String> {
         }
     }
     out
+}
+
+/// A statement as the `mariadb` client reads it from a script: a text
+/// with a `;` (a routine or trigger body) between `DELIMITER` lines, with
+/// a delimiter the text does not contain.
+pub fn script_statement(sql: &str) -> String {
+    if !sql.contains(';') {
+        return format!("{sql};\n");
+    }
+    let delimiter = [";;", "$$", "//", "@@@@"]
+        .into_iter()
+        .find(|d| !sql.contains(d))
+        .unwrap_or("$lockstep$");
+    format!("DELIMITER {delimiter}\n{sql}{delimiter}\nDELIMITER ;\n")
 }
 
 pub fn script_frame() -> (Vec<String>, Vec<String>) {

@@ -37,6 +37,13 @@ impl Dialect for MySqlDialect {
             .collect()
     }
 
+    /// The `mariadb`/`mysql` client ends a statement at the first `;`
+    /// outside quotes, so a body with semicolons goes between `DELIMITER`
+    /// lines.
+    fn script_statement(&self, sql: &str) -> String {
+        ddl::script_statement(sql)
+    }
+
     fn ddl_script_frame(&self) -> (Vec<String>, Vec<String>) {
         ddl::script_frame()
     }

@@ -143,8 +143,32 @@ pub(super) async fn session(conn: &mut mysql_async::Conn, sql: &str) -> Result<(
         .map_err(|e| Error::statement("changing a session setting", sql, e))
 }
 
-/// The first quoted name in a DDL statement: the table or view it changes.
+/// The first quoted name in a DDL statement after its DEFINER clause: the
+/// table, view or routine it changes.
 fn statement_object(sql: &str) -> Option<String> {
-    let at = sql.find('`')?;
+    let from = match sql.find("DEFINER=") {
+        Some(at) => at + sql[at..].find(char::is_whitespace)?,
+        None => 0,
+    };
+    let at = from + sql[from..].find('`')?;
     lexer::read_ident(&sql[at..]).map(|(name, _)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_object;
+
+    #[test]
+    fn a_failed_statement_names_its_object_not_its_definer() {
+        assert_eq!(
+            statement_object("ALTER TABLE `t` ADD COLUMN `c` int").as_deref(),
+            Some("t")
+        );
+        assert_eq!(
+            statement_object("CREATE DEFINER=`root`@`localhost` PROCEDURE `p`() SELECT 1")
+                .as_deref(),
+            Some("p")
+        );
+        assert_eq!(statement_object("SET SESSION sql_mode = ''"), None);
+    }
 }

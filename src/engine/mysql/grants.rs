@@ -8,7 +8,7 @@
 use super::ddl::quote_ident;
 use super::lexer;
 use crate::catalog::change::{AlterClause, SchemaChange};
-use crate::catalog::model::{Flavor, ForeignKey};
+use crate::catalog::model::{Flavor, ForeignKey, ObjectKind};
 use crate::engine::{MissingPrivilege, PlannedAccess, Reads};
 
 /// Where a grant applies.
@@ -140,6 +140,31 @@ pub(super) fn missing(
             ),
             SchemaChange::CreateView(v) => ("CREATE VIEW", &v.name, "to create views", Vec::new()),
             SchemaChange::DropView(v) => ("DROP", &v.name, "to drop views", Vec::new()),
+            SchemaChange::CreateObject { object, .. }
+            | SchemaChange::DropObject { object, .. }
+            | SchemaChange::ReplaceObject {
+                desired: object, ..
+            } => {
+                let (privilege, purpose) = match object.kind {
+                    ObjectKind::Trigger => ("TRIGGER", "to create and drop triggers"),
+                    ObjectKind::Procedure | ObjectKind::Function => {
+                        ("ALTER ROUTINE", "to replace and drop routines")
+                    }
+                    ObjectKind::Event => ("EVENT", "to create and drop events"),
+                };
+                // Routines and events belong to the database, triggers to
+                // their table.
+                match &object.table {
+                    Some(table) => need(privilege, Some(table), purpose),
+                    None => need(privilege, None, purpose),
+                }
+                if matches!(change, SchemaChange::CreateObject { .. })
+                    && matches!(object.kind, ObjectKind::Procedure | ObjectKind::Function)
+                {
+                    need("CREATE ROUTINE", None, "to create routines");
+                }
+                continue;
+            }
         };
         need(privilege, Some(name), purpose);
         if checks_references {

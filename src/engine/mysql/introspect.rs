@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use mysql_async::prelude::Queryable;
 
 use super::ddl::quote_ident;
+use super::objects;
 use super::show_create::{self, column_default, column_on_update};
 use super::types;
 use crate::catalog::model::{Catalog, Column, Flavor, Generated, SqlType, Table, View};
@@ -109,10 +110,13 @@ pub async fn catalog(
         });
     }
     mention_dependencies(&mut views);
+    let (stored, unreadable) = objects::read(conn, database).await?;
     Ok(Catalog {
         flavor: flavor.clone(),
         tables,
         views,
+        objects: stored,
+        unreadable,
     })
 }
 

@@ -2,7 +2,8 @@
 //!
 //! - `connect`: TLS, timeouts, a read-only session for a source, hints.
 //! - `introspect`, `show_create`, `lexer`, `types`: the schema into the
-//!   neutral model.
+//!   neutral model; `objects`: triggers, routines and events, read and
+//!   created again in their own session context.
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
 //! - `rows`, `checksum`: streaming by key range, server-side checksums.
 //! - `execute`, `load`: row writes, DDL, bulk loads.
@@ -18,6 +19,7 @@ mod grants;
 pub mod introspect;
 mod lexer;
 mod load;
+mod objects;
 mod refusals;
 mod rows;
 mod show_create;
@@ -27,8 +29,6 @@ pub mod write;
 
 pub use dialect::MySqlDialect;
 pub use show_create::strip_auto_increment;
-
-use std::collections::BTreeMap;
 
 use mysql_async::prelude::Queryable;
 
@@ -393,24 +393,6 @@ impl EngineConnection for MySqlConnection {
 
     async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
         execute::run_ddl(&mut self.conn, statements).await
-    }
-
-    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        const SQL: &str =
-            "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS \
-             WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER, TRIGGER_NAME";
-        let rows: Vec<(Vec<u8>, Vec<u8>)> = self
-            .conn
-            .exec(SQL, (self.server.database.as_str(),))
-            .await
-            .map_err(|e| Error::statement("reading the target's triggers", SQL, e))?;
-        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (table, trigger) in rows {
-            out.entry(String::from_utf8_lossy(&table).into_owned())
-                .or_default()
-                .push(String::from_utf8_lossy(&trigger).into_owned());
-        }
-        Ok(out)
     }
 
     /// `max_allowed_packet` less a margin for the statement's framing,

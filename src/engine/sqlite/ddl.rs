@@ -23,7 +23,7 @@ use super::parse::{
 use super::quote_ident;
 use super::tokens::{mentions, tokenize};
 use crate::catalog::change::{AlterClause, SchemaChange};
-use crate::catalog::model::{Column, Index, IndexKind, SqlType, Table};
+use crate::catalog::model::{Column, Index, IndexKind, SchemaObject, SqlType, Table};
 
 /// Name prefix the old table takes while a rebuild replaces it.
 pub const REBUILD_PREFIX: &str = "_lockstep_old_";
@@ -36,12 +36,22 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
         SchemaChange::DropTable(table) => vec![format!("DROP TABLE {}", quote_ident(&table.name))],
         SchemaChange::CreateView(view) => vec![view.definition.clone()],
         SchemaChange::DropView(view) => vec![format!("DROP VIEW {}", quote_ident(&view.name))],
+        SchemaChange::CreateObject { object, .. } => vec![object.definition.clone()],
+        SchemaChange::DropObject { object, .. } => vec![drop_object(object)],
+        SchemaChange::ReplaceObject { current, desired } => {
+            vec![drop_object(current), desired.definition.clone()]
+        }
         SchemaChange::AlterTable {
             current,
             desired,
             clauses,
         } => alter(current, desired, clauses).unwrap_or_else(|| rebuild(current, desired)),
     }
+}
+
+/// SQLite's only stored objects are triggers.
+fn drop_object(object: &SchemaObject) -> String {
+    format!("DROP TRIGGER {}", quote_ident(&object.name))
 }
 
 /// Statements that make a DDL script runnable on its own in the `sqlite3`

@@ -1,4 +1,5 @@
-//! Reads a SQLite schema into the neutral catalog.
+//! Reads a SQLite schema into the neutral catalog: tables, views and
+//! triggers (as their stored text).
 //!
 //! The pragmas (`table_xinfo`, `index_list`, `index_xinfo`,
 //! `foreign_key_list`) are the authority on what exists; the stored
@@ -23,7 +24,7 @@ use super::tokens::{normalize, tokenize, Kind};
 use super::types::sql_type;
 use crate::catalog::model::{
     Catalog, CheckConstraint, Column, DefaultValue, FkAction, Flavor, ForeignKey, Generated, Index,
-    IndexKind, IndexPart, Table, TableOptions, View,
+    IndexKind, IndexPart, ObjectContext, ObjectKind, SchemaObject, Table, TableOptions, View,
 };
 use crate::error::{Error, Result};
 
@@ -65,7 +66,28 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
         flavor: flavor.clone(),
         tables,
         views,
+        objects: triggers(conn)?,
+        unreadable: Vec::new(),
     })
+}
+
+/// Triggers in creation order, each as its stored `CREATE TRIGGER` text.
+fn triggers(conn: &Connection) -> Result<Vec<SchemaObject>> {
+    query(
+        conn,
+        "reading the triggers (sqlite_master)",
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY rowid",
+        [],
+        |r| {
+            Ok(SchemaObject {
+                kind: ObjectKind::Trigger,
+                name: r.get(0)?,
+                table: Some(r.get(1)?),
+                definition: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                context: ObjectContext::default(),
+            })
+        },
+    )
 }
 
 /// Tables and views a view's text names, sorted.

@@ -20,7 +20,6 @@ pub mod write;
 pub use dialect::SqliteDialect;
 pub use shared::SharedSqlite;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, MAIN_DB};
@@ -365,24 +364,6 @@ impl SqliteConnection {
         self.conn
             .execute_batch(sql)
             .map_err(|e| Error::statement("changing a session setting", sql, e))
-    }
-
-    /// Triggers on the file's tables: table -> trigger names.
-    pub fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        let failed = |e: rusqlite::Error| Error::database("listing the target's triggers", e);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY tbl_name, name")
-            .map_err(failed)?;
-        let pairs = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(failed)?;
-        let mut triggers: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for pair in pairs {
-            let (table, name) = pair.map_err(failed)?;
-            triggers.entry(table).or_default().push(name);
-        }
-        Ok(triggers)
     }
 }
 

@@ -2,7 +2,6 @@
 //! connection sits behind a mutex that a blocking thread borrows for a
 //! long read while the async side goes on; short calls take it in place.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{write, SqliteConnection};
@@ -109,10 +108,6 @@ impl EngineConnection for SharedSqlite {
 
     async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
         self.lock().execute_ddl(statements)
-    }
-
-    async fn triggers(&mut self) -> Result<BTreeMap<String, Vec<String>>> {
-        self.lock().triggers()
     }
 
     fn max_statement_bytes(&self) -> usize {
