@@ -200,30 +200,90 @@ async fn stream_into(
     }
 }
 
+/// What both sides read the same way: rows by key range, row counts,
+/// checksums. [`SourceDb`] and [`TargetReader`] are each a `Reader` plus
+/// what only that side does.
+pub struct Reader {
+    conn: Connection,
+}
+
+impl Reader {
+    pub fn flavor(&self) -> &Flavor {
+        self.conn.flavor()
+    }
+
+    /// Streams a table's rows in key order, all of them or one key
+    /// range's (see [`RowSender`]).
+    pub async fn stream_rows(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) {
+        stream_into(&mut self.conn, table, range, tx).await
+    }
+
+    /// See [`EngineConnection::count_rows`].
+    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        self.conn.count_rows(table).await
+    }
+
+    /// See [`EngineConnection::range_checksum`].
+    pub async fn range_checksum(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+    ) -> Result<Option<Checksum>> {
+        self.conn.range_checksum(table, range).await
+    }
+
+    /// See [`EngineConnection::table_checksum`].
+    pub async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+        self.conn.table_checksum(table).await
+    }
+}
+
+/// Each side's handle reads through its [`Reader`].
+macro_rules! reads_through_reader {
+    ($side:ty) => {
+        impl std::ops::Deref for $side {
+            type Target = Reader;
+            fn deref(&self) -> &Reader {
+                &self.reader
+            }
+        }
+        impl std::ops::DerefMut for $side {
+            fn deref_mut(&mut self) -> &mut Reader {
+                &mut self.reader
+            }
+        }
+    };
+}
+reads_through_reader!(SourceDb);
+reads_through_reader!(TargetReader);
+
 /// The source database: read-only by construction.
 pub struct SourceDb {
-    conn: Connection,
+    reader: Reader,
 }
 
 impl SourceDb {
     /// Connects and makes the session read-only.
     pub async fn open(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
         Ok(SourceDb {
-            conn: Connection::open(url, options, Role::Source).await?,
+            reader: Reader {
+                conn: Connection::open(url, options, Role::Source).await?,
+            },
         })
     }
 
-    pub fn flavor(&self) -> &Flavor {
-        self.conn.flavor()
-    }
-
     pub async fn introspect(&mut self) -> Result<Catalog> {
-        self.conn.introspect().await
+        self.reader.conn.introspect().await
     }
 
     /// See [`EngineConnection::identity`].
     pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
-        self.conn.identity().await
+        self.reader.conn.identity().await
     }
 
     /// See [`EngineConnection::missing_privileges`].
@@ -231,7 +291,7 @@ impl SourceDb {
         &mut self,
         access: &PlannedAccess<'_>,
     ) -> Result<Vec<MissingPrivilege>> {
-        self.conn.missing_privileges(access).await
+        self.reader.conn.missing_privileges(access).await
     }
 
     /// Opens the consistent snapshot every later row read comes from, with
@@ -246,48 +306,20 @@ impl SourceDb {
     /// all reading one moment of the source; fewer where the engine or the
     /// account cannot, with a note saying why.
     pub async fn share_snapshot(&mut self, more: usize) -> Result<(Vec<SourceDb>, Option<String>)> {
-        let shared = self.conn.share_snapshot(more).await?;
+        let shared = self.reader.conn.share_snapshot(more).await?;
         let more = shared
             .more
             .into_iter()
-            .map(|conn| SourceDb { conn })
+            .map(|conn| SourceDb {
+                reader: Reader { conn },
+            })
             .collect();
         Ok((more, shared.note))
     }
 
     /// Closes the snapshot.
     pub async fn end_data_reads(&mut self) -> Result<()> {
-        self.conn.end_data_session().await
-    }
-
-    /// Streams a table's rows in key order, all of them or one key
-    /// range's (see [`RowSender`]).
-    pub async fn stream_rows(
-        &mut self,
-        table: &TableData,
-        range: Option<&KeyRange>,
-        tx: &RowSender,
-    ) {
-        stream_into(&mut self.conn, table, range, tx).await
-    }
-
-    /// See [`EngineConnection::count_rows`].
-    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
-        self.conn.count_rows(table).await
-    }
-
-    /// See [`EngineConnection::range_checksum`].
-    pub async fn range_checksum(
-        &mut self,
-        table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        self.conn.range_checksum(table, range).await
-    }
-
-    /// See [`EngineConnection::table_checksum`].
-    pub async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
-        self.conn.table_checksum(table).await
+        self.reader.conn.end_data_session().await
     }
 
     /// See [`EngineConnection::split_points`].
@@ -297,70 +329,36 @@ impl SourceDb {
         range: &KeyRange,
         parts: usize,
     ) -> Result<Vec<Vec<Value>>> {
-        self.conn.split_points(table, range, parts).await
+        self.reader.conn.split_points(table, range, parts).await
     }
 
     /// See [`EngineConnection::references_resolve`].
     pub async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
-        self.conn.references_resolve(table, keys).await
+        self.reader.conn.references_resolve(table, keys).await
     }
 
     /// See [`EngineConnection::estimate_rows`].
     pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
-        self.conn.estimate_rows(table).await
+        self.reader.conn.estimate_rows(table).await
     }
 
     /// See [`EngineConnection::auto_increment`].
     pub async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
-        self.conn.auto_increment(table).await
+        self.reader.conn.auto_increment(table).await
     }
 }
 
 /// A second connection to the target, for reading its rows while the
 /// main connection writes.
 pub struct TargetReader {
-    conn: Connection,
+    reader: Reader,
 }
 
 impl TargetReader {
-    pub fn flavor(&self) -> &Flavor {
-        self.conn.flavor()
-    }
-
-    /// Streams a table's rows in key order, all of them or one key
-    /// range's (see [`RowSender`]).
-    pub async fn stream_rows(
-        &mut self,
-        table: &TableData,
-        range: Option<&KeyRange>,
-        tx: &RowSender,
-    ) {
-        stream_into(&mut self.conn, table, range, tx).await
-    }
-
     /// Whether the target table has no row (then its rows need no reading:
     /// every source row is new).
     pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        self.conn.is_empty(table).await
-    }
-
-    /// See [`EngineConnection::count_rows`].
-    pub async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
-        self.conn.count_rows(table).await
-    }
-
-    /// See [`EngineConnection::range_checksum`].
-    pub async fn range_checksum(
-        &mut self,
-        table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        self.conn.range_checksum(table, range).await
-    }
-
-    /// See [`EngineConnection::table_checksum`].
-    pub async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
-        self.conn.table_checksum(table).await
+        self.reader.conn.is_empty(table).await
     }
 }
 
@@ -406,7 +404,9 @@ impl TargetDb {
     pub async fn open_reader(&self) -> Result<TargetReader> {
         let mut conn = Connection::open(&self.url, &self.options, self.role).await?;
         conn.begin_data_session(DataSession::TargetReader).await?;
-        Ok(TargetReader { conn })
+        Ok(TargetReader {
+            reader: Reader { conn },
+        })
     }
 
     pub fn flavor(&self) -> &Flavor {
