@@ -183,3 +183,69 @@ fn sakila_triggers_routines_and_rows_arrive_whole_in_empty_equal_and_drifted_tar
     assert_eq!(report["data"]["tables_skipped"], 0, "{out}");
     assert_eq!(rows_written(&report), 0, "{out}");
 }
+
+/// Per table: (inserted, updated, deleted, skipped) from a JSON report.
+fn table_counts(report: &serde_json::Value) -> Vec<(String, u64, u64, u64, bool)> {
+    report["data"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap().to_string(),
+                t["rows_inserted"].as_u64().unwrap(),
+                t["rows_updated"].as_u64().unwrap(),
+                t["rows_deleted"].as_u64().unwrap(),
+                !t["skipped_because"].is_null(),
+            )
+        })
+        .collect()
+}
+
+/// Validate, a dry run and the real run tell one story about a drifted
+/// Sakila (rows, a trigger, a procedure), and the dry run's plan.sql,
+/// replayed by the server's own client, reaches the real run's target.
+#[test]
+fn validate_dry_run_and_the_real_run_agree_on_a_drifted_sakila() {
+    let source = MyDb::new("sakplan_src");
+    load_sakila_with_data(&source);
+    let drift = "SET FOREIGN_KEY_CHECKS=0;
+         DELETE FROM customer WHERE customer_id IN (5, 6);
+         UPDATE customer SET email = 'x@y', create_date = '2001-01-01' WHERE customer_id % 7 = 0;
+         DELETE FROM rental WHERE rental_id % 50 = 0;
+         DELETE FROM payment WHERE payment_id % 9 = 0;
+         INSERT INTO actor (actor_id, first_name, last_name) VALUES (9001, 'EXTRA', 'ROW');
+         SET FOREIGN_KEY_CHECKS=1;
+         DROP TRIGGER rental_date;
+         DROP PROCEDURE film_in_stock;";
+    let target = MyDb::new("sakplan_tgt");
+    let replayed = MyDb::new("sakplan_rep");
+    for db in [&target, &replayed] {
+        load_sakila_with_data(db);
+        db.exec(drift);
+    }
+
+    let (code, out, validate) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 1, "{out}");
+    let plan = std::env::temp_dir().join(format!("{}.sql", target.name));
+    let plan_arg = plan.display().to_string();
+    let (code, out, dry) = sync(&source, &target, &["--dry-run", "--sql-out", &plan_arg]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out, real) = sync(&source, &target, &["--allow-destructive", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+
+    let counts = table_counts(&real);
+    assert!(counts.iter().any(|c| c.1 + c.2 + c.3 > 0), "{out}");
+    assert_eq!(
+        table_counts(&validate),
+        counts,
+        "validate against the real run"
+    );
+    assert_eq!(table_counts(&dry), counts, "dry run against the real run");
+
+    replayed.load_file(&plan);
+    let _ = std::fs::remove_file(&plan);
+    assert_eq!(replayed.show_create_objects(), target.show_create_objects());
+    assert_eq!(replayed.show_create_tables(), target.show_create_tables());
+    target.assert_same_data(&replayed);
+}
