@@ -158,6 +158,9 @@ pub struct SourceArgs {
         hide_env_values = true
     )]
     pub source: Option<String>,
+    /// SSH host to reach the source's server through, as [user@]host[:port] or a Host alias of ~/.ssh/config; overrides `ssh` in [source].
+    #[arg(long, value_name = "HOP")]
+    pub source_ssh: Option<String>,
     /// Sync only these tables (comma-separated); replaces `tables` from the config.
     #[arg(long, value_name = "TABLES", value_delimiter = ',')]
     pub tables: Vec<String>,
@@ -172,6 +175,7 @@ impl SourceArgs {
         Overrides {
             config: self.config.clone(),
             source: self.source.clone(),
+            source_ssh: self.source_ssh.clone(),
             tables: self.tables.clone(),
             exclude: self.exclude.clone(),
             ..Overrides::default()
@@ -193,6 +197,9 @@ pub struct RunArgs {
         hide_env_values = true
     )]
     pub target: Option<String>,
+    /// SSH host to reach the target's server through, as [user@]host[:port] or a Host alias of ~/.ssh/config; overrides `ssh` in [target].
+    #[arg(long, value_name = "HOP")]
+    pub target_ssh: Option<String>,
     /// Also write the report as JSON to FILE (`-`: to stdout, and the report for people to stderr).
     #[arg(long, value_name = "FILE")]
     pub report_json: Option<PathBuf>,
@@ -221,6 +228,7 @@ impl RunArgs {
     pub fn overrides(&self, write: &WriteArgs) -> Overrides {
         Overrides {
             target: self.target.clone(),
+            target_ssh: self.target_ssh.clone(),
             allow_destructive: self.allow_destructive,
             diff_algorithm: self.diff_algorithm,
             fk_strategy: write.fk_strategy,

@@ -13,5 +13,6 @@ pub mod engine;
 pub mod error;
 pub mod report;
 pub mod sync;
+pub mod tunnel;
 pub mod url;
 pub mod workflow;

@@ -130,7 +130,7 @@ fn sync_and_print(
     endpoints: &mut Option<(String, String)>,
 ) -> Result<Outcome> {
     let settings = Settings::load(&run.overrides(write))?;
-    *endpoints = Some((settings.source.to_string(), settings.target.to_string()));
+    *endpoints = Some((settings.shown_source(), settings.shown_target()));
     if run.verbose > 0 {
         eprintln!("{settings}");
     }

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::engine::ConnectOptions;
 use crate::error::{Error, Result};
 pub use crate::sync::FkStrategy;
+use crate::tunnel::SshHop;
 use crate::url::DatabaseUrl;
 pub use position::{Located, Origin};
 
@@ -40,6 +41,10 @@ pub struct Overrides {
     pub source: Option<String>,
     /// `--target URL`: replaces `[target]` (which is then not read).
     pub target: Option<String>,
+    /// `--source-ssh HOP`: replaces `ssh` of `[source]`.
+    pub source_ssh: Option<String>,
+    /// `--target-ssh HOP`: replaces `ssh` of `[target]`.
+    pub target_ssh: Option<String>,
     pub tables: Vec<String>,
     pub exclude: Vec<String>,
     /// Permits destructive changes even if the config does not.
@@ -81,6 +86,10 @@ pub enum OrderStrategy {
 pub struct Settings {
     pub source: DatabaseUrl,
     pub target: DatabaseUrl,
+    /// The SSH host the source is reached through, if any.
+    pub source_ssh: Option<SshHop>,
+    /// The SSH host the target is reached through, if any.
+    pub target_ssh: Option<SshHop>,
     pub connect: ConnectOptions,
     pub order: OrderStrategy,
     pub multi_pass: bool,
@@ -107,6 +116,17 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The source as people see it: its URL (no password), and the SSH
+    /// host it is reached through (`mysql://u@db:3306/app via ssh u@bastion:22`).
+    pub fn shown_source(&self) -> String {
+        shown(&self.source, self.source_ssh.as_ref())
+    }
+
+    /// The target as people see it, like [`Settings::shown_source`].
+    pub fn shown_target(&self) -> String {
+        shown(&self.target, self.target_ssh.as_ref())
+    }
+
     /// Reads the config file (`overrides.config`, else `./lockstep.toml` if it
     /// exists, else none), expands `${VAR}`, applies the command-line
     /// overrides and validates.
@@ -167,6 +187,13 @@ impl Settings {
     }
 }
 
+fn shown(url: &DatabaseUrl, ssh: Option<&SshHop>) -> String {
+    match ssh {
+        Some(hop) => format!("{url} via ssh {hop}"),
+        None => url.to_string(),
+    }
+}
+
 fn names(list: &[Located<String>]) -> String {
     let names: Vec<&str> = list.iter().map(|n| n.value.as_str()).collect();
     names.join(", ")
@@ -178,8 +205,8 @@ impl fmt::Display for Settings {
         if let Some(file) = &self.config_file {
             writeln!(f, "config:  {}", file.display())?;
         }
-        writeln!(f, "source:  {}", self.source)?;
-        writeln!(f, "target:  {}", self.target)?;
+        writeln!(f, "source:  {}", self.shown_source())?;
+        writeln!(f, "target:  {}", self.shown_target())?;
         match &self.order {
             OrderStrategy::Dependency => writeln!(f, "order:   dependency")?,
             OrderStrategy::Alphabetical => writeln!(f, "order:   alphabetical")?,

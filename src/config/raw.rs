@@ -37,6 +37,10 @@ pub(crate) struct RawDatabase {
     pub database: Option<Text>,
     pub path: Option<Text>,
     pub params: Option<Spanned<BTreeMap<String, Text>>>,
+    /// `[user@]host[:port]` of an SSH host to tunnel through.
+    pub ssh: Option<Text>,
+    /// An ssh config file read instead of the user's own (`ssh -F`).
+    pub ssh_config: Option<Text>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

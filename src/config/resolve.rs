@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::env::VarError;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use super::position::{Located, Source};
@@ -11,6 +12,7 @@ use super::raw::{Engine, Order, RawConfig, RawDatabase, Text, TextList};
 use super::{OrderStrategy, Overrides, Settings};
 use crate::engine::{ConnectOptions, Role};
 use crate::error::{Error, Result};
+use crate::tunnel::SshHop;
 use crate::url::{DatabaseUrl, ServerUrl};
 
 pub(crate) fn resolve(
@@ -35,6 +37,20 @@ pub(crate) fn resolve(
     } else {
         source.clone()
     };
+    let source_ssh = ssh_hop(
+        Role::Source,
+        overrides.source_ssh.as_deref(),
+        raw.source.as_ref().filter(|_| overrides.source.is_none()),
+        &source,
+        src,
+    )?;
+    let target_ssh = ssh_hop(
+        Role::Target,
+        overrides.target_ssh.as_deref(),
+        raw.target.as_ref().filter(|_| overrides.target.is_none()),
+        &target,
+        src,
+    )?;
     let sync = raw.sync;
     let defaults = ConnectOptions::default();
     let connect = ConnectOptions {
@@ -80,6 +96,8 @@ pub(crate) fn resolve(
     Ok(Settings {
         source,
         target,
+        source_ssh,
+        target_ssh,
         connect,
         order: order(sync.order, sync.custom_order, src)?,
         multi_pass: sync.multi_pass.unwrap_or(false),
@@ -244,6 +262,53 @@ fn database(
         Engine::Mysql => side.server().map(DatabaseUrl::MySql),
         Engine::Postgres => side.server().map(DatabaseUrl::Postgres),
     }
+}
+
+/// One side's SSH host: `--source-ssh` / `--target-ssh` if given, else
+/// `ssh` of its config table (read only when that table is), with the
+/// table's `ssh_config`.
+fn ssh_hop(
+    role: Role,
+    cli: Option<&str>,
+    raw: Option<&toml::Spanned<RawDatabase>>,
+    url: &DatabaseUrl,
+    src: &Source,
+) -> Result<Option<SshHop>> {
+    let name = role.as_str();
+    let db = raw.map(|r| r.get_ref());
+    let written = db.and_then(|db| db.ssh.as_ref());
+    let config = match db.and_then(|db| db.ssh_config.as_ref()) {
+        Some(text) if cli.is_none() && written.is_none() => {
+            return Err(src.origin(text.span().start).error(format!(
+                "{name}.ssh_config is only read with ssh = \"user@host:port\" in [{name}]; add ssh, or remove ssh_config"
+            )))
+        }
+        Some(text) => {
+            let path = expand(text, &format!("{name}.ssh_config"), src)?.value;
+            Some(PathBuf::from(shellexpand::tilde(&path).into_owned()))
+        }
+        None => None,
+    };
+    let mut hop = match (cli, written) {
+        (Some(text), _) => {
+            SshHop::parse(text).map_err(|e| Error::Usage(format!("--{name}-ssh: {e}")))?
+        }
+        (None, Some(text)) => {
+            let value = expand(text, &format!("{name}.ssh"), src)?.value;
+            SshHop::parse(&value).map_err(|e| {
+                src.origin(text.span().start)
+                    .error(format!("invalid {name}.ssh: {e}"))
+            })?
+        }
+        (None, None) => return Ok(None),
+    };
+    if let DatabaseUrl::Sqlite { .. } = url {
+        return Err(Error::Usage(format!(
+            "the {name} is a SQLite file, which is read on this machine: an SSH host ({hop}) applies only to a database server"
+        )));
+    }
+    hop.config = config;
+    Ok(Some(hop))
 }
 
 /// A `[source]` or `[target]` table being resolved.

@@ -8,6 +8,7 @@
 
 mod data_phase;
 mod preflight;
+mod route;
 mod schema_phase;
 mod script;
 
@@ -19,12 +20,13 @@ use std::path::PathBuf;
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
-use crate::engine::{PlannedAccess, Reads, SourceDb, TargetDb};
+use crate::engine::{PlannedAccess, Reads, Role, SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
 use crate::sync::{DeleteGuard, DiffMethod, RowMode, StopFlag, SyncOptions};
+use route::Route;
 
 /// What a sync does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,20 +103,37 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     if let Some(path) = &options.sql_out {
         check_writable(path, "the SQL plan (--sql-out)")?;
     }
+    // Each route holds its SSH tunnel, if any, until the run ends.
+    let (mut source_route, mut target_route) = tokio::try_join!(
+        Route::open(
+            &settings.source,
+            settings.source_ssh.as_ref(),
+            Role::Source,
+            &settings.connect
+        ),
+        Route::open(
+            &settings.target,
+            settings.target_ssh.as_ref(),
+            Role::Target,
+            &settings.connect
+        ),
+    )?;
+    let open_source = async {
+        let opened = SourceDb::open(&source_route.url, &settings.connect).await;
+        opened.map_err(|e| source_route.explain(e))
+    };
     let open_target = async {
-        match mode {
+        let opened = match mode {
             // Modes that write nothing open the target read-only, and never
             // create a SQLite file that is not there.
             Mode::ValidateOnly | Mode::DryRun => {
-                TargetDb::open_read_only(&settings.target, &settings.connect).await
+                TargetDb::open_read_only(&target_route.url, &settings.connect).await
             }
-            _ => TargetDb::open(&settings.target, &settings.connect).await,
-        }
+            _ => TargetDb::open(&target_route.url, &settings.connect).await,
+        };
+        opened.map_err(|e| target_route.explain(e))
     };
-    let (mut source, mut target) = tokio::try_join!(
-        SourceDb::open(&settings.source, &settings.connect),
-        open_target,
-    )?;
+    let (mut source, mut target) = tokio::try_join!(open_source, open_target)?;
     if source.flavor().family() != target.flavor().family() {
         return Err(Error::Refused(format!(
             "the source is {} and the target is {}: cross-engine sync is not supported yet; \
@@ -275,8 +294,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     let report = Report {
         lockstep_version: env!("CARGO_PKG_VERSION"),
         mode: mode.as_str().to_string(),
-        source: settings.source.to_string(),
-        target: settings.target.to_string(),
+        source: settings.shown_source(),
+        target: settings.shown_target(),
         source_flavor: source.flavor().to_string(),
         target_flavor: target.flavor().to_string(),
         in_sync,
@@ -337,7 +356,12 @@ fn diff_method(settings: &Settings) -> DiffMethod {
     match settings.diff_algorithm {
         DiffAlgorithm::Bisect => DiffMethod::Bisect,
         DiffAlgorithm::Stream => DiffMethod::Stream,
-        DiffAlgorithm::Auto if settings.source.is_local() && settings.target.is_local() => {
+        DiffAlgorithm::Auto
+            if settings.source.is_local()
+                && settings.target.is_local()
+                && settings.source_ssh.is_none()
+                && settings.target_ssh.is_none() =>
+        {
             DiffMethod::Stream
         }
         DiffAlgorithm::Auto => DiffMethod::Bisect,
@@ -368,7 +392,15 @@ impl Clock {
 
 /// Runs `lockstep graph`: the source's FK graph in the asked format.
 pub async fn run_graph(settings: &Settings, format: GraphFormat) -> Result<String> {
-    let mut source = SourceDb::open(&settings.source, &settings.connect).await?;
+    let mut route = Route::open(
+        &settings.source,
+        settings.source_ssh.as_ref(),
+        Role::Source,
+        &settings.connect,
+    )
+    .await?;
+    let opened = SourceDb::open(&route.url, &settings.connect).await;
+    let mut source = opened.map_err(|e| route.explain(e))?;
     let catalog = source.introspect().await?;
     let selection = Selection::new(settings, &catalog, &catalog)?;
     let graph = DependencyGraph::build(&catalog, &selection.source_tables(&catalog));

@@ -18,10 +18,10 @@ const SAME_DATABASE_HINT: &str = "a sync would read and write one database; chec
 
 /// The same URL on both sides, found before connecting.
 pub(super) fn distinct_urls(settings: &Settings) -> Result<()> {
-    if settings.source == settings.target {
+    if settings.source == settings.target && settings.source_ssh == settings.target_ssh {
         return Err(Error::Refused(format!(
             "the source and the target are the same database ({}): {SAME_DATABASE_HINT}",
-            settings.source
+            settings.shown_source()
         )));
     }
     Ok(())

@@ -22,8 +22,8 @@ pub fn write(
     let mut text = format!(
         "-- lockstep {} plan\n-- source: {}\n-- target: {}\n",
         env!("CARGO_PKG_VERSION"),
-        settings.source,
-        settings.target
+        settings.shown_source(),
+        settings.shown_target()
     );
     for stmt in &prelude {
         text.push_str(&format!("{stmt};\n"));
