@@ -2,7 +2,8 @@
 //! rows checksum equal in any order, any single stored difference (one
 //! ulp, letter case, a trailing space, NULL against '', a moved boundary
 //! between columns, swapped rows) changes the checksum, ranges and split
-//! segments cover exactly their rows, in the row stream's key order.
+//! segments cover exactly their rows, in the row stream's key order —
+//! with each row hash the server has (MD5; CRC32 + CRC32C on MariaDB 10.8+).
 
 mod common;
 
@@ -13,7 +14,7 @@ use lockstep::data::table::TableData;
 use lockstep::data::value::{key_cmp, Row, Value};
 use lockstep::engine::mysql::checksum;
 use lockstep::engine::mysql::DATA_SESSION_SETTINGS;
-use lockstep::engine::{ConnectOptions, SourceDb};
+use lockstep::engine::{ConnectOptions, RowHash, SourceDb};
 use lockstep::url::DatabaseUrl;
 use mysql_async::prelude::Queryable;
 
@@ -47,6 +48,7 @@ struct Probe {
     conn: mysql_async::Conn,
     table: TableData,
     flavor: Flavor,
+    hash: RowHash,
 }
 
 impl Probe {
@@ -56,11 +58,18 @@ impl Probe {
             conn: data_conn(db).await,
             table,
             flavor,
+            hash: RowHash::Md5,
         }
     }
 
+    /// The row hashes this server has: every test of a hash's checksums
+    /// runs with each of them.
+    fn hashes(&self) -> Vec<RowHash> {
+        checksum::row_hashes(&self.flavor)
+    }
+
     async fn checksum(&mut self, range: Option<&KeyRange>) -> Checksum {
-        checksum::checksum(&mut self.conn, &self.flavor, &self.table, range)
+        checksum::checksum(&mut self.conn, &self.flavor, &self.table, range, self.hash)
             .await
             .unwrap()
     }
@@ -113,14 +122,24 @@ fn matrix_db() -> MyDb {
 async fn assert_flip_detected(change: &str, undo: &str) {
     let db = matrix_db();
     let mut probe = Probe::new(&db, "m", None).await;
-    let before = probe.checksum(None).await;
-    assert_eq!(before.rows, 2);
-    db.exec(change);
-    let after = probe.checksum(None).await;
-    assert_ne!(before, after, "`{change}` left the checksum unchanged");
-    assert_eq!(after.rows, 2);
-    db.exec(undo);
-    assert_eq!(probe.checksum(None).await, before, "undoing `{change}`");
+    for hash in probe.hashes() {
+        probe.hash = hash;
+        let before = probe.checksum(None).await;
+        assert_eq!(before.rows, 2);
+        db.exec(change);
+        let after = probe.checksum(None).await;
+        assert_ne!(
+            before, after,
+            "`{change}` left the {hash:?} checksum unchanged"
+        );
+        assert_eq!(after.rows, 2);
+        db.exec(undo);
+        assert_eq!(
+            probe.checksum(None).await,
+            before,
+            "undoing `{change}` ({hash:?})"
+        );
+    }
 }
 
 macro_rules! flip_tests {
@@ -311,11 +330,15 @@ async fn range_checksum_equals_a_table_of_only_those_rows() {
         after: Some(vec![Value::Int(1), Value::Int(2)]),
         up_to: None,
     };
-    assert!(
-        checksum::checksum(&mut probe.conn, &probe.flavor, &probe.table, Some(&wide))
-            .await
-            .is_err()
-    );
+    assert!(checksum::checksum(
+        &mut probe.conn,
+        &probe.flavor,
+        &probe.table,
+        Some(&wide),
+        probe.hash
+    )
+    .await
+    .is_err());
 }
 
 /// Checks split points of `range` into `parts`: strictly increasing, and
@@ -463,4 +486,51 @@ async fn rows_stream_in_key_order_and_ranges_cut_that_order() {
         (range.after.as_ref().unwrap(), range.up_to.as_ref().unwrap())
     );
     assert_eq!(probe.checksum(Some(&range)).await.rows, 3);
+}
+
+/// Both row hashes find the same differing segments of a drifted copy:
+/// the segments where rows changed, were deleted or added, and no other.
+#[tokio::test]
+async fn every_row_hash_finds_the_same_differing_segments() {
+    let schema = "CREATE TABLE h (id INT PRIMARY KEY, v VARCHAR(20), n DECIMAL(8,2) NULL);
+        INSERT INTO h SELECT seq, CONCAT('v', seq), seq / 4 FROM seq_1_to_2000";
+    let source = MyDb::new("ck_hash_src");
+    source.exec(schema);
+    let target = MyDb::new("ck_hash_dst");
+    target.exec(schema);
+    // Segments of 100 ids: drift in the 2nd, 6th, 11th and 20th.
+    target.exec(
+        "UPDATE h SET v = 'changed' WHERE id = 150;
+         UPDATE h SET n = NULL WHERE id = 555;
+         DELETE FROM h WHERE id = 1001;
+         INSERT INTO h VALUES (2001, 'extra', 0)",
+    );
+    let mut one = Probe::new(&source, "h", None).await;
+    let mut two = Probe::new(&target, "h", None).await;
+    let hashes = one.hashes();
+    // A server with CRC32C must checksum with it.
+    let has_crc32c = one.conn.query_drop("DO CRC32C('')").await.is_ok();
+    assert_eq!(
+        hashes.contains(&RowHash::Crc32Pair),
+        has_crc32c,
+        "{hashes:?}"
+    );
+    let mut found = Vec::new();
+    for hash in &hashes {
+        (one.hash, two.hash) = (*hash, *hash);
+        let mut differing = Vec::new();
+        for segment in 0..20 {
+            let range = KeyRange {
+                after: (segment > 0).then(|| vec![Value::Int(segment * 100)]),
+                up_to: (segment < 19).then(|| vec![Value::Int((segment + 1) * 100)]),
+            };
+            if one.checksum(Some(&range)).await != two.checksum(Some(&range)).await {
+                differing.push(segment);
+            }
+        }
+        found.push((*hash, differing));
+    }
+    for (hash, differing) in &found {
+        assert_eq!(differing, &[1, 5, 10, 19], "{hash:?}");
+    }
 }

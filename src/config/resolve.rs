@@ -72,6 +72,7 @@ pub(crate) fn resolve(
             defaults.write_timeout,
             src,
         )?,
+        row_hash: defaults.row_hash,
     };
     let tables = list_or_cli(&overrides.tables, sync.tables, "sync.tables", src)?;
     let exclude = list_or_cli(&overrides.exclude, sync.exclude, "sync.exclude", src)?;

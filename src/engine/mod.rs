@@ -21,8 +21,8 @@ pub mod sqlite;
 
 pub use contract::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
-    PlannedAccess, Reads, Role, RowReceiver, RowSender, SharedSnapshot, WriteError, WriteErrorKind,
-    WriteOp, ROW_CHUNK,
+    PlannedAccess, Reads, Role, RowHash, RowReceiver, RowSender, SharedSnapshot, WriteError,
+    WriteErrorKind, WriteOp, ROW_CHUNK,
 };
 pub use dialect::Dialect;
 
@@ -125,6 +125,12 @@ impl EngineConnection for Connection {
         range: &KeyRange,
     ) -> Result<Option<Checksum>> {
         on_engine!(self, c => c.range_checksum(table, range).await)
+    }
+    fn row_hashes(&self) -> Vec<RowHash> {
+        on_engine!(self, c => c.row_hashes())
+    }
+    fn set_row_hash(&mut self, hash: RowHash) {
+        on_engine!(self, c => c.set_row_hash(hash))
     }
     async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
         on_engine!(self, c => c.table_checksum(table).await)
@@ -281,6 +287,17 @@ impl SourceDb {
         self.reader.conn.introspect().await
     }
 
+    /// See [`EngineConnection::row_hashes`].
+    pub fn row_hashes(&self) -> Vec<RowHash> {
+        self.reader.conn.row_hashes()
+    }
+
+    /// See [`EngineConnection::set_row_hash`]; the sessions the source
+    /// shares its snapshot with later use it too.
+    pub fn set_row_hash(&mut self, hash: RowHash) {
+        self.reader.conn.set_row_hash(hash)
+    }
+
     /// See [`EngineConnection::identity`].
     pub async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         self.reader.conn.identity().await
@@ -411,6 +428,18 @@ impl TargetDb {
 
     pub fn flavor(&self) -> &Flavor {
         self.conn.flavor()
+    }
+
+    /// See [`EngineConnection::row_hashes`].
+    pub fn row_hashes(&self) -> Vec<RowHash> {
+        self.conn.row_hashes()
+    }
+
+    /// See [`EngineConnection::set_row_hash`]; the writers and readers
+    /// opened later use it too.
+    pub fn set_row_hash(&mut self, hash: RowHash) {
+        self.options.row_hash = hash;
+        self.conn.set_row_hash(hash)
     }
 
     /// How this target's SQL is written.

@@ -134,6 +134,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         opened.map_err(|e| target_route.explain(e))
     };
     let (mut source, mut target) = tokio::try_join!(open_source, open_target)?;
+    agree_on_row_hash(&mut source, &mut target);
     if source.flavor().family() != target.flavor().family() {
         return Err(Error::Refused(format!(
             "the source is {} and the target is {}: cross-engine sync is not supported yet; \
@@ -347,6 +348,19 @@ fn unreadable_objects(source: &Catalog, target: &Catalog, warnings: &mut Vec<Str
         }
     }
     all
+}
+
+/// Makes both sides checksum with the cheapest row hash both servers
+/// have: checksums only compare when made the same way.
+fn agree_on_row_hash(source: &mut SourceDb, target: &mut TargetDb) {
+    let theirs = target.row_hashes();
+    let hash = source
+        .row_hashes()
+        .into_iter()
+        .find(|hash| theirs.contains(hash))
+        .unwrap_or_default();
+    source.set_row_hash(hash);
+    target.set_row_hash(hash);
 }
 
 /// How differing rows are found: `auto` bisects where a server is across a

@@ -1,7 +1,8 @@
 //! Server-side row hashes and checksums, so unchanged data never leaves
 //! the server.
 //!
-//! Each row hashes to the MD5 of an unambiguous encoding of its stored
+//! Each row hashes to the MD5 (or, where both servers have CRC32C, to
+//! CRC32 and CRC32C: see `row_hashes`) of an unambiguous encoding of its stored
 //! values: per column either `N` (NULL), an exact text form and `,`
 //! (numbers, dates and times: characters that never include `N` or `,`),
 //! the byte length, `:` and the stored bytes (character and binary data,
@@ -10,9 +11,9 @@
 //! below `max_allowed_packet`). FLOATs go through DOUBLE, whose text form is the
 //! shortest that reads back to the same bits, so 1 ulp apart differs.
 //!
-//! A checksum is the row count and, per 64-bit half of the row hashes, the
-//! sum modulo 2^64: unlike XOR, a sum also tells apart multisets with
-//! duplicate rows (tables without a key). Ranges and segments follow the
+//! A checksum is the row count and, per 64-bit half of the MD5 row hashes
+//! (or per 32-bit CRC), the sum modulo 2^64: unlike XOR, a sum also tells
+//! apart multisets with duplicate rows (tables without a key). Ranges and segments follow the
 //! key order of `rows.rs` (string-like columns by their bytes), and the
 //! session must be a data session (UTC time zone, binary results).
 
@@ -26,6 +27,7 @@ use crate::catalog::model::{Flavor, SqlType};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::Value;
+use crate::engine::RowHash;
 use crate::error::{Error, Result};
 
 /// Character and binary data longer than this is hashed on its own.
@@ -84,11 +86,44 @@ fn large_piece(bytes: &str) -> String {
     )
 }
 
+/// The row's unambiguous encoding: equal only for rows whose stored
+/// columns are equal byte for byte.
+fn row_encoding(table: &TableData) -> String {
+    let pieces: Vec<String> = table.columns.iter().map(column_piece).collect();
+    format!("CONCAT({})", pieces.join(", "))
+}
+
 /// The row's hash as 32 hex digits: equal only for rows whose stored
 /// columns are equal byte for byte (collisions aside).
 pub fn row_hash_expr(table: &TableData) -> String {
-    let pieces: Vec<String> = table.columns.iter().map(column_piece).collect();
-    format!("MD5(CONCAT({}))", pieces.join(", "))
+    format!("MD5({})", row_encoding(table))
+}
+
+/// The row hashes `flavor` computes, cheapest first. CRC32C came with
+/// MariaDB 10.8; MySQL (8.x included) has CRC32 only, and one 32-bit CRC
+/// is too few bits for a checksum, so MySQL stays on MD5. Measured on 1M
+/// rows of six columns (MariaDB 10.11, a shared 2-core machine): a
+/// full-range checksum took 10.2-13.7 s with MD5 (median 12.7 of 7 runs),
+/// 6.1-10.1 s with the CRC pair (median 7.2 of 8).
+pub fn row_hashes(flavor: &Flavor) -> Vec<RowHash> {
+    match flavor {
+        Flavor::MariaDb { version } if at_least(version, (10, 8)) => {
+            vec![RowHash::Crc32Pair, RowHash::Md5]
+        }
+        _ => vec![RowHash::Md5],
+    }
+}
+
+/// Whether a `major.minor...` version string is `min` or later (an
+/// unreadable one is not).
+fn at_least(version: &str, min: (u32, u32)) -> bool {
+    let mut numbers = version
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= min,
+        _ => false,
+    }
 }
 
 /// `a > v`, `a < v`, `a = v` in key order (NULL first; string-like
@@ -167,10 +202,23 @@ fn order_terms(table: &TableData) -> Vec<String> {
     key_columns(table).into_iter().map(order_term).collect()
 }
 
-/// The row count and the sums of the hash halves over the range. The
+/// The row count and the sums of the hash halves over the range. MD5
 /// hashes are materialized once (the `LIMIT` keeps the derived table from
-/// being merged, which would compute every MD5 twice).
-pub fn checksum_sql(flavor: &Flavor, table: &TableData, range: Option<&KeyRange>) -> String {
+/// being merged, which would compute every MD5 twice); the two CRCs each
+/// encode the row (materializing the encoding instead costs more).
+pub fn checksum_sql(
+    flavor: &Flavor,
+    table: &TableData,
+    range: Option<&KeyRange>,
+    hash: RowHash,
+) -> String {
+    if hash == RowHash::Crc32Pair {
+        let row = row_encoding(table);
+        return format!(
+            "SELECT COUNT(*), SUM(CRC32({row})), SUM(CRC32C({row})) {}",
+            from_where(flavor, table, range)
+        );
+    }
     format!(
         "SELECT COUNT(*), \
          SUM(CAST(CONV(LEFT(h, 16), 16, 10) AS UNSIGNED)), \
@@ -213,11 +261,12 @@ pub async fn checksum(
     flavor: &Flavor,
     table: &TableData,
     range: Option<&KeyRange>,
+    hash: RowHash,
 ) -> Result<Checksum> {
     if let Some(range) = range {
         range.check(table)?;
     }
-    let sql = checksum_sql(flavor, table, range);
+    let sql = checksum_sql(flavor, table, range, hash);
     let context = || format!("computing the checksum of `{}`", table.name);
     let row: Option<mysql_async::Row> = conn
         .exec_first(sql.as_str(), ())
@@ -376,6 +425,23 @@ mod tests {
         assert!(hash.contains("IFNULL(CONCAT(`a`, ','), 'N')"));
         assert!(hash.contains("LENGTH(CAST(`b` AS BINARY)), ':'"));
         assert!(hash.contains("IFNULL(IF(LENGTH(`c`) <= 65535, CONCAT(LENGTH(`c`), ':', `c`), CONCAT('M', MD5(`c`))), 'N')"));
+    }
+
+    #[test]
+    fn crc32c_is_used_from_mariadb_10_8_only() {
+        let mariadb = |version: &str| Flavor::MariaDb {
+            version: version.to_string(),
+        };
+        let pair = vec![RowHash::Crc32Pair, RowHash::Md5];
+        assert_eq!(row_hashes(&mariadb("10.11.19-MariaDB-0+deb12u1")), pair);
+        assert_eq!(row_hashes(&mariadb("10.8.0-MariaDB")), pair);
+        assert_eq!(row_hashes(&mariadb("11.4.2-MariaDB")), pair);
+        assert_eq!(row_hashes(&mariadb("10.6.18-MariaDB")), [RowHash::Md5]);
+        assert_eq!(row_hashes(&mariadb("")), [RowHash::Md5]);
+        let mysql = Flavor::MySql {
+            version: "8.4.0".to_string(),
+        };
+        assert_eq!(row_hashes(&mysql), [RowHash::Md5]);
     }
 
     #[test]

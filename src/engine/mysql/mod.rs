@@ -39,7 +39,7 @@ use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
-    PlannedAccess, Role, RowReceiver, RowSender, SharedSnapshot, WriteError,
+    PlannedAccess, Role, RowHash, RowReceiver, RowSender, SharedSnapshot, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -288,9 +288,23 @@ impl EngineConnection for MySqlConnection {
         table: &TableData,
         range: &KeyRange,
     ) -> Result<Option<Checksum>> {
-        checksum::checksum(&mut self.conn, &self.flavor, table, Some(range))
-            .await
-            .map(Some)
+        checksum::checksum(
+            &mut self.conn,
+            &self.flavor,
+            table,
+            Some(range),
+            self.options.row_hash,
+        )
+        .await
+        .map(Some)
+    }
+
+    fn row_hashes(&self) -> Vec<RowHash> {
+        checksum::row_hashes(&self.flavor)
+    }
+
+    fn set_row_hash(&mut self, hash: RowHash) {
+        self.options.row_hash = hash;
     }
 
     /// `CHECKSUM TABLE`, read inside the session's transaction.
