@@ -7,6 +7,7 @@
 mod common;
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -307,4 +308,96 @@ fn ssh_settings_are_checked_where_they_are_written() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("--source-ssh:"), "{err}");
+}
+
+/// A source of 2^16 rows and a target holding each with another value:
+/// a sync through the tunnel that runs long enough to be interrupted.
+fn long_sync(sshd: &Sshd) -> (MyDb, MyDb, Child) {
+    let source = MyDb::new("ssh_long_src");
+    let target = MyDb::new("ssh_long_dst");
+    for (db, value) in [(&source, "'source'"), (&target, "'target'")] {
+        db.exec(&format!(
+            "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(20), pad VARCHAR(100));
+             INSERT INTO big SELECT seq, {value}, REPEAT('p', 100) FROM seq_1_to_65536"
+        ));
+    }
+    let config = sshd.lockstep_config((&source.url(), true), (&target.url(), false));
+    let child = Command::new(common::lockstep_bin())
+        .args([
+            "sync",
+            "--yes",
+            "--no-color",
+            "--diff-algorithm",
+            "stream",
+            "-c",
+        ])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, as a command started at a terminal is.
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while target.query("SELECT COUNT(*) FROM big WHERE v = 'source'")[0][0].as_deref() == Some("0")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no row written"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        sshd.tunnels().len(),
+        1,
+        "the tunnel is up while rows are written"
+    );
+    (source, target, child)
+}
+
+/// Sends `signal` to the process group led by `child`.
+fn signal_group(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, "--", &format!("-{}", child.id())])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn ctrl_c_at_the_terminal_stops_the_run_cleanly_through_the_tunnel_and_closes_it() {
+    let sshd = Sshd::start("ctrlc");
+    let (source, target, child) = long_sync(&sshd);
+    // A Ctrl-C at a terminal signals the whole foreground process group:
+    // the tunnel must outlive it until lockstep has stopped cleanly.
+    signal_group(&child, "-INT");
+    let out = child.wait_with_output().unwrap();
+    let text = output_text(&out);
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.contains("stopped on request"), "{text}");
+    assert_eq!(sshd.tunnels(), Vec::<String>::new());
+    // What was written is whole: a rerun makes the target identical.
+    let config = sshd.lockstep_config((&source.url(), true), (&target.url(), false));
+    let (code, rerun) = sshd.sync(&config);
+    assert_eq!(code, 0, "{rerun}");
+    source.assert_same_data(&target);
+}
+
+#[test]
+fn the_tunnel_ends_when_lockstep_is_killed() {
+    let sshd = Sshd::start("killed");
+    let (_source, _target, mut child) = long_sync(&sshd);
+    // Killed alone (out of memory, say), it drops nothing: the kernel
+    // must end the tunnel.
+    child.kill().unwrap();
+    let _ = child.wait();
+    let killed = Instant::now();
+    while !sshd.tunnels().is_empty() {
+        assert!(
+            killed.elapsed() < Duration::from_secs(5),
+            "ssh outlived lockstep: {:?}",
+            sshd.tunnels()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
