@@ -248,6 +248,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                     min_rows: GUARD_MIN_ROWS,
                 }),
             },
+            retry: settings.retry,
         };
         let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
             if !fixes_schema && !context.policy.suspend_only {

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use mysql_async::prelude::Queryable;
 
+pub mod proxy;
+
 /// Server URL without a database, from `LOCKSTEP_TEST_MYSQL_URL`.
 pub fn mysql_server_url() -> String {
     std::env::var("LOCKSTEP_TEST_MYSQL_URL")
