@@ -2,7 +2,9 @@
 //! of the run (on every lane) comes from one snapshot, so the copy holds
 //! every invariant the source's transactions keep — money moved between
 //! two accounts never half-moved, whole parent+children families, an
-//! append-only ledger without gaps — as of one moment.
+//! append-only ledger without gaps — as of one moment. Also on a server
+//! whose default isolation is READ COMMITTED, where MariaDB would ignore
+//! WITH CONSISTENT SNAPSHOT unless the session asks for REPEATABLE READ.
 
 mod common;
 
@@ -10,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::private_server::PrivateServer;
 use common::{lockstep, output_text, MyDb};
 use mysql_async::prelude::Queryable;
 
@@ -18,8 +21,8 @@ const TOTAL: i64 = 1_000_000;
 /// The source: two accounts holding TOTAL between them, families whose
 /// parent counts its children, a gap-free ledger, and a bulky table that
 /// keeps the sync busy long enough for writes to land in the middle.
-fn live_source() -> MyDb {
-    let source = MyDb::new("live_src");
+fn live_source(server: &str) -> MyDb {
+    let source = MyDb::on_server(server, "live_src");
     let bulk: Vec<String> = (1..=5000)
         .map(|i| format!("({i}, REPEAT('x', 200))"))
         .collect();
@@ -78,16 +81,30 @@ fn number(db: &MyDb, sql: &str) -> i64 {
 
 #[test]
 fn a_source_taking_writes_is_copied_as_of_one_moment() {
-    let source = live_source();
-    let target = MyDb::new("live_tgt");
+    copied_as_of_one_moment(&common::mysql_server_url());
+}
+
+#[test]
+fn a_read_committed_server_taking_writes_is_copied_as_of_one_moment() {
+    let server = PrivateServer::start("live_rc", &["--transaction-isolation=READ-COMMITTED"]);
+    let probe = MyDb::on_server(&server.url(), "live_rc_probe");
+    assert_eq!(
+        probe.query("SELECT @@global.tx_isolation")[0][0].as_deref(),
+        Some("READ-COMMITTED")
+    );
+    drop(probe);
+    copied_as_of_one_moment(&server.url());
+}
+
+/// A source on `server` taking writes is synced to a target on the same
+/// server with four lanes; the copy must keep every invariant.
+fn copied_as_of_one_moment(server: &str) {
+    let source = live_source(server);
+    let target = MyDb::on_server(server, "live_tgt");
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let writer = {
-        let (url, stop, done) = (
-            format!("{}/{}", common::mysql_server_url(), source.name),
-            stop.clone(),
-            done.clone(),
-        );
+        let (url, stop, done) = (source.url(), stop.clone(), done.clone());
         std::thread::spawn(move || common::run_blocking(write_until(url, stop, done)))
     };
     // Writes are flowing before the sync starts, and keep flowing.
