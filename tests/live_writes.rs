@@ -168,3 +168,70 @@ fn copied_as_of_one_moment(server: &str) {
         "the copy predates the writes seen"
     );
 }
+
+/// A table created on the source while its rows are being synced: the
+/// schema was read before, so the run cannot call the copy identical; it
+/// names the table (exit 1), and a rerun brings it over.
+#[test]
+fn a_schema_change_during_the_run_is_named_and_a_rerun_follows_it() {
+    let source = live_source(&common::mysql_server_url());
+    let target = MyDb::new("live_ddl_tgt");
+    // The target holds every bulk row with other values: many update
+    // batches, each visible once committed.
+    target.exec("CREATE TABLE bulk (id INT PRIMARY KEY, pad TEXT)");
+    target.exec(&format!(
+        "INSERT INTO bulk SELECT id, 'y' FROM `{}`.bulk",
+        source.name
+    ));
+    let child = std::process::Command::new(common::lockstep_bin())
+        .args([
+            "sync",
+            "--fix-schemas",
+            "--no-color",
+            "--diff-algorithm",
+            "stream",
+        ])
+        .args([
+            "--parallelism",
+            "1",
+            "--source",
+            &source.url(),
+            "--target",
+            &target.url(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while number(&target, "SELECT COUNT(*) FROM bulk WHERE pad <> 'y'") == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no row written"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    source.exec("CREATE TABLE arrived (id INT PRIMARY KEY)");
+    let out = child.wait_with_output().unwrap();
+    let text = output_text(&out);
+    assert_eq!(
+        number(&target, "SELECT COUNT(*) FROM bulk WHERE pad = 'y'"),
+        0,
+        "not every row was synced:\n{text}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("the source's schema changed during the run (`arrived`)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "Result: differences remain: the source's schema changed during the run (arrived)"
+        ),
+        "{text}"
+    );
+
+    let again = common::lockstep_sync("--fix-schemas", &source.url(), &target.url());
+    assert_eq!(again.status.code(), Some(0), "{}", output_text(&again));
+    assert!(target.table_names().contains(&"arrived".to_string()));
+}

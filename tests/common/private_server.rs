@@ -29,6 +29,8 @@ impl PrivateServer {
             ])
             .arg("--auth-root-authentication-method=normal")
             .arg(format!("--datadir={}", data.display()))
+            // Passed on to the bootstrap server: see `--tmpdir` below.
+            .arg(format!("--tmpdir={}", dir.display()))
             .output()
             .expect("run mariadb-install-db (package mariadb-server)");
         assert!(
@@ -47,6 +49,9 @@ impl PrivateServer {
             .args(["--skip-name-resolve", "--skip-log-bin", "--local-infile=1"])
             .args(["--innodb-buffer-pool-size=64M"])
             .arg(format!("--datadir={}", data.display()))
+            // Its own temporary files too: a server sweeps stray `#sql`
+            // files from its tmpdir, which must not be the shared one's.
+            .arg(format!("--tmpdir={}", dir.display()))
             .arg(format!("--port={port}"))
             .arg(format!("--socket={}", dir.join("server.sock").display()))
             .arg(format!("--pid-file={}", dir.join("server.pid").display()))
