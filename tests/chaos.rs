@@ -56,12 +56,15 @@ fn config(retries: u32) -> (SqliteDb, String) {
     (scratch, path.display().to_string())
 }
 
-fn sync(config: &str, source: &str, target: &str) -> (i32, String) {
+/// Runs a sync with `config`, logging to `log`.
+fn sync(config: &str, log: &str, source: &str, target: &str) -> (i32, String) {
     let out = lockstep(&[
         "sync",
         "--no-color",
         "-c",
         config,
+        "--log",
+        log,
         "--source",
         source,
         "--target",
@@ -86,8 +89,9 @@ fn cut_once_then_identical(side: &str, direction: Direction) {
         "source" => (proxy.url(&source.name), target.url()),
         _ => (source.url(), proxy.url(&target.name)),
     };
-    let (_scratch, config) = config(3);
-    let (code, text) = sync(&config, &source_url, &target_url);
+    let (scratch, config) = config(3);
+    let log = scratch.dir.join("lockstep.log").display().to_string();
+    let (code, text) = sync(&config, &log, &source_url, &target_url);
     assert_eq!(proxy.cuts(), 1, "the proxy never cut:\n{text}");
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("retry 1 of 3"), "{text}");
@@ -98,6 +102,11 @@ fn cut_once_then_identical(side: &str, direction: Direction) {
     if side == "source" {
         assert!(text.contains("new snapshot"), "{text}");
     }
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("in sync (exit 0)") && logged.contains("warning: `keyless`: retry 1 of 3"),
+        "the log does not record the retry:\n{logged}"
+    );
     assert_identical(&source, &target);
 }
 
@@ -115,8 +124,9 @@ fn source_cut_mid_data_is_retried_and_the_run_ends_identical() {
 fn without_retries_a_cut_fails_naming_the_side_and_a_rerun_converges() {
     let (source, target) = pair();
     let proxy = Proxy::cutting(Direction::ToServer, CUT_AFTER_BYTES);
-    let (_scratch, config) = config(0);
-    let (code, text) = sync(&config, &source.url(), &proxy.url(&target.name));
+    let (scratch, config) = config(0);
+    let log = scratch.dir.join("lockstep.log").display().to_string();
+    let (code, text) = sync(&config, &log, &source.url(), &proxy.url(&target.name));
     assert_eq!(proxy.cuts(), 1, "the proxy never cut:\n{text}");
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("the target connection"), "{text}");
@@ -126,7 +136,7 @@ fn without_retries_a_cut_fails_naming_the_side_and_a_rerun_converges() {
     );
     assert!(text.contains("not retried (retries = 0)"), "{text}");
 
-    let (code, text) = sync(&config, &source.url(), &target.url());
+    let (code, text) = sync(&config, &log, &source.url(), &target.url());
     assert_eq!(code, 0, "{text}");
     assert_identical(&source, &target);
 }
