@@ -12,7 +12,7 @@ use super::pipeline::CHANNEL_DEPTH;
 use super::{RowMode, Shared, StopFlag, SyncTable, TargetRows};
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::BulkLoad;
+use crate::engine::{BulkLoad, WriteErrorKind};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
@@ -169,7 +169,28 @@ async fn stream_copy(
         rows
     };
     let ((), rows, loaded) = tokio::join!(read, count, writer.load_stream(table, load_rx));
-    let loaded = matches!(loaded?, BulkLoad::Loaded);
+    let loaded = match loaded {
+        Ok(BulkLoad::Loaded) => Ok(true),
+        // The connection is gone: nothing was kept, and writing the rows
+        // otherwise on it cannot work; the table is redone (`retry`).
+        Ok(BulkLoad::Refused(e)) if e.kind == WriteErrorKind::Transient => Err(Error::Transient {
+            side: "target",
+            endpoint: writer.endpoint(),
+            context: format!("bulk loading `{}`", table.name),
+            message: e.message,
+        }),
+        Ok(_) => Ok(false),
+        Err(e) => Err(e),
+    };
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            if let Some(bar) = bar {
+                bar.abandon();
+            }
+            return Err(e);
+        }
+    };
     if let Some(bar) = bar {
         match loaded {
             true => bar.finish(),
