@@ -48,6 +48,19 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
 
+    /// A connection was lost, or the server gave up a statement that may
+    /// succeed if run again (a lock wait timeout, a deadlock, too many
+    /// connections). `side` is "source" or "target" and `endpoint` the
+    /// server without its password; the data phase reconnects and redoes
+    /// the table (see `sync::retry`).
+    #[error("{context}: {message} (the {side} {endpoint})")]
+    Transient {
+        side: &'static str,
+        endpoint: String,
+        context: String,
+        message: String,
+    },
+
     /// The run was asked to stop (a signal) and stopped at a batch
     /// boundary: nothing half-written was kept.
     #[error("stopped on request before finishing")]

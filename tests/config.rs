@@ -67,6 +67,9 @@ fn starter_config_parses_with_the_defaults() {
     assert_eq!(starter.allow_destructive, bare.allow_destructive);
     assert_eq!(starter.max_delete_ratio, bare.max_delete_ratio);
     assert_eq!(bare.max_delete_ratio, 0.5);
+    assert_eq!(starter.retry, bare.retry);
+    assert_eq!(bare.retry.retries, 3);
+    assert_eq!(bare.retry.first_wait, Duration::from_secs(1));
     assert!(starter.tables.is_empty() && starter.exclude.is_empty());
     assert!(starter.table_keys.is_empty());
     assert_eq!(bare.order, OrderStrategy::Dependency);
@@ -165,6 +168,36 @@ fn max_delete_ratio_is_a_share_from_0_to_1() {
         let (line, _, message) = config_error(&format!("{URLS}[sync]\nmax_delete_ratio = {bad}\n"));
         assert_eq!(line, 6, "{bad}");
         assert!(message.contains("from 0 to 1"), "{message}");
+    }
+}
+
+#[test]
+fn retries_and_retry_wait_are_read_and_a_bad_wait_is_named() {
+    let s = load(&format!(
+        "{URLS}[sync]\nretries = 0\nretry_wait = \"250ms\"\n"
+    ))
+    .unwrap();
+    assert_eq!(s.retry.retries, 0);
+    assert_eq!(s.retry.first_wait, Duration::from_millis(250));
+    let wait = |text: &str| {
+        load(&format!("{URLS}[sync]\nretry_wait = \"{text}\"\n"))
+            .unwrap()
+            .retry
+            .first_wait
+    };
+    assert_eq!(wait("2s"), Duration::from_secs(2));
+    assert_eq!(wait("1m"), Duration::from_secs(60));
+    // Doubling from the first wait, capped at a minute.
+    let retry = load(URLS).unwrap().retry;
+    assert_eq!(retry.wait(1), Duration::from_secs(1));
+    assert_eq!(retry.wait(3), Duration::from_secs(4));
+    assert_eq!(retry.wait(40), Duration::from_secs(60));
+    for bad in ["fast", "1", "1h", "-1s", ""] {
+        let (line, column, message) =
+            config_error(&format!("{URLS}[sync]\nretry_wait = \"{bad}\"\n"));
+        assert_eq!((line, column), (6, 14), "{bad}");
+        assert!(message.contains("retry_wait"), "{message}");
+        assert!(message.contains("\"500ms\""), "{message}");
     }
 }
 

@@ -1,5 +1,6 @@
 //! SIGINT or SIGTERM during a sync: lockstep stops at the next batch
-//! boundary, reports what it did, exits 130 / 143, and leaves a target
+//! boundary, reports what it did (the rows committed of the table it was
+//! in the middle of included), exits 130 / 143, and leaves a target
 //! that a plain rerun makes identical (nothing half-written, nothing
 //! duplicated, the triggers taken out of the rows' way back in place).
 
@@ -81,11 +82,30 @@ fn stopped_by(signal: &str, code: i32) {
         .parse()
         .unwrap();
     assert!(updated > 0 && updated < 1 << 16, "{updated} rows updated");
+    // The table that was mid-way is in the report with what was committed.
+    assert_eq!(
+        reported_updates(&text, "big"),
+        Some(updated),
+        "the report does not count the {updated} rows committed:\n{text}"
+    );
 
     let again = lockstep_sync("--fix-schemas", &source.url(), &target.url());
     assert_eq!(again.status.code(), Some(0), "{}", output_text(&again));
     source.assert_same_data(&target);
     assert_eq!(target.show_create_objects(), source.show_create_objects());
+}
+
+/// The update count of `table`'s line in the report's data table
+/// (`table insert update delete key`).
+fn reported_updates(report: &str, table: &str) -> Option<usize> {
+    report.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        if words.next() != Some(table) {
+            return None;
+        }
+        let counts: Vec<usize> = words.take(3).map_while(|w| w.parse().ok()).collect();
+        (counts.len() == 3).then(|| counts[1])
+    })
 }
 
 #[test]

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use crate::engine::ConnectOptions;
 use crate::error::{Error, Result};
 pub use crate::sync::FkStrategy;
+use crate::sync::RetryPolicy;
 use crate::tunnel::SshHop;
 use crate::url::DatabaseUrl;
 pub use position::{Located, Origin};
@@ -105,6 +106,8 @@ pub struct Settings {
     /// The share of a table's rows a sync may delete without
     /// `allow_destructive` (0 to 1).
     pub max_delete_ratio: f64,
+    /// Retries of a table's pass after a lost connection, and the waits.
+    pub retry: RetryPolicy,
     pub tables: Vec<Located<String>>,
     pub exclude: Vec<Located<String>>,
     /// Comparison key overrides, table name -> columns.

@@ -69,6 +69,8 @@ pub(crate) struct RawSync {
     pub auto_fix_schema: Option<bool>,
     pub allow_destructive: Option<bool>,
     pub max_delete_ratio: Option<Spanned<f64>>,
+    pub retries: Option<u32>,
+    pub retry_wait: Option<Text>,
     /// Deprecated, no effect: target triggers never fire on synced rows
     /// now (they wait until the rows are written). Still read so older
     /// config files keep working.

@@ -12,6 +12,7 @@ use super::raw::{Engine, Order, RawConfig, RawDatabase, Text, TextList};
 use super::{OrderStrategy, Overrides, Settings};
 use crate::engine::{ConnectOptions, Role};
 use crate::error::{Error, Result};
+use crate::sync::RetryPolicy;
 use crate::tunnel::SshHop;
 use crate::url::{DatabaseUrl, ServerUrl};
 
@@ -117,6 +118,13 @@ pub(crate) fn resolve(
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),
         allow_destructive: overrides.allow_destructive || sync.allow_destructive.unwrap_or(false),
         max_delete_ratio: ratio(sync.max_delete_ratio, src)?,
+        retry: RetryPolicy {
+            retries: sync.retries.unwrap_or(RetryPolicy::default().retries),
+            first_wait: match &sync.retry_wait {
+                Some(text) => wait(text, src)?,
+                None => RetryPolicy::default().first_wait,
+            },
+        },
         tables,
         exclude,
         table_keys,
@@ -182,6 +190,26 @@ fn seconds(
             .error(format!("{key} must be at least 1 (seconds)"))),
         Some(v) => Ok(Duration::from_secs(*v.get_ref())),
     }
+}
+
+/// `retry_wait`: a whole number with its unit, "500ms", "1s" or "2m".
+fn wait(text: &Text, src: &Source) -> Result<Duration> {
+    let value = text.get_ref().trim();
+    let split = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let parsed = number.parse::<u64>().ok().and_then(|n| match unit.trim() {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n.checked_mul(60)?)),
+        _ => None,
+    });
+    parsed.ok_or_else(|| {
+        src.origin(text.span().start).error(format!(
+            "retry_wait `{value}` is not a duration; write a whole number with ms, s or m, e.g. \"1s\" or \"500ms\""
+        ))
+    })
 }
 
 fn order(

@@ -66,6 +66,10 @@ pub enum WriteErrorKind {
     /// The account may not write there (a missing grant, a read-only
     /// server or file): every other row would be refused alike.
     Denied,
+    /// The connection was lost, or the server gave up the write for now
+    /// (lock wait timeout, deadlock): nothing is known to be kept, and
+    /// the same write may succeed on a new connection.
+    Transient,
     Other,
 }
 

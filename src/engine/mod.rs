@@ -211,9 +211,37 @@ async fn stream_into(
 /// what only that side does.
 pub struct Reader {
     conn: Connection,
+    /// Where the connection came from, to open it again.
+    url: DatabaseUrl,
+    options: ConnectOptions,
+    role: Role,
 }
 
 impl Reader {
+    async fn open(url: &DatabaseUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
+        Ok(Reader {
+            conn: Connection::open(url, options, role).await?,
+            url: url.clone(),
+            options: options.clone(),
+            role,
+        })
+    }
+
+    /// The server and database read, without the password.
+    pub fn endpoint(&self) -> String {
+        self.url.to_string()
+    }
+
+    /// Replaces a lost connection with a new one in `session`. A source's
+    /// new snapshot reads the source as it is now, not as of the run's
+    /// first moment.
+    pub async fn reopen(&mut self, session: DataSession) -> Result<()> {
+        let mut conn = Connection::open(&self.url, &self.options, self.role).await?;
+        conn.begin_data_session(session).await?;
+        self.conn = conn;
+        Ok(())
+    }
+
     pub fn flavor(&self) -> &Flavor {
         self.conn.flavor()
     }
@@ -277,9 +305,7 @@ impl SourceDb {
     /// Connects and makes the session read-only.
     pub async fn open(url: &DatabaseUrl, options: &ConnectOptions) -> Result<Self> {
         Ok(SourceDb {
-            reader: Reader {
-                conn: Connection::open(url, options, Role::Source).await?,
-            },
+            reader: Reader::open(url, options, Role::Source).await?,
         })
     }
 
@@ -328,7 +354,12 @@ impl SourceDb {
             .more
             .into_iter()
             .map(|conn| SourceDb {
-                reader: Reader { conn },
+                reader: Reader {
+                    conn,
+                    url: self.reader.url.clone(),
+                    options: self.reader.options.clone(),
+                    role: Role::Source,
+                },
             })
             .collect();
         Ok((more, shared.note))
@@ -419,11 +450,12 @@ impl TargetDb {
     /// Opens a second connection for reading the target's rows (while this
     /// one writes, in a sync). Each read sees the target as it is then.
     pub async fn open_reader(&self) -> Result<TargetReader> {
-        let mut conn = Connection::open(&self.url, &self.options, self.role).await?;
-        conn.begin_data_session(DataSession::TargetReader).await?;
-        Ok(TargetReader {
-            reader: Reader { conn },
-        })
+        let mut reader = Reader::open(&self.url, &self.options, self.role).await?;
+        reader
+            .conn
+            .begin_data_session(DataSession::TargetReader)
+            .await?;
+        Ok(TargetReader { reader })
     }
 
     pub fn flavor(&self) -> &Flavor {
@@ -440,6 +472,21 @@ impl TargetDb {
     pub fn set_row_hash(&mut self, hash: RowHash) {
         self.options.row_hash = hash;
         self.conn.set_row_hash(hash)
+    }
+
+    /// The server and database written, without the password.
+    pub fn endpoint(&self) -> String {
+        self.url.to_string()
+    }
+
+    /// Replaces a lost writing connection with a new one, its session
+    /// readied for row writes as `begin_writes` does (FK checks are each
+    /// table's to set again).
+    pub async fn reopen_writer(&mut self) -> Result<()> {
+        let mut conn = Connection::open(&self.url, &self.options, self.role).await?;
+        conn.begin_data_session(DataSession::TargetWriter).await?;
+        self.conn = conn;
+        Ok(())
     }
 
     /// How this target's SQL is written.

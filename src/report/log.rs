@@ -1,7 +1,7 @@
 //! `--log FILE`: a record of each run for cron jobs, appended to a file:
 //! when it ran (UTC), the mode, the databases (passwords masked), the
-//! verdict and exit code, the counts, and every problem left or the error
-//! that stopped the run. Every line starts with the time, so `grep` keeps
+//! verdict and exit code, the counts, every problem left and warning (each
+//! retry after a lost connection, say), or the error that stopped the run. Every line starts with the time, so `grep` keeps
 //! a run's lines together.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -66,6 +66,11 @@ pub fn record(run: &Run<'_>) -> String {
             for e in &d.errors {
                 let key = e.key.as_deref().unwrap_or("-");
                 lines.push(format!("{at}   refused {} [{key}]: {}", e.table, e.message));
+            }
+            // Retries after a lost connection among them: a run that
+            // recovered says so here too.
+            for w in &report.warnings {
+                lines.push(format!("{at}   warning: {w}"));
             }
         }
         Err(error) => {

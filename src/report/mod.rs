@@ -46,6 +46,9 @@ pub struct SchemaReport {
     pub changes: Vec<ChangeReport>,
     /// Differences still there after the run (empty when in sync).
     pub remaining_mismatches: Vec<Mismatch>,
+    /// Source tables and views created, dropped or changed while the run
+    /// read the rows (found by reading the schema again at the end).
+    pub changed_during_run: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -232,6 +235,13 @@ impl Report {
                 "{} ({})",
                 count(remaining.len(), "schema difference", "schema differences"),
                 names(&tables)
+            ));
+        }
+        let moved = &self.schema.changed_during_run;
+        if !moved.is_empty() {
+            out.push(format!(
+                "the source's schema changed during the run ({})",
+                names(moved)
             ));
         }
         let data = &self.data;

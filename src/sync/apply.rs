@@ -330,7 +330,9 @@ impl<'a> TableApplier<'a> {
                 // The row holding the value may be one still to be deleted.
                 (index, true)
             }
-            WriteErrorKind::Denied | WriteErrorKind::Other => (None, false),
+            WriteErrorKind::Denied | WriteErrorKind::Transient | WriteErrorKind::Other => {
+                (None, false)
+            }
         };
         self.refused.push(RefusedRow {
             kind,
@@ -381,7 +383,9 @@ impl<'a> TableApplier<'a> {
 impl TableApplier<'_> {
     /// A write the account may not make stops the run: every other row
     /// would be refused alike (a screenful of the same error, and a
-    /// target left half written).
+    /// target left half written). A lost connection (or a deadlock) is no
+    /// refusal of the rows either: it stops the table's pass as
+    /// `Error::Transient`, for the retry (`sync::retry`) to redo.
     fn unless_denied(
         &self,
         outcome: std::result::Result<(), WriteError>,
@@ -391,6 +395,15 @@ impl TableApplier<'_> {
                 "the target refused a write to `{}`: {}\nthe target's account lacks a privilege this run needs (or the target is read-only): grant it, or run with an account that has it; the run stopped at this first refusal",
                 self.table.name, refusal.message
             ))),
+            Err(lost) if lost.kind == WriteErrorKind::Transient => Err(Error::Transient {
+                side: "target",
+                endpoint: match &self.output {
+                    Output::Execute(target) => target.endpoint(),
+                    Output::Script(_) | Output::Count => String::new(),
+                },
+                context: format!("writing rows of `{}`", self.table.name),
+                message: lost.message,
+            }),
             other => Ok(other),
         }
     }

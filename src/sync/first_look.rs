@@ -44,10 +44,11 @@ impl Schedule for Looks {
         self.queue.next().map(|i| (i, ()))
     }
 
-    fn done(&mut self, i: usize, (look, sum, guarded): Self::Done) {
+    fn done(&mut self, i: usize, (look, sum, guarded): Self::Done) -> Result<()> {
         self.looks[i] = look;
         self.source_sums[i] = sum;
         self.guarded[i] = guarded;
+        Ok(())
     }
 }
 

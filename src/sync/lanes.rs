@@ -26,15 +26,18 @@ pub(crate) trait Schedule {
     type Done;
     /// The next item that may start now, if any.
     fn next(&mut self) -> Option<(usize, Self::Start)>;
-    /// An item's work is done.
-    fn done(&mut self, item: usize, result: Self::Done);
+    /// An item's work is done; an error stops the run (after the items
+    /// still running are done too).
+    fn done(&mut self, item: usize, result: Self::Done) -> Result<()>;
 }
 
 type Running<'l, 'f, T> = Pin<Box<dyn Future<Output = (Lane<'l>, usize, Result<T>)> + 'f>>;
 
 /// Runs `work` over `lanes` for every item `plan` lets start, until none
-/// is left or one fails (its error is returned once the running ones are
-/// dropped). The lanes are back in `lanes` afterwards.
+/// is left or one fails: then no item starts, the running ones are seen
+/// to their end (each hands `plan` what it did: a stop ends them at their
+/// next batch), and the first error is returned. The lanes are back in
+/// `lanes` afterwards.
 pub(crate) async fn run_on_lanes<'l, P: Schedule>(
     lanes: &mut Vec<Lane<'l>>,
     plan: &mut P,
@@ -43,9 +46,10 @@ pub(crate) async fn run_on_lanes<'l, P: Schedule>(
     let mut idle = std::mem::take(lanes);
     let mut running: FuturesUnordered<Running<'l, '_, P::Done>> = FuturesUnordered::new();
     let work = &work;
+    let mut failed = None;
     let result = async {
         loop {
-            while !idle.is_empty() {
+            while !idle.is_empty() && failed.is_none() {
                 let Some((item, start)) = plan.next() else {
                     break;
                 };
@@ -56,10 +60,12 @@ pub(crate) async fn run_on_lanes<'l, P: Schedule>(
                 }));
             }
             let Some((lane, item, done)) = running.next().await else {
-                return Ok(());
+                return failed.map_or(Ok(()), Err);
             };
             idle.push(lane);
-            plan.done(item, done?);
+            if let Err(e) = done.and_then(|done| plan.done(item, done)) {
+                failed.get_or_insert(e);
+            }
         }
     }
     .await;

@@ -24,6 +24,7 @@ mod first_look;
 mod fk;
 mod lanes;
 mod pipeline;
+mod retry;
 mod stop;
 mod table_pass;
 
@@ -31,6 +32,7 @@ pub use apply::{ChangeKind, Counts, RefusedRow};
 pub use find::{DiffMethod, FindStats, Found};
 pub use fk::FkStrategy;
 pub use lanes::Lane;
+pub use retry::RetryPolicy;
 pub use stop::StopFlag;
 
 use crate::catalog::deps::DependencyGraph;
@@ -45,7 +47,8 @@ use apply::Pass;
 use first_look::{first_looks, Look};
 use fk::FkPolicy;
 use lanes::{run_on_lanes, Schedule};
-use table_pass::{sync_one, Step, TableWork};
+use retry::sync_retrying;
+use table_pass::{Step, TableWork};
 
 /// What a run does with the row changes it finds.
 pub enum RowMode<'a> {
@@ -85,6 +88,8 @@ pub struct SyncOptions<'a> {
     /// Tables that would lose too many rows are left untouched; `None`:
     /// no table is.
     pub delete_guard: Option<DeleteGuard>,
+    /// How a table's pass is redone after a lost connection.
+    pub retry: RetryPolicy,
 }
 
 /// Which tables are left untouched because they would lose too many of
@@ -153,6 +158,8 @@ pub struct TableOutcome {
     pub counter_note: Option<String>,
     /// The delete guard left the table untouched: its rows on each side.
     pub guarded: Option<RowCounts>,
+    /// One line per retry after a transient failure.
+    pub retries: Vec<String>,
 }
 
 /// What every table's sync shares.
@@ -165,6 +172,7 @@ pub(crate) struct Shared<'a> {
     fk_retry: u32,
     progress: &'a Progress,
     stop: &'a StopFlag,
+    retry: RetryPolicy,
 }
 
 /// Syncs `tables` (in dependency order, parents first) over `lanes`: one
@@ -191,6 +199,7 @@ pub async fn sync_tables(
             found: FindStats::default(),
             counter_note: None,
             guarded: None,
+            retries: Vec::new(),
         })
         .collect();
     let dialect = crate::engine::dialect(lanes[0].writer.flavor());
@@ -206,6 +215,7 @@ pub async fn sync_tables(
         fk_retry: options.fk_retry,
         progress,
         stop: options.stop,
+        retry: options.retry,
     };
     let counting = matches!(mode, RowMode::Count);
     let scripting = matches!(mode, RowMode::Script(_));
@@ -270,9 +280,10 @@ pub async fn sync_tables(
             steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
             for (i, pass) in steps {
                 let step = main.step(i, pass);
-                let work =
-                    sync_one(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await?;
-                main.record(i, work, pass != Pass::Deletes);
+                let (work, done) =
+                    sync_retrying(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await;
+                main.record(i, work, pass != Pass::Deletes && done.is_ok());
+                done?;
             }
             Ok(())
         } else {
@@ -282,7 +293,7 @@ pub async fn sync_tables(
                 .collect();
             let shared = &shared;
             run_on_lanes(lanes, &mut main, async |lane, i, step| {
-                sync_one(lane, RowMode::Apply, &tables[i], step, shared).await
+                Ok(sync_retrying(lane, RowMode::Apply, &tables[i], step, shared).await)
             })
             .await
         }
@@ -393,6 +404,7 @@ impl MainPass<'_, '_> {
         outcome.counts.add(work.counts);
         outcome.refused.extend(work.refused);
         outcome.found.add(work.found);
+        outcome.retries.extend(work.retries);
         if self.keep_deferred {
             self.deferred[i] = work.deferred;
         }
@@ -404,7 +416,7 @@ impl MainPass<'_, '_> {
 
 impl Schedule for MainPass<'_, '_> {
     type Start = Step;
-    type Done = TableWork;
+    type Done = (TableWork, Result<()>);
 
     fn next(&mut self) -> Option<(usize, Step)> {
         let i = (0..self.tables.len())
@@ -413,8 +425,11 @@ impl Schedule for MainPass<'_, '_> {
         Some((i, self.step(i, (self.main_pass)(i))))
     }
 
-    fn done(&mut self, i: usize, work: TableWork) {
-        self.record(i, work, true);
-        self.finished[i] = true;
+    /// Records what the table's pass wrote, also when it failed or
+    /// stopped part-way (the partial report counts it).
+    fn done(&mut self, i: usize, (work, done): (TableWork, Result<()>)) -> Result<()> {
+        self.record(i, work, done.is_ok());
+        self.finished[i] = done.is_ok();
+        done
     }
 }

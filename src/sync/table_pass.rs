@@ -12,7 +12,7 @@ use super::pipeline::CHANNEL_DEPTH;
 use super::{RowMode, Shared, StopFlag, SyncTable, TargetRows};
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::BulkLoad;
+use crate::engine::{BulkLoad, WriteErrorKind};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
@@ -36,15 +36,22 @@ pub(crate) struct TableWork {
     pub found: FindStats,
     /// Deletes kept for the end (children first), as key values.
     pub deferred: Vec<Row>,
+    /// What each retry after a transient failure was, for the report.
+    pub retries: Vec<String>,
 }
 
+/// One pass over one table. What it wrote is added to `work` also when it
+/// fails or stops part-way (every batch is its own transaction, so the
+/// counts are what the target kept); its refused rows and deferred
+/// deletes replace `work`'s (a redo finds them again).
 pub(crate) async fn sync_one(
     lane: &mut Lane<'_>,
     mode: RowMode<'_>,
     sync_table: &SyncTable,
     step: Step,
     shared: &Shared<'_>,
-) -> Result<TableWork> {
+    work: &mut TableWork,
+) -> Result<()> {
     let Step {
         look,
         pass,
@@ -59,7 +66,7 @@ pub(crate) async fn sync_one(
     let nothing_to_delete = matches!(look, Look::Replace | Look::Empty);
     let untouched = matches!(look, Look::Equal | Look::Guarded);
     if untouched || (pass == Pass::Deletes && nothing_to_delete) {
-        return Ok(TableWork::default());
+        return Ok(());
     }
     if shared.stop.requested() {
         return Err(Error::Stopped);
@@ -82,17 +89,13 @@ pub(crate) async fn sync_one(
         lane.writer.set_foreign_key_checks(false).await?;
         let bar = progress.rows(&table.name, step, total);
         if let Some(rows) = stream_copy(lane, table, bar, shared.stop).await? {
-            let mut counts = Counts::default();
-            counts.record(ChangeKind::Insert, rows);
-            return Ok(TableWork {
-                counts,
-                found: FindStats {
-                    method: Some(Found::Copy),
-                    ranges_read: 1,
-                    rows_read: rows,
-                },
-                ..TableWork::default()
+            work.counts.record(ChangeKind::Insert, rows);
+            work.found.add(FindStats {
+                method: Some(Found::Copy),
+                ranges_read: 1,
+                rows_read: rows,
             });
+            return Ok(());
         }
     }
     let output = Output::new(mode, lane.writer);
@@ -117,14 +120,15 @@ pub(crate) async fn sync_one(
         Look::Empty | Look::Replace => Find::CopyAll,
         Look::Equal | Look::Differs | Look::Guarded => Find::Diff(shared.method),
     };
-    let found = find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await?;
-    applier.finish().await?;
-    Ok(TableWork {
-        counts: applier.counts,
-        refused: std::mem::take(&mut applier.refused),
-        found,
-        deferred: std::mem::take(&mut applier.deferred_deletes),
-    })
+    let found = match find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await {
+        Ok(found) => applier.finish().await.map(|()| found),
+        Err(e) => Err(e),
+    };
+    work.counts.add(applier.counts);
+    work.refused = std::mem::take(&mut applier.refused);
+    work.deferred = std::mem::take(&mut applier.deferred_deletes);
+    work.found.add(found?);
+    Ok(())
 }
 
 /// Copies a whole table into its empty target in one streamed bulk load
@@ -165,7 +169,28 @@ async fn stream_copy(
         rows
     };
     let ((), rows, loaded) = tokio::join!(read, count, writer.load_stream(table, load_rx));
-    let loaded = matches!(loaded?, BulkLoad::Loaded);
+    let loaded = match loaded {
+        Ok(BulkLoad::Loaded) => Ok(true),
+        // The connection is gone: nothing was kept, and writing the rows
+        // otherwise on it cannot work; the table is redone (`retry`).
+        Ok(BulkLoad::Refused(e)) if e.kind == WriteErrorKind::Transient => Err(Error::Transient {
+            side: "target",
+            endpoint: writer.endpoint(),
+            context: format!("bulk loading `{}`", table.name),
+            message: e.message,
+        }),
+        Ok(_) => Ok(false),
+        Err(e) => Err(e),
+    };
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            if let Some(bar) = bar {
+                bar.abandon();
+            }
+            return Err(e);
+        }
+    };
     if let Some(bar) = bar {
         match loaded {
             true => bar.finish(),

@@ -155,9 +155,11 @@ pub async fn run(
             found,
             counter_note,
             guarded,
+            retries,
             ..
         } = outcome;
         warnings.extend(counter_note);
+        warnings.extend(retries);
         if let Some(rows) = guarded {
             report.tables_skipped += 1;
             all_equal = false;

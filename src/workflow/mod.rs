@@ -9,6 +9,7 @@
 mod data_phase;
 mod preflight;
 mod route;
+mod schema_drift;
 mod schema_phase;
 mod script;
 
@@ -268,6 +269,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                     min_rows: GUARD_MIN_ROWS,
                 }),
             },
+            retry: settings.retry,
         };
         let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
             if !fixes_schema && !context.policy.suspend_only {
@@ -287,7 +289,18 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     if let Some(d) = &data {
         warnings.extend(d.warnings.iter().cloned());
     }
-    let in_sync = objects_compared
+    // The rows were read: was the schema they were read with still the
+    // source's at the end?
+    let mut changed_during_run = Vec::new();
+    if data.is_some() {
+        let now = source.introspect().await?;
+        changed_during_run = schema_drift::changed(&source_catalog, &now, |t| selection.accepts(t));
+        if !changed_during_run.is_empty() {
+            warnings.push(schema_drift::warning(&changed_during_run));
+        }
+    }
+    let in_sync = changed_during_run.is_empty()
+        && objects_compared
         && schema.remaining.is_empty()
         && data.as_ref().is_none_or(|d| d.all_equal);
     let failed = schema.failed || data.as_ref().is_some_and(|d| d.failed);
@@ -309,6 +322,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             sync_order: order,
             changes: schema.changes,
             remaining_mismatches: schema.remaining,
+            changed_during_run,
         },
         data: data.map(|d| d.report).unwrap_or_default(),
         recommendations,

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use mysql_async::prelude::Queryable;
 
+pub mod private_server;
+pub mod proxy;
+
 /// Server URL without a database, from `LOCKSTEP_TEST_MYSQL_URL`.
 pub fn mysql_server_url() -> String {
     std::env::var("LOCKSTEP_TEST_MYSQL_URL")
@@ -42,25 +45,33 @@ pub fn run_blocking<F: std::future::Future<Output = T> + Send + 'static, T: Send
 /// A MariaDB/MySQL database that exists for the life of the value.
 pub struct MyDb {
     pub name: String,
+    /// The server's URL, without a database.
+    server: String,
 }
 
 impl MyDb {
+    /// A database on the test server.
     pub fn new(prefix: &str) -> MyDb {
+        MyDb::on_server(&mysql_server_url(), prefix)
+    }
+
+    /// A database on the server at `server` (a URL without a database).
+    pub fn on_server(server: &str, prefix: &str) -> MyDb {
         let name = unique_name(prefix);
         let sql = format!("CREATE DATABASE `{name}`");
+        let server = server.trim_end_matches('/').to_string();
+        let url = server.clone();
         run_blocking(async move {
-            let mut c = mysql_async::Conn::from_url(mysql_server_url())
-                .await
-                .unwrap();
+            let mut c = mysql_async::Conn::from_url(url).await.unwrap();
             c.query_drop(sql).await.unwrap();
             c.disconnect().await.unwrap();
         });
-        MyDb { name }
+        MyDb { name, server }
     }
 
     /// `mysql://...` URL of this database, as lockstep takes it.
     pub fn url(&self) -> String {
-        format!("{}/{}", mysql_server_url().trim_end_matches('/'), self.name)
+        format!("{}/{}", self.server, self.name)
     }
 
     /// Runs SQL (several statements allowed) in this database.
@@ -386,8 +397,9 @@ pub fn mysql_client_args() -> Vec<String> {
 impl Drop for MyDb {
     fn drop(&mut self) {
         let sql = format!("DROP DATABASE IF EXISTS `{}`", self.name);
+        let server = self.server.clone();
         run_blocking(async move {
-            if let Ok(mut c) = mysql_async::Conn::from_url(mysql_server_url()).await {
+            if let Ok(mut c) = mysql_async::Conn::from_url(server).await {
                 let _ = c.query_drop(sql).await;
                 let _ = c.disconnect().await;
             }

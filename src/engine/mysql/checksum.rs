@@ -271,7 +271,7 @@ pub async fn checksum(
     let row: Option<mysql_async::Row> = conn
         .exec_first(sql.as_str(), ())
         .await
-        .map_err(|e| Error::statement(context(), &sql, e))?;
+        .map_err(|e| super::transient::query_error(context(), &sql, e))?;
     let values = row.map(|r| r.unwrap()).unwrap_or_default();
     parse_checksum(&values).map_err(|message| Error::statement(context(), &sql, message))
 }
@@ -291,7 +291,7 @@ async fn read_keys(
     let rows: Vec<mysql_async::Row> = conn
         .exec(sql, ())
         .await
-        .map_err(|e| Error::statement(context, sql, e))?;
+        .map_err(|e| super::transient::query_error(context, sql, e))?;
     rows.into_iter()
         .map(|row| {
             let values = row.unwrap();
@@ -332,7 +332,7 @@ pub async fn split_points(
     let count: u64 = conn
         .exec_first(count_sql.as_str(), ())
         .await
-        .map_err(|e| Error::statement(context.as_str(), &count_sql, e))?
+        .map_err(|e| super::transient::query_error(context.as_str(), &count_sql, e))?
         .unwrap_or(0);
     let parts = parts as u64;
     if parts < 2 || count < 2 {

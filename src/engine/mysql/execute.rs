@@ -140,7 +140,7 @@ pub(super) async fn run_ddl(conn: &mut mysql_async::Conn, statements: &[String])
 pub(super) async fn session(conn: &mut mysql_async::Conn, sql: &str) -> Result<()> {
     conn.query_drop(sql)
         .await
-        .map_err(|e| Error::statement("changing a session setting", sql, e))
+        .map_err(|e| super::transient::query_error("changing a session setting", sql, e))
 }
 
 /// The first quoted name in a DDL statement after its DEFINER clause: the

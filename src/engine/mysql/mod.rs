@@ -24,6 +24,7 @@ mod refusals;
 mod rows;
 mod show_create;
 mod snapshot;
+mod transient;
 mod types;
 pub mod write;
 
@@ -97,6 +98,27 @@ impl MySqlConnection {
         Self::open(&self.server, &self.options, self.role).await
     }
 
+    /// A transient error of this connection tagged with its side and
+    /// server (never the password); any other error, or one another
+    /// connection already tagged (a source's read failing a bulk load),
+    /// as it is.
+    fn located(&self, error: Error) -> Error {
+        match error {
+            Error::Transient {
+                side: "",
+                context,
+                message,
+                ..
+            } => Error::Transient {
+                side: self.role.as_str(),
+                endpoint: format!("mysql://{}", self.server),
+                context,
+                message,
+            },
+            other => other,
+        }
+    }
+
     /// Whether the session refuses writes (true for every source session).
     pub async fn session_is_read_only(&mut self) -> Result<bool> {
         // MySQL 8 knows only the first name, MariaDB 10.11 only the second.
@@ -146,7 +168,7 @@ impl MySqlConnection {
         self.conn
             .query_first(sql)
             .await
-            .map_err(|e| Error::statement(context, sql, e))
+            .map_err(|e| self.located(transient::query_error(context, sql, e)))
     }
 }
 
@@ -230,7 +252,7 @@ impl EngineConnection for MySqlConnection {
             self.conn
                 .query_drop(sql)
                 .await
-                .map_err(|e| Error::statement(context.as_str(), sql, e))?;
+                .map_err(|e| self.located(transient::query_error(context.as_str(), sql, e)))?;
         }
         let packet: Option<u64> = self.first(context, "SELECT @@max_allowed_packet").await?;
         if let Some(packet) = packet {
@@ -264,7 +286,9 @@ impl EngineConnection for MySqlConnection {
             range.check(table)?;
         }
         let condition = range.and_then(|r| checksum::range_condition(r, &self.flavor, table));
-        rows::stream(&mut self.conn, table, condition, tx).await
+        rows::stream(&mut self.conn, table, condition, tx)
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
@@ -297,6 +321,7 @@ impl EngineConnection for MySqlConnection {
         )
         .await
         .map(Some)
+        .map_err(|e| self.located(e))
     }
 
     fn row_hashes(&self) -> Vec<RowHash> {
@@ -329,7 +354,9 @@ impl EngineConnection for MySqlConnection {
         range: &KeyRange,
         parts: usize,
     ) -> Result<Vec<Vec<Value>>> {
-        checksum::split_points(&mut self.conn, &self.flavor, table, Some(range), parts).await
+        checksum::split_points(&mut self.conn, &self.flavor, table, Some(range), parts)
+            .await
+            .map_err(|e| self.located(e))
     }
 
     /// `information_schema.TABLES.TABLE_ROWS`: InnoDB's estimate, free.
@@ -402,7 +429,9 @@ impl EngineConnection for MySqlConnection {
     }
 
     async fn execute_session(&mut self, sql: &str) -> Result<()> {
-        execute::session(&mut self.conn, sql).await
+        execute::session(&mut self.conn, sql)
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
@@ -428,6 +457,7 @@ impl EngineConnection for MySqlConnection {
     }
 
     async fn load_stream(&mut self, table: &TableData, rows: RowReceiver) -> Result<BulkLoad> {
-        load::stream(self, table, rows).await
+        let loaded = load::stream(self, table, rows).await;
+        loaded.map_err(|e| self.located(e))
     }
 }

@@ -126,12 +126,12 @@ pub(super) async fn stream(
     let mut result = conn
         .exec_iter(sql.as_str(), ())
         .await
-        .map_err(|e| Error::statement(context(), &sql, e))?;
+        .map_err(|e| super::transient::query_error(context(), &sql, e))?;
     let mut chunk: Vec<Row> = Vec::with_capacity(ROW_CHUNK);
     while let Some(row) = result
         .next()
         .await
-        .map_err(|e| Error::statement(context(), &sql, e))?
+        .map_err(|e| super::transient::query_error(context(), &sql, e))?
     {
         let values = row.unwrap_raw();
         if values.len() != kinds.len() {

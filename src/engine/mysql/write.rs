@@ -514,7 +514,10 @@ fn is_decimal(d: &str) -> bool {
 pub(super) fn write_error(flavor: &Flavor, error: &mysql_async::Error) -> WriteError {
     let mysql_async::Error::Server(server) = error else {
         return WriteError {
-            kind: WriteErrorKind::Other,
+            kind: match super::transient::is_transient(error) {
+                true => WriteErrorKind::Transient,
+                false => WriteErrorKind::Other,
+            },
             message: error.to_string(),
         };
     };
@@ -532,6 +535,7 @@ pub(super) fn write_error(flavor: &Flavor, error: &mysql_async::Error) -> WriteE
         // Access denied to the table, a column, the database, for an
         // operation; a read-only server or transaction.
         1142 | 1143 | 1044 | 1227 | 1290 | 1792 => WriteErrorKind::Denied,
+        _ if super::transient::is_transient(error) => WriteErrorKind::Transient,
         _ => WriteErrorKind::Other,
     };
     WriteError {
