@@ -7,6 +7,7 @@
 use super::apply::{Output, Pass, TableApplier};
 use super::compare::quick_compare;
 use super::find::{find_changes, Find};
+use super::first_look::Looks;
 use super::fk::WriteStep;
 use super::lanes::Lane;
 use super::{RowMode, Shared, SyncTable, TableOutcome};
@@ -119,13 +120,15 @@ pub(crate) async fn retry_refused(
     Ok(())
 }
 
-/// Verifies every table; with `multi_pass`, syncs the ones that still
-/// differ again (up to `MULTI_PASS_ROUNDS` more times) and verifies again.
+/// Verifies every table; with `multi_pass`, syncs the ones written that
+/// still differ again (up to `MULTI_PASS_ROUNDS` more times) and verifies
+/// again. A table the first look found equal is never written here: its
+/// triggers were not taken out of the rows' way.
 pub(crate) async fn verify_all(
     lane: &mut Lane<'_>,
     tables: &[SyncTable],
     outcomes: &mut [TableOutcome],
-    source_sums: &mut [Option<u64>],
+    looks: &mut Looks,
     shared: &Shared<'_>,
 ) -> Result<()> {
     let rounds = if shared.multi_pass {
@@ -134,14 +137,18 @@ pub(crate) async fn verify_all(
         0
     };
     for round in 0..=rounds {
-        for ((table, outcome), source_sum) in tables
+        for (((table, outcome), source_sum), look) in tables
             .iter()
             .zip(outcomes.iter_mut())
-            .zip(&mut *source_sums)
+            .zip(&mut looks.source_sums)
+            .zip(&looks.looks)
         {
             let table = &table.data;
             // A guarded table was left as it was, on purpose.
             if outcome.differences_after == Some(0) || outcome.guarded.is_some() {
+                continue;
+            }
+            if round > 0 && !look.writes() {
                 continue;
             }
             if round > 0 {

@@ -25,6 +25,14 @@ pub(crate) enum Look {
     Guarded,
 }
 
+impl Look {
+    /// Whether rows of the table may be written (scripted, counted) after
+    /// this look.
+    pub(crate) fn writes(self) -> bool {
+        !matches!(self, Look::Equal | Look::Guarded)
+    }
+}
+
 /// Every table's look, and the source checksums computed on the way (kept
 /// for the check after the writes: the source is read in one snapshot).
 pub(crate) struct Looks {
