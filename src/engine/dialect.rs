@@ -58,4 +58,10 @@ pub trait Dialect: Send + Sync {
     fn index_order_matters(&self) -> bool {
         false
     }
+
+    /// The statement that sets a table's AUTO_INCREMENT counter to
+    /// `next`; `None` where the engine has no counter to set.
+    fn set_counter(&self, _table: &str, _next: u64) -> Option<String> {
+        None
+    }
 }

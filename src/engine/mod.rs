@@ -341,11 +341,6 @@ impl SourceDb {
     pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
         self.reader.conn.estimate_rows(table).await
     }
-
-    /// See [`EngineConnection::auto_increment`].
-    pub async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
-        self.reader.conn.auto_increment(table).await
-    }
 }
 
 /// A second connection to the target, for reading its rows while the

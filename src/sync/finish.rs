@@ -7,7 +7,7 @@
 use super::apply::{Output, Pass, TableApplier};
 use super::compare::quick_compare;
 use super::find::{find_changes, Find};
-use super::first_look::Looks;
+use super::first_look::{Look, Looks};
 use super::fk::WriteStep;
 use super::lanes::Lane;
 use super::{RowMode, Shared, SyncTable, TableOutcome};
@@ -187,20 +187,40 @@ pub(crate) async fn verify_all(
 /// Gives every table the source's AUTO_INCREMENT counter where the
 /// target's differs, once its rows are in (they move the target's counter)
 /// and whether or not any row changed, so the next row either side gets
-/// has the same key. Engines without counters read none and skip this;
-/// the target may keep a larger counter where its rows need one. A target
-/// that refuses (an account without ALTER) keeps its counter, with a note.
+/// has the same key (a script: the same statements, where the rows it
+/// writes may move the counter or it differs already). Both counters come
+/// from the schemas read at the start; only a table whose rows were
+/// written has its target counter read again. Engines without counters
+/// read none and skip this; the target may keep a larger counter where
+/// its rows need one. A target that refuses (an account without ALTER)
+/// keeps its counter, with a note.
 pub(crate) async fn follow_counters(
     lane: &mut Lane<'_>,
+    mode: &mut RowMode<'_>,
     tables: &[SyncTable],
+    looks: &[Look],
     outcomes: &mut [TableOutcome],
+    shared: &Shared<'_>,
 ) -> Result<()> {
-    for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+    for ((table, outcome), look) in tables.iter().zip(outcomes.iter_mut()).zip(looks) {
         let name = &table.data.name;
-        let Some(next) = lane.source.auto_increment(name).await? else {
+        let Some(next) = table.counters.source else {
             continue;
         };
-        let current = lane.writer.auto_increment(name).await?;
+        match mode {
+            RowMode::Count => return Ok(()),
+            RowMode::Script(lines) => {
+                if look.writes() || table.counters.target != Some(next) {
+                    lines.extend(shared.dialect.set_counter(name, next));
+                }
+                continue;
+            }
+            RowMode::Apply => {}
+        }
+        let current = match look.writes() {
+            true => lane.writer.auto_increment(name).await?,
+            false => table.counters.target,
+        };
         if current == Some(next) {
             continue;
         }

@@ -125,6 +125,16 @@ pub struct SyncTable {
     pub target_rows: TargetRows,
     /// The source's foreign keys of the table.
     pub foreign_keys: Vec<ForeignKey>,
+    /// The AUTO_INCREMENT counters read with each side's schema.
+    pub counters: Counters,
+}
+
+/// A table's AUTO_INCREMENT counter on each side, as read with the
+/// schemas (the target's after the schema phase); `None`: no counter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counters {
+    pub source: Option<u64>,
+    pub target: Option<u64>,
 }
 
 /// What the target holds of a table.
@@ -353,7 +363,19 @@ pub async fn sync_tables(
         )
         .await?;
         finish::verify_all(lane, tables, &mut outcomes, &mut looks, &shared).await?;
-        finish::follow_counters(lane, tables, &mut outcomes).await?;
+    }
+    if !shared.stop.requested() {
+        finish::follow_counters(
+            lane,
+            &mut mode,
+            tables,
+            &looks.looks,
+            &mut outcomes,
+            &shared,
+        )
+        .await?;
+    }
+    if matches!(mode, RowMode::Apply) && !shared.stop.requested() {
         lane.writer.set_foreign_key_checks(true).await?;
     }
     Ok(SyncRun {

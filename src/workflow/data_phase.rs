@@ -11,8 +11,8 @@ use crate::engine::TargetDb;
 use crate::error::Result;
 use crate::report::{DataError, DataReport, DataStatus, TableDataReport};
 use crate::sync::{
-    sync_tables, Found, Lane, RowCounts, RowMode, SyncOptions, SyncRun, SyncTable, TableOutcome,
-    TargetRows, WritePoint,
+    sync_tables, Counters, Found, Lane, RowCounts, RowMode, SyncOptions, SyncRun, SyncTable,
+    TableOutcome, TargetRows, WritePoint,
 };
 
 /// What the data phase works from, besides the connections.
@@ -105,6 +105,10 @@ pub async fn run(
             data: TableData::new(table, key)?,
             target_rows,
             foreign_keys: table.foreign_keys.clone(),
+            counters: Counters {
+                source: source_catalog.counters.get(name).copied(),
+                target: target_catalog.counters.get(name).copied(),
+            },
         });
     }
 

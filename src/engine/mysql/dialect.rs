@@ -30,6 +30,10 @@ impl Dialect for MySqlDialect {
         format!("SET FOREIGN_KEY_CHECKS={}", u8::from(on))
     }
 
+    fn set_counter(&self, table: &str, next: u64) -> Option<String> {
+        Some(ddl::set_counter(table, next))
+    }
+
     fn data_script_prelude(&self) -> Vec<String> {
         DATA_SESSION_SETTINGS
             .iter()
