@@ -98,7 +98,7 @@ pub(crate) async fn retry_refused(
                     shared.dialect,
                     table,
                     std::slice::from_ref(&refused.row),
-                    shared.max_bytes,
+                    (shared.max_bytes, false),
                 );
                 match target.execute_write(&statements).await {
                     Ok(()) => {

@@ -22,6 +22,7 @@ mod load;
 mod objects;
 mod refusals;
 mod rows;
+mod script_rows;
 mod show_create;
 mod snapshot;
 mod types;
