@@ -106,3 +106,78 @@ fn string_bytes(row: &Row) -> usize {
         })
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::testing::{mysql, table};
+
+    fn big_table() -> (Flavor, TableData) {
+        let catalog = mysql()
+            .table(
+                table("t")
+                    .col("id", "int NOT NULL")
+                    .col("b", "longblob")
+                    .col("s", "varchar(10)")
+                    .pk(&["id"]),
+            )
+            .build();
+        let data = TableData::new(&catalog.tables[0], None).unwrap();
+        (catalog.flavor, data)
+    }
+
+    #[test]
+    fn short_rows_are_written_as_the_real_run_writes_them() {
+        let (flavor, t) = big_table();
+        let rows = vec![vec![
+            Value::Int(1),
+            Value::Bytes(vec![7; 1000]),
+            Value::Text(b"x".to_vec()),
+        ]];
+        let op = || WriteOp::Insert(&rows);
+        assert_eq!(
+            render_script(&flavor, &t, op(), 1 << 24),
+            render(&flavor, &t, op(), 1 << 24)
+        );
+    }
+
+    #[test]
+    fn a_long_value_is_built_up_in_pieces_and_the_row_takes_it_from_there() {
+        let (flavor, t) = big_table();
+        let blob: Vec<u8> = (0..PIECE * 5 / 2).map(|i| i as u8).collect();
+        let rows = vec![
+            vec![Value::Int(1), Value::Bytes(blob.clone()), Value::Null],
+            vec![Value::Int(2), Value::Null, Value::Text(b"short".to_vec())],
+        ];
+        let out = render_script(&flavor, &t, WriteOp::Update(&rows), 1 << 24);
+        let starts: Vec<&str> = out.iter().map(|s| &s[..s.len().min(30)]).collect();
+        assert_eq!(out.len(), 6, "{starts:?}");
+        // The short row first, as one statement of its own.
+        assert!(out[0].contains("(2, NULL, X'73686F7274')"), "{}", out[0]);
+        assert_eq!(
+            out[1],
+            format!("SET @lockstep_v1 = {}", hex(&blob[..PIECE]))
+        );
+        assert_eq!(
+            out[2],
+            format!(
+                "SET @lockstep_v1 = CONCAT(@lockstep_v1, {})",
+                hex(&blob[PIECE..2 * PIECE])
+            )
+        );
+        assert_eq!(
+            out[3],
+            format!(
+                "SET @lockstep_v1 = CONCAT(@lockstep_v1, {})",
+                hex(&blob[2 * PIECE..])
+            )
+        );
+        assert!(
+            out[4].starts_with("INSERT INTO `t` (`id`, `b`, `s`) VALUES (1, @lockstep_v1, NULL) ON DUPLICATE KEY UPDATE"),
+            "{}",
+            out[4]
+        );
+        assert_eq!(out[5], "SET @lockstep_v1 = NULL");
+        assert!(out.iter().all(|s| s.len() < 3 * PIECE));
+    }
+}

@@ -71,7 +71,10 @@ impl Writer<'_> {
         let data_column = &self.table.columns[column];
         match self.variables.iter().find(|(i, _)| *i == column) {
             // As `text_literal` would take the bytes.
-            Some((_, variable)) if needs_text_charset(self.flavor, &data_column.sql_type) => {
+            Some((_, variable))
+                if matches!(value, Value::Text(_))
+                    && needs_text_charset(self.flavor, &data_column.sql_type) =>
+            {
                 format!("CONVERT({variable} USING utf8mb4)")
             }
             Some((_, variable)) => variable.clone(),
