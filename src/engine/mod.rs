@@ -228,6 +228,13 @@ impl Reader {
         self.conn.count_rows(table).await
     }
 
+    /// Whether the table has no row (an empty target's rows need no
+    /// reading: every source row is new; an empty source's nothing to
+    /// write either).
+    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        self.conn.is_empty(table).await
+    }
+
     /// See [`EngineConnection::range_checksum`].
     pub async fn range_checksum(
         &mut self,
@@ -347,14 +354,6 @@ impl SourceDb {
 /// main connection writes.
 pub struct TargetReader {
     reader: Reader,
-}
-
-impl TargetReader {
-    /// Whether the target table has no row (then its rows need no reading:
-    /// every source row is new).
-    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        self.reader.conn.is_empty(table).await
-    }
 }
 
 /// The target database: the only side lockstep writes to.

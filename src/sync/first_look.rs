@@ -1,8 +1,9 @@
 //! The first look at every table, before anything is written, the tables
 //! spread over the lanes: a table the servers' own checksums find equal is
-//! skipped whole; a target table with no row is not read at all (every
-//! source row is new: a bulk copy); a table that would lose more rows
-//! than the delete guard lets go is left untouched.
+//! skipped whole, and so is a table empty on both sides; a target table
+//! with no row is not read at all (every source row is new: a bulk
+//! copy); a table that would lose more rows than the delete guard lets go
+//! is left untouched.
 
 use super::compare::quick_compare;
 use super::lanes::{run_on_lanes, Lane, Schedule};
@@ -95,7 +96,11 @@ pub(crate) async fn first_looks(
 async fn look_at(lane: &mut Lane<'_>, table: &TableData, sum: &mut Option<u64>) -> Result<Look> {
     // Emptiness first: it costs one row, a checksum the whole table.
     Ok(if lane.reader.is_empty(table).await? {
-        Look::Empty
+        // Both empty: nothing to write (nor triggers to take out of the way).
+        match lane.source.is_empty(table).await? {
+            true => Look::Equal,
+            false => Look::Empty,
+        }
     } else if quick_compare(lane.source, lane.reader, &table.name, sum).await? == Some(true) {
         Look::Equal
     } else {
