@@ -1,8 +1,9 @@
 //! Values up to the server's own limits, through the binary into a target
 //! that is not empty (so rows go as statements, not as a bulk load): a
 //! LONGTEXT and a LONGBLOB of about 9 MB inserted and updated byte for
-//! byte, and a row bigger than the target's `max_allowed_packet` refused
-//! with an error that says what to do, while the other rows still sync.
+//! byte, also by a replayed `--sql-out` script, and a row bigger than
+//! the target's `max_allowed_packet` refused with an error that says what
+//! to do, while the other rows still sync.
 
 mod common;
 
@@ -87,6 +88,46 @@ fn values_of_9_mb_insert_and_update_into_a_non_empty_table() {
     let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Records updated: 3"), "{text}");
+    assert_same_bytes(&source, &target);
+}
+
+/// A dry run's plan.sql holds the same 9 MB values (inserted and
+/// updated), replayable by the `mariadb` client at its default 16 MiB
+/// `max_allowed_packet` (as one hex literal each would be 18 MB).
+#[test]
+fn a_plan_script_with_9_mb_values_replays_through_the_client() {
+    const SIZE: usize = 9_000_000;
+    let source = MyDb::new("bigscr_src");
+    let target = MyDb::new("bigscr_tgt");
+    for db in [&source, &target] {
+        db.exec(SCHEMA);
+        db.exec("INSERT INTO big VALUES (1, 'small', X'00'), (2, 'old', X'01')");
+    }
+    source.exec(&format!(
+        "UPDATE big SET t = {} WHERE id = 2;
+         INSERT INTO big VALUES (3, 'blob', {}), (4, {}, {})",
+        text_of(SIZE),
+        bytes_of(SIZE),
+        text_of(SIZE - 5),
+        bytes_of(SIZE / 3),
+    ));
+    let plan = std::env::temp_dir().join(format!("{}.sql", target.name));
+    let (code, out, report) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--dry-run", "--sql-out", plan.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(report["data"]["rows_inserted"], 2, "{out}");
+    assert_eq!(report["data"]["rows_updated"], 1, "{out}");
+    let longest = std::fs::read_to_string(&plan)
+        .unwrap()
+        .lines()
+        .map(str::len)
+        .max();
+    target.load_file(&plan);
+    let _ = std::fs::remove_file(&plan);
+    assert!(longest < Some(4 << 20), "a line of {longest:?} bytes");
     assert_same_bytes(&source, &target);
 }
 

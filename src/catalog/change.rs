@@ -118,10 +118,25 @@ pub enum ObjectChange {
     /// Both have it, with other text or context: the target's goes before
     /// the rows, the source's comes after them (triggers, events).
     Differs,
-    /// Equal on both sides, but a trigger must not fire while rows are
-    /// written or its table is rebuilt: dropped before, created again
-    /// after. Not a difference.
+    /// Equal on both sides, but must not fire while rows are written (a
+    /// trigger of a table whose rows are written; an event, which may
+    /// write into any table): dropped before the rows, created again
+    /// after. Not a difference; dropped only if rows are written.
     Suspended,
+    /// Equal on both sides, but its table is rebuilt or another trigger
+    /// of its table changes: dropped before, created again after, in the
+    /// source's firing order. Not a difference.
+    Recreated,
+}
+
+/// Which row writes an equal object is suspended for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Suspension {
+    /// A trigger: the writes to its own table.
+    TableWrites,
+    /// An event: any write (its body may write into any table).
+    AnyWrites,
 }
 
 impl SchemaChange {
@@ -165,27 +180,32 @@ impl SchemaChange {
         }
     }
 
-    /// Whether the change drops a trigger the source does not have as it
-    /// is (which, until the change runs, would fire on the rows written
-    /// to its table).
+    /// Whether the change drops a trigger for a schema change (one the
+    /// source does not have as it is, or an equal one whose table's
+    /// triggers are created again): until the schema is fixed, it would
+    /// fire on the rows written to its table.
     pub fn drops_trigger(&self) -> bool {
         matches!(self, SchemaChange::DropObject { object, why }
             if object.kind == ObjectKind::Trigger && *why != ObjectChange::Suspended)
     }
 
-    /// Whether the change only takes an equal trigger out of the rows'
-    /// way, or puts it back.
-    pub fn suspends(&self) -> bool {
-        matches!(
-            self,
+    /// Whether the change only takes an equal trigger or event out of the
+    /// rows' way, or puts it back, and for which writes.
+    pub fn suspends(&self) -> Option<Suspension> {
+        match self {
             SchemaChange::DropObject {
+                object,
                 why: ObjectChange::Suspended,
-                ..
-            } | SchemaChange::CreateObject {
-                why: ObjectChange::Suspended,
-                ..
             }
-        )
+            | SchemaChange::CreateObject {
+                object,
+                why: ObjectChange::Suspended,
+            } => Some(match object.kind {
+                ObjectKind::Trigger => Suspension::TableWrites,
+                _ => Suspension::AnyWrites,
+            }),
+            _ => None,
+        }
     }
 
     /// Whether the change, run after the rows, needs its table's rows to

@@ -26,9 +26,11 @@ pub struct DiffOptions {
     /// The engine shows secondary indexes in creation order, so the order
     /// is part of the schema (MySQL's `SHOW CREATE TABLE`).
     pub index_order_matters: bool,
-    /// Rows are written after this plan: every trigger on a selected table
-    /// is dropped before them and created after them, so none fires on a
-    /// synced row (what a dump does: triggers come after the data).
+    /// Rows may be written after this plan: every equal trigger on a
+    /// selected table, and every equal event, is planned to be dropped
+    /// before them and created after them, so none fires on a synced row
+    /// (what a dump does: triggers come after the data). The run keeps
+    /// only the suspensions its writes need (`SchemaChange::suspends`).
     pub suspend_triggers: bool,
 }
 
@@ -200,11 +202,12 @@ struct ObjectSteps {
 }
 
 /// Compares triggers, routines and events on their text and context.
-/// Kinds either side could not read are left alone. A trigger that
-/// differs is dropped before the rows and created after them; so are
-/// the equal triggers of a table whose rows are written, whose other
-/// triggers change (they are created again in the source's firing
-/// order), or that the plan alters or drops.
+/// Kinds either side could not read are left alone. A trigger or event
+/// that differs is dropped before the rows and created after them; so
+/// are the equal triggers of a table whose other triggers change (they
+/// are created again in the source's firing order) or that the plan
+/// rebuilds, and, when rows may be written, every equal trigger and
+/// event (suspended: kept only for the writes that need it).
 fn object_changes(
     source: &Catalog,
     target: &Catalog,
@@ -271,17 +274,22 @@ fn object_changes(
             Some(current) if current != desired => ObjectChange::Differs,
             Some(current) => {
                 let table = current.table.as_deref().unwrap_or_default();
-                let suspended = current.kind == ObjectKind::Trigger
-                    && (options.suspend_triggers
-                        || retriggered.iter().any(|t| source.same_name(t, table)));
-                if !suspended {
-                    continue;
-                }
+                let why = match current.kind {
+                    ObjectKind::Trigger
+                        if retriggered.iter().any(|t| source.same_name(t, table)) =>
+                    {
+                        ObjectChange::Recreated
+                    }
+                    ObjectKind::Trigger | ObjectKind::Event if options.suspend_triggers => {
+                        ObjectChange::Suspended
+                    }
+                    _ => continue,
+                };
                 steps.drops.push(pre(SchemaChange::DropObject {
                     object: current.clone(),
-                    why: ObjectChange::Suspended,
+                    why,
                 }));
-                ObjectChange::Suspended
+                why
             }
         };
         steps.post_data.push(post(SchemaChange::CreateObject {

@@ -9,6 +9,8 @@
 //!   the line of `SHOW CREATE TABLE`; for SQLite the column's text in the
 //!   stored `CREATE TABLE`), so a same-engine sync reproduces it exactly.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// Which server dialect produced a catalog; consulted wherever output differs.
@@ -60,6 +62,11 @@ pub struct Catalog {
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,
+    /// Each table's AUTO_INCREMENT counter as read (MySQL), by table
+    /// name: the state of its rows, not of its schema, so never diffed;
+    /// read with the schema so that following the source's costs no
+    /// extra round trip.
+    pub counters: BTreeMap<String, u64>,
 }
 
 impl Catalog {

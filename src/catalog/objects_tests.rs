@@ -1,7 +1,7 @@
 //! Triggers, routines and events in the diff: what is planned, in which
 //! phase, how safe, on hand-built catalogs (no server).
 
-use super::change::{ObjectChange, Safety, SchemaChange};
+use super::change::{ObjectChange, Safety, SchemaChange, Suspension};
 use super::diff::{diff, DiffOptions, Phase, PlannedChange};
 use super::model::{Catalog, ObjectKind, Unreadable};
 use super::testing::{mysql, mysql_plan, sqlite, sqlite_plan, steps, table, CatalogBuilder};
@@ -139,21 +139,45 @@ fn a_trigger_that_differs_waits_for_the_rows_a_routine_is_replaced_before_them()
 }
 
 #[test]
-fn equal_triggers_are_suspended_while_rows_are_written_and_only_then() {
-    let both = base(|c| c.object(ObjectKind::Trigger, "t_ins", Some("t"), TRIGGER));
+fn equal_triggers_and_events_are_suspended_while_rows_are_written_and_only_then() {
+    let both = base(|c| {
+        c.object(ObjectKind::Trigger, "t_ins", Some("t"), TRIGGER)
+            .object(
+                ObjectKind::Event,
+                "nightly",
+                None,
+                "CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DO DELETE FROM t",
+            )
+    });
     assert!(mysql_plan(&both, &both).is_empty(), "nothing differs");
     let plan = plan_with_rows(&both, &both);
     assert_eq!(
         phases(&plan),
         [
             ("drop trigger t_ins (Suspended)".to_string(), Phase::PreData),
+            ("drop event nightly (Suspended)".to_string(), Phase::PreData),
             (
                 "create trigger t_ins (Suspended)".to_string(),
+                Phase::PostData
+            ),
+            (
+                "create event nightly (Suspended)".to_string(),
                 Phase::PostData
             ),
         ]
     );
     assert!(plan.iter().all(|p| p.safety == Safety::Safe));
+    // A trigger waits for its own table's writes, an event for any.
+    let kinds: Vec<_> = plan.iter().map(|p| p.change.suspends()).collect();
+    assert_eq!(
+        kinds,
+        [
+            Some(Suspension::TableWrites),
+            Some(Suspension::AnyWrites),
+            Some(Suspension::TableWrites),
+            Some(Suspension::AnyWrites),
+        ]
+    );
 }
 
 #[test]
@@ -167,9 +191,9 @@ fn a_changed_trigger_brings_its_tables_other_triggers_back_in_the_source_order()
     assert_eq!(
         steps(&mysql_plan(&source, &target)),
         [
-            "drop trigger t_ins2 (Suspended)",
+            "drop trigger t_ins2 (Recreated)",
             "create trigger t_ins (Missing)",
-            "create trigger t_ins2 (Suspended)",
+            "create trigger t_ins2 (Recreated)",
         ]
     );
 }
@@ -192,9 +216,9 @@ fn a_rebuilt_sqlite_table_gets_its_triggers_back() {
     assert_eq!(
         steps(&plan),
         [
-            "drop trigger t_ins (Suspended)",
+            "drop trigger t_ins (Recreated)",
             "alter t: modify column v",
-            "create trigger t_ins (Suspended)",
+            "create trigger t_ins (Recreated)",
         ]
     );
 }

@@ -44,6 +44,7 @@ impl CatalogBuilder {
                 views: Vec::new(),
                 objects: Vec::new(),
                 unreadable: Vec::new(),
+                counters: Default::default(),
             },
         }
     }

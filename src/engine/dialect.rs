@@ -26,6 +26,18 @@ pub trait Dialect: Send + Sync {
         max_statement_bytes: usize,
     ) -> Vec<String>;
 
+    /// The statements a `--sql-out` script holds for `op`: those of
+    /// `render_write`, unless the engine must split values a client could
+    /// not send in one statement.
+    fn render_script_write(
+        &self,
+        table: &TableData,
+        op: WriteOp,
+        max_statement_bytes: usize,
+    ) -> Vec<String> {
+        self.render_write(table, op, max_statement_bytes)
+    }
+
     /// The statement that turns foreign key enforcement on or off for a
     /// session.
     fn foreign_key_checks(&self, on: bool) -> String;
@@ -57,5 +69,11 @@ pub trait Dialect: Send + Sync {
     /// making the order part of the schema.
     fn index_order_matters(&self) -> bool {
         false
+    }
+
+    /// The statement that sets a table's AUTO_INCREMENT counter to
+    /// `next`; `None` where the engine has no counter to set.
+    fn set_counter(&self, _table: &str, _next: u64) -> Option<String> {
+        None
     }
 }

@@ -262,6 +262,13 @@ impl Reader {
         self.conn.count_rows(table).await
     }
 
+    /// Whether the table has no row (an empty target's rows need no
+    /// reading: every source row is new; an empty source's nothing to
+    /// write either).
+    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        self.conn.is_empty(table).await
+    }
+
     /// See [`EngineConnection::range_checksum`].
     pub async fn range_checksum(
         &mut self,
@@ -389,25 +396,12 @@ impl SourceDb {
     pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
         self.reader.conn.estimate_rows(table).await
     }
-
-    /// See [`EngineConnection::auto_increment`].
-    pub async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
-        self.reader.conn.auto_increment(table).await
-    }
 }
 
 /// A second connection to the target, for reading its rows while the
 /// main connection writes.
 pub struct TargetReader {
     reader: Reader,
-}
-
-impl TargetReader {
-    /// Whether the target table has no row (then its rows need no reading:
-    /// every source row is new).
-    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        self.reader.conn.is_empty(table).await
-    }
 }
 
 /// The target database: the only side lockstep writes to.

@@ -61,7 +61,7 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                     &format!("{}_difference", object.kind),
                     format!("{} differs", describe_object(object)),
                 ),
-                ObjectChange::Extra | ObjectChange::Suspended => {}
+                ObjectChange::Extra | ObjectChange::Suspended | ObjectChange::Recreated => {}
             },
             SchemaChange::DropObject {
                 object,

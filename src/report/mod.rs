@@ -10,7 +10,7 @@ pub mod text;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use crate::catalog::change::Safety;
+use crate::catalog::change::{Safety, Suspension};
 use crate::catalog::deps::Dependency;
 use crate::catalog::diff::Phase;
 
@@ -71,9 +71,10 @@ pub struct ChangeReport {
     /// the source (not a trigger or event, which only waits for the
     /// rows to be written).
     pub needs_rows: bool,
-    /// Only takes a trigger out of the rows' way and puts it back: made
-    /// even where the schema is not fixed (data-only).
-    pub suspends: bool,
+    /// Only takes an equal trigger or event out of the rows' way and puts
+    /// it back, for these writes: made even where the schema is not fixed
+    /// (data-only), and only when the first look finds such writes.
+    pub suspends: Option<Suspension>,
     /// In JSON: `applied` (bool) and `skipped_because` (why not applied).
     pub status: ChangeStatus,
 }

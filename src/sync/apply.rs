@@ -107,15 +107,19 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    /// The statements of this write, one transaction's worth.
+    /// The statements of this write, one transaction's worth (`script`:
+    /// as a `--sql-out` script holds them).
     pub fn render(
         self,
         dialect: &dyn Dialect,
         table: &TableData,
         rows: &[Row],
-        max_bytes: usize,
+        (max_bytes, script): (usize, bool),
     ) -> Vec<String> {
-        let render = |op| dialect.render_write(table, op, max_bytes);
+        let render = |op| match script {
+            true => dialect.render_script_write(table, op, max_bytes),
+            false => dialect.render_write(table, op, max_bytes),
+        };
         match self {
             ChangeKind::Insert => render(WriteOp::Insert(rows)),
             ChangeKind::Update => render(WriteOp::Update(rows)),
@@ -365,7 +369,13 @@ impl<'a> TableApplier<'a> {
                 }
             }
         }
-        let statements = kind.render(self.dialect, self.table, rows, self.max_statement_bytes);
+        let script = matches!(self.output, Output::Script(_));
+        let statements = kind.render(
+            self.dialect,
+            self.table,
+            rows,
+            (self.max_statement_bytes, script),
+        );
         match &mut self.output {
             Output::Execute(target) => {
                 let outcome = target.execute_write(&statements).await;

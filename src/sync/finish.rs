@@ -7,6 +7,7 @@
 use super::apply::{Output, Pass, TableApplier};
 use super::compare::quick_compare;
 use super::find::{find_changes, Find};
+use super::first_look::{Look, Looks};
 use super::fk::WriteStep;
 use super::lanes::Lane;
 use super::{RowMode, Shared, SyncTable, TableOutcome};
@@ -97,7 +98,7 @@ pub(crate) async fn retry_refused(
                     shared.dialect,
                     table,
                     std::slice::from_ref(&refused.row),
-                    shared.max_bytes,
+                    (shared.max_bytes, false),
                 );
                 match target.execute_write(&statements).await {
                     Ok(()) => {
@@ -119,13 +120,15 @@ pub(crate) async fn retry_refused(
     Ok(())
 }
 
-/// Verifies every table; with `multi_pass`, syncs the ones that still
-/// differ again (up to `MULTI_PASS_ROUNDS` more times) and verifies again.
+/// Verifies every table; with `multi_pass`, syncs the ones written that
+/// still differ again (up to `MULTI_PASS_ROUNDS` more times) and verifies
+/// again. A table the first look found equal is never written here: its
+/// triggers were not taken out of the rows' way.
 pub(crate) async fn verify_all(
     lane: &mut Lane<'_>,
     tables: &[SyncTable],
     outcomes: &mut [TableOutcome],
-    source_sums: &mut [Option<u64>],
+    looks: &mut Looks,
     shared: &Shared<'_>,
 ) -> Result<()> {
     let rounds = if shared.multi_pass {
@@ -134,14 +137,18 @@ pub(crate) async fn verify_all(
         0
     };
     for round in 0..=rounds {
-        for ((table, outcome), source_sum) in tables
+        for (((table, outcome), source_sum), look) in tables
             .iter()
             .zip(outcomes.iter_mut())
-            .zip(&mut *source_sums)
+            .zip(&mut looks.source_sums)
+            .zip(&looks.looks)
         {
             let table = &table.data;
             // A guarded table was left as it was, on purpose.
             if outcome.differences_after == Some(0) || outcome.guarded.is_some() {
+                continue;
+            }
+            if round > 0 && !look.writes() {
                 continue;
             }
             if round > 0 {
@@ -180,20 +187,40 @@ pub(crate) async fn verify_all(
 /// Gives every table the source's AUTO_INCREMENT counter where the
 /// target's differs, once its rows are in (they move the target's counter)
 /// and whether or not any row changed, so the next row either side gets
-/// has the same key. Engines without counters read none and skip this;
-/// the target may keep a larger counter where its rows need one. A target
-/// that refuses (an account without ALTER) keeps its counter, with a note.
+/// has the same key (a script: the same statements, where the rows it
+/// writes may move the counter or it differs already). Both counters come
+/// from the schemas read at the start; only a table whose rows were
+/// written has its target counter read again. Engines without counters
+/// read none and skip this; the target may keep a larger counter where
+/// its rows need one. A target that refuses (an account without ALTER)
+/// keeps its counter, with a note.
 pub(crate) async fn follow_counters(
     lane: &mut Lane<'_>,
+    mode: &mut RowMode<'_>,
     tables: &[SyncTable],
+    looks: &[Look],
     outcomes: &mut [TableOutcome],
+    shared: &Shared<'_>,
 ) -> Result<()> {
-    for (table, outcome) in tables.iter().zip(outcomes.iter_mut()) {
+    for ((table, outcome), look) in tables.iter().zip(outcomes.iter_mut()).zip(looks) {
         let name = &table.data.name;
-        let Some(next) = lane.source.auto_increment(name).await? else {
+        let Some(next) = table.counters.source else {
             continue;
         };
-        let current = lane.writer.auto_increment(name).await?;
+        match mode {
+            RowMode::Count => return Ok(()),
+            RowMode::Script(lines) => {
+                if look.writes() || table.counters.target != Some(next) {
+                    lines.extend(shared.dialect.set_counter(name, next));
+                }
+                continue;
+            }
+            RowMode::Apply => {}
+        }
+        let current = match look.writes() {
+            true => lane.writer.auto_increment(name).await?,
+            false => table.counters.target,
+        };
         if current == Some(next) {
             continue;
         }

@@ -1,8 +1,9 @@
 //! The first look at every table, before anything is written, the tables
 //! spread over the lanes: a table the servers' own checksums find equal is
-//! skipped whole; a target table with no row is not read at all (every
-//! source row is new: a bulk copy); a table that would lose more rows
-//! than the delete guard lets go is left untouched.
+//! skipped whole, and so is a table empty on both sides; a target table
+//! with no row is not read at all (every source row is new: a bulk
+//! copy); a table that would lose more rows than the delete guard lets go
+//! is left untouched.
 
 use super::compare::quick_compare;
 use super::lanes::{run_on_lanes, Lane, Schedule};
@@ -23,6 +24,14 @@ pub(crate) enum Look {
     Replace,
     /// The delete guard keeps it untouched.
     Guarded,
+}
+
+impl Look {
+    /// Whether rows of the table may be written (scripted, counted) after
+    /// this look.
+    pub(crate) fn writes(self) -> bool {
+        !matches!(self, Look::Equal | Look::Guarded)
+    }
 }
 
 /// Every table's look, and the source checksums computed on the way (kept
@@ -88,7 +97,11 @@ pub(crate) async fn first_looks(
 async fn look_at(lane: &mut Lane<'_>, table: &TableData, sum: &mut Option<u64>) -> Result<Look> {
     // Emptiness first: it costs one row, a checksum the whole table.
     Ok(if lane.reader.is_empty(table).await? {
-        Look::Empty
+        // Both empty: nothing to write (nor triggers to take out of the way).
+        match lane.source.is_empty(table).await? {
+            true => Look::Equal,
+            false => Look::Empty,
+        }
     } else if quick_compare(lane.source, lane.reader, &table.name, sum).await? == Some(true) {
         Look::Equal
     } else {

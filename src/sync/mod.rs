@@ -35,6 +35,8 @@ pub use lanes::Lane;
 pub use retry::RetryPolicy;
 pub use stop::StopFlag;
 
+use std::collections::BTreeSet;
+
 use crate::catalog::deps::DependencyGraph;
 use crate::catalog::model::ForeignKey;
 use crate::data::table::TableData;
@@ -128,6 +130,16 @@ pub struct SyncTable {
     pub target_rows: TargetRows,
     /// The source's foreign keys of the table.
     pub foreign_keys: Vec<ForeignKey>,
+    /// The AUTO_INCREMENT counters read with each side's schema.
+    pub counters: Counters,
+}
+
+/// A table's AUTO_INCREMENT counter on each side, as read with the
+/// schemas (the target's after the schema phase); `None`: no counter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counters {
+    pub source: Option<u64>,
+    pub target: Option<u64>,
 }
 
 /// What the target holds of a table.
@@ -175,18 +187,31 @@ pub(crate) struct Shared<'a> {
     retry: RetryPolicy,
 }
 
+/// The moments of a run over the tables at which the caller acts on the
+/// target, on the first lane's writer.
+pub enum WritePoint<'a> {
+    /// The first look is done and no row is written yet: these tables'
+    /// rows will be written (or scripted, or counted); the others' will
+    /// not (their checksums are equal, or the delete guard keeps them).
+    /// Every mode gets here.
+    BeforeWrites { written: &'a BTreeSet<String> },
+    /// Every row is applied, before the verification; `synced`: every
+    /// table of the run. Only when rows are applied.
+    AfterWrites { synced: &'a BTreeSet<String> },
+}
+
 /// Syncs `tables` (in dependency order, parents first) over `lanes`: one
 /// table per lane at a time, a table starting once the tables it
 /// references are done (with FK checks on). Scripts and counts use the
-/// first lane alone, in order. When rows are applied, `after_writes` runs
-/// on the first lane's writer once every row is written, before the
-/// verification (the schema's post-data changes go there).
+/// first lane alone, in order. `around` runs at each `WritePoint` (the
+/// schema's suspensions of triggers go before the writes, its post-data
+/// changes after them).
 pub async fn sync_tables(
     lanes: &mut Vec<Lane<'_>>,
     tables: &[SyncTable],
     options: &SyncOptions<'_>,
     mut mode: RowMode<'_>,
-    after_writes: impl AsyncFnOnce(&mut TargetDb) -> Result<()>,
+    mut around: impl AsyncFnMut(&mut TargetDb, WritePoint<'_>) -> Result<()>,
 ) -> Result<SyncRun> {
     let progress = options.progress;
     let mut outcomes: Vec<TableOutcome> = tables
@@ -233,6 +258,17 @@ pub async fn sync_tables(
     for (outcome, guarded) in outcomes.iter_mut().zip(&looks.guarded) {
         outcome.guarded = *guarded;
     }
+    let written: BTreeSet<String> = tables
+        .iter()
+        .zip(&looks.looks)
+        .filter(|(_, look)| look.writes())
+        .map(|(t, _)| t.data.name.clone())
+        .collect();
+    around(
+        &mut *lanes[0].writer,
+        WritePoint::BeforeWrites { written: &written },
+    )
+    .await?;
     // Row estimates of the tables the first look did not skip, for the
     // bars' ETAs (only when bars are shown: each costs a query).
     let mut estimates: Vec<Option<u64>> = vec![None; tables.len()];
@@ -331,9 +367,26 @@ pub async fn sync_tables(
     if matches!(mode, RowMode::Apply) && !shared.stop.requested() {
         finish::retry_refused(lane, tables, &mut outcomes, &shared).await?;
         lane.writer.set_foreign_key_checks(true).await?;
-        after_writes(lane.writer).await?;
-        finish::verify_all(lane, tables, &mut outcomes, &mut looks.source_sums, &shared).await?;
-        finish::follow_counters(lane, tables, &mut outcomes).await?;
+        let synced: BTreeSet<String> = tables.iter().map(|t| t.data.name.clone()).collect();
+        around(
+            &mut *lane.writer,
+            WritePoint::AfterWrites { synced: &synced },
+        )
+        .await?;
+        finish::verify_all(lane, tables, &mut outcomes, &mut looks, &shared).await?;
+    }
+    if !shared.stop.requested() {
+        finish::follow_counters(
+            lane,
+            &mut mode,
+            tables,
+            &looks.looks,
+            &mut outcomes,
+            &shared,
+        )
+        .await?;
+    }
+    if matches!(mode, RowMode::Apply) && !shared.stop.requested() {
         lane.writer.set_foreign_key_checks(true).await?;
     }
     Ok(SyncRun {

@@ -11,8 +11,8 @@ use crate::engine::TargetDb;
 use crate::error::Result;
 use crate::report::{DataError, DataReport, DataStatus, TableDataReport};
 use crate::sync::{
-    sync_tables, Found, Lane, RowCounts, RowMode, SyncOptions, SyncRun, SyncTable, TableOutcome,
-    TargetRows,
+    sync_tables, Counters, Found, Lane, RowCounts, RowMode, SyncOptions, SyncRun, SyncTable,
+    TableOutcome, TargetRows, WritePoint,
 };
 
 /// What the data phase works from, besides the connections.
@@ -49,8 +49,8 @@ pub struct DataOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Syncs the rows of every table the plan lets through; `after_writes`
-/// gets the target and the synced tables once every row is written (see
+/// Syncs the rows of every table the plan lets through; `around` gets the
+/// target before the first row is written and after the last (see
 /// `sync_tables`).
 pub async fn run(
     source: &mut SourceDb,
@@ -58,7 +58,7 @@ pub async fn run(
     plan: &DataPlan<'_>,
     options: &SyncOptions<'_>,
     mode: RowMode<'_>,
-    after_writes: impl AsyncFnOnce(&mut TargetDb, &BTreeSet<String>) -> Result<()>,
+    around: impl AsyncFnMut(&mut TargetDb, WritePoint<'_>) -> Result<()>,
 ) -> Result<DataOutcome> {
     let DataPlan {
         source_catalog,
@@ -105,6 +105,10 @@ pub async fn run(
             data: TableData::new(table, key)?,
             target_rows,
             foreign_keys: table.foreign_keys.clone(),
+            counters: Counters {
+                source: source_catalog.counters.get(name).copied(),
+                target: target_catalog.counters.get(name).copied(),
+            },
         });
     }
 
@@ -119,8 +123,6 @@ pub async fn run(
         false => 1,
     };
     let (mut more_sources, note) = source.share_snapshot(lanes_wanted - 1).await?;
-    let synced: BTreeSet<String> = tables.iter().map(|t| t.data.name.clone()).collect();
-    let after_writes = async |target: &mut TargetDb| after_writes(target, &synced).await;
     let outcomes = sync_on_lanes(
         source,
         &mut more_sources,
@@ -128,7 +130,7 @@ pub async fn run(
         &tables,
         options,
         mode,
-        after_writes,
+        around,
     )
     .await;
     for s in &mut more_sources {
@@ -261,7 +263,7 @@ async fn sync_on_lanes(
     tables: &[SyncTable],
     options: &SyncOptions<'_>,
     mode: RowMode<'_>,
-    after_writes: impl AsyncFnOnce(&mut TargetDb) -> Result<()>,
+    around: impl AsyncFnMut(&mut TargetDb, WritePoint<'_>) -> Result<()>,
 ) -> Result<SyncRun> {
     let applying = matches!(mode, RowMode::Apply);
     let mut readers = Vec::with_capacity(more_sources.len() + 1);
@@ -294,7 +296,7 @@ async fn sync_on_lanes(
                 writer,
             });
         }
-        sync_tables(&mut lanes, tables, options, mode, after_writes).await
+        sync_tables(&mut lanes, tables, options, mode, around).await
     };
     drop(writers);
     if applying {

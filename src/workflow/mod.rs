@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
-use crate::sync::{DeleteGuard, DiffMethod, RowMode, StopFlag, SyncOptions};
+use crate::sync::{DeleteGuard, DiffMethod, RowMode, StopFlag, SyncOptions, WritePoint};
 use route::Route;
 
 /// What a sync does.
@@ -271,14 +271,25 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             },
             retry: settings.retry,
         };
-        let post_data = async |target: &mut TargetDb, synced: &BTreeSet<String>| {
-            if !fixes_schema && !context.policy.suspend_only {
-                return Ok(());
+        let applies = matches!(rows, RowMode::Apply);
+        // Around the rows: the suspensions the writes need, then the
+        // post-data changes.
+        let around = async |target: &mut TargetDb, point: WritePoint<'_>| match point {
+            WritePoint::BeforeWrites { written } => {
+                schema_phase::suspend(target, written, applies, &mut schema, &mut warnings).await
             }
-            schema_phase::post_data(&context, target, synced, &mut schema, &mut warnings).await
+            WritePoint::AfterWrites { synced } => {
+                if !fixes_schema && !context.policy.suspend_only {
+                    return Ok(());
+                }
+                schema_phase::post_data(&context, target, synced, &mut schema, &mut warnings).await
+            }
         };
-        Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows, post_data).await?)
+        Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows, around).await?)
     };
+    if data.is_none() {
+        schema_phase::keep_needed_suspensions(&mut schema.changes, &BTreeSet::new());
+    }
     if data.is_some() {
         clock.lap("data");
     }

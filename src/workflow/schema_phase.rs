@@ -7,11 +7,15 @@
 //! the source — the changes the target's old rows could refuse. Without a
 //! data phase (`--schema-only`) both run, after the post-data changes were
 //! checked against the rows they would meet.
+//!
+//! Equal triggers and events are suspended (dropped before the rows,
+//! created again after them) only for the writes the data phase's first
+//! look finds (`suspend`), so a run with nothing to write changes nothing.
 
 use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 
-use crate::catalog::change::{Safety, SchemaChange};
+use crate::catalog::change::{Safety, SchemaChange, Suspension};
 use crate::catalog::diff::{diff, DiffOptions, Phase, PlannedChange};
 use crate::catalog::model::Catalog;
 use crate::engine::{Dialect, TargetDb};
@@ -97,7 +101,8 @@ impl SchemaContext<'_> {
     /// validate skips such a table, a dry run reloads it after the change,
     /// a real run syncs it once the change is made.
     /// A table also stays blocked while a trigger the source does not
-    /// have (or has otherwise) is kept on it (its drop refused, or the
+    /// have (or has otherwise, or that must be created again in the
+    /// source's firing order) is kept on it (its drop refused, or the
     /// schema not fixed): it would fire on the rows.
     fn blocked(&self, plan: &[PlannedChange]) -> BTreeSet<String> {
         plan.iter()
@@ -158,17 +163,64 @@ pub async fn run(
     } else {
         &[Phase::PreData]
     };
+    // Suspensions wait for the first look (`suspend`).
     apply_and_verify(
         context,
         target,
         &mut changes,
-        phases,
+        (phases, false),
         warnings,
         &mut outcome,
     )
     .await?;
     outcome.changes = changes;
     Ok(outcome)
+}
+
+/// Keeps the suspensions of equal triggers and events that the `written`
+/// tables' rows need (a trigger's table is written; an event: any table
+/// is) and forgets the others; then, when `apply`, drops the kept ones
+/// before the first row is written. A drop the target refuses stops the
+/// run before any row is written: the trigger would fire on them.
+pub async fn suspend(
+    target: &mut TargetDb,
+    written: &BTreeSet<String>,
+    apply: bool,
+    outcome: &mut SchemaOutcome,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    keep_needed_suspensions(&mut outcome.changes, written);
+    if !apply {
+        return Ok(());
+    }
+    let due = |c: &ChangeReport| c.pending() && c.phase == Phase::PreData && c.suspends.is_some();
+    if !apply_changes(target, &mut outcome.changes, &due, warnings).await {
+        return Ok(());
+    }
+    outcome.failed = true;
+    let failed: Vec<String> = outcome
+        .changes
+        .iter()
+        .filter_map(|c| match &c.status {
+            ChangeStatus::Failed(e) if c.suspends.is_some() => Some(format!("`{}`: {e}", c.table)),
+            _ => None,
+        })
+        .collect();
+    Err(Error::Refused(format!(
+        "no row was written: a trigger or event could not be taken out of the rows' way ({}); \
+         grant the target's account the TRIGGER (and EVENT) privilege, then run again",
+        failed.join("; ")
+    )))
+}
+
+/// Drops from `changes` the suspensions no write needs: with `written`
+/// empty (no data phase, or nothing to write), all of them.
+pub fn keep_needed_suspensions(changes: &mut Vec<ChangeReport>, written: &BTreeSet<String>) {
+    changes.retain(|c| match c.suspends {
+        None => true,
+        Some(Suspension::TableWrites) => written.contains(&c.table),
+        Some(Suspension::AnyWrites) => !written.is_empty(),
+    });
 }
 
 /// Without a data phase, the post-data changes meet the target's rows as
@@ -225,7 +277,7 @@ pub async fn post_data(
         context,
         target,
         &mut changes,
-        &[Phase::PreData, Phase::PostData],
+        (&[Phase::PreData, Phase::PostData], true),
         warnings,
         outcome,
     )
@@ -234,7 +286,8 @@ pub async fn post_data(
     result
 }
 
-/// Applies the pending changes of `phases`, then reads the target again
+/// Applies the pending changes of `phases` (with the suspensions of equal
+/// triggers and events, if `suspensions`), then reads the target again
 /// and applies what is still pending of those phases. A server may rename
 /// what it was told to keep (MariaDB renames an FK's implicit index when
 /// the FK is added again), so a few more rounds reach the fixed point.
@@ -243,12 +296,17 @@ async fn apply_and_verify(
     context: &SchemaContext<'_>,
     target: &mut TargetDb,
     changes: &mut Vec<ChangeReport>,
-    phases: &[Phase],
+    (phases, suspensions): (&[Phase], bool),
     warnings: &mut Vec<String>,
     outcome: &mut SchemaOutcome,
 ) -> Result<()> {
     let due = |c: &ChangeReport| {
-        c.pending() && phases.contains(&c.phase) && (context.policy.apply || c.suspends)
+        c.pending()
+            && phases.contains(&c.phase)
+            && match c.suspends {
+                Some(_) => suspensions,
+                None => context.policy.apply,
+            }
     };
     outcome.failed |= apply_changes(target, changes, &due, warnings).await;
     for round in 0..=EXTRA_ROUNDS {

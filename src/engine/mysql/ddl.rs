@@ -18,6 +18,12 @@ pub(super) fn quote_string(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
 }
 
+/// `ALTER TABLE … AUTO_INCREMENT = next`: InnoDB takes it unless a row
+/// holds a key that large, and then sets the largest key + 1.
+pub fn set_counter(table: &str, next: u64) -> String {
+    format!("ALTER TABLE {} AUTO_INCREMENT = {next}", quote_ident(table))
+}
+
 pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
     match change {
         SchemaChange::CreateTable(table) => vec![table.options.native_create.clone()],

@@ -1,7 +1,7 @@
 //! The MySQL/MariaDB dialect: schema changes (`ddl`), row writes
 //! (`write`) and the session settings a `--sql-out` script needs.
 
-use super::{ddl, write, DATA_SESSION_SETTINGS};
+use super::{ddl, script_rows, write, DATA_SESSION_SETTINGS};
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::Flavor;
 use crate::data::table::TableData;
@@ -26,8 +26,21 @@ impl Dialect for MySqlDialect {
         write::render(&self.flavor, table, op, max_statement_bytes)
     }
 
+    fn render_script_write(
+        &self,
+        table: &TableData,
+        op: WriteOp,
+        max_statement_bytes: usize,
+    ) -> Vec<String> {
+        script_rows::render_script(&self.flavor, table, op, max_statement_bytes)
+    }
+
     fn foreign_key_checks(&self, on: bool) -> String {
         format!("SET FOREIGN_KEY_CHECKS={}", u8::from(on))
+    }
+
+    fn set_counter(&self, table: &str, next: u64) -> Option<String> {
+        Some(ddl::set_counter(table, next))
     }
 
     fn data_script_prelude(&self) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! (a column's charset and collation only show when they differ from the
 //! table default).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use mysql_async::prelude::Queryable;
 
@@ -87,9 +87,12 @@ pub async fn catalog(
         .collect();
     table_names.sort_unstable();
     let mut tables = Vec::with_capacity(table_names.len());
+    let mut counters = BTreeMap::new();
     for name in table_names {
         let create = show_create(conn, "TABLE", name).await?;
-        tables.push(table(name, &create, &columns)?);
+        let (table, counter) = table(name, &create, &columns)?;
+        tables.push(table);
+        counters.extend(counter.map(|next| (name.to_string(), next)));
     }
     let mut view_names: Vec<&str> = objects
         .iter()
@@ -117,6 +120,7 @@ pub async fn catalog(
         views,
         objects: stored,
         unreadable,
+        counters,
     })
 }
 
@@ -172,7 +176,12 @@ async fn view_dependencies(
     Ok(map)
 }
 
-fn table(name: &str, create: &str, infos: &HashMap<(String, String), ColumnInfo>) -> Result<Table> {
+/// The table, and its AUTO_INCREMENT counter if it has one.
+fn table(
+    name: &str,
+    create: &str,
+    infos: &HashMap<(String, String), ColumnInfo>,
+) -> Result<(Table, Option<u64>)> {
     let context = || format!("reading table `{name}`");
     let parsed = show_create::parse_table(create).map_err(|m| Error::database(context(), m))?;
     let columns = parsed
@@ -190,7 +199,7 @@ fn table(name: &str, create: &str, infos: &HashMap<(String, String), ColumnInfo>
             Ok(build_column(column, definition, info))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Table {
+    let table = Table {
         name: name.to_string(),
         columns,
         primary_key: parsed.primary_key,
@@ -198,7 +207,8 @@ fn table(name: &str, create: &str, infos: &HashMap<(String, String), ColumnInfo>
         foreign_keys: parsed.foreign_keys,
         checks: parsed.checks,
         options: parsed.options,
-    })
+    };
+    Ok((table, parsed.auto_increment))
 }
 
 fn build_column(name: String, definition: String, info: &ColumnInfo) -> Column {

@@ -22,6 +22,7 @@ mod load;
 mod objects;
 mod refusals;
 mod rows;
+mod script_rows;
 mod show_create;
 mod snapshot;
 mod transient;
@@ -405,10 +406,7 @@ impl EngineConnection for MySqlConnection {
     /// `ALTER TABLE ... AUTO_INCREMENT = next`: InnoDB takes it unless a
     /// row holds a key that large, and then sets the largest key + 1.
     async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
-        let sql = format!(
-            "ALTER TABLE {} AUTO_INCREMENT = {next}",
-            ddl::quote_ident(table)
-        );
+        let sql = ddl::set_counter(table, next);
         self.conn.query_drop(&sql).await.map_err(|e| {
             Error::statement(
                 format!("setting the AUTO_INCREMENT counter of `{table}`"),

@@ -1,13 +1,14 @@
 //! Rows of a MySQL/MariaDB table that a schema change would refuse, found
 //! before the change runs: duplicates under a new unique index, NULLs
-//! under a new NOT NULL, orphans under a new foreign key, rows a new CHECK
-//! rejects. Each finding names the row by its values.
+//! under a new NOT NULL, values a narrower type cannot hold, orphans
+//! under a new foreign key, rows a new CHECK rejects. Each finding names
+//! the row by its values.
 
 use mysql_async::prelude::Queryable;
 
-use super::ddl::quote_ident;
+use super::ddl::{quote_ident, quote_string};
 use crate::catalog::change::{AlterClause, SchemaChange};
-use crate::catalog::model::{ForeignKey, IndexKind, Table};
+use crate::catalog::model::{ForeignKey, IndexKind, SqlType, Table};
 use crate::error::{Error, Result};
 
 /// At most this many rows are named per change.
@@ -16,8 +17,9 @@ const SHOWN: usize = 3;
 const NOT_THERE_YET: &[u16] = &[1146, 1054];
 
 /// What each clause of `change` would refuse, as readable findings. A
-/// clause that cannot be checked in advance (a narrower type) is passed
-/// over: the change itself still refuses such rows when it runs.
+/// clause that cannot be checked in advance (a narrower type other than
+/// those `narrowing` knows) is passed over: the change itself still
+/// refuses such rows when it runs.
 pub(super) async fn find(
     conn: &mut mysql_async::Conn,
     change: &SchemaChange,
@@ -91,11 +93,32 @@ fn probe(table: &Table, clause: &AlterClause) -> Option<(String, String)> {
                 ),
             )
         }
-        AlterClause::ModifyColumn { from, to, .. } if from.nullable && !to.nullable => {
-            let column = quote_ident(&to.name);
+        AlterClause::ModifyColumn { from, to, .. } => {
+            let column = quote_ident(&from.name);
+            let mut refused = Vec::new();
+            let mut what = Vec::new();
+            if from.nullable && !to.nullable {
+                refused.push(format!("{column} IS NULL"));
+                what.push(format!("NOT NULL on {column} meets NULLs"));
+            }
+            if !from.sql_type.fits_into(&to.sql_type) {
+                if let Some(condition) = narrowing(&column, &from.sql_type, &to.sql_type) {
+                    refused.push(condition);
+                    what.push(format!(
+                        "{} on {column} cannot hold the values",
+                        to.data_type
+                    ));
+                }
+            }
+            if refused.is_empty() {
+                return None;
+            }
             (
-                format!("SELECT {key} FROM {name} WHERE {column} IS NULL LIMIT {SHOWN}"),
-                format!("NOT NULL on {column} meets NULLs in rows"),
+                format!(
+                    "SELECT {key} FROM {name} WHERE {} LIMIT {SHOWN}",
+                    refused.join(" OR ")
+                ),
+                format!("{} in rows", what.join(", or ")),
             )
         }
         AlterClause::AddForeignKey(fk) => {
@@ -120,6 +143,67 @@ fn probe(table: &Table, clause: &AlterClause) -> Option<(String, String)> {
             ),
             format!("the check `{}` rejects rows", check.name),
         ),
+        _ => return None,
+    })
+}
+
+/// The condition true for a value of `column` (now of type `from`) that
+/// type `to` cannot hold as it is: out of an integer's or a decimal's
+/// range or scale, longer than a string type, not among an ENUM's values
+/// or holding a SET member that goes. `None` for other types: not checked
+/// in advance.
+fn narrowing(column: &str, from: &SqlType, to: &SqlType) -> Option<String> {
+    let quoted = |values: &[String]| {
+        values
+            .iter()
+            .map(|v| quote_string(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(match to {
+        SqlType::Integer { bytes, unsigned } => {
+            let bits = 8 * u32::from(*bytes);
+            let (low, high) = match unsigned {
+                true => (0, (1i128 << bits) - 1),
+                false => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
+            };
+            format!("({column} NOT BETWEEN {low} AND {high} OR {column} <> ROUND({column}))")
+        }
+        SqlType::Decimal {
+            precision,
+            scale,
+            unsigned,
+        } => {
+            let limit = format!("1{}", "0".repeat((precision - scale) as usize));
+            let sign = match unsigned {
+                true => format!(" OR {column} < 0"),
+                false => String::new(),
+            };
+            format!("(ABS({column}) >= {limit} OR {column} <> ROUND({column}, {scale}){sign})")
+        }
+        SqlType::Char { length, .. } => format!("CHAR_LENGTH({column}) > {length}"),
+        SqlType::Binary {
+            length,
+            varying: true,
+        } => format!("LENGTH({column}) > {length}"),
+        SqlType::Text { max_bytes } | SqlType::Blob { max_bytes } => {
+            format!("LENGTH({column}) > {max_bytes}")
+        }
+        SqlType::Enum { values } => format!("{column} NOT IN ({})", quoted(values)),
+        SqlType::Set { values } => {
+            let SqlType::Set { values: old } = from else {
+                return None;
+            };
+            let gone: Vec<String> = old
+                .iter()
+                .filter(|v| !values.contains(v))
+                .map(|v| format!("FIND_IN_SET({}, {column}) > 0", quote_string(v)))
+                .collect();
+            match gone.is_empty() {
+                true => return None,
+                false => format!("({})", gone.join(" OR ")),
+            }
+        }
         _ => return None,
     })
 }

@@ -29,7 +29,24 @@ pub fn render(
     op: WriteOp,
     max_statement_bytes: usize,
 ) -> Vec<String> {
-    let w = Writer { flavor, table };
+    render_with(flavor, table, op, max_statement_bytes, &[])
+}
+
+/// As `render`, but the values of the columns in `variables` are taken
+/// from the user variables named there (which hold their bytes), not
+/// written as literals.
+pub(super) fn render_with(
+    flavor: &Flavor,
+    table: &TableData,
+    op: WriteOp,
+    max_statement_bytes: usize,
+    variables: &[(usize, String)],
+) -> Vec<String> {
+    let w = Writer {
+        flavor,
+        table,
+        variables,
+    };
     match op {
         WriteOp::Insert(rows) => w.insert(rows, "", max_statement_bytes),
         WriteOp::Update(rows) => w.update(rows, max_statement_bytes),
@@ -41,6 +58,8 @@ pub fn render(
 struct Writer<'a> {
     flavor: &'a Flavor,
     table: &'a TableData,
+    /// Columns whose value is in a user variable: (position, `@name`).
+    variables: &'a [(usize, String)],
 }
 
 impl Writer<'_> {
@@ -49,7 +68,18 @@ impl Writer<'_> {
     }
 
     fn literal(&self, column: usize, value: &Value) -> String {
-        literal(self.flavor, &self.table.columns[column], value)
+        let data_column = &self.table.columns[column];
+        match self.variables.iter().find(|(i, _)| *i == column) {
+            // As `text_literal` would take the bytes.
+            Some((_, variable))
+                if matches!(value, Value::Text(_))
+                    && needs_text_charset(self.flavor, &data_column.sql_type) =>
+            {
+                format!("CONVERT({variable} USING utf8mb4)")
+            }
+            Some((_, variable)) => variable.clone(),
+            None => literal(self.flavor, data_column, value),
+        }
     }
 
     /// `(v1, v2, ...)` of a whole row.
@@ -476,7 +506,7 @@ fn push_escaped_unhex(out: &mut Vec<u8>, digits: &[u8]) {
 }
 
 /// `X'...'`, upper-case hex.
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = Vec::with_capacity(bytes.len() * 2 + 3);
     out.extend_from_slice(b"X'");
