@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Turns bench/.work/results.tsv into a markdown table (stdout) and bench/results.md.
+"""Turns bench/.work/results.tsv into a markdown table (stdout) and bench/results.md
+(bench/results-remote.md for a run over the emulated link).
 
-Input lines: scenario, tool, run, seconds, peak RSS (KB), status. A tool's
+Input lines: scenario, tool, run, seconds, peak RSS (KB), status, found; with
+--link, link-bytes lines: scenario, tool, run, bytes up, bytes down. A tool's
 figure is the median over its runs; the ratio is that median divided by
 lockstep's median in the same scenario (above 1: lockstep was faster).
 """
@@ -52,7 +54,17 @@ def main():
         p.add_argument("--" + a, required=True)
     p.add_argument("--rows", type=int, required=True)
     p.add_argument("--runs", type=int, required=True)
+    p.add_argument("--link", help="the emulated link, e.g. 20ms/100mbit")
+    p.add_argument("--link-bytes", help="bytes the relay carried per run")
     a = p.parse_args()
+
+    carried = {}  # (scenario, tool) -> [(up, down)]
+    if a.link_bytes:
+        with open(a.link_bytes, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    scenario, tool, _run, up, down = line.rstrip("\n").split("\t")
+                    carried.setdefault((scenario, tool), []).append((int(up), int(down)))
 
     groups = OrderedDict()
     with open(a.results, encoding="utf-8") as f:
@@ -75,9 +87,10 @@ def main():
             j = d["tables"]["job_orders"]
             jobs[prof] = j["updated"] + j["extra"] + j["missing"]
 
+    link_head = " link MB down/up |" if a.link else ""
     lines = ["| scenario | tool | median s | rows/s | peak RSS MB | runs ok | differences found "
-             "| ratio other/lockstep |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "|%s ratio other/lockstep |" % link_head,
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |%s ---: |" % (" ---: |" if a.link else "")]
     failures = []
     for scenario, tools in groups.items():
         base = None
@@ -99,8 +112,15 @@ def main():
             else:
                 ratio = "—"
             med_txt = fmt_secs(med) if ok_runs else "(%s)" % fmt_secs(med)
-            lines.append("| %s | %s | %s | %s | %.0f | %d/%d | %s | %s |" % (
-                scenario, tool, med_txt, rate, rss, len(ok_runs), len(runs), found, ratio))
+            link_cell = ""
+            if a.link:
+                moved = carried.get((scenario, tool))
+                link_cell = " %.1f / %.1f |" % (
+                    statistics.median(d for _, d in moved) / 1e6,
+                    statistics.median(u for u, _ in moved) / 1e6) if moved else " — |"
+            lines.append("| %s | %s | %s | %s | %.0f | %d/%d | %s |%s %s |" % (
+                scenario, tool, med_txt, rate, rss, len(ok_runs), len(runs), found, link_cell,
+                ratio))
             for _, _, st, _ in runs:
                 if st != "ok":
                     failures.append("%s / %s: %s" % (scenario, tool, st))
@@ -131,10 +151,16 @@ def main():
         "- runs per tool: %d; figures are medians of the runs that succeeded "
         "(a value in parentheses had no successful run)" % a.runs,
     ]
+    if a.link:
+        facts.append(
+            "- link: %s round trip / bandwidth each way, emulated by bench/relay in front of the "
+            "source (remote) server only; every tool reaches the source through it; link MB = "
+            "bytes the relay carried (down: source to tool, up: tool to source)" % a.link)
     legend = "\n".join("- **%s**: %s" % (k, v) for k, v in TITLES.items() if k in groups)
     doc = ["# lockstep benchmark results", "",
-           "Produced by `bench/run.sh --rows %d --runs %d`; see bench/README.md for what each "
-           "scenario does and how to read the ratios." % (a.rows, a.runs), "",
+           "Produced by `bench/run.sh --rows %d --runs %d%s`; see bench/README.md for what each "
+           "scenario does and how to read the ratios." % (
+               a.rows, a.runs, " --link %s" % a.link if a.link else ""), "",
            "## Machine", "", *facts, "", "## Scenarios", "", legend, "",
            "## Results", "",
            "Time is wall-clock time of the tool alone (the starting state is restored "

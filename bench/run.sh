@@ -3,10 +3,12 @@
 # reladiff on two throwaway MariaDB servers (127.0.0.1:3307 "remote",
 # 127.0.0.1:3308 "local"). See bench/README.md.
 #
-#   bench/run.sh [--rows N] [--runs R] [--only SCENARIO]
+#   bench/run.sh [--rows N] [--runs R] [--only SCENARIO] [--link RTT/BANDWIDTH]
 #
 # Scenarios: initial, resync-dense, resync-sparse, validate-insync,
-# validate-dense. Writes bench/results.md. The server on 3306 is never touched.
+# validate-dense. Writes bench/results.md; with --link (e.g. 20ms/100mbit)
+# every tool reaches the remote through an emulated link (bench/relay) and
+# the results go to bench/results-remote.md. The server on 3306 is never touched.
 set -uo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -14,6 +16,7 @@ ROOT=$(dirname "$BENCH")
 ROWS=1000000
 RUNS=3
 ONLY=""
+LINK=""
 SCENARIOS="initial resync-dense resync-sparse validate-insync validate-dense"
 
 usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
@@ -22,6 +25,7 @@ while [[ $# -gt 0 ]]; do
     --rows) ROWS=${2:?--rows needs a number}; shift 2 ;;
     --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
     --only) ONLY=${2:?--only needs a scenario}; shift 2 ;;
+    --link) LINK=${2:?--link needs RTT/BANDWIDTH, e.g. 20ms/100mbit}; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "unknown argument: $1" >&2; usage 2 ;;
   esac
@@ -31,6 +35,8 @@ if [[ -n "$ONLY" && " $SCENARIOS " != *" $ONLY "* ]]; then
 fi
 [[ "$ROWS" =~ ^[0-9]+$ && "$ROWS" -ge 1000 ]] || { echo "--rows must be a number >= 1000" >&2; exit 2; }
 [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a number >= 1" >&2; exit 2; }
+[[ -z "$LINK" || "$LINK" =~ ^[0-9.]+(us|ms|s)/[0-9.]+(kbit|mbit|gbit)$ ]] \
+  || { echo "--link must look like 20ms/100mbit (delay us|ms|s, bandwidth kbit|mbit|gbit)" >&2; exit 2; }
 
 WORK=$BENCH/.work
 DATA=$WORK/data-$ROWS          # generated TSV/SQL files
@@ -41,7 +47,15 @@ VENV=$BENCH/.venv
 DB=bench
 REMOTE_PORT=3307
 LOCAL_PORT=3308
-SRC_URL="mysql://root@127.0.0.1:$REMOTE_PORT/$DB"
+RELAY_PORT=3317                # the emulated link (--link): tools reach the remote here
+RELAY_STATS_PORT=3318          # the relay's byte counters
+LINK_BYTES=$WORK/link-bytes.tsv  # scenario tool run up_bytes down_bytes (--link only)
+if [[ -n "$LINK" ]]; then SRC_PORT=$RELAY_PORT; OUT_MD=$BENCH/results-remote.md
+else SRC_PORT=$REMOTE_PORT; OUT_MD=$BENCH/results.md; fi
+# the tools' view of the source (through the link when there is one) ...
+SRC_URL="mysql://root@127.0.0.1:$SRC_PORT/$DB"
+# ... and the untimed checks' (always direct)
+DIRECT_SRC_URL="mysql://root@127.0.0.1:$REMOTE_PORT/$DB"
 DST_URL="mysql://root@127.0.0.1:$LOCAL_PORT/$DB"
 TABLES="auth_user client_accounts subscriber_accounts subscriber_subscription job_orders helpdesk_ticket"
 mkdir -p "$WORK"
@@ -119,18 +133,41 @@ stop_server() { # stop_server NAME PORT
   rm -f "$pidf"
 }
 
+RELAY_PID=""
 cleanup() {
+  [[ -n "$RELAY_PID" ]] && kill "$RELAY_PID" 2>/dev/null
   stop_server local "$LOCAL_PORT"
   stop_server remote "$REMOTE_PORT"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for p in "$REMOTE_PORT" "$LOCAL_PORT"; do
-  if mariadb-admin --no-defaults -h127.0.0.1 -P"$p" -uroot ping >/dev/null 2>&1; then
-    die "something already answers on port $p (a previous run still going?)"
+for p in "$REMOTE_PORT" "$LOCAL_PORT" ${LINK:+"$RELAY_PORT" "$RELAY_STATS_PORT"}; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    die "something already listens on port $p (a previous run still going?)"
   fi
 done
+
+# ---------------------------------------------------------------- the link
+start_relay() {
+  log "building the link relay (bench/relay)"
+  (cd "$BENCH/relay" && cargo build --release -q) || die "cargo build of bench/relay failed"
+  local relay=${CARGO_TARGET_DIR:-$BENCH/relay/target}/release/lockstep-bench-relay i
+  "$relay" --listen "127.0.0.1:$RELAY_PORT" --to "127.0.0.1:$REMOTE_PORT" --link "$LINK" \
+    --stats "127.0.0.1:$RELAY_STATS_PORT" 2>>"$WORK/relay.log" &
+  RELAY_PID=$!
+  for i in $(seq 1 50); do
+    link_bytes >/dev/null 2>&1 && { log "link $LINK on 127.0.0.1:$RELAY_PORT"; return 0; }
+    sleep 0.1
+  done
+  die "the relay did not start: see $WORK/relay.log"
+}
+link_bytes() { # -> "UP DOWN": bytes carried by the relay so far
+  local line
+  exec 4<>"/dev/tcp/127.0.0.1/$RELAY_STATS_PORT" || return 1
+  read -r line <&4; exec 4<&-
+  awk '{ print $2, $4 }' <<<"$line"
+}
 
 # ---------------------------------------------------------------- data
 checksums() { # checksums PORT -> "table value" lines
@@ -201,12 +238,20 @@ measure() {
   local scenario=$1 tool=$2 run=$3 ok=$4; shift 4
   local out=$WORK/logs/$scenario.$(printf '%s' "$tool" | tr -c 'a-zA-Z0-9_-' _).$run.log t0 t1 rc secs rss
   mkdir -p "$WORK/logs"
+  local before=""
+  [[ -n "$LINK" ]] && before=$(link_bytes)
   t0=$(date +%s.%N)
   (cd "$WORK" && /usr/bin/time -f '%M' -o "$WORK/time.out" "$@" >"$out" 2>&1 </dev/null)
   rc=$?
   t1=$(date +%s.%N)
   secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
   rss=$(tail -n 1 "$WORK/time.out" 2>/dev/null | tr -dc 0-9)
+  if [[ -n "$LINK" ]]; then
+    local after
+    after=$(link_bytes)
+    printf '%s\t%s\t%s\t%s\t%s\n' "$scenario" "$tool" "$run" \
+      $(( ${after% *} - ${before% *} )) $(( ${after#* } - ${before#* } )) >>"$LINK_BYTES.cur"
+  fi
   LAST_RC=$rc
   LAST_LOG=$out
   if [[ ",$ok," == *",$rc,"* ]]; then
@@ -221,7 +266,7 @@ measure() {
 # after a writing tool: lockstep's own check AND an independent CHECKSUM TABLE
 verify() { # verify SCENARIO TOOL RUN
   local v="" rc
-  (cd "$WORK" && "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q </dev/null >"$WORK/verify.log" 2>&1)
+  (cd "$WORK" && "$LOCKSTEP" sync --validate-only --source "$DIRECT_SRC_URL" --target "$DST_URL" -q </dev/null >"$WORK/verify.log" 2>&1)
   rc=$?
   [[ $rc -eq 0 ]] || v="lockstep validate exit $rc"
   if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
@@ -240,7 +285,7 @@ verify() { # verify SCENARIO TOOL RUN
 lockstep_sync() { "$LOCKSTEP" sync --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-report.json"; }
 lockstep_validate() { "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-validate.json"; }
 dump_reload() {
-  mysqldump --no-defaults -h127.0.0.1 -P"$REMOTE_PORT" -uroot --single-transaction \
+  mysqldump --no-defaults -h127.0.0.1 -P"$SRC_PORT" -uroot --single-transaction \
     --default-character-set=utf8mb4 "$DB" \
   | mariadb --no-defaults -h127.0.0.1 -P"$LOCAL_PORT" -uroot --default-character-set=utf8mb4 "$DB"
   local rc=("${PIPESTATUS[@]}")
@@ -257,7 +302,7 @@ pt_sync() {
   [[ $mode == --print ]] && charset=utf8
   for t in $TABLES; do
     pt-table-sync "$mode" --charset="$charset" "$@" \
-      "h=127.0.0.1,P=$REMOTE_PORT,u=root,D=$DB,t=$t" "h=127.0.0.1,P=$LOCAL_PORT,u=root,D=$DB,t=$t"
+      "h=127.0.0.1,P=$SRC_PORT,u=root,D=$DB,t=$t" "h=127.0.0.1,P=$LOCAL_PORT,u=root,D=$DB,t=$t"
     rc=$?
     if [[ $rc -ne 0 && $rc -ne 2 ]]; then echo "pt-table-sync failed on table $t (exit $rc)"; return 1; fi
   done
@@ -270,7 +315,7 @@ reladiff_biggest() {
   ! grep -q ' ERROR - ' "$WORK/reladiff.out"
 }
 export -f lockstep_sync lockstep_validate dump_reload pt_sync reladiff_biggest
-export LOCKSTEP SRC_URL DST_URL REMOTE_PORT LOCAL_PORT DB TABLES VENV WORK
+export LOCKSTEP SRC_URL DST_URL SRC_PORT LOCAL_PORT DB TABLES VENV WORK
 
 PT_FK_FLAGS=""
 run_pt_execute() { # run_pt_execute SCENARIO RUN STATE
@@ -339,7 +384,9 @@ ensure_tools
 build_lockstep
 : >"$NOTES"
 : >"$RESULTS.cur"
+: >"$LINK_BYTES.cur"
 prepare
+[[ -n "$LINK" ]] && start_relay
 
 for s in $SCENARIOS; do
   [[ -n "$ONLY" && "$s" != "$ONLY" ]] && continue
@@ -353,6 +400,7 @@ for s in $SCENARIOS; do
   esac
 done
 mv "$RESULTS.cur" "$RESULTS"
+mv "$LINK_BYTES.cur" "$LINK_BYTES"
 
 if [[ -n "${LOCKSTEP_BIN:-}" ]]; then
   commit="${LOCKSTEP_COMMIT:-unknown} (binary given as LOCKSTEP_BIN)"
@@ -363,7 +411,8 @@ else
   fi
 fi
 python3 "$BENCH/report.py" --results "$RESULTS" --notes "$NOTES" --data "$DATA" \
-  --out "$BENCH/results.md" --rows "$ROWS" --runs "$RUNS" \
+  --out "$OUT_MD" --rows "$ROWS" --runs "$RUNS" \
+  ${LINK:+--link "$LINK" --link-bytes "$LINK_BYTES"} \
   --commit "$commit" \
   --mariadb "$(echo 'SELECT VERSION()' | sql "$REMOTE_PORT" -N)" \
   --tools "$(pt-table-sync --version 2>&1 | head -1); $(mysqldump --version | head -1); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"

@@ -123,17 +123,6 @@ impl DatabaseUrl {
         })
     }
 
-    /// Whether the database lives on this machine (a file, or a server on
-    /// a loopback address), where reading rows is cheap.
-    pub fn is_local(&self) -> bool {
-        match self {
-            DatabaseUrl::Sqlite { .. } => true,
-            DatabaseUrl::MySql(s) | DatabaseUrl::Postgres(s) => {
-                s.host == "localhost" || s.host == "::1" || s.host.starts_with("127.")
-            }
-        }
-    }
-
     /// The database (schema) name, or the file for SQLite.
     pub fn database_name(&self) -> &str {
         match self {

@@ -491,3 +491,49 @@ fn passwords_never_appear_in_settings_or_errors() {
     ));
     assert!(!message.contains(secret), "{message}");
 }
+
+#[test]
+fn compress_is_a_key_of_a_mysql_side_and_reaches_the_url() {
+    let server = |text: &str| match load(text).unwrap().source {
+        DatabaseUrl::MySql(s) => s.params.get("compress").cloned(),
+        other => panic!("not mysql: {other:?}"),
+    };
+    let tail = "[target]\nurl = \"sqlite:b.db\"\n";
+    assert_eq!(
+        server(&format!(
+            "[source]\nurl = \"mysql://u@h/d\"\ncompress = true\n{tail}"
+        )),
+        Some("true".to_string())
+    );
+    assert_eq!(
+        server(&format!(
+            "[source]\nhost = \"h\"\ndatabase = \"d\"\ncompress = \"auto\"\n{tail}"
+        )),
+        Some("auto".to_string())
+    );
+    assert_eq!(
+        server(&format!(
+            "[source]\nurl = \"mysql://u@h/d\"\ncompress = false\n{tail}"
+        )),
+        Some("false".to_string())
+    );
+    assert_eq!(
+        server(&format!("[source]\nurl = \"mysql://u@h/d\"\n{tail}")),
+        None
+    );
+
+    let (line, _, message) = config_error(&format!(
+        "[source]\nurl = \"sqlite:a.db\"\ncompress = true\n{tail}"
+    ));
+    assert_eq!(line, 3);
+    assert!(message.contains("MySQL/MariaDB servers only"), "{message}");
+    let (line, _, message) = config_error(&format!(
+        "[source]\nurl = \"mysql://u@h/d?compress=true\"\ncompress = true\n{tail}"
+    ));
+    assert_eq!(line, 3);
+    assert!(message.contains("compress twice"), "{message}");
+    let (_, _, message) = config_error(&format!(
+        "[source]\nurl = \"mysql://u@h/d\"\ncompress = \"fast\"\n{tail}"
+    ));
+    assert!(message.contains("compress"), "{message}");
+}

@@ -41,6 +41,32 @@ pub(crate) struct RawDatabase {
     pub ssh: Option<Text>,
     /// An ssh config file read instead of the user's own (`ssh -F`).
     pub ssh_config: Option<Text>,
+    pub compress: Option<Spanned<Compress>>,
+}
+
+/// `compress = "auto" | true | false`: MySQL's compressed protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Compress {
+    Always(bool),
+    Word(CompressWord),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CompressWord {
+    Auto,
+}
+
+impl Compress {
+    /// The value of the URL parameter `compress`.
+    pub fn as_param(self) -> &'static str {
+        match self {
+            Compress::Always(true) => "true",
+            Compress::Always(false) => "false",
+            Compress::Word(CompressWord::Auto) => "auto",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

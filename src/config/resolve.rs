@@ -278,19 +278,21 @@ fn database(
         at: raw.span().start,
         src,
     };
-    if let Some(url) = &side.db.url {
-        return side.url(url);
-    }
-    match side
-        .db
-        .engine
-        .as_ref()
-        .map_or(Engine::Mysql, |e| *e.get_ref())
-    {
-        Engine::Sqlite => side.sqlite(),
-        Engine::Mysql => side.server().map(DatabaseUrl::MySql),
-        Engine::Postgres => side.server().map(DatabaseUrl::Postgres),
-    }
+    let url = if let Some(url) = &side.db.url {
+        side.url(url)?
+    } else {
+        match side
+            .db
+            .engine
+            .as_ref()
+            .map_or(Engine::Mysql, |e| *e.get_ref())
+        {
+            Engine::Sqlite => side.sqlite()?,
+            Engine::Mysql => DatabaseUrl::MySql(side.server()?),
+            Engine::Postgres => DatabaseUrl::Postgres(side.server()?),
+        }
+    };
+    side.with_compress(url)
 }
 
 /// One side's SSH host: `--source-ssh` / `--target-ssh` if given, else
@@ -366,6 +368,40 @@ impl Side<'_> {
         .into_iter()
         .filter_map(|(key, at)| at.map(|at| (key, at)))
         .collect()
+    }
+
+    /// `compress`, a MySQL URL parameter written as a key of its own (so
+    /// it also goes with `url`).
+    fn with_compress(&self, url: DatabaseUrl) -> Result<DatabaseUrl> {
+        let Some(compress) = &self.db.compress else {
+            return Ok(url);
+        };
+        let at = compress.span().start;
+        match url {
+            DatabaseUrl::MySql(mut server) => {
+                if server.params.contains_key("compress") {
+                    return Err(self.error(
+                        at,
+                        format!(
+                            "[{}] sets compress twice, as a key and in the URL; keep one",
+                            self.name
+                        ),
+                    ));
+                }
+                server.params.insert(
+                    "compress".to_string(),
+                    compress.get_ref().as_param().to_string(),
+                );
+                Ok(DatabaseUrl::MySql(server))
+            }
+            _ => Err(self.error(
+                at,
+                format!(
+                    "`compress` applies to MySQL/MariaDB servers only; remove it from [{}]",
+                    self.name
+                ),
+            )),
+        }
     }
 
     fn error(&self, at: usize, message: String) -> Error {

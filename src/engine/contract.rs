@@ -125,6 +125,16 @@ impl Default for ConnectOptions {
     }
 }
 
+/// The network between lockstep and a server, measured when the first
+/// session to it opened.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    /// The smallest of a few protocol-level round trips.
+    pub rtt: Duration,
+    /// Whether the sessions use a compressed protocol.
+    pub compressed: bool,
+}
+
 /// Which side of the sync a connection serves, and whether it may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -225,6 +235,12 @@ pub struct SharedSnapshot<C> {
 pub trait EngineConnection: Sized {
     /// The server's dialect and version, read at connect.
     fn flavor(&self) -> &Flavor;
+
+    /// The link to the server as measured at connect; `None` for a local
+    /// file, which has no link.
+    fn link(&self) -> Option<Link> {
+        None
+    }
 
     /// The database's schema in the neutral model.
     async fn introspect(&mut self) -> Result<Catalog>;

@@ -20,9 +20,9 @@ pub mod mysql;
 pub mod sqlite;
 
 pub use contract::{
-    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
-    PlannedAccess, Reads, Role, RowHash, RowReceiver, RowSender, SharedSnapshot, WriteError,
-    WriteErrorKind, WriteOp, ROW_CHUNK,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link,
+    MissingPrivilege, PlannedAccess, Reads, Role, RowHash, RowReceiver, RowSender, SharedSnapshot,
+    WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
 };
 pub use dialect::Dialect;
 
@@ -36,7 +36,8 @@ use crate::url::DatabaseUrl;
 
 /// An open connection of some engine: the registration of each engine.
 enum Connection {
-    MySql(mysql::MySqlConnection),
+    /// Boxed: a MySQL session holds far more than a SQLite handle.
+    MySql(Box<mysql::MySqlConnection>),
     Sqlite(sqlite::SharedSqlite),
 }
 
@@ -54,9 +55,9 @@ impl Connection {
     /// The engine that serves `url`.
     async fn open(url: &DatabaseUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
         match url {
-            DatabaseUrl::MySql(server) => Ok(Connection::MySql(
+            DatabaseUrl::MySql(server) => Ok(Connection::MySql(Box::new(
                 mysql::MySqlConnection::open(server, options, role).await?,
-            )),
+            ))),
             DatabaseUrl::Sqlite { path } => Ok(Connection::Sqlite(sqlite::SharedSqlite::new(
                 sqlite::SqliteConnection::open(path, role)?,
             ))),
@@ -80,6 +81,9 @@ pub fn dialect(flavor: &Flavor) -> Box<dyn Dialect> {
 impl EngineConnection for Connection {
     fn flavor(&self) -> &Flavor {
         on_engine!(self, c => c.flavor())
+    }
+    fn link(&self) -> Option<Link> {
+        on_engine!(self, c => c.link())
     }
     async fn introspect(&mut self) -> Result<Catalog> {
         on_engine!(self, c => c.introspect().await)
@@ -183,7 +187,7 @@ impl EngineConnection for Connection {
 
 impl From<mysql::MySqlConnection> for Connection {
     fn from(c: mysql::MySqlConnection) -> Self {
-        Connection::MySql(c)
+        Connection::MySql(Box::new(c))
     }
 }
 
@@ -244,6 +248,11 @@ impl Reader {
 
     pub fn flavor(&self) -> &Flavor {
         self.conn.flavor()
+    }
+
+    /// See [`EngineConnection::link`].
+    pub fn link(&self) -> Option<Link> {
+        self.conn.link()
     }
 
     /// Streams a table's rows in key order, all of them or one key
@@ -481,6 +490,11 @@ impl TargetDb {
         conn.begin_data_session(DataSession::TargetWriter).await?;
         self.conn = conn;
         Ok(())
+    }
+
+    /// See [`EngineConnection::link`].
+    pub fn link(&self) -> Option<Link> {
+        self.conn.link()
     }
 
     /// How this target's SQL is written.

@@ -159,6 +159,9 @@ pub struct DataReport {
     pub rows_inserted: u64,
     pub rows_updated: u64,
     pub rows_deleted: u64,
+    /// How tables whose target has rows were compared (stream or bisect)
+    /// and why that method was chosen.
+    pub diff_method: String,
     pub errors: Vec<DataError>,
     /// Per table, in sync order.
     pub tables: Vec<TableDataReport>,

@@ -236,6 +236,9 @@ fn write_data(out: &mut String, report: &Report, s: &Style) {
         .max()
         .unwrap_or(5)
         .max(5);
+    if !d.diff_method.is_empty() {
+        let _ = writeln!(out, "   Compared by {}", d.diff_method);
+    }
     let _ = writeln!(
         out,
         "   {:<width$}  {:>9}  {:>9}  {:>9}  key",

@@ -17,11 +17,12 @@ pub use preflight::check_writable;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
-use crate::engine::{PlannedAccess, Reads, Role, SourceDb, TargetDb};
+use crate::engine::{Link, PlannedAccess, Reads, Role, SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
@@ -226,7 +227,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
 
     // Then rows, and the schema's post-data changes once they match.
     let mut script = Vec::new();
-    let data = if mode == Mode::SchemaOnly || schema.failed {
+    let mut diff_choice = String::new();
+    let mut data = if mode == Mode::SchemaOnly || schema.failed {
         None
     } else {
         let rows = match mode {
@@ -236,6 +238,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             _ => RowMode::Apply,
         };
         let progress = Progress::new(options.quiet);
+        let (method, why) = diff_method(settings, [source.link(), target.link()]);
+        diff_choice = why;
         let plan = data_phase::DataPlan {
             source_catalog: &source_catalog,
             target_catalog: schema.target_catalog.clone(),
@@ -256,7 +260,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             fk_strategy: settings.fk_strategy,
             fk_retry: settings.fk_retry,
             multi_pass: settings.multi_pass,
-            method: diff_method(settings),
+            method,
             graph: &graph,
             progress: &progress,
             stop: &options.stop,
@@ -290,7 +294,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     if data.is_none() {
         schema_phase::keep_needed_suspensions(&mut schema.changes, &BTreeSet::new());
     }
-    if data.is_some() {
+    if let Some(d) = &mut data {
+        d.report.diff_method = diff_choice;
         clock.lap("data");
     }
     if let Some(path) = &options.sql_out {
@@ -388,22 +393,48 @@ fn agree_on_row_hash(source: &mut SourceDb, target: &mut TargetDb) {
     target.set_row_hash(hash);
 }
 
-/// How differing rows are found: `auto` bisects where a server is across a
-/// network (its checksums save the wire) and streams where both run on
-/// this machine (reading rows costs less there than hashing them).
-fn diff_method(settings: &Settings) -> DiffMethod {
-    match settings.diff_algorithm {
-        DiffAlgorithm::Bisect => DiffMethod::Bisect,
-        DiffAlgorithm::Stream => DiffMethod::Stream,
-        DiffAlgorithm::Auto
-            if settings.source.is_local()
-                && settings.target.is_local()
-                && settings.source_ssh.is_none()
-                && settings.target_ssh.is_none() =>
-        {
-            DiffMethod::Stream
-        }
-        DiffAlgorithm::Auto => DiffMethod::Bisect,
+/// `diff_algorithm = auto` bisects from this round trip on (to the slower
+/// of the two servers) and streams below it.
+const BISECT_FROM_RTT: Duration = Duration::from_millis(2);
+
+/// How differing rows are found, and why (for the report). `auto` goes by
+/// the round trips measured at connect: where a server takes
+/// `BISECT_FROM_RTT` or more to answer, a network with its limited
+/// bandwidth lies between, and bisection sends checksums of key ranges
+/// over it instead of every row; below that (loopback, one rack), reading
+/// rows costs the servers less than hashing them, so every row is streamed.
+fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, String) {
+    let slowest = links.iter().flatten().map(|l| l.rtt).max();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    match (settings.diff_algorithm, slowest) {
+        (DiffAlgorithm::Bisect, _) => (
+            DiffMethod::Bisect,
+            "bisect: diff_algorithm = \"bisect\"".to_string(),
+        ),
+        (DiffAlgorithm::Stream, _) => (
+            DiffMethod::Stream,
+            "stream: diff_algorithm = \"stream\"".to_string(),
+        ),
+        (DiffAlgorithm::Auto, Some(rtt)) if rtt >= BISECT_FROM_RTT => (
+            DiffMethod::Bisect,
+            format!(
+                "bisect (auto): a server answers in {:.1} ms (at least {:.0} ms: over a network), so checksums of key ranges cross the link and rows only where they differ",
+                ms(rtt),
+                ms(BISECT_FROM_RTT)
+            ),
+        ),
+        (DiffAlgorithm::Auto, Some(rtt)) => (
+            DiffMethod::Stream,
+            format!(
+                "stream (auto): both servers answer within {:.2} ms (under {:.0} ms), where reading every row costs less than hashing it",
+                ms(rtt),
+                ms(BISECT_FROM_RTT)
+            ),
+        ),
+        (DiffAlgorithm::Auto, None) => (
+            DiffMethod::Stream,
+            "stream (auto): both databases are local files".to_string(),
+        ),
     }
 }
 

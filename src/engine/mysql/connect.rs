@@ -1,15 +1,18 @@
 //! Opening a MySQL/MariaDB session: TLS chosen by the URL's `ssl-mode` /
-//! `ssl-ca`, the configured network timeouts, a utf8mb4 session (read-only
-//! unless it serves a target that is written), the server's flavor, and errors that say what to do
-//! without ever showing the password.
+//! `ssl-ca`, the compressed protocol by `compress` (and, for `auto`, by the
+//! round trip measured on the first session), the configured network
+//! timeouts, a utf8mb4 session (read-only unless it serves a target that is
+//! written), the server's flavor, and errors that say what to do without
+//! ever showing the password.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
-use mysql_async::{DriverError, OptsBuilder, SslOpts};
+use mysql_async::{Compression, DriverError, OptsBuilder, SslOpts};
 
 use crate::catalog::model::Flavor;
-use crate::engine::{ConnectOptions, Role};
+use crate::engine::{ConnectOptions, Link, Role};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 
@@ -24,15 +27,43 @@ enum SslMode {
     VerifyIdentity,
 }
 
+/// `compress`: MySQL's compressed protocol (zlib over every packet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compress {
+    /// Compressed when the first session's round trip is at least
+    /// `AUTO_COMPRESS_RTT` (the default).
+    Auto,
+    On,
+    Off,
+}
+
+/// `compress = auto` compresses from this round trip on. Measured over the
+/// benchmark's emulated links (bench/README.md, "Compression"): compression
+/// pays on 20 ms / 100 Mbit/s and 50 ms / 20 Mbit/s, not on 1 ms / 1 Gbit/s
+/// or loopback, where zlib on the server costs more than the bytes it saves.
+const AUTO_COMPRESS_RTT: Duration = Duration::from_millis(5);
+
+/// Round trips timed on a new server's first session; the smallest counts
+/// (the others may include waiting for a busy CPU).
+const RTT_PROBES: usize = 5;
+
+/// The URL's query parameters.
+struct Params {
+    ssl: SslMode,
+    ca: Option<PathBuf>,
+    compress: Compress,
+}
+
 /// Reads the URL's query parameters; unknown ones are refused so a typo
 /// never silently weakens TLS.
-fn tls_params(server: &ServerUrl) -> Result<(SslMode, Option<PathBuf>)> {
+fn url_params(server: &ServerUrl) -> Result<Params> {
     let bad = |message: String| Error::Url {
         url: format!("mysql://{server}"),
         message,
     };
     let mut mode = SslMode::Preferred;
     let mut ca = None;
+    let mut compress = Compress::Auto;
     for (key, value) in &server.params {
         match key.as_str() {
             "ssl-mode" => {
@@ -51,14 +82,30 @@ fn tls_params(server: &ServerUrl) -> Result<(SslMode, Option<PathBuf>)> {
             }
             "ssl-ca" if !value.is_empty() => ca = Some(PathBuf::from(value)),
             "ssl-ca" => return Err(bad("ssl-ca needs a file path".to_string())),
+            "compress" => {
+                compress = match value.to_ascii_lowercase().as_str() {
+                    "auto" => Compress::Auto,
+                    "true" => Compress::On,
+                    "false" => Compress::Off,
+                    other => {
+                        return Err(bad(format!(
+                            "unknown compress `{other}`; use auto, true or false"
+                        )))
+                    }
+                }
+            }
             other => {
                 return Err(bad(format!(
-                    "unknown parameter `{other}`; MySQL URLs take ssl-mode and ssl-ca"
+                    "unknown parameter `{other}`; MySQL URLs take ssl-mode, ssl-ca and compress"
                 )))
             }
         }
     }
-    Ok((mode, ca))
+    Ok(Params {
+        ssl: mode,
+        ca,
+        compress,
+    })
 }
 
 fn ssl_opts(mode: SslMode, ca: Option<&PathBuf>) -> Option<SslOpts> {
@@ -75,14 +122,79 @@ fn ssl_opts(mode: SslMode, ca: Option<&PathBuf>) -> Option<SslOpts> {
     }
 }
 
-/// Connects and sets the session up; returns the connection and the
-/// server's flavor.
+/// Connects and sets the session up; returns the connection, the server's
+/// flavor and the link. `known`: the link as the first session to this
+/// server measured it; `None` measures it (and, for `compress = auto`,
+/// opens the session again compressed when the round trip says so).
 pub(super) async fn connect(
     server: &ServerUrl,
     options: &ConnectOptions,
     role: Role,
-) -> Result<(mysql_async::Conn, Flavor)> {
-    let (mode, ca) = tls_params(server)?;
+    known: Option<Link>,
+) -> Result<(mysql_async::Conn, Flavor, Link)> {
+    let params = url_params(server)?;
+    let compress_now = match (params.compress, known) {
+        (Compress::On, _) => true,
+        (Compress::Off, _) => false,
+        (Compress::Auto, Some(link)) => link.compressed,
+        (Compress::Auto, None) => false,
+    };
+    let mut conn = open(server, options, role, &params, compress_now).await?;
+    let link = match known {
+        Some(link) => link,
+        None => {
+            let rtt = round_trip(&mut conn).await.map_err(|e| Error::Connect {
+                role: role.as_str(),
+                endpoint: server.to_string(),
+                message: scrub(&e.to_string(), server.password.as_deref()),
+                hint: "the server stopped answering right after the login; check the network"
+                    .to_string(),
+            })?;
+            let compressed = match params.compress {
+                Compress::Auto => rtt >= AUTO_COMPRESS_RTT,
+                other => other == Compress::On,
+            };
+            if compressed != compress_now {
+                // best effort: a session that fails to say goodbye is closed all the same
+                let _ = conn.disconnect().await;
+                conn = open(server, options, role, &params, compressed).await?;
+            }
+            Link { rtt, compressed }
+        }
+    };
+    let flavor = setup_session(&mut conn, options, role)
+        .await
+        .map_err(|e| Error::Connect {
+            role: role.as_str(),
+            endpoint: server.to_string(),
+            message: scrub(&e.to_string(), server.password.as_deref()),
+            hint: "check that the account may set session variables".to_string(),
+        })?;
+    Ok((conn, flavor, link))
+}
+
+/// The smallest of `RTT_PROBES` round trips (`COM_PING`).
+async fn round_trip(
+    conn: &mut mysql_async::Conn,
+) -> std::result::Result<Duration, mysql_async::Error> {
+    let mut best = Duration::MAX;
+    for _ in 0..RTT_PROBES {
+        let started = Instant::now();
+        conn.ping().await?;
+        best = best.min(started.elapsed());
+    }
+    Ok(best)
+}
+
+/// Opens one session: TLS as `ssl-mode` says, compressed or not.
+async fn open(
+    server: &ServerUrl,
+    options: &ConnectOptions,
+    role: Role,
+    params: &Params,
+    compressed: bool,
+) -> Result<mysql_async::Conn> {
+    let (mode, ca) = (params.ssl, params.ca.as_ref());
     let fail = |message: String, hint: String| Error::Connect {
         role: role.as_str(),
         endpoint: server.to_string(),
@@ -99,41 +211,35 @@ pub(super) async fn connect(
         // The server sends a row bigger than its own max_allowed_packet
         // (each value is smaller): take packets up to the protocol's
         // largest, 1 GiB, rather than the server's limit for statements.
-        .max_allowed_packet(Some(1 << 30));
+        .max_allowed_packet(Some(1 << 30))
+        // zlib's fastest level for what lockstep sends; the server
+        // compresses what it sends at a level of its own
+        .compression(compressed.then(Compression::fast));
     let attempt = |ssl: Option<SslOpts>| {
         let opts = builder.clone().ssl_opts(ssl);
         async move { tokio::time::timeout(options.connect_timeout, mysql_async::Conn::new(opts)).await }
     };
-    let mut outcome = attempt(ssl_opts(mode, ca.as_ref())).await;
+    let mut outcome = attempt(ssl_opts(mode, ca)).await;
     if mode == SslMode::Preferred {
         if let Ok(Err(mysql_async::Error::Driver(DriverError::NoClientSslFlagFromServer))) = outcome
         {
             outcome = attempt(None).await;
         }
     }
-    let mut conn = match outcome {
-        Err(_) => {
-            return Err(fail(
-                format!(
-                    "no answer within {} s (connect_timeout)",
-                    options.connect_timeout.as_secs_f64()
-                ),
-                unreachable_hint(server),
-            ))
-        }
+    match outcome {
+        Err(_) => Err(fail(
+            format!(
+                "no answer within {} s (connect_timeout)",
+                options.connect_timeout.as_secs_f64()
+            ),
+            unreachable_hint(server),
+        )),
         Ok(Err(e)) => {
             let hint = connect_hint(&e, server);
-            return Err(fail(e.to_string(), hint));
+            Err(fail(e.to_string(), hint))
         }
-        Ok(Ok(conn)) => conn,
-    };
-    let flavor = setup_session(&mut conn, options, role).await.map_err(|e| {
-        fail(
-            e.to_string(),
-            "check that the account may set session variables".to_string(),
-        )
-    })?;
-    Ok((conn, flavor))
+        Ok(Ok(conn)) => Ok(conn),
+    }
 }
 
 /// utf8mb4, the network timeouts, read-only unless the role writes; reads the

@@ -40,8 +40,8 @@ use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
-    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, MissingPrivilege,
-    PlannedAccess, Role, RowHash, RowReceiver, RowSender, SharedSnapshot, WriteError,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link,
+    MissingPrivilege, PlannedAccess, Role, RowHash, RowReceiver, RowSender, SharedSnapshot, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -57,6 +57,8 @@ pub struct MySqlConnection {
     max_allowed_packet: usize,
     /// The server takes `LOAD DATA LOCAL INFILE` (until it refuses once).
     local_infile: bool,
+    /// The round trip and compression, as the first session measured them.
+    link: Link,
 }
 
 /// Assumed until the server says otherwise (the smallest default of the
@@ -82,7 +84,16 @@ pub const DATA_SESSION_SETTINGS: &[&str] = &[
 
 impl MySqlConnection {
     pub async fn open(server: &ServerUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
-        let (conn, flavor) = connect::connect(server, options, role).await?;
+        Self::open_with(server, options, role, None).await
+    }
+
+    async fn open_with(
+        server: &ServerUrl,
+        options: &ConnectOptions,
+        role: Role,
+        known: Option<Link>,
+    ) -> Result<Self> {
+        let (conn, flavor, link) = connect::connect(server, options, role, known).await?;
         Ok(MySqlConnection {
             conn,
             flavor,
@@ -91,12 +102,14 @@ impl MySqlConnection {
             role,
             max_allowed_packet: DEFAULT_MAX_ALLOWED_PACKET,
             local_infile: true,
+            link,
         })
     }
 
-    /// Another session to the same database, for the same side.
+    /// Another session to the same database, for the same side, over the
+    /// link as this one measured it.
     async fn open_sibling(&self) -> Result<Self> {
-        Self::open(&self.server, &self.options, self.role).await
+        Self::open_with(&self.server, &self.options, self.role, Some(self.link)).await
     }
 
     /// A transient error of this connection tagged with its side and
@@ -134,6 +147,17 @@ impl MySqlConnection {
             }
         }
         Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
+    }
+
+    /// Whether the server says this session uses the compressed protocol.
+    pub async fn session_is_compressed(&mut self) -> Result<bool> {
+        let sql = "SHOW SESSION STATUS LIKE 'Compression'";
+        let row: Option<(String, String)> = self
+            .conn
+            .query_first(sql)
+            .await
+            .map_err(|e| Error::statement("reading the session's compression", sql, e))?;
+        Ok(row.is_some_and(|(_, value)| value.eq_ignore_ascii_case("ON")))
     }
 
     /// The account's grants, with what its active roles grant (MariaDB's
@@ -176,6 +200,10 @@ impl MySqlConnection {
 impl EngineConnection for MySqlConnection {
     fn flavor(&self) -> &Flavor {
         &self.flavor
+    }
+
+    fn link(&self) -> Option<Link> {
+        Some(self.link)
     }
 
     async fn introspect(&mut self) -> Result<Catalog> {

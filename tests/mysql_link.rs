@@ -1,0 +1,139 @@
+//! The link to a MySQL/MariaDB server: the compressed protocol as
+//! `compress` says (and as the server sees it), rows copied exactly over
+//! compressed sessions, and the diff method chosen by the round trip
+//! measured at connect and named in the report.
+
+mod common;
+
+use common::MyDb;
+use lockstep::engine::mysql::MySqlConnection;
+use lockstep::engine::{ConnectOptions, EngineConnection, Role};
+use lockstep::url::{DatabaseUrl, ServerUrl};
+
+fn server_with(db: &MyDb, compress: Option<&str>) -> ServerUrl {
+    let mut server = match DatabaseUrl::parse(&db.url()).unwrap() {
+        DatabaseUrl::MySql(s) => s,
+        other => panic!("not a MySQL URL: {other}"),
+    };
+    if let Some(c) = compress {
+        server.params.insert("compress".to_string(), c.to_string());
+    }
+    server
+}
+
+#[tokio::test]
+async fn compress_decides_the_protocol_and_the_server_agrees() {
+    let db = MyDb::new("compress");
+    // auto: compressed from a 5 ms round trip on. Loopback answers far
+    // quicker, unless the machine is too busy to schedule the probes: the
+    // rule is checked against the round trip measured.
+    for (setting, expected) in [
+        (Some("true"), Some(true)),
+        (Some("false"), Some(false)),
+        (None, None),
+        (Some("auto"), None),
+    ] {
+        let mut conn = MySqlConnection::open(
+            &server_with(&db, setting),
+            &ConnectOptions::default(),
+            Role::Source,
+        )
+        .await
+        .unwrap();
+        let link = conn.link().expect("a server connection has a link");
+        let expected = expected.unwrap_or(link.rtt.as_millis() >= 5);
+        assert_eq!(
+            link.compressed, expected,
+            "compress = {setting:?}, {link:?}"
+        );
+        assert_eq!(
+            conn.session_is_compressed().await.unwrap(),
+            expected,
+            "the server's view, compress = {setting:?}"
+        );
+        assert!(link.rtt > std::time::Duration::ZERO, "{link:?}");
+    }
+
+    let err = MySqlConnection::open(
+        &server_with(&db, Some("fast")),
+        &ConnectOptions::default(),
+        Role::Source,
+    )
+    .await
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(
+        err.contains("unknown compress `fast`") && err.contains("auto, true or false"),
+        "{err}"
+    );
+}
+
+/// Small rows, 4-byte characters, JSON, and 3 MB values that span many
+/// compressed packets.
+const ROWS: &str = "
+    CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(100), b LONGBLOB, j JSON);
+    INSERT INTO t SELECT seq, CONCAT('row ', seq, ' é 😀'), IF(seq % 1000 = 0, REPEAT(MD5(seq), 100000), UNHEX(MD5(seq))), JSON_OBJECT('n', seq) FROM seq_1_to_20000;";
+
+#[test]
+fn rows_cross_compressed_sessions_exactly() {
+    let source = MyDb::new("zsrc");
+    source.exec(ROWS);
+    for (algorithm, target) in [
+        ("stream", MyDb::new("ztgt_s")),
+        ("bisect", MyDb::new("ztgt_b")),
+    ] {
+        target.exec(ROWS);
+        target.exec("UPDATE t SET s = 'changed' WHERE id % 97 = 0; DELETE FROM t WHERE id % 501 = 0; UPDATE t SET b = REPEAT('x', 3000000) WHERE id = 5000");
+        let (code, out, report) = common::sync_with_report(
+            &format!("{}?compress=true", source.url()),
+            &format!("{}?compress=true", target.url()),
+            &["--data-only", "--diff-algorithm", algorithm],
+        );
+        assert_eq!(code, 0, "{algorithm}: {out}");
+        assert!(
+            report["data"]["diff_method"]
+                .as_str()
+                .unwrap()
+                .starts_with(algorithm),
+            "{report}"
+        );
+        target.assert_same_data(&source);
+    }
+}
+
+#[test]
+fn auto_diff_method_follows_the_measured_round_trip_and_says_why() {
+    let source = MyDb::new("dm_src");
+    source.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_100");
+    let target = MyDb::new("dm_tgt");
+    target.exec("CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t SELECT seq, seq FROM seq_1_to_99");
+    let (code, out, report) =
+        common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
+    assert_eq!(code, 1, "one row missing: {out}");
+    let why = report["data"]["diff_method"].as_str().unwrap();
+    assert!(out.contains(&format!("Compared by {why}")), "{out}");
+    // Loopback answers within 2 ms unless the machine is too busy to run
+    // the probes in time: the method must follow the round trip reported.
+    let ms: f64 = why
+        .split("answer")
+        .nth(1)
+        .and_then(|s| s.split(" ms").next())
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no round trip in `{why}`"));
+    let method = if ms >= 2.0 { "bisect" } else { "stream" };
+    assert!(why.starts_with(&format!("{method} (auto): ")), "{why}");
+    let found = report["data"]["tables"][0]["found_by"].as_str().unwrap();
+    assert!(found.starts_with(method), "{found}");
+
+    let (_, _, report) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--validate-only", "--diff-algorithm", "bisect"],
+    );
+    assert_eq!(
+        report["data"]["diff_method"],
+        "bisect: diff_algorithm = \"bisect\""
+    );
+}
