@@ -105,14 +105,19 @@ sql() { # sql PORT [args...]  (reads SQL on stdin)
 
 start_server() { # start_server NAME PORT
   local name=$1 port=$2 dir=$WORK/$1
+  # Its own tmpdir (bootstrap included): a starting server sweeps `#sql*`
+  # files from its tmpdir, and in the shared /tmp those are another
+  # server's live temp tables (seen: the shared server crashed freeing one).
+  mkdir -p "$WORK/$name-tmp"
   if [[ ! -d "$dir/mysql" ]]; then
-    mariadb-install-db --no-defaults --datadir="$dir" --user=root \
+    mariadb-install-db --no-defaults --datadir="$dir" --user=root --tmpdir="$WORK/$name-tmp" \
       --auth-root-authentication-method=normal --skip-test-db \
       --skip-name-resolve >"$WORK/$name-install.log" 2>&1 \
       || die "mariadb-install-db for $name failed: see $WORK/$name-install.log"
   fi
   mariadbd --no-defaults --user=root --datadir="$dir" --port="$port" \
     --bind-address=127.0.0.1 --socket="$WORK/$name.sock" --pid-file="$WORK/$name.pid" \
+    --tmpdir="$WORK/$name-tmp" \
     --log-error="$WORK/$name.err" --skip-name-resolve --skip-log-bin \
     --innodb-buffer-pool-size=512M --local-infile=1 --max-allowed-packet=64M \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci 2>>"$WORK/$name.err" &

@@ -41,7 +41,8 @@ use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link,
-    MissingPrivilege, PlannedAccess, Role, RowHash, RowReceiver, RowSender, SharedSnapshot, WriteError,
+    MissingPrivilege, PlannedAccess, Role, RowHash, RowReceiver, RowSender, SharedSnapshot,
+    WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
