@@ -17,6 +17,7 @@ pub enum Flavor {
     MySql { version: String },
     MariaDb { version: String },
     Sqlite { version: String },
+    Postgres { version: String },
 }
 
 impl Flavor {
@@ -26,6 +27,7 @@ impl Flavor {
         match self {
             Flavor::MySql { .. } | Flavor::MariaDb { .. } => EngineFamily::MySql,
             Flavor::Sqlite { .. } => EngineFamily::Sqlite,
+            Flavor::Postgres { .. } => EngineFamily::Postgres,
         }
     }
 }
@@ -36,6 +38,7 @@ impl std::fmt::Display for Flavor {
             Flavor::MySql { version } => write!(f, "MySQL {version}"),
             Flavor::MariaDb { version } => write!(f, "MariaDB {version}"),
             Flavor::Sqlite { version } => write!(f, "SQLite {version}"),
+            Flavor::Postgres { version } => write!(f, "PostgreSQL {version}"),
         }
     }
 }
@@ -44,6 +47,7 @@ impl std::fmt::Display for Flavor {
 pub enum EngineFamily {
     MySql,
     Sqlite,
+    Postgres,
 }
 
 /// One database (schema) as seen by lockstep.
@@ -97,7 +101,7 @@ impl Catalog {
     pub fn same_name(&self, a: &str, b: &str) -> bool {
         match self.flavor.family() {
             EngineFamily::Sqlite => a.eq_ignore_ascii_case(b),
-            EngineFamily::MySql => a == b,
+            EngineFamily::MySql | EngineFamily::Postgres => a == b,
         }
     }
 }
