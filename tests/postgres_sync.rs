@@ -7,7 +7,8 @@
 //! identical after (by the server's own text of every row), the second
 //! run a no-op, validate content, the sequences continued. Also: source
 //! readers share one exported snapshot, and server-side checksums tell
-//! apart rows that differ in one bit.
+//! apart rows that differ in one bit. Chinook (identity keys) syncs into
+//! an empty and a drifted target (rows, sequences and a dropped index).
 
 mod common;
 
@@ -182,4 +183,70 @@ async fn checksums_tell_apart_rows_that_differ_in_one_bit() {
     }
     assert_eq!(total, Some(sum_a));
     assert_eq!(differing, [0]);
+}
+
+const CHINOOK_TABLES: [&str; 11] = [
+    "album",
+    "artist",
+    "customer",
+    "employee",
+    "genre",
+    "invoice",
+    "invoice_line",
+    "media_type",
+    "playlist",
+    "playlist_track",
+    "track",
+];
+
+/// Every Chinook row as the server prints it, table by table, and where
+/// each identity sequence goes next.
+fn chinook_contents(db: &PgDb) -> Vec<Vec<Option<String>>> {
+    let mut sql = String::from("SET extra_float_digits = 3;");
+    for table in CHINOOK_TABLES {
+        sql.push_str(&format!(
+            "SELECT '{table}', count(*)::text, md5(string_agg(t::text, '|' ORDER BY t::text)) \
+             FROM {table} t;"
+        ));
+        // Every table but the link table has an identity key `<table>_id`.
+        if table != "playlist_track" {
+            sql.push_str(&format!(
+                "SELECT (CASE WHEN is_called THEN last_value + 1 ELSE last_value END)::text \
+                 FROM {table}_{table}_id_seq;"
+            ));
+        }
+    }
+    db.query(&sql)
+}
+
+#[test]
+fn chinook_syncs_into_an_empty_and_a_drifted_target() {
+    let source = PgDb::new("pgchinook_src");
+    let target = PgDb::new("pgchinook_tgt");
+    source.load_corpus_file(
+        &common::corpus_dir().join("sampledb/chinook/Chinook_PostgreSql_AutoIncrementPKs.sql"),
+        "chinook_auto_increment",
+    );
+    let (code, out, report) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rows_written(&report), 15_607, "{out}");
+    let expected = chinook_contents(&source);
+    assert_eq!(expected[0][1].as_deref(), Some("347"), "{expected:?}");
+    assert_eq!(chinook_contents(&target), expected);
+    let (code, out, report) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rows_written(&report), 0, "{out}");
+
+    // Drift: changed, missing and extra rows, a dropped index.
+    target.exec(
+        "UPDATE track SET name = name || ' (live)' WHERE track_id % 97 = 0; \
+         DELETE FROM playlist_track WHERE playlist_id = 1 AND track_id < 100; \
+         INSERT INTO genre (name) VALUES ('Polka'); \
+         DROP INDEX track_genre_id_idx",
+    );
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(chinook_contents(&target), chinook_contents(&source));
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
 }

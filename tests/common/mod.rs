@@ -471,7 +471,7 @@ impl PgDb {
                 .await
                 .simple_query(&sql)
                 .await
-                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+                .unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
             messages
                 .into_iter()
                 .filter_map(|m| match m {
@@ -482,6 +482,41 @@ impl PgDb {
                 })
                 .collect()
         })
+    }
+}
+
+impl PgDb {
+    /// Loads a corpus SQL file that creates and `\c`onnects to a database
+    /// of its own, into this database instead (those lines taken out), with
+    /// `psql`, stopping at the first error.
+    pub fn load_corpus_file(&self, path: &std::path::Path, own_db: &str) {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let own: Vec<String> = [
+            format!("DROP DATABASE IF EXISTS {own_db};"),
+            format!("CREATE DATABASE {own_db};"),
+            format!("\\c {own_db};"),
+        ]
+        .into();
+        let kept: String = text
+            .lines()
+            .filter(|l| !own.iter().any(|o| l.trim() == o))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut psql = std::process::Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run psql");
+        use std::io::Write;
+        psql.stdin
+            .take()
+            .unwrap()
+            .write_all(kept.as_bytes())
+            .unwrap();
+        let status = psql.wait().unwrap();
+        assert!(status.success(), "loading {}", path.display());
     }
 }
 
