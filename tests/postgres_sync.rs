@@ -5,7 +5,7 @@
 //! serial keys, a generated column, an expression index, a check, a
 //! foreign key and a view, synced into an empty and a drifted target:
 //! identical after (by the server's own text of every row), the second
-//! run a no-op, validate content, the sequences continued. Also: source
+//! run a no-op, validate finding nothing, the sequences continued. Also: source
 //! readers share one exported snapshot, and server-side checksums tell
 //! apart rows that differ in one bit. Chinook (identity keys) syncs into
 //! an empty and a drifted target (rows, sequences and a dropped index).
@@ -249,4 +249,24 @@ fn chinook_syncs_into_an_empty_and_a_drifted_target() {
     assert_eq!(chinook_contents(&target), chinook_contents(&source));
     let (code, out, _) = sync(&source, &target, &["--validate-only"]);
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_url_asking_for_tls_or_a_missing_database_is_refused_with_what_to_do() {
+    let db = PgDb::new("pgrefuse");
+    let tls = format!("{}?sslmode=require", db.url());
+    let out = common::lockstep_sync("--validate-only", &tls, &db.url());
+    let text = common::output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("sslmode=require asks for TLS"), "{text}");
+
+    let server = common::postgres_server_url();
+    let (scheme, rest) = server.split_once("://").unwrap();
+    let rest = rest.split_once('@').map_or(rest, |(_, host)| host);
+    let missing = format!("{scheme}://postgres:hunter2secret@{rest}/lst_no_such_db");
+    let out = common::lockstep_sync("--validate-only", &db.url(), &missing);
+    let text = common::output_text(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("`lst_no_such_db` does not exist"), "{text}");
+    assert!(!text.contains("hunter2secret"), "{text}");
 }
