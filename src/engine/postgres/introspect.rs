@@ -116,7 +116,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                 "the search_path names no schema that exists; set it, or create schema public",
             )
         })?;
-    let unqualify = |text: &str| text.replace(&format!("{schema}."), "");
+    let qualifier = format!("{schema}.");
+    let unqualify = |text: &str| unqualified(text, &qualifier);
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in query(client, "tables", TABLES).await? {
@@ -255,6 +256,27 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     })
 }
 
+/// `text` without `qualifier` (`public.`) where it starts a name (not
+/// inside another name such as `notpublic.t`).
+fn unqualified(text: &str, qualifier: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(qualifier) {
+        let starts_name = out
+            .chars()
+            .chain(rest[..at].chars())
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '$'));
+        out.push_str(&rest[..at]);
+        if !starts_name {
+            out.push_str(qualifier);
+        }
+        rest = &rest[at + qualifier.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn column(row: &tokio_postgres::Row, unqualify: &dyn Fn(&str) -> String) -> Column {
     let name: String = row.get(1);
     let data_type = unqualify(row.get::<_, &str>(2));
@@ -383,5 +405,21 @@ fn action(code: &str) -> FkAction {
         "n" => FkAction::SetNull,
         "d" => FkAction::SetDefault,
         _ => FkAction::NoAction,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_schema_itself_is_taken_out_of_names() {
+        assert_eq!(
+            unqualified(
+                "REFERENCES public.parent(id), notpublic.x, (public.f(1))",
+                "public."
+            ),
+            "REFERENCES parent(id), notpublic.x, (f(1))"
+        );
     }
 }
