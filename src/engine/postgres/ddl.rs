@@ -38,7 +38,13 @@ fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>
     let line = format!("{} {}", quote_ident(&column.name), column.definition);
     match serial_sequence(column) {
         Some(sequence) => (
-            vec![format!("CREATE SEQUENCE IF NOT EXISTS {sequence}")],
+            // As `serial` and `smallserial` make it: of the column's type.
+            vec![match column.data_type.as_str() {
+                t @ ("integer" | "smallint") => {
+                    format!("CREATE SEQUENCE IF NOT EXISTS {sequence} AS {t}")
+                }
+                _ => format!("CREATE SEQUENCE IF NOT EXISTS {sequence}"),
+            }],
             line,
             vec![format!(
                 "ALTER SEQUENCE {sequence} OWNED BY {}.{}",
