@@ -173,6 +173,7 @@ pub fn diff(
     let mut plan = objects.drops;
     plan.extend(drop_fks);
     plan.extend(drop_views);
+    order_creates(&mut creates, source);
     plan.extend(creates);
     plan.extend(alters);
     plan.extend(drop_tables);
@@ -351,6 +352,19 @@ fn split_by_phase(
 
 /// Creates views after the views they read (a view's `depends_on` may
 /// name tables too; only views being created matter here).
+/// New tables, parents before the tables whose foreign keys name them
+/// (PostgreSQL creates a foreign key only to a table that exists; the
+/// other engines take any order). Tables in a cycle keep their order.
+fn order_creates(creates: &mut [PlannedChange], source: &Catalog) {
+    let names: Vec<String> = creates
+        .iter()
+        .map(|c| c.change.object_name().to_string())
+        .collect();
+    let order =
+        super::deps::DependencyGraph::build(source, &names).order(&super::deps::Order::Dependency);
+    creates.sort_by_key(|c| order.iter().position(|n| n == c.change.object_name()));
+}
+
 fn order_views(creates: &mut Vec<PlannedChange>) {
     let mut pending = std::mem::take(creates);
     while !pending.is_empty() {

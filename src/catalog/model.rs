@@ -19,6 +19,7 @@ pub enum Flavor {
     MySql { version: String },
     MariaDb { version: String },
     Sqlite { version: String },
+    Postgres { version: String },
 }
 
 impl Flavor {
@@ -28,6 +29,7 @@ impl Flavor {
         match self {
             Flavor::MySql { .. } | Flavor::MariaDb { .. } => EngineFamily::MySql,
             Flavor::Sqlite { .. } => EngineFamily::Sqlite,
+            Flavor::Postgres { .. } => EngineFamily::Postgres,
         }
     }
 }
@@ -38,6 +40,7 @@ impl std::fmt::Display for Flavor {
             Flavor::MySql { version } => write!(f, "MySQL {version}"),
             Flavor::MariaDb { version } => write!(f, "MariaDB {version}"),
             Flavor::Sqlite { version } => write!(f, "SQLite {version}"),
+            Flavor::Postgres { version } => write!(f, "PostgreSQL {version}"),
         }
     }
 }
@@ -46,6 +49,7 @@ impl std::fmt::Display for Flavor {
 pub enum EngineFamily {
     MySql,
     Sqlite,
+    Postgres,
 }
 
 /// One database (schema) as seen by lockstep.
@@ -104,7 +108,7 @@ impl Catalog {
     pub fn same_name(&self, a: &str, b: &str) -> bool {
         match self.flavor.family() {
             EngineFamily::Sqlite => a.eq_ignore_ascii_case(b),
-            EngineFamily::MySql => a == b,
+            EngineFamily::MySql | EngineFamily::Postgres => a == b,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! - `contract`: what every engine's connection offers ([`EngineConnection`],
 //!   capabilities as default methods that say "cannot") and the types that
 //!   cross it; `dialect`: rendering SQL without a connection ([`Dialect`]).
-//! - one folder per engine (`mysql/`, `sqlite/`) implementing both.
+//! - one folder per engine (`mysql/`, `postgres/`, `sqlite/`) implementing both.
 //! - this file: the registry (which engine serves a URL, which dialect a
 //!   flavor) and the three handles the layers above hold: [`SourceDb`]
 //!   (no method writes, so nothing can ever be written to the source),
@@ -17,6 +17,7 @@
 mod contract;
 mod dialect;
 pub mod mysql;
+pub mod postgres;
 pub mod sqlite;
 
 pub use contract::{
@@ -31,13 +32,14 @@ use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::url::DatabaseUrl;
 
 /// An open connection of some engine: the registration of each engine.
 enum Connection {
     /// Boxed: a MySQL session holds far more than a SQLite handle.
     MySql(Box<mysql::MySqlConnection>),
+    Postgres(postgres::PgConnection),
     Sqlite(sqlite::SharedSqlite),
 }
 
@@ -46,6 +48,7 @@ macro_rules! on_engine {
     ($conn:expr, $c:ident => $call:expr) => {
         match $conn {
             Connection::MySql($c) => $call,
+            Connection::Postgres($c) => $call,
             Connection::Sqlite($c) => $call,
         }
     };
@@ -61,9 +64,9 @@ impl Connection {
             DatabaseUrl::Sqlite { path } => Ok(Connection::Sqlite(sqlite::SharedSqlite::new(
                 sqlite::SqliteConnection::open(path, role)?,
             ))),
-            DatabaseUrl::Postgres(_) => Err(Error::Refused(format!(
-                "{url}: PostgreSQL is not supported yet; lockstep syncs MySQL/MariaDB and SQLite today"
-            ))),
+            DatabaseUrl::Postgres(server) => Ok(Connection::Postgres(
+                postgres::PgConnection::open(server, options, role).await?,
+            )),
         }
     }
 }
@@ -75,6 +78,7 @@ pub fn dialect(flavor: &Flavor) -> Box<dyn Dialect> {
             flavor: flavor.clone(),
         }),
         Flavor::Sqlite { .. } => Box::new(sqlite::SqliteDialect),
+        Flavor::Postgres { .. } => Box::new(postgres::PostgresDialect),
     }
 }
 
@@ -188,6 +192,12 @@ impl EngineConnection for Connection {
 impl From<mysql::MySqlConnection> for Connection {
     fn from(c: mysql::MySqlConnection) -> Self {
         Connection::MySql(Box::new(c))
+    }
+}
+
+impl From<postgres::PgConnection> for Connection {
+    fn from(c: postgres::PgConnection) -> Self {
+        Connection::Postgres(c)
     }
 }
 

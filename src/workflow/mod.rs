@@ -433,7 +433,7 @@ fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, St
         ),
         (DiffAlgorithm::Auto, None) => (
             DiffMethod::Stream,
-            "stream (auto): both databases are local files".to_string(),
+            "stream (auto): no round trip was measured (local files, or an engine that does not time its link)".to_string(),
         ),
     }
 }

@@ -407,6 +407,140 @@ impl Drop for MyDb {
     }
 }
 
+/// Server URL without a database, from `LOCKSTEP_TEST_POSTGRES_URL`.
+pub fn postgres_server_url() -> String {
+    std::env::var("LOCKSTEP_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A client of the PostgreSQL test server, in database `db`.
+pub async fn pg_client(db: &str) -> tokio_postgres::Client {
+    let url = format!("{}/{db}", postgres_server_url().trim_end_matches('/'));
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// A PostgreSQL database that exists for the life of the value.
+pub struct PgDb {
+    pub name: String,
+}
+
+impl PgDb {
+    pub fn new(prefix: &str) -> PgDb {
+        let name = unique_name(prefix).to_lowercase();
+        let sql = format!("CREATE DATABASE \"{name}\"");
+        run_blocking(async move {
+            pg_client("postgres")
+                .await
+                .batch_execute(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        });
+        PgDb { name }
+    }
+
+    /// `postgres://...` URL of this database, as lockstep takes it.
+    pub fn url(&self) -> String {
+        format!(
+            "{}/{}",
+            postgres_server_url().trim_end_matches('/'),
+            self.name
+        )
+    }
+
+    /// Runs SQL (several statements allowed) in this database.
+    pub fn exec(&self, sql: &str) {
+        if let Err(e) = self.try_exec(sql) {
+            panic!("{e}\n{sql}");
+        }
+    }
+
+    /// Like `exec` but returns the server's error instead of panicking.
+    pub fn try_exec(&self, sql: &str) -> Result<(), String> {
+        let (db, sql) = (self.name.clone(), sql.to_string());
+        run_blocking(async move {
+            pg_client(&db)
+                .await
+                .batch_execute(&sql)
+                .await
+                .map_err(|e| match e.as_db_error() {
+                    Some(db) => db.message().to_string(),
+                    None => e.to_string(),
+                })
+        })
+    }
+
+    /// Rows of a query, every value as text (NULL as None).
+    pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let (db, sql) = (self.name.clone(), sql.to_string());
+        run_blocking(async move {
+            let messages = pg_client(&db)
+                .await
+                .simple_query(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{e:?}\n{sql}"));
+            messages
+                .into_iter()
+                .filter_map(|m| match m {
+                    tokio_postgres::SimpleQueryMessage::Row(r) => {
+                        Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+}
+
+impl PgDb {
+    /// Loads a corpus SQL file that creates and `\c`onnects to a database
+    /// of its own, into this database instead (those lines taken out), with
+    /// `psql`, stopping at the first error.
+    pub fn load_corpus_file(&self, path: &std::path::Path, own_db: &str) {
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let own: Vec<String> = [
+            format!("DROP DATABASE IF EXISTS {own_db};"),
+            format!("CREATE DATABASE {own_db};"),
+            format!("\\c {own_db};"),
+        ]
+        .into();
+        let kept: String = text
+            .lines()
+            .filter(|l| !own.iter().any(|o| l.trim() == o))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut psql = std::process::Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("run psql");
+        use std::io::Write;
+        psql.stdin
+            .take()
+            .unwrap()
+            .write_all(kept.as_bytes())
+            .unwrap();
+        let status = psql.wait().unwrap();
+        assert!(status.success(), "loading {}", path.display());
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        run_blocking(async move {
+            let _ = pg_client("postgres").await.batch_execute(&sql).await;
+        });
+    }
+}
+
 /// A SQLite file in a fresh temporary directory, removed on drop.
 pub struct SqliteDb {
     pub dir: std::path::PathBuf,

@@ -1,6 +1,7 @@
 //! Support for the engine contract (`tests/engine_contract.rs`) and the
 //! engine-specific row tests: what each engine's test fixture provides
-//! ([`Fixture`], implemented by `common::MyDb` and `common::SqliteDb`), the
+//! ([`Fixture`], implemented by `common::MyDb`, `common::PgDb` and
+//! `common::SqliteDb`), the
 //! tables the contract needs, and, in `engine`, the only functions that
 //! call into `lockstep::engine`.
 //!
@@ -10,6 +11,7 @@
 
 mod engine;
 mod mysql;
+mod postgres;
 mod sqlite;
 
 pub use engine::*;

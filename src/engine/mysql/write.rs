@@ -238,7 +238,12 @@ impl Writer<'_> {
 
 /// Joins `items` after `head` with `, ` and closes with `tail`, starting a
 /// new statement whenever the next item would pass `max` bytes.
-fn batch(head: &str, items: impl Iterator<Item = String>, tail: &str, max: usize) -> Vec<String> {
+pub(crate) fn batch(
+    head: &str,
+    items: impl Iterator<Item = String>,
+    tail: &str,
+    max: usize,
+) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for item in items {

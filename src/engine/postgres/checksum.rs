@@ -1,0 +1,142 @@
+//! Server-side row hashes and checksums, so unchanged data never leaves
+//! the server.
+//!
+//! Each row hashes to the MD5 of an unambiguous encoding of its stored
+//! columns: per column `N` for NULL, else the byte length of the value's
+//! text form, `:` and that text (under the session settings of `connect`,
+//! the text is exact: floats with every digit, `-0` apart from `0`,
+//! timestamps with time zone in UTC, bytea in hex). A checksum is the row
+//! count and, per 64-bit half of the row hashes, the sum modulo 2^64, as
+//! the MySQL engine's, so equal multisets of rows sum equal and bisection
+//! can compare the halves of a range. Ranges and split points follow the
+//! key order of `rows.rs`.
+
+use tokio_postgres::Client;
+
+use super::connect::error_text;
+use super::rows::{decode_rows, from_where, key_columns, order_by, read_expr};
+use super::types::quote_ident;
+use crate::data::segment::{Checksum, KeyRange};
+use crate::data::table::TableData;
+use crate::data::value::Value;
+use crate::error::{Error, Result};
+
+/// The row's hash as 32 hex digits.
+pub fn row_hash_expr(table: &TableData) -> String {
+    let pieces: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let text = format!("{}::text", quote_ident(&c.name));
+            format!("coalesce(octet_length({text})::text || ':' || {text}, 'N')")
+        })
+        .collect();
+    if pieces.is_empty() {
+        return "md5('')".to_string();
+    }
+    format!("md5({})", pieces.join(" || "))
+}
+
+/// The row count and the sums of the two hash halves, as text.
+pub fn checksum_sql(table: &TableData, range: Option<&KeyRange>) -> String {
+    let half = |start: u8| {
+        format!("coalesce(sum(('x' || substr(h, {start}, 16))::bit(64)::bigint::numeric), 0)::text")
+    };
+    format!(
+        "SELECT count(*)::text, {}, {} FROM (SELECT {} AS h {}) AS hashed",
+        half(1),
+        half(17),
+        row_hash_expr(table),
+        from_where(table, range)
+    )
+}
+
+/// A sum of signed 64-bit halves, modulo 2^64.
+fn wrapped(sum: &str) -> std::result::Result<u64, String> {
+    // Sums of at most 2^63 halves of at most 2^63 each fit an i128.
+    let value: i128 = sum.parse().map_err(|_| format!("not a sum: {sum}"))?;
+    Ok(value as u64)
+}
+
+/// The checksum of the rows in `range` (all rows for `None`).
+pub async fn checksum(
+    client: &Client,
+    table: &TableData,
+    range: Option<&KeyRange>,
+) -> Result<Checksum> {
+    if let Some(range) = range {
+        range.check(table)?;
+    }
+    let sql = checksum_sql(table, range);
+    let context = || format!("computing the checksum of `{}`", table.name);
+    let row = client
+        .query_one(sql.as_str(), &[])
+        .await
+        .map_err(|e| Error::statement(context(), &sql, error_text(&e)))?;
+    let (count, hi, lo): (&str, &str, &str) = (row.get(0), row.get(1), row.get(2));
+    let parsed = (|| {
+        Ok::<_, String>(Checksum::from_halves(
+            count.parse().map_err(|_| format!("not a count: {count}"))?,
+            wrapped(hi)?,
+            wrapped(lo)?,
+        ))
+    })();
+    parsed.map_err(|m| Error::statement(context(), &sql, m))
+}
+
+/// Keys that cut `range` into about `parts` segments of equal row count,
+/// increasing; none for fewer rows than parts would need.
+pub async fn split_points(
+    client: &Client,
+    table: &TableData,
+    range: Option<&KeyRange>,
+    parts: usize,
+) -> Result<Vec<Vec<Value>>> {
+    if let Some(range) = range {
+        range.check(table)?;
+    }
+    let context = format!("splitting the rows of `{}`", table.name);
+    let count_sql = format!("SELECT count(*) {}", from_where(table, range));
+    let count: i64 = client
+        .query_one(count_sql.as_str(), &[])
+        .await
+        .map_err(|e| Error::statement(context.as_str(), &count_sql, error_text(&e)))?
+        .get(0);
+    let (count, parts) = (count.max(0) as u64, parts as u64);
+    if parts < 2 || count < 2 {
+        return Ok(Vec::new());
+    }
+    let step = count.div_ceil(parts);
+    let columns = key_columns(table);
+    let aliases: Vec<String> = (0..columns.len()).map(|i| format!("k{i}")).collect();
+    let inner: Vec<String> = columns
+        .iter()
+        .zip(&aliases)
+        .map(|(c, a)| format!("{} AS {a}", read_expr(c)))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM (SELECT {}, row_number() OVER (ORDER BY {}) AS rn {}) AS numbered \
+         WHERE rn % {step} = 0 AND rn < {count} ORDER BY rn",
+        aliases.join(", "),
+        inner.join(", "),
+        order_by(table),
+        from_where(table, range)
+    );
+    let rows = client
+        .query(sql.as_str(), &[])
+        .await
+        .map_err(|e| Error::statement(context.as_str(), &sql, error_text(&e)))?;
+    decode_rows(&rows, &columns).map_err(|m| Error::statement(context, &sql, m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_wrap_modulo_two_to_the_64() {
+        assert_eq!(wrapped("-1").unwrap(), u64::MAX);
+        assert_eq!(wrapped("18446744073709551617").unwrap(), 1);
+        assert_eq!(wrapped("0").unwrap(), 0);
+    }
+}

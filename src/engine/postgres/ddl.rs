@@ -1,0 +1,385 @@
+//! Schema changes as PostgreSQL DDL: tables from the neutral model with
+//! the server's own texts for columns, keys and constraints, `ALTER TABLE`
+//! for every clause PostgreSQL can do in place, and a statement that fails
+//! with a clear message for what it cannot do without a rebuild that
+//! could lose data (moving a column: PostgreSQL cannot reorder columns;
+//! changing a partitioning or a generation expression).
+//!
+//! Column order: lockstep compares it, as for the other engines. A new
+//! column goes at the end of the table (PostgreSQL's only place for it);
+//! when the source has it elsewhere the next plan shows a column move,
+//! which is refused with that message rather than done by rebuilding
+//! the table.
+
+use super::types::{quote_ident, quote_text};
+use crate::catalog::change::{AlterClause, SchemaChange};
+use crate::catalog::model::{Column, Index, ObjectKind, SchemaObject, Table};
+
+/// A statement that stops a DDL run with `message` (in a script too).
+fn refuse(message: &str) -> String {
+    format!(
+        "DO $lockstep$ BEGIN RAISE EXCEPTION '%', {}; END $lockstep$",
+        quote_text(message.as_bytes())
+    )
+}
+
+/// The sequence a `nextval('name'::regclass)` default draws from.
+fn serial_sequence(column: &Column) -> Option<String> {
+    let definition = &column.definition;
+    let start = definition.find("nextval('")? + "nextval('".len();
+    let rest = &definition[start..];
+    let end = rest.find("'::regclass)")?;
+    Some(rest[..end].replace("''", "'"))
+}
+
+/// `"c" <definition>`, and the statements a serial column's sequence
+/// needs before and after.
+fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>) {
+    let line = format!("{} {}", quote_ident(&column.name), column.definition);
+    match serial_sequence(column) {
+        Some(sequence) => (
+            // As `serial` and `smallserial` make it: of the column's type.
+            vec![match column.data_type.as_str() {
+                t @ ("integer" | "smallint") => {
+                    format!("CREATE SEQUENCE IF NOT EXISTS {sequence} AS {t}")
+                }
+                _ => format!("CREATE SEQUENCE IF NOT EXISTS {sequence}"),
+            }],
+            line,
+            vec![format!(
+                "ALTER SEQUENCE {sequence} OWNED BY {}.{}",
+                quote_ident(table),
+                quote_ident(&column.name)
+            )],
+        ),
+        None => (Vec::new(), line, Vec::new()),
+    }
+}
+
+fn is_constraint(index: &Index) -> bool {
+    index.definition.starts_with("CONSTRAINT ")
+}
+
+/// `CREATE TABLE` with the columns, the primary key, the unique and
+/// exclusion constraints, checks and foreign keys, then the plain indexes
+/// and comments.
+pub fn create_table(table: &Table) -> Vec<String> {
+    let name = quote_ident(&table.name);
+    let mut before = Vec::new();
+    let mut lines = Vec::new();
+    let mut after = Vec::new();
+    for column in &table.columns {
+        let (b, line, a) = column_sql(&table.name, column);
+        before.extend(b);
+        lines.push(line);
+        after.extend(a);
+    }
+    lines.extend(table.primary_key.iter().map(|pk| pk.definition.clone()));
+    lines.extend(
+        table
+            .indexes
+            .iter()
+            .filter(|i| is_constraint(i))
+            .map(|i| i.definition.clone()),
+    );
+    lines.extend(
+        table
+            .checks
+            .iter()
+            .map(|c| format!("CONSTRAINT {} {}", quote_ident(&c.name), c.definition)),
+    );
+    lines.extend(
+        table
+            .foreign_keys
+            .iter()
+            .map(|f| format!("CONSTRAINT {} {}", quote_ident(&f.name), f.definition)),
+    );
+    let unlogged = if table.options.extra.iter().any(|e| e == "UNLOGGED") {
+        "UNLOGGED "
+    } else {
+        ""
+    };
+    let partition = table
+        .options
+        .partitioning
+        .as_ref()
+        .map(|p| format!(" PARTITION BY {p}"))
+        .unwrap_or_default();
+    let mut out = before;
+    out.push(format!(
+        "CREATE {unlogged}TABLE {name} (\n  {}\n){partition}",
+        lines.join(",\n  ")
+    ));
+    out.extend(after);
+    out.extend(
+        table
+            .indexes
+            .iter()
+            .filter(|i| !is_constraint(i))
+            .map(|i| i.definition.clone()),
+    );
+    if !table.options.comment.is_empty() {
+        out.push(table_comment(&table.name, &table.options.comment));
+    }
+    for column in table.columns.iter().filter(|c| !c.comment.is_empty()) {
+        out.push(column_comment(&table.name, column));
+    }
+    out
+}
+
+fn table_comment(table: &str, comment: &str) -> String {
+    let text = if comment.is_empty() {
+        "NULL".to_string()
+    } else {
+        quote_text(comment.as_bytes())
+    };
+    format!("COMMENT ON TABLE {} IS {text}", quote_ident(table))
+}
+
+fn column_comment(table: &str, column: &Column) -> String {
+    let text = if column.comment.is_empty() {
+        "NULL".to_string()
+    } else {
+        quote_text(column.comment.as_bytes())
+    };
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {text}",
+        quote_ident(table),
+        quote_ident(&column.name)
+    )
+}
+
+/// One schema change as statements.
+pub fn render(change: &SchemaChange) -> Vec<String> {
+    match change {
+        SchemaChange::CreateTable(table) => create_table(table),
+        SchemaChange::DropTable(table) => {
+            vec![format!("DROP TABLE {}", quote_ident(&table.name))]
+        }
+        SchemaChange::AlterTable {
+            current,
+            desired,
+            clauses,
+        } => clauses
+            .iter()
+            .flat_map(|c| alter(current, desired, c))
+            .collect(),
+        SchemaChange::CreateView(view) => vec![view.definition.clone()],
+        SchemaChange::DropView(view) => {
+            let what = if view.definition.starts_with("CREATE MATERIALIZED VIEW") {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            };
+            vec![format!("DROP {what} {}", quote_ident(&view.name))]
+        }
+        SchemaChange::CreateObject { object, .. } => vec![object.definition.clone()],
+        SchemaChange::DropObject { object, .. } => vec![drop_object(object)],
+        SchemaChange::ReplaceObject { current, desired } => match desired.kind {
+            // `pg_get_functiondef` says CREATE OR REPLACE.
+            ObjectKind::Function | ObjectKind::Procedure => vec![desired.definition.clone()],
+            ObjectKind::Trigger | ObjectKind::Event => {
+                vec![drop_object(current), desired.definition.clone()]
+            }
+        },
+    }
+}
+
+fn drop_object(object: &SchemaObject) -> String {
+    let name = quote_ident(&object.name);
+    match object.kind {
+        ObjectKind::Trigger => format!(
+            "DROP TRIGGER {name} ON {}",
+            quote_ident(object.table.as_deref().unwrap_or_default())
+        ),
+        ObjectKind::Function => format!("DROP FUNCTION {name}"),
+        ObjectKind::Procedure => format!("DROP PROCEDURE {name}"),
+        ObjectKind::Event => refuse(&format!(
+            "PostgreSQL has no events; `{}` cannot be dropped here",
+            object.name
+        )),
+    }
+}
+
+/// One clause of an `ALTER TABLE` as statements.
+fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> {
+    let table = quote_ident(&desired.name);
+    let alter = |what: String| format!("ALTER TABLE {table} {what}");
+    let drop_index = |index: &Index| {
+        if is_constraint(index) {
+            alter(format!("DROP CONSTRAINT {}", quote_ident(&index.name)))
+        } else {
+            format!("DROP INDEX {}", quote_ident(&index.name))
+        }
+    };
+    let add_index = |index: &Index| {
+        if is_constraint(index) {
+            alter(format!("ADD {}", index.definition))
+        } else {
+            index.definition.clone()
+        }
+    };
+    match clause {
+        AlterClause::AddColumn { column, .. } => {
+            let (mut out, line, after) = column_sql(&desired.name, column);
+            out.push(alter(format!("ADD COLUMN {line}")));
+            out.extend(after);
+            if !column.comment.is_empty() {
+                out.push(column_comment(&desired.name, column));
+            }
+            out
+        }
+        AlterClause::DropColumn(column) => {
+            vec![alter(format!("DROP COLUMN {}", quote_ident(&column.name)))]
+        }
+        AlterClause::ModifyColumn { from, to, position } => {
+            if position.is_some() {
+                return vec![refuse(&format!(
+                    "table `{}`: column `{}` is elsewhere in the source; PostgreSQL cannot move a column, and lockstep does not rebuild tables: recreate the table in the source's column order, or leave the order as it is",
+                    desired.name, to.name
+                ))];
+            }
+            modify_column(&desired.name, from, to)
+        }
+        AlterClause::DropPrimaryKey(index) | AlterClause::DropIndex(index) => {
+            vec![drop_index(index)]
+        }
+        AlterClause::AddPrimaryKey(index) | AlterClause::AddIndex(index) => {
+            vec![add_index(index)]
+        }
+        AlterClause::DropForeignKey(fk) => {
+            vec![alter(format!("DROP CONSTRAINT {}", quote_ident(&fk.name)))]
+        }
+        AlterClause::DropCheck(check) => {
+            vec![alter(format!(
+                "DROP CONSTRAINT {}",
+                quote_ident(&check.name)
+            ))]
+        }
+        AlterClause::AddForeignKey(fk) => vec![alter(format!(
+            "ADD CONSTRAINT {} {}",
+            quote_ident(&fk.name),
+            fk.definition
+        ))],
+        AlterClause::AddCheck(check) => vec![alter(format!(
+            "ADD CONSTRAINT {} {}",
+            quote_ident(&check.name),
+            check.definition
+        ))],
+        AlterClause::ChangeOptions { from, to } => {
+            let mut out = Vec::new();
+            if from.partitioning != to.partitioning {
+                out.push(refuse(&format!(
+                    "table `{}` is partitioned otherwise in the source; PostgreSQL cannot change a table's partitioning in place: recreate the table",
+                    desired.name
+                )));
+            }
+            let unlogged =
+                |o: &crate::catalog::model::TableOptions| o.extra.iter().any(|e| e == "UNLOGGED");
+            if unlogged(from) != unlogged(to) {
+                out.push(alter(
+                    if unlogged(to) {
+                        "SET UNLOGGED"
+                    } else {
+                        "SET LOGGED"
+                    }
+                    .to_string(),
+                ));
+            }
+            if from.comment != to.comment {
+                out.push(table_comment(&desired.name, &to.comment));
+            }
+            let _ = current;
+            out
+        }
+    }
+}
+
+/// `ALTER COLUMN` steps from `from` to `to`: type (with `USING` a cast),
+/// collation, default, identity, nullability, comment.
+fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
+    let alter = |what: String| {
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} {what}",
+            quote_ident(table),
+            quote_ident(&to.name)
+        )
+    };
+    if from.generated != to.generated {
+        return vec![refuse(&format!(
+            "table `{table}`: column `{}` is generated otherwise in the source; PostgreSQL cannot change a generation expression in place: drop and add the column",
+            to.name
+        ))];
+    }
+    let mut out = Vec::new();
+    let identity = |c: &Column| {
+        if c.definition.contains(" GENERATED ALWAYS AS IDENTITY") {
+            Some("ALWAYS")
+        } else if c.definition.contains(" GENERATED BY DEFAULT AS IDENTITY") {
+            Some("BY DEFAULT")
+        } else {
+            None
+        }
+    };
+    let (old_identity, new_identity) = (identity(from), identity(to));
+    if old_identity.is_some() && new_identity.is_none() {
+        out.push(alter("DROP IDENTITY".to_string()));
+    }
+    if from.data_type != to.data_type || from.collation != to.collation {
+        let collate = to
+            .collation
+            .as_ref()
+            .map(|c| format!(" COLLATE {}", quote_ident(c)))
+            .unwrap_or_default();
+        out.push(alter(format!(
+            "TYPE {}{collate} USING {}::{}",
+            to.data_type,
+            quote_ident(&to.name),
+            to.data_type
+        )));
+    }
+    let default_of = |c: &Column| match &c.default {
+        Some(_) if identity(c).is_none() => c
+            .definition
+            .split_once(" DEFAULT ")
+            .map(|(_, d)| d.trim_end_matches(" NOT NULL").to_string()),
+        _ => None,
+    };
+    let (old_default, new_default) = (default_of(from), default_of(to));
+    if old_default != new_default {
+        match &new_default {
+            Some(d) => {
+                let (before, _, after) = column_sql(table, to);
+                out.extend(before);
+                out.push(alter(format!("SET DEFAULT {d}")));
+                out.extend(after);
+            }
+            None => out.push(alter("DROP DEFAULT".to_string())),
+        }
+    }
+    match (old_identity, new_identity) {
+        (None, Some(how)) => out.push(alter(format!("ADD GENERATED {how} AS IDENTITY"))),
+        (Some(a), Some(b)) if a != b => out.push(alter(format!("SET GENERATED {b}"))),
+        _ => {}
+    }
+    if from.nullable != to.nullable {
+        out.push(alter(
+            if to.nullable {
+                "DROP NOT NULL"
+            } else {
+                "SET NOT NULL"
+            }
+            .to_string(),
+        ));
+    }
+    if from.comment != to.comment {
+        out.push(column_comment(table, to));
+    }
+    out
+}
+
+/// Statements around a DDL script: none are needed (foreign keys are
+/// checked when they are added, against the rows already there).
+pub fn script_frame() -> (Vec<String>, Vec<String>) {
+    (Vec::new(), Vec::new())
+}

@@ -1,0 +1,426 @@
+//! Reading a PostgreSQL schema into the neutral model: the tables and
+//! views of the connection's current schema (`public` unless the
+//! account's `search_path` says otherwise), with columns, keys, indexes,
+//! foreign keys, checks, and the schema's triggers and functions.
+//!
+//! Each object's `definition` is the server's own text for it
+//! (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`,
+//! `pg_get_viewdef`, `pg_get_triggerdef`, `pg_get_functiondef`), with the
+//! schema's name taken out so two databases compare equal.
+
+use std::collections::BTreeMap;
+
+use tokio_postgres::Client;
+
+use super::connect::error_text;
+use super::ddl;
+use super::types::sql_type;
+use crate::catalog::model::{
+    Catalog, CheckConstraint, Column, DefaultValue, FkAction, Flavor, ForeignKey, Generated, Index,
+    IndexKind, IndexPart, ObjectContext, ObjectKind, SchemaObject, Table, TableOptions, View,
+};
+use crate::error::{Error, Result};
+
+/// Runs a catalog query.
+async fn query(client: &Client, what: &str, sql: &str) -> Result<Vec<tokio_postgres::Row>> {
+    client
+        .query(sql, &[])
+        .await
+        .map_err(|e| Error::statement(format!("reading the {what}"), sql, error_text(&e)))
+}
+
+const TABLES: &str = "SELECT c.relname, c.relpersistence::text, \
+     coalesce(obj_description(c.oid, 'pg_class'), ''), \
+     coalesce(pg_get_partkeydef(c.oid), '') \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+     ORDER BY c.relname COLLATE \"C\"";
+
+const COLUMNS: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), \
+     a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text, \
+     CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, \
+     coalesce(col_description(c.oid, a.attnum), '') \
+     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+     LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+     AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum";
+
+/// Every index; each part as `C`/`E` (column or expression), `A`/`D`
+/// (direction) and the column's name or the expression's text.
+const INDEXES: &str = "SELECT t.relname, i.relname, x.indisprimary, x.indisunique, \
+     pg_get_indexdef(x.indexrelid), pg_get_expr(x.indpred, x.indrelid), am.amname, \
+     con.conname IS NOT NULL, coalesce(pg_get_constraintdef(con.oid), ''), \
+     ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN 'E' ELSE 'C' END \
+        || CASE WHEN x.indoption[k - 1] & 1 = 1 THEN 'D' ELSE 'A' END \
+        || coalesce((SELECT attname FROM pg_attribute WHERE attrelid = x.indrelid \
+              AND attnum = x.indkey[k - 1] AND x.indkey[k - 1] <> 0), \
+              pg_get_indexdef(x.indexrelid, k, true)) \
+        FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k) \
+     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+     JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
+     LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
+        AND con.contype IN ('p', 'u', 'x') \
+     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') AND NOT t.relispartition \
+     ORDER BY t.relname, i.relname COLLATE \"C\"";
+
+const CONSTRAINTS: &str = "SELECT t.relname, con.conname, con.contype::text, \
+     pg_get_constraintdef(con.oid), coalesce(r.relname, ''), \
+     ARRAY(SELECT attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, pos) \
+        JOIN pg_attribute ON attrelid = con.conrelid AND attnum = k.num ORDER BY k.pos), \
+     ARRAY(SELECT attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, pos) \
+        JOIN pg_attribute ON attrelid = con.confrelid AND attnum = k.num ORDER BY k.pos), \
+     con.confdeltype::text, con.confupdtype::text \
+     FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
+     JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_class r ON r.oid = con.confrelid \
+     WHERE n.nspname = current_schema() AND con.contype IN ('f', 'c') AND NOT t.relispartition \
+     ORDER BY t.relname, con.conname COLLATE \"C\"";
+
+const VIEWS: &str = "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), \
+     ARRAY(SELECT DISTINCT d.relname::text FROM pg_rewrite r \
+        JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass \
+        JOIN pg_class d ON d.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
+        WHERE r.ev_class = c.oid AND d.oid <> c.oid) \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.relname COLLATE \"C\"";
+
+/// Functions and procedures of the schema that no extension owns.
+const ROUTINES: &str = "SELECT p.proname, p.prokind::text, pg_get_functiondef(p.oid) \
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+        AND d.objid = p.oid AND d.deptype = 'e') \
+     ORDER BY p.proname COLLATE \"C\", p.oid";
+
+const TRIGGERS: &str = "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid) \
+     FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal \
+     ORDER BY c.relname COLLATE \"C\", tg.tgname COLLATE \"C\"";
+
+/// The catalog of the current schema.
+pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
+    let schema_row = query(
+        client,
+        "current schema",
+        "SELECT quote_ident(current_schema())",
+    )
+    .await?;
+    let schema: String = schema_row
+        .first()
+        .and_then(|r| r.get::<_, Option<String>>(0))
+        .ok_or_else(|| {
+            Error::database(
+                "reading the current schema",
+                "the search_path names no schema that exists; set it, or create schema public",
+            )
+        })?;
+    let qualifier = format!("{schema}.");
+    let unqualify = |text: &str| unqualified(text, &qualifier);
+
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    for row in query(client, "tables", TABLES).await? {
+        let name: String = row.get(0);
+        let persistence: String = row.get(1);
+        let partitioning: String = row.get(3);
+        tables.insert(
+            name.clone(),
+            Table {
+                name,
+                columns: Vec::new(),
+                primary_key: None,
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                options: TableOptions {
+                    comment: row.get(2),
+                    extra: if persistence == "u" {
+                        vec!["UNLOGGED".to_string()]
+                    } else {
+                        Vec::new()
+                    },
+                    partitioning: (!partitioning.is_empty()).then_some(partitioning),
+                    ..TableOptions::default()
+                },
+            },
+        );
+    }
+    for row in query(client, "columns", COLUMNS).await? {
+        let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
+            continue;
+        };
+        table.columns.push(column(&row, &unqualify));
+    }
+    for row in query(client, "indexes", INDEXES).await? {
+        let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
+            continue;
+        };
+        let index = index(&row, &unqualify);
+        if index.kind == IndexKind::Primary {
+            table.primary_key = Some(index);
+        } else {
+            table.indexes.push(index);
+        }
+    }
+    for row in query(client, "constraints", CONSTRAINTS).await? {
+        let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
+            continue;
+        };
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let text = unqualify(row.get::<_, &str>(3));
+        if kind == "f" {
+            table.foreign_keys.push(ForeignKey {
+                name,
+                columns: row.get(5),
+                referenced_table: row.get(4),
+                referenced_columns: row.get(6),
+                on_delete: action(row.get(7)),
+                on_update: action(row.get(8)),
+                definition: text,
+            });
+        } else {
+            let expression = text
+                .strip_prefix("CHECK ")
+                .unwrap_or(&text)
+                .trim_end_matches(" NOT VALID")
+                .to_string();
+            table.checks.push(CheckConstraint {
+                name,
+                expression,
+                definition: text,
+            });
+        }
+    }
+    let mut tables: Vec<Table> = tables.into_values().collect();
+    for table in &mut tables {
+        table.options.native_create = ddl::create_table(table).join(";\n");
+    }
+
+    let views = query(client, "views", VIEWS)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let name: String = row.get(0);
+            let kind: String = row.get(1);
+            let select: String = row.get(2);
+            let what = if kind == "m" {
+                "MATERIALIZED VIEW"
+            } else {
+                "VIEW"
+            };
+            View {
+                definition: format!(
+                    "CREATE {what} {} AS\n{}",
+                    super::types::quote_ident(&name),
+                    unqualify(select.trim_end_matches(';'))
+                ),
+                name,
+                depends_on: row.get(3),
+            }
+        })
+        .collect();
+
+    let mut objects = Vec::new();
+    for row in query(client, "functions", ROUTINES).await? {
+        let kind: String = row.get(1);
+        objects.push(SchemaObject {
+            kind: if kind == "p" {
+                ObjectKind::Procedure
+            } else {
+                ObjectKind::Function
+            },
+            name: row.get(0),
+            table: None,
+            definition: unqualify(row.get::<_, &str>(2)).trim_end().to_string(),
+            context: ObjectContext::default(),
+        });
+    }
+    for row in query(client, "triggers", TRIGGERS).await? {
+        objects.push(SchemaObject {
+            kind: ObjectKind::Trigger,
+            name: row.get(0),
+            table: Some(row.get(1)),
+            definition: unqualify(row.get::<_, &str>(2)),
+            context: ObjectContext::default(),
+        });
+    }
+
+    Ok(Catalog {
+        flavor: flavor.clone(),
+        tables,
+        views,
+        objects,
+        unreadable: Vec::new(),
+        counters: Default::default(),
+    })
+}
+
+/// `text` without `qualifier` (`public.`) where it starts a name (not
+/// inside another name such as `notpublic.t`).
+fn unqualified(text: &str, qualifier: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(qualifier) {
+        let starts_name = out
+            .chars()
+            .chain(rest[..at].chars())
+            .last()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '$'));
+        out.push_str(&rest[..at]);
+        if !starts_name {
+            out.push_str(qualifier);
+        }
+        rest = &rest[at + qualifier.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn column(row: &tokio_postgres::Row, unqualify: &dyn Fn(&str) -> String) -> Column {
+    let name: String = row.get(1);
+    let data_type = unqualify(row.get::<_, &str>(2));
+    let not_null: bool = row.get(3);
+    let default: Option<String> = row.get::<_, Option<&str>>(4).map(unqualify);
+    let identity: String = row.get(5);
+    let generated: String = row.get(6);
+    let collation: Option<String> = row.get(7);
+    let mut definition = data_type.clone();
+    if let Some(collation) = &collation {
+        definition.push_str(&format!(
+            " COLLATE {}",
+            super::types::quote_ident(collation)
+        ));
+    }
+    let generated = (generated == "s").then(|| Generated {
+        expression: default.clone().unwrap_or_default(),
+        stored: true,
+    });
+    match (&generated, identity.as_str(), &default) {
+        (Some(g), _, _) => {
+            definition.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expression))
+        }
+        (None, "a", _) => definition.push_str(" GENERATED ALWAYS AS IDENTITY"),
+        (None, "d", _) => definition.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+        (None, _, Some(d)) => definition.push_str(&format!(" DEFAULT {d}")),
+        _ => {}
+    }
+    if not_null {
+        definition.push_str(" NOT NULL");
+    }
+    let auto_increment = !identity.is_empty()
+        || default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("nextval("));
+    Column {
+        sql_type: sql_type(&data_type),
+        data_type,
+        nullable: !not_null,
+        default: if generated.is_some() {
+            None
+        } else {
+            default.map(|d| match literal_default(&d) {
+                Some(l) => DefaultValue::Literal(l),
+                None if d == "NULL" => DefaultValue::Null,
+                None => DefaultValue::Expression(d),
+            })
+        },
+        on_update: None,
+        auto_increment,
+        charset: None,
+        collation,
+        comment: row.get(8),
+        generated,
+        invisible: false,
+        definition,
+        name,
+    }
+}
+
+/// A default that is a constant: a number, or a string literal with an
+/// optional cast (`'abc'::text`), as its value.
+fn literal_default(text: &str) -> Option<String> {
+    if text.parse::<f64>().is_ok() {
+        return Some(text.to_string());
+    }
+    let rest = text.strip_prefix('\'')?;
+    let end = rest.rfind('\'')?;
+    let (body, tail) = (&rest[..end], &rest[end + 1..]);
+    (tail.is_empty() || tail.starts_with("::")).then(|| body.replace("''", "'"))
+}
+
+fn index(row: &tokio_postgres::Row, unqualify: &dyn Fn(&str) -> String) -> Index {
+    let name: String = row.get(1);
+    let primary: bool = row.get(2);
+    let unique: bool = row.get(3);
+    let index_def = unqualify(row.get::<_, &str>(4));
+    let predicate: Option<String> = row.get(5);
+    let method: String = row.get(6);
+    let from_constraint: bool = row.get(7);
+    let constraint_def = unqualify(row.get::<_, &str>(8));
+    let parts: Vec<String> = row.get(9);
+    let parts = parts
+        .into_iter()
+        .map(|p| {
+            let (flags, text) = p.split_at(2);
+            let column = flags.starts_with('C');
+            IndexPart {
+                column: column.then(|| text.to_string()),
+                expression: (!column).then(|| text.to_string()),
+                prefix: None,
+                descending: flags.ends_with('D'),
+            }
+        })
+        .collect();
+    let definition = if from_constraint {
+        format!(
+            "CONSTRAINT {} {constraint_def}",
+            super::types::quote_ident(&name)
+        )
+    } else {
+        index_def
+    };
+    Index {
+        name,
+        kind: if primary {
+            IndexKind::Primary
+        } else if unique {
+            IndexKind::Unique
+        } else {
+            IndexKind::Plain
+        },
+        parts,
+        using: Some(method),
+        comment: String::new(),
+        invisible: false,
+        predicate,
+        definition,
+    }
+}
+
+fn action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_schema_itself_is_taken_out_of_names() {
+        assert_eq!(
+            unqualified(
+                "REFERENCES public.parent(id), notpublic.x, (public.f(1))",
+                "public."
+            ),
+            "REFERENCES parent(id), notpublic.x, (f(1))"
+        );
+    }
+}

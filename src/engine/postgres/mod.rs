@@ -1,0 +1,397 @@
+//! PostgreSQL: the engine contract over one `tokio-postgres` session.
+//!
+//! - `connect`: URL parameters, the session settings for exact values, a
+//!   read-only session for a source or a target that is not written.
+//! - `introspect`, `types`: the current schema into the neutral model.
+//! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
+//! - `rows`, `checksum`: streaming by key range through a cursor,
+//!   server-side checksums and split points.
+//! - `execute`, `load`: row writes, DDL, `COPY` bulk loads.
+//!
+//! A source reads inside one `REPEATABLE READ READ ONLY` transaction;
+//! more source connections join its snapshot through
+//! `pg_export_snapshot()` and `SET TRANSACTION SNAPSHOT`.
+
+mod checksum;
+mod connect;
+pub mod ddl;
+mod dialect;
+mod execute;
+pub mod introspect;
+mod load;
+mod rows;
+pub mod types;
+pub mod write;
+
+pub use connect::SESSION_SETTINGS;
+pub use dialect::PostgresDialect;
+
+use tokio_postgres::Client;
+
+use crate::catalog::model::{Catalog, Flavor, ForeignKey};
+use crate::data::segment::{Checksum, KeyRange};
+use crate::data::table::TableData;
+use crate::data::value::{Row, Value};
+use crate::engine::{
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Role, RowReceiver,
+    RowSender, SharedSnapshot, WriteError,
+};
+use crate::error::{Error, Result};
+use crate::url::ServerUrl;
+use connect::error_text;
+use types::{quote_ident, quote_text};
+
+/// Statements are kept this small (the server takes up to 1 GiB).
+const MAX_STATEMENT_BYTES: usize = 16 << 20;
+
+const SNAPSHOT_BEGIN: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/// PostgreSQL takes a transaction's snapshot at its first statement, not
+/// at BEGIN: this one pins it.
+const PIN_SNAPSHOT: &str = "SELECT 1";
+
+pub struct PgConnection {
+    client: Client,
+    flavor: Flavor,
+    /// Where this session came from, to open more like it.
+    server: ServerUrl,
+    options: ConnectOptions,
+    role: Role,
+    /// Inside the source's snapshot transaction.
+    in_snapshot: bool,
+}
+
+impl PgConnection {
+    pub async fn open(server: &ServerUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
+        let (client, flavor) = connect::connect(server, options, role).await?;
+        Ok(PgConnection {
+            client,
+            flavor,
+            server: server.clone(),
+            options: options.clone(),
+            role,
+            in_snapshot: false,
+        })
+    }
+
+    /// Another session to the same database, for the same side.
+    async fn open_sibling(&self) -> Result<Self> {
+        Self::open(&self.server, &self.options, self.role).await
+    }
+
+    /// One text value of a query's only row, if any.
+    async fn text(&self, context: String, sql: &str) -> Result<Option<String>> {
+        let rows = self
+            .client
+            .query(sql, &[])
+            .await
+            .map_err(|e| Error::statement(context, sql, error_text(&e)))?;
+        Ok(rows.first().and_then(|r| r.get::<_, Option<String>>(0)))
+    }
+
+    /// The sequence behind a table's identity or serial column (the first
+    /// such column), as a regclass literal.
+    async fn sequence(&self, table: &str) -> Result<Option<String>> {
+        let sql = format!(
+            "SELECT pg_get_serial_sequence({relation}, a.attname)::text FROM pg_attribute a \
+             WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
+             AND pg_get_serial_sequence({relation}, a.attname) IS NOT NULL ORDER BY a.attnum LIMIT 1",
+            relation = quote_text(quote_ident(table).as_bytes())
+        );
+        self.text(format!("finding the sequence of `{table}`"), &sql)
+            .await
+    }
+}
+
+impl EngineConnection for PgConnection {
+    fn flavor(&self) -> &Flavor {
+        &self.flavor
+    }
+
+    /// The schema, and the next value of each identity or serial
+    /// column's sequence as the table's counter (read with the schema, as
+    /// MySQL's AUTO_INCREMENT is).
+    async fn introspect(&mut self) -> Result<Catalog> {
+        let mut catalog = introspect::catalog(&self.client, &self.flavor).await?;
+        let counting: Vec<String> = catalog
+            .tables
+            .iter()
+            .filter(|t| t.columns.iter().any(|c| c.auto_increment))
+            .map(|t| t.name.clone())
+            .collect();
+        for table in counting {
+            if let Some(next) = self.auto_increment(&table).await? {
+                catalog.counters.insert(table, next);
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// The cluster's system identifier (where the account may read it),
+    /// the database and the schema.
+    async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
+        let sql = "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
+                   current_database(), current_schema()";
+        let Ok(row) = self.client.query_one(sql, &[]).await else {
+            return Ok(None);
+        };
+        let (system, database, schema): (Option<String>, String, Option<String>) =
+            (row.get(0), row.get(1), row.get(2));
+        Ok(system.map(|system| DatabaseIdentity {
+            key: format!("{system}|{database}|{}", schema.clone().unwrap_or_default()),
+            shown: format!(
+                "schema `{}` of database `{database}` in the cluster {system}",
+                schema.unwrap_or_default()
+            ),
+        }))
+    }
+
+    /// A source opens its snapshot: one `REPEATABLE READ READ ONLY`
+    /// transaction for every later read. A target's sessions need nothing
+    /// beyond the settings every session has.
+    async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
+        if session == DataSession::SourceSnapshot && !self.in_snapshot {
+            execute::session(&self.client, SNAPSHOT_BEGIN).await?;
+            self.in_snapshot = true;
+            execute::session(&self.client, PIN_SNAPSHOT).await?;
+        }
+        Ok(())
+    }
+
+    async fn end_data_session(&mut self) -> Result<()> {
+        if self.in_snapshot {
+            self.in_snapshot = false;
+            execute::session(&self.client, "COMMIT").await?;
+        }
+        Ok(())
+    }
+
+    /// The snapshot opened here is exported and imported by `more` new
+    /// sessions, which then read exactly what this one reads.
+    async fn share_snapshot(&mut self, more: usize) -> Result<SharedSnapshot<Self>> {
+        self.begin_data_session(DataSession::SourceSnapshot).await?;
+        let mut readers = Vec::with_capacity(more);
+        if more > 0 {
+            let id = self
+                .text(
+                    "exporting the source's snapshot".to_string(),
+                    "SELECT pg_export_snapshot()",
+                )
+                .await?
+                .unwrap_or_default();
+            for _ in 0..more {
+                let reader = self.open_sibling().await?;
+                let import = format!(
+                    "{SNAPSHOT_BEGIN}; SET TRANSACTION SNAPSHOT {}",
+                    quote_text(id.as_bytes())
+                );
+                execute::session(&reader.client, &import).await?;
+                readers.push(PgConnection {
+                    in_snapshot: true,
+                    ..reader
+                });
+            }
+        }
+        Ok(SharedSnapshot {
+            more: readers,
+            note: None,
+        })
+    }
+
+    async fn stream_rows(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()> {
+        if let Some(range) = range {
+            range.check(table)?;
+        }
+        rows::stream(&self.client, self.in_snapshot, table, range, tx).await
+    }
+
+    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", quote_ident(&table.name));
+        let rows = self.client.query(sql.as_str(), &[]).await.map_err(|e| {
+            Error::statement(format!("reading `{}`", table.name), &sql, error_text(&e))
+        })?;
+        Ok(rows.is_empty())
+    }
+
+    async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
+        let sql = format!("SELECT count(*) FROM {}", quote_ident(&table.name));
+        let row = self
+            .client
+            .query_one(sql.as_str(), &[])
+            .await
+            .map_err(|e| {
+                Error::statement(
+                    format!("counting the rows of `{}`", table.name),
+                    &sql,
+                    error_text(&e),
+                )
+            })?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    async fn range_checksum(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+    ) -> Result<Option<Checksum>> {
+        checksum::checksum(&self.client, table, Some(range))
+            .await
+            .map(Some)
+    }
+
+    async fn split_points(
+        &mut self,
+        table: &TableData,
+        range: &KeyRange,
+        parts: usize,
+    ) -> Result<Vec<Vec<Value>>> {
+        checksum::split_points(&self.client, table, Some(range), parts).await
+    }
+
+    /// `pg_class.reltuples`: the planner's estimate, free (-1 before the
+    /// first ANALYZE: no estimate).
+    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+        let sql = format!(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = {}::regclass",
+            quote_text(quote_ident(table).as_bytes())
+        );
+        let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
+        u64::try_from(row.get::<_, i64>(0)).ok()
+    }
+
+    /// MATCH SIMPLE: a key with a NULL column references nothing. One
+    /// anti-join per key, stopping at the first orphan.
+    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+        for key in keys {
+            let joined: Vec<String> = key
+                .columns
+                .iter()
+                .zip(&key.referenced_columns)
+                .map(|(c, p)| format!("p.{} = c.{}", quote_ident(p), quote_ident(c)))
+                .collect();
+            let not_null: Vec<String> = key
+                .columns
+                .iter()
+                .map(|c| format!("c.{} IS NOT NULL", quote_ident(c)))
+                .collect();
+            let sql = format!(
+                "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {}) LIMIT 1",
+                quote_ident(table),
+                not_null.join(" AND "),
+                quote_ident(&key.referenced_table),
+                joined.join(" AND ")
+            );
+            let orphan = self
+                .client
+                .query_opt(sql.as_str(), &[])
+                .await
+                .map_err(|e| {
+                    Error::statement(
+                        format!("checking `{table}`.`{}`", key.name),
+                        &sql,
+                        error_text(&e),
+                    )
+                })?;
+            if orphan.is_some() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next value of the sequence behind the table's identity or
+    /// serial column.
+    async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
+        let Some(sequence) = self.sequence(table).await? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT (CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END)::text \
+             FROM {sequence} AS s, pg_sequence AS p WHERE p.seqrelid = {}::regclass",
+            quote_text(sequence.as_bytes())
+        );
+        let next = self
+            .text(format!("reading the sequence of `{table}`"), &sql)
+            .await?;
+        Ok(next.and_then(|n| n.parse().ok()))
+    }
+
+    /// `setval(sequence, next, false)`: the next generated key is `next`.
+    async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
+        let Some(sequence) = self.sequence(table).await? else {
+            return Ok(());
+        };
+        let sql = format!(
+            "SELECT setval({}, {next}, false)",
+            quote_text(sequence.as_bytes())
+        );
+        self.client
+            .query(sql.as_str(), &[])
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                Error::statement(
+                    format!("setting the sequence of `{table}`"),
+                    &sql,
+                    error_text(&e),
+                )
+            })
+    }
+
+    async fn execute_write(&mut self, statements: &[String]) -> Result<(), WriteError> {
+        execute::write_rows(&self.client, statements).await
+    }
+
+    /// A session setting. Only a superuser may set
+    /// `session_replication_role` (foreign key checks off); for any other
+    /// account the checks simply stay on, which refuses nothing the source
+    /// holds once parents are written before children.
+    async fn execute_session(&mut self, sql: &str) -> Result<()> {
+        match self.client.batch_execute(sql).await {
+            Err(e)
+                if sql.contains("session_replication_role")
+                    && e.code()
+                        == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) =>
+            {
+                Ok(())
+            }
+            other => other
+                .map_err(|e| Error::statement("changing a session setting", sql, error_text(&e))),
+        }
+    }
+
+    async fn execute_ddl(&mut self, statements: &[String]) -> Result<()> {
+        execute::run_ddl(&self.client, statements).await
+    }
+
+    fn max_statement_bytes(&self) -> usize {
+        MAX_STATEMENT_BYTES
+    }
+
+    async fn load_rows(&mut self, table: &TableData, rows: &[Row]) -> BulkLoad {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        // The one chunk fits the channel: the send cannot wait.
+        let _ = tx.send(Ok(rows.to_vec())).await;
+        drop(tx);
+        match load::copy(&self.client, table, rx).await {
+            Ok(load) => load,
+            Err(e) => BulkLoad::Refused(WriteError {
+                kind: crate::engine::WriteErrorKind::Other,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn streams_bulk_loads(&self) -> bool {
+        true
+    }
+
+    async fn load_stream(&mut self, table: &TableData, rows: RowReceiver) -> Result<BulkLoad> {
+        load::copy(&self.client, table, rows).await
+    }
+}
