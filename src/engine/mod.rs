@@ -19,6 +19,7 @@ mod dialect;
 pub mod mysql;
 pub mod postgres;
 pub mod sqlite;
+mod upsert;
 
 pub use contract::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link,

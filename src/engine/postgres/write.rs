@@ -5,21 +5,23 @@
 //! shortest round-trip digits (or `NaN`, `Infinity`, `-0`) cast to their
 //! type, numeric as its digits, bytea in hex, text and the text forms of
 //! every other type as untyped string literals, which the server reads
-//! in the column's own type. Inserts name `OVERRIDING SYSTEM VALUE`, so an
+//! in the column's own type. Inserts and upserts are rendered by
+//! [`crate::engine::upsert`]; they name `OVERRIDING SYSTEM VALUE`, so an
 //! identity column declared `GENERATED ALWAYS` takes the source's value.
 
 use super::types::{bytea_literal, float_text, quote_ident, quote_text, Kind};
-use crate::data::table::{DataColumn, KeySource, TableData};
+use crate::data::table::{DataColumn, TableData};
 use crate::data::value::{Row, Value};
 use crate::engine::mysql::write::batch;
+use crate::engine::upsert::{self, key_has_null, Upsert};
 use crate::engine::WriteOp;
 
 /// The statements that write `op` to `table`, each at most `max` bytes
 /// unless a single row is longer.
 pub fn render(table: &TableData, op: WriteOp, max: usize) -> Vec<String> {
     match op {
-        WriteOp::Insert(rows) => insert(table, rows.iter(), "", max),
-        WriteOp::Update(rows) => update(table, rows, max),
+        WriteOp::Insert(rows) => upsert::insert::<Postgres>(table, rows.iter(), "", max),
+        WriteOp::Update(rows) => upsert::update::<Postgres>(table, rows, max),
         WriteOp::Delete(rows) => delete(table, rows, max),
         WriteOp::DeleteAll => vec![format!("DELETE FROM {}", quote_ident(&table.name))],
     }
@@ -93,31 +95,35 @@ fn tuple<'a>(columns: &[&DataColumn], values: impl Iterator<Item = &'a Value>) -
     format!("({})", literals.join(", "))
 }
 
-/// Multi-row `INSERT INTO t (...) OVERRIDING SYSTEM VALUE VALUES ...`
-/// followed by `tail`.
-fn insert<'a>(
-    table: &TableData,
-    rows: impl Iterator<Item = &'a Row>,
-    tail: &str,
-    max: usize,
-) -> Vec<String> {
-    let names: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
-    let head = format!(
-        "INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES ",
-        quote_ident(&table.name),
-        names.join(", ")
-    );
-    let columns: Vec<&DataColumn> = table.columns.iter().collect();
-    batch(
-        &head,
-        rows.map(|row| tuple(&columns, row.iter())),
-        tail,
-        max,
-    )
-}
+/// How PostgreSQL spells what [`upsert`] renders.
+struct Postgres;
 
-fn key_has_null(table: &TableData, row: &Row) -> bool {
-    table.key.iter().any(|&i| row[i] == Value::Null)
+impl Upsert for Postgres {
+    const OVERRIDING: &'static str = "OVERRIDING SYSTEM VALUE ";
+    const EXCLUDED: &'static str = "EXCLUDED";
+
+    fn quote_ident(name: &str) -> String {
+        quote_ident(name)
+    }
+
+    fn literal(column: &DataColumn, value: &Value) -> String {
+        column_literal(column, value)
+    }
+
+    fn key_is(table: &TableData, row: &Row) -> String {
+        key_is(table, row)
+    }
+
+    fn insert_rows<'a>(
+        table: &TableData,
+        head: &str,
+        rows: impl Iterator<Item = &'a Row>,
+        tail: &str,
+        max: usize,
+    ) -> Vec<String> {
+        let columns: Vec<&DataColumn> = table.columns.iter().collect();
+        batch(head, rows.map(|row| tuple(&columns, row.iter())), tail, max)
+    }
 }
 
 /// `k1 = lit AND ...`, exactly and null-safe.
@@ -128,64 +134,6 @@ fn key_is(table: &TableData, row: &Row) -> String {
         .map(|&i| exactly(&table.columns[i], &row[i]))
         .collect::<Vec<_>>()
         .join(" AND ")
-}
-
-/// Rows whose key the target has. With a primary key or unique index as
-/// the key: an upsert on it. With a configured key (maybe no index behind
-/// it, which `ON CONFLICT` needs) or a NULL in the key: `UPDATE ... WHERE`,
-/// one per row.
-fn update(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
-    let non_key: Vec<&DataColumn> = (0..table.columns.len())
-        .filter(|i| !table.key.contains(i))
-        .map(|i| &table.columns[i])
-        .collect();
-    let upsert = matches!(
-        table.key_source,
-        KeySource::PrimaryKey | KeySource::UniqueIndex(_)
-    );
-    let (upserts, by_where): (Vec<&Row>, Vec<&Row>) = rows
-        .iter()
-        .partition(|row| upsert && !key_has_null(table, row));
-    let mut statements = Vec::new();
-    if !upserts.is_empty() {
-        let target: Vec<String> = table
-            .key
-            .iter()
-            .map(|&i| quote_ident(&table.columns[i].name))
-            .collect();
-        let action = if non_key.is_empty() {
-            "NOTHING".to_string()
-        } else {
-            let sets: Vec<String> = non_key
-                .iter()
-                .map(|c| {
-                    let c = quote_ident(&c.name);
-                    format!("{c} = EXCLUDED.{c}")
-                })
-                .collect();
-            format!("UPDATE SET {}", sets.join(", "))
-        };
-        let tail = format!(" ON CONFLICT ({}) DO {action}", target.join(", "));
-        statements.extend(insert(table, upserts.into_iter(), &tail, max));
-    }
-    if !non_key.is_empty() {
-        for row in by_where {
-            let sets: Vec<String> = (0..table.columns.len())
-                .filter(|i| !table.key.contains(i))
-                .map(|i| {
-                    let c = &table.columns[i];
-                    format!("{} = {}", quote_ident(&c.name), column_literal(c, &row[i]))
-                })
-                .collect();
-            statements.push(format!(
-                "UPDATE {} SET {} WHERE {}",
-                quote_ident(&table.name),
-                sets.join(", "),
-                key_is(table, row)
-            ));
-        }
-    }
-    statements
 }
 
 /// Keyed: `DELETE ... WHERE (k1, k2) IN ((...), ...)`, text keys matched

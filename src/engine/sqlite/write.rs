@@ -8,11 +8,13 @@
 //! NULL; text as a quoted string, or as
 //! `CAST(X'..' AS TEXT)` when it holds a NUL byte or is not UTF-8 (a SQL
 //! string can carry neither); blobs as `X'..'`. Column affinity then
-//! applies exactly as it did when the source stored the value.
+//! applies exactly as it did when the source stored the value. Inserts
+//! and upserts are rendered by [`crate::engine::upsert`].
 
 use super::quote_ident;
-use crate::data::table::{KeySource, TableData};
+use crate::data::table::{DataColumn, TableData};
 use crate::data::value::{Row, Value};
+use crate::engine::upsert::{self, key_has_null, Upsert};
 use crate::engine::WriteOp;
 
 /// Statements are kept well under SQLite's default SQL length limit.
@@ -27,88 +29,45 @@ const MAX_ROWS_PER_STATEMENT: usize = 500;
 /// `max_statement_bytes` long unless a single row is longer.
 pub fn render(table: &TableData, op: WriteOp, max_statement_bytes: usize) -> Vec<String> {
     match op {
-        WriteOp::Insert(rows) => insert(table, rows.iter(), "", max_statement_bytes),
-        WriteOp::Update(rows) => update(table, rows, max_statement_bytes),
+        WriteOp::Insert(rows) => {
+            upsert::insert::<Sqlite>(table, rows.iter(), "", max_statement_bytes)
+        }
+        WriteOp::Update(rows) => upsert::update::<Sqlite>(table, rows, max_statement_bytes),
         WriteOp::Delete(rows) => delete(table, rows, max_statement_bytes),
         WriteOp::DeleteAll => vec![format!("DELETE FROM {}", quote_ident(&table.name))],
     }
 }
 
-/// Multi-row `INSERT INTO t (...) VALUES (...), ...` followed by `tail`.
-fn insert<'a>(
-    table: &TableData,
-    rows: impl Iterator<Item = &'a Row>,
-    tail: &str,
-    max: usize,
-) -> Vec<String> {
-    let columns: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
-    let head = format!(
-        "INSERT INTO {} ({}) VALUES ",
-        quote_ident(&table.name),
-        columns.join(", ")
-    );
-    let tuples = rows.map(|row| tuple(row.iter()));
-    batched(&head, tuples, tail, max)
-}
+/// How SQLite spells what [`upsert`] renders.
+struct Sqlite;
 
-/// Rows whose key the target has. With a primary key or unique index as
-/// the key: an upsert on it (so a row that vanished meanwhile comes back).
-/// With a configured key (maybe no index behind it), or a NULL in the key
-/// (NULLs never conflict): `UPDATE ... WHERE key IS ...`, one per row.
-fn update(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
-    let non_key: Vec<usize> = (0..table.columns.len())
-        .filter(|i| !table.key.contains(i))
-        .collect();
-    let upsert = matches!(
-        table.key_source,
-        KeySource::PrimaryKey | KeySource::UniqueIndex(_)
-    );
-    let (upserts, by_where): (Vec<&Row>, Vec<&Row>) = rows
-        .iter()
-        .partition(|row| upsert && !key_has_null(table, row));
-    let mut statements = Vec::new();
-    if !upserts.is_empty() {
-        let target: Vec<String> = table
-            .key
-            .iter()
-            .map(|&i| quote_ident(&table.columns[i].name))
-            .collect();
-        let action = if non_key.is_empty() {
-            "NOTHING".to_string()
-        } else {
-            let sets: Vec<String> = non_key
-                .iter()
-                .map(|&i| {
-                    let c = quote_ident(&table.columns[i].name);
-                    format!("{c} = excluded.{c}")
-                })
-                .collect();
-            format!("UPDATE SET {}", sets.join(", "))
-        };
-        let tail = format!(" ON CONFLICT ({}) DO {action}", target.join(", "));
-        statements.extend(insert(table, upserts.into_iter(), &tail, max));
+impl Upsert for Sqlite {
+    const OVERRIDING: &'static str = "";
+    const EXCLUDED: &'static str = "excluded";
+
+    fn quote_ident(name: &str) -> String {
+        quote_ident(name)
     }
-    if !non_key.is_empty() {
-        for row in &by_where {
-            let sets: Vec<String> = non_key
-                .iter()
-                .map(|&i| {
-                    format!(
-                        "{} = {}",
-                        quote_ident(&table.columns[i].name),
-                        literal(&row[i])
-                    )
-                })
-                .collect();
-            statements.push(format!(
-                "UPDATE {} SET {} WHERE {}",
-                quote_ident(&table.name),
-                sets.join(", "),
-                key_is(table, row)
-            ));
-        }
+
+    /// SQLite's literals do not depend on the column: its affinity
+    /// applies when the value is stored.
+    fn literal(_: &DataColumn, value: &Value) -> String {
+        literal(value)
     }
-    statements
+
+    fn key_is(table: &TableData, row: &Row) -> String {
+        key_is(table, row)
+    }
+
+    fn insert_rows<'a>(
+        _: &TableData,
+        head: &str,
+        rows: impl Iterator<Item = &'a Row>,
+        tail: &str,
+        max: usize,
+    ) -> Vec<String> {
+        batched(head, rows.map(|row| tuple(row.iter())), tail, max)
+    }
 }
 
 /// Keyed: `DELETE ... WHERE k COLLATE BINARY IN (...)` (a row value
@@ -201,10 +160,6 @@ fn batched(head: &str, items: impl Iterator<Item = String>, tail: &str, max: usi
 fn tuple<'a>(values: impl Iterator<Item = &'a Value>) -> String {
     let literals: Vec<String> = values.map(literal).collect();
     format!("({})", literals.join(", "))
-}
-
-fn key_has_null(table: &TableData, row: &Row) -> bool {
-    table.key.iter().any(|&i| row[i] == Value::Null)
 }
 
 /// `k1 IS lit COLLATE BINARY AND ...`: null-safe equality in the key
