@@ -190,6 +190,25 @@ pub fn mask_password(text: &str) -> String {
     out
 }
 
+impl ServerUrl {
+    /// Removes the password from a driver's message, should one ever echo
+    /// it.
+    pub fn scrub(&self, message: &str) -> String {
+        match self.password.as_deref() {
+            Some(p) if !p.is_empty() => message.replace(p, "***"),
+            _ => message.to_string(),
+        }
+    }
+
+    /// The hint for a connection that never reached a server.
+    pub fn unreachable_hint(&self) -> String {
+        format!(
+            "is the server running at {}:{}? check host and port",
+            self.host, self.port
+        )
+    }
+}
+
 impl fmt::Display for DatabaseUrl {
     /// The URL with the password masked.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

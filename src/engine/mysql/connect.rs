@@ -146,7 +146,7 @@ pub(super) async fn connect(
             let rtt = round_trip(&mut conn).await.map_err(|e| Error::Connect {
                 role: role.as_str(),
                 endpoint: server.to_string(),
-                message: scrub(&e.to_string(), server.password.as_deref()),
+                message: server.scrub(&e.to_string()),
                 hint: "the server stopped answering right after the login; check the network"
                     .to_string(),
             })?;
@@ -167,7 +167,7 @@ pub(super) async fn connect(
         .map_err(|e| Error::Connect {
             role: role.as_str(),
             endpoint: server.to_string(),
-            message: scrub(&e.to_string(), server.password.as_deref()),
+            message: server.scrub(&e.to_string()),
             hint: "check that the account may set session variables".to_string(),
         })?;
     Ok((conn, flavor, link))
@@ -198,7 +198,7 @@ async fn open(
     let fail = |message: String, hint: String| Error::Connect {
         role: role.as_str(),
         endpoint: server.to_string(),
-        message: scrub(&message, server.password.as_deref()),
+        message: server.scrub(&message),
         hint,
     };
     let builder = OptsBuilder::default()
@@ -232,7 +232,7 @@ async fn open(
                 "no answer within {} s (connect_timeout)",
                 options.connect_timeout.as_secs_f64()
             ),
-            unreachable_hint(server),
+            server.unreachable_hint(),
         )),
         Ok(Err(e)) => {
             let hint = connect_hint(&e, server);
@@ -277,21 +277,6 @@ async fn setup_session(
     })
 }
 
-/// Removes the password from a driver message, should one ever echo it.
-fn scrub(message: &str, password: Option<&str>) -> String {
-    match password {
-        Some(p) if !p.is_empty() => message.replace(p, "***"),
-        _ => message.to_string(),
-    }
-}
-
-fn unreachable_hint(server: &ServerUrl) -> String {
-    format!(
-        "is the server running at {}:{}? check host and port",
-        server.host, server.port
-    )
-}
-
 /// What the user can do about a failed connection, by error kind.
 fn connect_hint(error: &mysql_async::Error, server: &ServerUrl) -> String {
     match error {
@@ -313,7 +298,7 @@ fn connect_hint(error: &mysql_async::Error, server: &ServerUrl) -> String {
         mysql_async::Error::Io(mysql_async::IoError::Tls(_)) => {
             "the TLS handshake failed; check ssl-ca and ssl-mode against the server's certificate".to_string()
         }
-        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => unreachable_hint(server),
+        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => server.unreachable_hint(),
         _ => "check the connection settings".to_string(),
     }
 }

@@ -60,7 +60,7 @@ pub(super) async fn connect(
     let fail = |message: String, hint: String| Error::Connect {
         role: role.as_str(),
         endpoint: format!("postgres://{server}"),
-        message: scrub(&message, server.password.as_deref()),
+        message: server.scrub(&message),
         hint,
     };
     let mut config = Config::new();
@@ -82,7 +82,7 @@ pub(super) async fn connect(
                         "no answer within {} s (connect_timeout)",
                         options.connect_timeout.as_secs_f64()
                     ),
-                    unreachable_hint(server),
+                    server.unreachable_hint(),
                 ))
             }
             Ok(Err(e)) => {
@@ -146,25 +146,10 @@ pub fn error_text(e: &tokio_postgres::Error) -> String {
     }
 }
 
-/// Removes the password from a message, should one ever echo it.
-fn scrub(message: &str, password: Option<&str>) -> String {
-    match password {
-        Some(p) if !p.is_empty() => message.replace(p, "***"),
-        _ => message.to_string(),
-    }
-}
-
-fn unreachable_hint(server: &ServerUrl) -> String {
-    format!(
-        "is the server running at {}:{}? check host and port",
-        server.host, server.port
-    )
-}
-
 /// What the user can do about a failed connection, by error kind.
 fn connect_hint(error: &tokio_postgres::Error, server: &ServerUrl) -> String {
     let Some(db) = error.as_db_error() else {
-        return unreachable_hint(server);
+        return server.unreachable_hint();
     };
     let code = db.code();
     if *code == SqlState::INVALID_PASSWORD || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
