@@ -18,6 +18,7 @@ mod contract;
 mod dialect;
 pub mod mysql;
 pub mod postgres;
+mod split;
 pub mod sqlite;
 mod upsert;
 

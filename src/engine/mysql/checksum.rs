@@ -27,6 +27,7 @@ use crate::catalog::model::{Flavor, SqlType};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::Value;
+use crate::engine::split::split_points_sql;
 use crate::engine::RowHash;
 use crate::error::{Error, Result};
 
@@ -334,28 +335,20 @@ pub async fn split_points(
         .await
         .map_err(|e| super::transient::query_error(context.as_str(), &count_sql, e))?
         .unwrap_or(0);
-    let parts = parts as u64;
-    if parts < 2 || count < 2 {
-        return Ok(Vec::new());
-    }
-    let step = count.div_ceil(parts);
-    let columns = key_columns(table);
-    let aliases: Vec<String> = (0..columns.len())
-        .map(|i| quote_ident(&format!("k{i}")))
-        .collect();
-    let inner: Vec<String> = columns
+    let keys: Vec<(String, String)> = key_columns(table)
         .iter()
-        .zip(&aliases)
-        .map(|(c, a)| format!("{} AS {a}", quote_ident(&c.name)))
+        .enumerate()
+        .map(|(i, c)| (quote_ident(&c.name), quote_ident(&format!("k{i}"))))
         .collect();
-    let sql = format!(
-        "SELECT {} FROM (SELECT {}, ROW_NUMBER() OVER (ORDER BY {}) AS rn {}) AS numbered \
-         WHERE rn % {step} = 0 AND rn < {count} ORDER BY rn",
-        aliases.join(", "),
-        inner.join(", "),
-        order_terms(table).join(", "),
-        from_where(flavor, table, range)
-    );
+    let Some(sql) = split_points_sql(
+        &keys,
+        &order_terms(table).join(", "),
+        &from_where(flavor, table, range),
+        count,
+        parts,
+    ) else {
+        return Ok(Vec::new());
+    };
     read_keys(conn, table, &sql, &context).await
 }
 

@@ -19,6 +19,7 @@ use super::types::quote_ident;
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::Value;
+use crate::engine::split::split_points_sql;
 use crate::error::{Error, Result};
 
 /// The row's hash as 32 hex digits.
@@ -102,26 +103,21 @@ pub async fn split_points(
         .await
         .map_err(|e| Error::statement(context.as_str(), &count_sql, error_text(&e)))?
         .get(0);
-    let (count, parts) = (count.max(0) as u64, parts as u64);
-    if parts < 2 || count < 2 {
-        return Ok(Vec::new());
-    }
-    let step = count.div_ceil(parts);
     let columns = key_columns(table);
-    let aliases: Vec<String> = (0..columns.len()).map(|i| format!("k{i}")).collect();
-    let inner: Vec<String> = columns
+    let keys: Vec<(String, String)> = columns
         .iter()
-        .zip(&aliases)
-        .map(|(c, a)| format!("{} AS {a}", read_expr(c)))
+        .enumerate()
+        .map(|(i, c)| (read_expr(c), format!("k{i}")))
         .collect();
-    let sql = format!(
-        "SELECT {} FROM (SELECT {}, row_number() OVER (ORDER BY {}) AS rn {}) AS numbered \
-         WHERE rn % {step} = 0 AND rn < {count} ORDER BY rn",
-        aliases.join(", "),
-        inner.join(", "),
-        order_by(table),
-        from_where(table, range)
-    );
+    let Some(sql) = split_points_sql(
+        &keys,
+        &order_by(table),
+        &from_where(table, range),
+        count.max(0) as u64,
+        parts,
+    ) else {
+        return Ok(Vec::new());
+    };
     let rows = client
         .query(sql.as_str(), &[])
         .await
