@@ -125,6 +125,16 @@ impl Default for ConnectOptions {
     }
 }
 
+impl ConnectOptions {
+    /// The failure of a connection attempt that outlived `connect_timeout`.
+    pub fn no_answer(&self) -> String {
+        format!(
+            "no answer within {} s (connect_timeout)",
+            self.connect_timeout.as_secs_f64()
+        )
+    }
+}
+
 /// The network between lockstep and a server, measured when the first
 /// session to it opened.
 #[derive(Debug, Clone, Copy, PartialEq)]

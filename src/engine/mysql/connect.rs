@@ -227,13 +227,7 @@ async fn open(
         }
     }
     match outcome {
-        Err(_) => Err(fail(
-            format!(
-                "no answer within {} s (connect_timeout)",
-                options.connect_timeout.as_secs_f64()
-            ),
-            server.unreachable_hint(),
-        )),
+        Err(_) => Err(fail(options.no_answer(), server.unreachable_hint())),
         Ok(Err(e)) => {
             let hint = connect_hint(&e, server);
             Err(fail(e.to_string(), hint))

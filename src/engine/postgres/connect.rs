@@ -76,15 +76,7 @@ pub(super) async fn connect(
     }
     let (client, connection) =
         match tokio::time::timeout(options.connect_timeout, config.connect(NoTls)).await {
-            Err(_) => {
-                return Err(fail(
-                    format!(
-                        "no answer within {} s (connect_timeout)",
-                        options.connect_timeout.as_secs_f64()
-                    ),
-                    server.unreachable_hint(),
-                ))
-            }
+            Err(_) => return Err(fail(options.no_answer(), server.unreachable_hint())),
             Ok(Err(e)) => {
                 let hint = connect_hint(&e, server);
                 return Err(fail(error_text(&e), hint));
