@@ -39,9 +39,10 @@ use crate::url::DatabaseUrl;
 
 /// An open connection of some engine: the registration of each engine.
 enum Connection {
-    /// Boxed: a MySQL session holds far more than a SQLite handle.
+    /// Boxed, as PostgreSQL's: a server session holds far more than a
+    /// SQLite handle.
     MySql(Box<mysql::MySqlConnection>),
-    Postgres(postgres::PgConnection),
+    Postgres(Box<postgres::PgConnection>),
     Sqlite(sqlite::SharedSqlite),
 }
 
@@ -66,9 +67,9 @@ impl Connection {
             DatabaseUrl::Sqlite { path } => Ok(Connection::Sqlite(sqlite::SharedSqlite::new(
                 sqlite::SqliteConnection::open(path, role)?,
             ))),
-            DatabaseUrl::Postgres(server) => Ok(Connection::Postgres(
+            DatabaseUrl::Postgres(server) => Ok(Connection::Postgres(Box::new(
                 postgres::PgConnection::open(server, options, role).await?,
-            )),
+            ))),
         }
     }
 }
@@ -199,7 +200,7 @@ impl From<mysql::MySqlConnection> for Connection {
 
 impl From<postgres::PgConnection> for Connection {
     fn from(c: postgres::PgConnection) -> Self {
-        Connection::Postgres(c)
+        Connection::Postgres(Box::new(c))
     }
 }
 
