@@ -259,7 +259,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
 
 /// `text` without `qualifier` (`public.`) where it starts a name (not
 /// inside another name such as `notpublic.t`).
-fn unqualified(text: &str, qualifier: &str) -> String {
+pub(super) fn unqualified(text: &str, qualifier: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(qualifier) {

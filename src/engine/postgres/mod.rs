@@ -7,6 +7,8 @@
 //! - `rows`, `checksum`: streaming by key range through a cursor,
 //!   server-side checksums and split points.
 //! - `execute`, `load`: row writes, DDL, `COPY` bulk loads.
+//! - `restate`: the target's own print of a source definition, so the
+//!   same CHECK or view compares equal.
 //!
 //! A source reads inside one `REPEATABLE READ READ ONLY` transaction;
 //! more source connections join its snapshot through
@@ -19,6 +21,7 @@ mod dialect;
 mod execute;
 pub mod introspect;
 mod load;
+mod restate;
 mod rows;
 pub mod types;
 pub mod write;
@@ -111,6 +114,11 @@ impl EngineConnection for PgConnection {
     /// The schema, and the next value of each identity or serial
     /// column's sequence as the table's counter (read with the schema, as
     /// MySQL's AUTO_INCREMENT is).
+    async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
+        restate::restate(&self.client, source, target).await;
+        Ok(())
+    }
+
     async fn introspect(&mut self) -> Result<Catalog> {
         let mut catalog = introspect::catalog(&self.client, &self.flavor).await?;
         let counting: Vec<String> = catalog
