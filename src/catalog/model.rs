@@ -63,6 +63,8 @@ pub struct Catalog {
     /// Triggers, stored procedures and functions, events: routines first,
     /// then triggers by table and firing order, then events.
     pub objects: Vec<SchemaObject>,
+    /// User-defined types (PostgreSQL), in the engine's order.
+    pub types: Vec<super::user_types::UserType>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,

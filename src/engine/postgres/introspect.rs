@@ -1,7 +1,8 @@
 //! Reading a PostgreSQL schema into the neutral model: the tables and
 //! views of the connection's current schema (`public` unless the
 //! account's `search_path` says otherwise), with columns, keys, indexes,
-//! foreign keys, checks, and the schema's triggers and functions.
+//! foreign keys, checks, and the schema's triggers and functions (its
+//! user-defined types are read by `user_types`).
 //!
 //! Each object's `definition` is the server's own text for it
 //! (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`,
@@ -252,6 +253,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         tables,
         views,
         objects,
+        types: super::user_types::read(client, &unqualify).await?,
         unreadable: Vec::new(),
         counters: Default::default(),
     })

@@ -3,6 +3,8 @@
 //! - `connect`: URL parameters, the session settings for exact values, a
 //!   read-only session for a source or a target that is not written.
 //! - `introspect`, `types`: the current schema into the neutral model.
+//! - `user_types`: enums, domains, composite and range types: read,
+//!   created, changed, and the rows an enum rebuild would refuse.
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
 //! - `rows`, `checksum`: streaming by key range through a cursor,
 //!   server-side checksums and split points.
@@ -21,6 +23,7 @@ pub mod introspect;
 mod load;
 mod rows;
 pub mod types;
+mod user_types;
 pub mod write;
 
 pub use connect::SESSION_SETTINGS;
@@ -28,6 +31,7 @@ pub use dialect::PostgresDialect;
 
 use tokio_postgres::Client;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -302,6 +306,13 @@ impl EngineConnection for PgConnection {
             }
         }
         Ok(true)
+    }
+
+    /// Rows holding an enum label that a type rebuild takes away.
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        user_types::rows_refusing(&self.client, change)
+            .await
+            .map(Some)
     }
 
     /// The next value of the sequence behind the table's identity or
