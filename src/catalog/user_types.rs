@@ -105,6 +105,15 @@ fn is_subsequence(a: &[String], b: &[String]) -> bool {
     a.iter().all(|x| rest.any(|y| y == x))
 }
 
+/// Labels as a message shows them: `'a', 'b'`.
+pub fn shown_labels(labels: &[String]) -> String {
+    labels
+        .iter()
+        .map(|l| format!("'{l}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The labels `current` has and `desired` lacks.
 pub fn removed_labels(current: &UserType, desired: &UserType) -> Vec<String> {
     match (&current.kind, &desired.kind) {
@@ -127,30 +136,17 @@ fn alter_safety(current: &UserType, desired: &UserType) -> (Safety, Option<Strin
             let reason = if removed.is_empty() {
                 format!(
                     "enum `{name}` orders its labels otherwise ({}); the type is rebuilt and its columns converted",
-                    b.join(", ")
+                    shown_labels(b)
                 )
             } else {
                 format!(
                     "enum `{name}` loses the labels {}; the type is rebuilt and its columns converted, refused while a row holds one",
-                    removed.join(", ")
+                    shown_labels(&removed)
                 )
             };
             (Safety::Destructive, Some(reason))
         }
-        (
-            Domain {
-                base: base_a,
-                not_null: nn_a,
-                checks: checks_a,
-                ..
-            },
-            Domain {
-                base: base_b,
-                not_null: nn_b,
-                checks: checks_b,
-                ..
-            },
-        ) => {
+        (Domain { base: base_a, .. }, Domain { base: base_b, .. }) => {
             if base_a != base_b {
                 return (
                     Safety::Destructive,
@@ -159,28 +155,8 @@ fn alter_safety(current: &UserType, desired: &UserType) -> (Safety, Option<Strin
                     )),
                 );
             }
-            let added: Vec<&str> = checks_b
-                .iter()
-                .filter(|c| !checks_a.contains(c))
-                .map(|c| c.name.as_str())
-                .collect();
-            if !added.is_empty() {
-                return (
-                    Safety::Lossy,
-                    Some(format!(
-                        "domain `{name}` gains the checks {}; values may not pass",
-                        added.join(", ")
-                    )),
-                );
-            }
-            if !nn_a && *nn_b {
-                return (
-                    Safety::Lossy,
-                    Some(format!(
-                        "domain `{name}` becomes NOT NULL; existing NULLs would not pass"
-                    )),
-                );
-            }
+            // New checks and NOT NULL come after the rows, as a table's
+            // new CHECK does: the rows then hold the source's values.
             (Safety::Safe, None)
         }
         (Composite { attributes: a }, Composite { attributes: b }) => {
@@ -218,12 +194,14 @@ fn alter_safety(current: &UserType, desired: &UserType) -> (Safety, Option<Strin
     }
 }
 
-/// The type on the way from `current` to `desired` that takes only safe
-/// steps and that the rows need in place before they are written: an
-/// enum with the new labels (appended where it also loses or reorders
-/// labels), a domain that lost the checks and NOT NULL the source lacks
-/// (its new ones come after the rows). `desired` itself when every step
-/// is safe; `current` when no step is.
+/// The type on the way from `current` to `desired` that the rows need in
+/// place before they are written, taking only safe steps: an enum with
+/// the new labels (appended where it also loses or reorders labels), a
+/// domain without the checks and NOT NULL the source lacks and with the
+/// source's default (its new checks and NOT NULL come after the rows).
+/// `desired` itself when nothing needs to wait; other kinds change at
+/// once. A step keeps `current`'s `definition`: engines render a step
+/// from its kind.
 pub fn before_rows(current: &UserType, desired: &UserType) -> UserType {
     use UserTypeKind::*;
     let mut step = current.clone();
@@ -263,7 +241,7 @@ pub fn before_rows(current: &UserType, desired: &UserType) -> UserType {
         }
         _ => return desired.clone(),
     }
-    if alter_safety(&step, desired).0 == Safety::Safe {
+    if step.kind == desired.kind {
         return desired.clone();
     }
     step
@@ -374,4 +352,79 @@ pub fn type_changes(source: &Catalog, target: &Catalog) -> TypeSteps {
         .after_tables
         .extend(extra.into_iter().rev().map(TypeChange::Drop));
     steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enumeration(name: &str, labels: &[&str]) -> UserType {
+        UserType {
+            name: name.to_string(),
+            spelled: name.to_string(),
+            kind: UserTypeKind::Enum {
+                labels: labels.iter().map(|l| l.to_string()).collect(),
+            },
+            definition: format!("enum {labels:?}"),
+        }
+    }
+
+    fn domain(name: &str, base: &str) -> UserType {
+        UserType {
+            name: name.to_string(),
+            spelled: name.to_string(),
+            kind: UserTypeKind::Domain {
+                base: base.to_string(),
+                default: None,
+                not_null: false,
+                checks: Vec::new(),
+            },
+            definition: format!("domain over {base}"),
+        }
+    }
+
+    #[test]
+    fn new_labels_are_safe_and_lost_or_reordered_labels_destructive() {
+        let current = enumeration("mood", &["sad", "ok"]);
+        let more = enumeration("mood", &["awful", "sad", "meh", "ok"]);
+        let fewer = enumeration("mood", &["sad"]);
+        let reordered = enumeration("mood", &["ok", "sad"]);
+        let alter = |desired: &UserType| TypeChange::Alter {
+            current: current.clone(),
+            desired: desired.clone(),
+            columns: Vec::new(),
+        };
+        assert_eq!(alter(&more).safety().0, Safety::Safe);
+        let (safety, reason) = alter(&fewer).safety();
+        assert_eq!(safety, Safety::Destructive);
+        assert!(reason.unwrap().contains("'ok'"));
+        assert_eq!(alter(&reordered).safety().0, Safety::Destructive);
+    }
+
+    #[test]
+    fn labels_the_rows_need_are_added_before_a_rebuild() {
+        let current = enumeration("mood", &["sad", "meh", "ok"]);
+        let desired = enumeration("mood", &["ok", "sad", "happy"]);
+        let step = before_rows(&current, &desired);
+        assert_eq!(
+            step.kind,
+            UserTypeKind::Enum {
+                labels: vec!["sad".into(), "meh".into(), "ok".into(), "happy".into()]
+            }
+        );
+        let only_adds = enumeration("mood", &["sad", "meh", "ok", "happy"]);
+        assert_eq!(before_rows(&current, &only_adds), only_adds);
+    }
+
+    #[test]
+    fn types_come_after_the_types_they_are_built_on() {
+        let mut types = vec![
+            domain("b_over_c", "c_over_a[]"),
+            domain("c_over_a", "a_enum"),
+            enumeration("a_enum", &["x"]),
+        ];
+        in_dependency_order(&mut types);
+        let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a_enum", "c_over_a", "b_over_c"]);
+    }
 }

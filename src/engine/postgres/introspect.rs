@@ -86,12 +86,13 @@ const VIEWS: &str = "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, tr
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.relname COLLATE \"C\"";
 
-/// Functions and procedures of the schema that no extension owns.
+/// Functions and procedures of the schema that no extension owns and
+/// that are not part of another object (a range type's constructors).
 const ROUTINES: &str = "SELECT p.proname, p.prokind::text, pg_get_functiondef(p.oid) \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
      WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
-        AND d.objid = p.oid AND d.deptype = 'e') \
+        AND d.objid = p.oid AND d.deptype IN ('e', 'i')) \
      ORDER BY p.proname COLLATE \"C\", p.oid";
 
 const TRIGGERS: &str = "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid) \

@@ -19,7 +19,7 @@ use super::types::{quote_ident, quote_text};
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::CheckConstraint;
 use crate::catalog::user_types::{
-    removed_labels, Attribute, TypeChange, TypedColumn, UserType, UserTypeKind,
+    removed_labels, shown_labels, Attribute, TypeChange, TypedColumn, UserType, UserTypeKind,
 };
 use crate::error::{Error, Result};
 
@@ -369,7 +369,7 @@ fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn])
     let old = quote_ident(&format!("{}_lockstep_old", current.name));
     let mut out = vec![
         format!("ALTER TYPE {name} RENAME TO {old}"),
-        desired.definition.clone(),
+        create(desired),
     ];
     for typed in columns {
         let alter = |what: String| {
@@ -448,7 +448,7 @@ pub(super) async fn rows_refusing(client: &Client, change: &SchemaChange) -> Res
             findings.push(format!(
                 "enum `{}` loses the labels {} still held by `{}`.`{}` in rows {}",
                 desired.name,
-                removed.join(", "),
+                shown_labels(&removed),
                 typed.table,
                 typed.column.name,
                 shown.join("; ")
