@@ -193,6 +193,10 @@ fn drop_object(object: &SchemaObject) -> String {
             "DROP TRIGGER {name} ON {}",
             quote_ident(object.table.as_deref().unwrap_or_default())
         ),
+        // DROP ROUTINE also drops an aggregate, which DROP FUNCTION refuses.
+        ObjectKind::Function if object.definition.starts_with("CREATE OR REPLACE AGGREGATE") => {
+            format!("DROP ROUTINE {name}")
+        }
         ObjectKind::Function => format!("DROP FUNCTION {name}"),
         ObjectKind::Procedure => format!("DROP PROCEDURE {name}"),
         ObjectKind::Event => refuse(&format!(
