@@ -94,12 +94,18 @@ impl PgConnection {
     }
 
     /// The sequence behind a table's identity or serial column (the first
-    /// such column), as a regclass literal.
+    /// such column), as a regclass literal: the one the column owns, else
+    /// the one its `nextval('...'::regclass)` default draws from (a
+    /// sequence created on its own, as pg_dump's older dumps and Sakila
+    /// make them).
     async fn sequence(&self, table: &str) -> Result<Option<String>> {
         let sql = format!(
-            "SELECT pg_get_serial_sequence({relation}, a.attname)::text FROM pg_attribute a \
+            "SELECT coalesce(pg_get_serial_sequence({relation}, a.attname), \
+                substring(pg_get_expr(d.adbin, d.adrelid) FROM '^nextval\\(''(.*)''::regclass\\)$'))::text \
+             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
-             AND pg_get_serial_sequence({relation}, a.attname) IS NOT NULL ORDER BY a.attnum LIMIT 1",
+             AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
+                OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
             relation = quote_text(quote_ident(table).as_bytes())
         );
         self.text(format!("finding the sequence of `{table}`"), &sql)
@@ -246,6 +252,10 @@ impl EngineConnection for PgConnection {
         checksum::checksum(&self.client, table, Some(range))
             .await
             .map(Some)
+    }
+
+    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+        checksum::table_checksum(&self.client, table).await.map(Some)
     }
 
     async fn split_points(
