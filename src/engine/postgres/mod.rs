@@ -255,7 +255,9 @@ impl EngineConnection for PgConnection {
     }
 
     async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
-        checksum::table_checksum(&self.client, table).await.map(Some)
+        checksum::table_checksum(&self.client, table)
+            .await
+            .map(Some)
     }
 
     async fn split_points(
@@ -318,11 +320,10 @@ impl EngineConnection for PgConnection {
         Ok(true)
     }
 
-    /// Rows holding an enum label that a type rebuild takes away.
+    /// Rows holding an enum label that a type rebuild takes away; other
+    /// changes are not checked in advance.
     async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
-        user_types::rows_refusing(&self.client, change)
-            .await
-            .map(Some)
+        user_types::rows_refusing(&self.client, change).await
     }
 
     /// The next value of the sequence behind the table's identity or

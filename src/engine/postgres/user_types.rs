@@ -405,19 +405,23 @@ fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn])
 const SHOWN: usize = 3;
 
 /// The target's rows that hold a label an enum rebuild takes away, named
-/// by their text; nothing for any other change.
-pub(super) async fn rows_refusing(client: &Client, change: &SchemaChange) -> Result<Vec<String>> {
+/// by their text; `None` for a change other than a type's: not checked
+/// in advance (a new domain check, for one, is not either).
+pub(super) async fn rows_refusing(
+    client: &Client,
+    change: &SchemaChange,
+) -> Result<Option<Vec<String>>> {
     let SchemaChange::Type(TypeChange::Alter {
         current,
         desired,
         columns,
     }) = change
     else {
-        return Ok(Vec::new());
+        return Ok(None);
     };
     let removed = removed_labels(current, desired);
     if removed.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Some(Vec::new()));
     }
     let labels: Vec<String> = removed.iter().map(|l| quote_text(l.as_bytes())).collect();
     let labels = labels.join(", ");
@@ -455,5 +459,5 @@ pub(super) async fn rows_refusing(client: &Client, change: &SchemaChange) -> Res
             ));
         }
     }
-    Ok(findings)
+    Ok(Some(findings))
 }
