@@ -5,7 +5,8 @@
 //! checksums), a second run a no-op. Then the types themselves change:
 //! an enum gains labels in place, loses one only with permission and
 //! never while a row holds it, a domain's checks and default change, a
-//! composite type gains and loses attributes.
+//! composite type gains and loses attributes, and a type only the target
+//! has is dropped after its table, dependents first, with permission.
 
 mod common;
 
@@ -249,4 +250,43 @@ fn domains_and_composite_types_change_in_place() {
     let (code, out, report) = sync(&source, &target, &["--validate-only"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(schema_changes(&report), 0, "{out}");
+}
+
+#[test]
+fn a_type_only_the_target_has_goes_after_its_table_and_only_with_permission() {
+    let source = PgDb::new("pgxtype_src");
+    let target = PgDb::new("pgxtype_tgt");
+    source.exec("CREATE TABLE kept (id int PRIMARY KEY)");
+    target.exec(
+        "CREATE TABLE kept (id int PRIMARY KEY); \
+         CREATE TYPE colour AS ENUM ('red'); CREATE DOMAIN shade AS colour; \
+         CREATE TABLE paint (id int PRIMARY KEY, c shade); INSERT INTO paint VALUES (1, 'red')",
+    );
+    let present =
+        "SELECT typname::text FROM pg_type WHERE typname IN ('colour', 'shade') ORDER BY 1";
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("drops type `colour`"), "{out}");
+    assert_eq!(target.query(present).len(), 2);
+
+    // The dry run shows the order: the table, then the domain, then the
+    // enum it is over.
+    let (_, out, _) = sync(&source, &target, &["--dry-run", "--allow-destructive"]);
+    let at = |s: &str| out.find(s).unwrap_or_else(|| panic!("no {s} in:\n{out}"));
+    assert!(
+        at("DROP TABLE \"paint\"") < at("DROP DOMAIN \"shade\""),
+        "{out}"
+    );
+    assert!(
+        at("DROP DOMAIN \"shade\"") < at("DROP TYPE \"colour\""),
+        "{out}"
+    );
+
+    let (code, out, _) = sync(
+        &source,
+        &target,
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(target.query(present).is_empty());
 }
