@@ -247,8 +247,8 @@ pub fn before_rows(current: &UserType, desired: &UserType) -> UserType {
     step
 }
 
-/// The types `t` is built on, by spelling (a domain's base, a composite's
-/// attributes, a range's subtype), arrays taken as their element.
+/// Whether `t` is built on the type spelled `spelled` (as a domain's
+/// base, a composite's attribute, a range's subtype; arrays of it too).
 fn builds_on<'a>(t: &'a UserType, spelled: &str) -> bool {
     let element = |s: &'a str| {
         s.split(" COLLATE ")
@@ -324,7 +324,17 @@ pub fn type_changes(source: &Catalog, target: &Catalog) -> TypeSteps {
         if *current == wanted {
             continue;
         }
-        let columns = columns_of(target, &current.spelled);
+        // The columns a rebuild converts: those the source keeps of this
+        // type (a column the plan drops or retypes is gone by then).
+        let columns: Vec<TypedColumn> = columns_of(target, &current.spelled)
+            .into_iter()
+            .filter(|c| {
+                source
+                    .table(&c.table)
+                    .and_then(|t| t.column(&c.column.name))
+                    .is_some_and(|s| s.data_type == c.column.data_type)
+            })
+            .collect();
         let step = before_rows(current, &wanted);
         if step != *current {
             steps.before_tables.push(TypeChange::Alter {
