@@ -5,7 +5,9 @@
 //! away are dropped first, views that change are dropped next, then tables
 //! are created and altered, extra tables dropped, routines created,
 //! foreign keys added, and views created; triggers and events come after
-//! the rows (their drops before everything). Objects are compared on their
+//! the rows (their drops before everything). User-defined types are
+//! created and changed before the tables, dropped after them, and changed
+//! after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
 //! events, their session context), so a same-engine sync reproduces them
 //! exactly.
@@ -170,13 +172,21 @@ pub fn diff(
         .map(|p| p.change.object_name())
         .collect();
     let objects = object_changes(source, target, selected, options, &rebuilt);
+    let types = super::user_types::type_changes(source, target);
+    let typed = |changes: Vec<super::user_types::TypeChange>| {
+        changes
+            .into_iter()
+            .map(|c| PlannedChange::new(SchemaChange::Type(c)))
+    };
     let mut plan = objects.drops;
     plan.extend(drop_fks);
     plan.extend(drop_views);
+    plan.extend(typed(types.before_tables));
     order_creates(&mut creates, source);
     plan.extend(creates);
     plan.extend(alters);
     plan.extend(drop_tables);
+    plan.extend(typed(types.after_tables));
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
@@ -187,6 +197,10 @@ pub fn diff(
         change.phase = Phase::PostData;
     }
     plan.extend(add_fks);
+    plan.extend(typed(types.after_rows).map(|mut change| {
+        change.phase = Phase::PostData;
+        change
+    }));
     plan.extend(objects.post_data);
     plan
 }
@@ -235,14 +249,14 @@ fn object_changes(
     for (one, other) in [(source, target), (target, source)] {
         for object in one.objects.iter().filter(compared) {
             if let Some(table) = &object.table {
-                if other.object(object.kind, &object.name) != Some(object) {
+                if other.counterpart(object) != Some(object) {
                     retriggered.push(table);
                 }
             }
         }
     }
     for current in target.objects.iter().filter(compared) {
-        let desired = source.object(current.kind, &current.name);
+        let desired = source.counterpart(current);
         let why = match desired {
             None => ObjectChange::Extra,
             Some(d) if d != current => ObjectChange::Differs,
@@ -262,7 +276,7 @@ fn object_changes(
     }
     for desired in source.objects.iter().filter(compared) {
         if is_routine(desired.kind) {
-            if target.object(desired.kind, &desired.name).is_none() {
+            if target.counterpart(desired).is_none() {
                 steps.routines.push(pre(SchemaChange::CreateObject {
                     object: desired.clone(),
                     why: ObjectChange::Missing,
@@ -270,7 +284,7 @@ fn object_changes(
             }
             continue;
         }
-        let why = match target.object(desired.kind, &desired.name) {
+        let why = match target.counterpart(desired) {
             None => ObjectChange::Missing,
             Some(current) if current != desired => ObjectChange::Differs,
             Some(current) => {

@@ -16,7 +16,7 @@ use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{Column, Index, ObjectKind, SchemaObject, Table};
 
 /// A statement that stops a DDL run with `message` (in a script too).
-fn refuse(message: &str) -> String {
+pub(super) fn refuse(message: &str) -> String {
     format!(
         "DO $lockstep$ BEGIN RAISE EXCEPTION '%', {}; END $lockstep$",
         quote_text(message.as_bytes())
@@ -182,6 +182,7 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
                 vec![drop_object(current), desired.definition.clone()]
             }
         },
+        SchemaChange::Type(change) => super::user_types::render(change),
     }
 }
 
@@ -192,6 +193,10 @@ fn drop_object(object: &SchemaObject) -> String {
             "DROP TRIGGER {name} ON {}",
             quote_ident(object.table.as_deref().unwrap_or_default())
         ),
+        // DROP ROUTINE also drops an aggregate, which DROP FUNCTION refuses.
+        ObjectKind::Function if object.definition.starts_with("CREATE OR REPLACE AGGREGATE") => {
+            format!("DROP ROUTINE {name}")
+        }
         ObjectKind::Function => format!("DROP FUNCTION {name}"),
         ObjectKind::Procedure => format!("DROP PROCEDURE {name}"),
         ObjectKind::Event => refuse(&format!(

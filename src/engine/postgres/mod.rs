@@ -3,6 +3,8 @@
 //! - `connect`: URL parameters, the session settings for exact values, a
 //!   read-only session for a source or a target that is not written.
 //! - `introspect`, `types`: the current schema into the neutral model.
+//! - `user_types`: enums, domains, composite and range types: read,
+//!   created, changed, and the rows an enum rebuild would refuse.
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
 //! - `rows`, `checksum`: streaming by key range through a cursor,
 //!   server-side checksums and split points.
@@ -24,6 +26,7 @@ mod load;
 mod restate;
 mod rows;
 pub mod types;
+mod user_types;
 pub mod write;
 
 pub use connect::SESSION_SETTINGS;
@@ -31,6 +34,7 @@ pub use dialect::PostgresDialect;
 
 use tokio_postgres::Client;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -93,12 +97,18 @@ impl PgConnection {
     }
 
     /// The sequence behind a table's identity or serial column (the first
-    /// such column), as a regclass literal.
+    /// such column), as a regclass literal: the one the column owns, else
+    /// the one its `nextval('...'::regclass)` default draws from (a
+    /// sequence created on its own, as pg_dump's older dumps and Sakila
+    /// make them).
     async fn sequence(&self, table: &str) -> Result<Option<String>> {
         let sql = format!(
-            "SELECT pg_get_serial_sequence({relation}, a.attname)::text FROM pg_attribute a \
+            "SELECT coalesce(pg_get_serial_sequence({relation}, a.attname), \
+                substring(pg_get_expr(d.adbin, d.adrelid) FROM '^nextval\\(''(.*)''::regclass\\)$'))::text \
+             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
-             AND pg_get_serial_sequence({relation}, a.attname) IS NOT NULL ORDER BY a.attnum LIMIT 1",
+             AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
+                OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
             relation = quote_text(quote_ident(table).as_bytes())
         );
         self.text(format!("finding the sequence of `{table}`"), &sql)
@@ -252,6 +262,12 @@ impl EngineConnection for PgConnection {
             .map(Some)
     }
 
+    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+        checksum::table_checksum(&self.client, table)
+            .await
+            .map(Some)
+    }
+
     async fn split_points(
         &mut self,
         table: &TableData,
@@ -310,6 +326,12 @@ impl EngineConnection for PgConnection {
             }
         }
         Ok(true)
+    }
+
+    /// Rows holding an enum label that a type rebuild takes away; other
+    /// changes are not checked in advance.
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        user_types::rows_refusing(&self.client, change).await
     }
 
     /// The next value of the sequence behind the table's identity or
