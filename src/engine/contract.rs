@@ -145,6 +145,23 @@ pub struct Link {
     pub compressed: bool,
 }
 
+impl Link {
+    /// The smallest of a few timed round trips (`probe` makes one): the
+    /// others may include waiting for a busy CPU.
+    pub async fn smallest_round_trip<E>(
+        mut probe: impl AsyncFnMut() -> std::result::Result<(), E>,
+    ) -> std::result::Result<Duration, E> {
+        const PROBES: usize = 5;
+        let mut best = Duration::MAX;
+        for _ in 0..PROBES {
+            let started = std::time::Instant::now();
+            probe().await?;
+            best = best.min(started.elapsed());
+        }
+        Ok(best)
+    }
+}
+
 /// Which side of the sync a connection serves, and whether it may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

@@ -6,7 +6,7 @@
 //! ever showing the password.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Compression, DriverError, OptsBuilder, SslOpts};
@@ -42,10 +42,6 @@ enum Compress {
 /// pays on 20 ms / 100 Mbit/s and 50 ms / 20 Mbit/s, not on 1 ms / 1 Gbit/s
 /// or loopback, where zlib on the server costs more than the bytes it saves.
 const AUTO_COMPRESS_RTT: Duration = Duration::from_millis(5);
-
-/// Round trips timed on a new server's first session; the smallest counts
-/// (the others may include waiting for a busy CPU).
-const RTT_PROBES: usize = 5;
 
 /// The URL's query parameters.
 struct Params {
@@ -143,7 +139,8 @@ pub(super) async fn connect(
     let link = match known {
         Some(link) => link,
         None => {
-            let rtt = round_trip(&mut conn).await.map_err(|e| Error::Connect {
+            let rtt = Link::smallest_round_trip(async || conn.ping().await);
+            let rtt = rtt.await.map_err(|e| Error::Connect {
                 role: role.as_str(),
                 endpoint: server.to_string(),
                 message: server.scrub(&e.to_string()),
@@ -171,19 +168,6 @@ pub(super) async fn connect(
             hint: "check that the account may set session variables".to_string(),
         })?;
     Ok((conn, flavor, link))
-}
-
-/// The smallest of `RTT_PROBES` round trips (`COM_PING`).
-async fn round_trip(
-    conn: &mut mysql_async::Conn,
-) -> std::result::Result<Duration, mysql_async::Error> {
-    let mut best = Duration::MAX;
-    for _ in 0..RTT_PROBES {
-        let started = Instant::now();
-        conn.ping().await?;
-        best = best.min(started.elapsed());
-    }
-    Ok(best)
 }
 
 /// Opens one session: TLS as `ssl-mode` says, compressed or not.

@@ -1,13 +1,14 @@
 //! Opening a PostgreSQL session: the URL's parameters (no TLS in this
 //! engine yet, so a URL that asks for it is refused), the connect
 //! timeout, the session settings every value is read and written in, a
-//! read-only session unless the role writes, and the server's version.
+//! read-only session unless the role writes, the server's version, and
+//! the round trip to it (measured on the first session to a server).
 
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
 use crate::catalog::model::Flavor;
-use crate::engine::{ConnectOptions, Role};
+use crate::engine::{ConnectOptions, Link, Role};
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 
@@ -54,12 +55,14 @@ fn check_params(server: &ServerUrl) -> Result<()> {
     Ok(())
 }
 
-/// Connects, sets the session up and reads the server's version.
+/// Connects, sets the session up and reads the server's version; times
+/// the round trip unless `known` (the first session's link) is given.
 pub(super) async fn connect(
     server: &ServerUrl,
     options: &ConnectOptions,
     role: Role,
-) -> Result<(Client, Flavor)> {
+    known: Option<Link>,
+) -> Result<(Client, Flavor, Link)> {
     check_params(server)?;
     let fail = |message: String, hint: String| Error::Connect {
         role: role.as_str(),
@@ -98,28 +101,48 @@ pub(super) async fn connect(
             "check that the account may set session parameters".to_string(),
         )
     })?;
-    Ok((client, flavor))
+    let link = match known {
+        Some(link) => link,
+        None => {
+            // An empty query is one round trip with nothing to parse.
+            let rtt = Link::smallest_round_trip(async || client.simple_query("").await.map(drop));
+            let rtt = rtt.await.map_err(|e| {
+                fail(
+                    error_text(&e),
+                    "the server stopped answering right after the login; check the network"
+                        .to_string(),
+                )
+            })?;
+            Link {
+                rtt,
+                compressed: false,
+            }
+        }
+    };
+    Ok((client, flavor, link))
 }
 
 /// [`SESSION_SETTINGS`], read-only transactions unless the role writes;
 /// reads the server's version.
 async fn setup_session(client: &Client, role: Role) -> Result<Flavor> {
+    // One round trip: the settings and the version in one simple query.
     let mut statements: Vec<&str> = SESSION_SETTINGS.to_vec();
     if !role.writes() {
         statements.push("SET default_transaction_read_only = on");
     }
-    for sql in statements {
-        client
-            .batch_execute(sql)
-            .await
-            .map_err(|e| Error::statement("setting up the session", sql, error_text(&e)))?;
-    }
-    let sql = "SHOW server_version";
-    let row = client
-        .query_one(sql, &[])
+    statements.push("SHOW server_version");
+    let sql = statements.join("; ");
+    let answer = client
+        .simple_query(&sql)
         .await
-        .map_err(|e| Error::statement("reading the server version", sql, error_text(&e)))?;
-    let full: String = row.get(0);
+        .map_err(|e| Error::statement("setting up the session", &sql, error_text(&e)))?;
+    let full = answer
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(row) => row.get(0),
+            _ => None,
+        })
+        .unwrap_or_default();
     let version = full
         .split_whitespace()
         .next()

@@ -40,8 +40,8 @@ use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
-    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Role, RowReceiver,
-    RowSender, SharedSnapshot, WriteError,
+    BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link, Role,
+    RowReceiver, RowSender, SharedSnapshot, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -66,14 +66,28 @@ pub struct PgConnection {
     role: Role,
     /// Inside the source's snapshot transaction.
     in_snapshot: bool,
+    /// The round trip, as the first session to this server measured it.
+    link: Link,
 }
 
 impl PgConnection {
     pub async fn open(server: &ServerUrl, options: &ConnectOptions, role: Role) -> Result<Self> {
-        let (client, flavor) = connect::connect(server, options, role).await?;
+        Self::open_with(server, options, role, None).await
+    }
+
+    /// `open`, with the link as the first session measured it (`None`:
+    /// measure it).
+    async fn open_with(
+        server: &ServerUrl,
+        options: &ConnectOptions,
+        role: Role,
+        known: Option<Link>,
+    ) -> Result<Self> {
+        let (client, flavor, link) = connect::connect(server, options, role, known).await?;
         Ok(PgConnection {
             client,
             flavor,
+            link,
             server: server.clone(),
             options: options.clone(),
             role,
@@ -83,7 +97,7 @@ impl PgConnection {
 
     /// Another session to the same database, for the same side.
     async fn open_sibling(&self) -> Result<Self> {
-        Self::open(&self.server, &self.options, self.role).await
+        Self::open_with(&self.server, &self.options, self.role, Some(self.link)).await
     }
 
     /// One text value of a query's only row, if any.
@@ -119,6 +133,10 @@ impl PgConnection {
 impl EngineConnection for PgConnection {
     fn flavor(&self) -> &Flavor {
         &self.flavor
+    }
+
+    fn link(&self) -> Option<Link> {
+        Some(self.link)
     }
 
     /// The schema, and the next value of each identity or serial

@@ -8,6 +8,7 @@
 //! rows over in chunks of `ROW_CHUNK`, so a reader that stops early leaves
 //! the rest on the server.
 
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
@@ -226,8 +227,14 @@ pub(super) fn decode_rows(
 
 const CURSOR: &str = "lockstep_rows";
 
+/// FETCHes sent ahead of the one being read: over a link each would
+/// otherwise wait a round trip before the server sends anything, and the
+/// rows in flight stay bounded (this many chunks).
+const FETCHES_AHEAD: usize = 3;
+
 /// Streams the table's rows (one range's, or all) in key order into `tx`,
-/// `ROW_CHUNK` at a time, through a cursor. Outside a transaction (a
+/// `ROW_CHUNK` at a time, through a cursor, with `FETCHES_AHEAD` more
+/// FETCHes pipelined behind the one being read. Outside a transaction (a
 /// target's reader) the read runs in a read-only transaction of its own,
 /// so it sees one moment. Stops quietly when the receiver is gone.
 pub(super) async fn stream(
@@ -251,12 +258,21 @@ pub(super) async fn stream(
     let read = async {
         run(format!("DECLARE {CURSOR} NO SCROLL CURSOR FOR {select}")).await?;
         let columns: Vec<&DataColumn> = table.columns.iter().collect();
-        let fetch = format!("FETCH {ROW_CHUNK} FROM {CURSOR}");
-        loop {
-            let rows = client
-                .query(fetch.as_str(), &[])
-                .await
-                .map_err(|e| Error::statement(context(), &select, error_text(&e)))?;
+        // Prepared once: a FETCH then goes out when its future is first
+        // polled, so the pipelined ones reach the server in order (an
+        // unprepared query would first await its own Parse, and the
+        // FETCHes could overtake each other).
+        let fetch_sql = format!("FETCH {ROW_CHUNK} FROM {CURSOR}");
+        let fetch = client
+            .prepare(&fetch_sql)
+            .await
+            .map_err(|e| Error::statement(context(), &fetch_sql, error_text(&e)))?;
+        let mut in_flight = FuturesOrdered::new();
+        for _ in 0..=FETCHES_AHEAD {
+            in_flight.push_back(client.query(&fetch, &[]));
+        }
+        while let Some(fetched) = in_flight.next().await {
+            let rows = fetched.map_err(|e| Error::statement(context(), &select, error_text(&e)))?;
             let last = rows.len() < ROW_CHUNK;
             let chunk = decode_rows(&rows, &columns)
                 .map_err(|m| Error::statement(context(), &select, m))?;
@@ -266,7 +282,11 @@ pub(super) async fn stream(
             if last {
                 break;
             }
+            in_flight.push_back(client.query(&fetch, &[]));
         }
+        // The FETCHes still in flight run before the CLOSE (one session
+        // answers in order); their rows, past the end, are dropped.
+        drop(in_flight);
         run(format!("CLOSE {CURSOR}")).await
     }
     .await;
