@@ -143,6 +143,18 @@ pub struct Link {
     pub rtt: Duration,
     /// Whether the sessions use a compressed protocol.
     pub compressed: bool,
+    /// Bytes a second the server's answers arrive at, timed on one answer
+    /// of random bytes; `None`: not measured (a round trip so short the
+    /// link is as fast as loopback).
+    pub bytes_per_sec: Option<u64>,
+}
+
+/// A table's size as the server's statistics estimate it (no scan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSize {
+    pub rows: u64,
+    /// Bytes the rows take in storage (pages included).
+    pub bytes: u64,
 }
 
 /// Which side of the sync a connection serves, and whether it may write.
@@ -309,14 +321,15 @@ pub trait EngineConnection: Sized {
     /// The table's exact row count.
     async fn count_rows(&mut self, table: &TableData) -> Result<u64>;
 
-    /// The server-computed checksum of a key range (row count and 128
-    /// bits of row hashes); `None`: this engine cannot.
-    async fn range_checksum(
+    /// The server-computed checksums of key ranges (row count and 128
+    /// bits of row hashes each), one per range in order, asked in as few
+    /// round trips as the engine can; `None`: this engine cannot.
+    async fn range_checksums(
         &mut self,
         table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        let _ = (table, range);
+        ranges: &[KeyRange],
+    ) -> Result<Option<Vec<Checksum>>> {
+        let _ = (table, ranges);
         Ok(None)
     }
 
@@ -352,9 +365,10 @@ pub trait EngineConnection: Sized {
         Ok(Vec::new())
     }
 
-    /// The table's row count as the server estimates it (for progress
-    /// bars); `None` where that would cost a scan.
-    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+    /// The table's row count and stored bytes as the server estimates
+    /// them (for progress bars and the choice of diff method); `None`
+    /// where that would cost a scan.
+    async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         let _ = table;
         None
     }
