@@ -1,6 +1,8 @@
 //! Finding one table's changes: by streaming every row of both sides, by
-//! streaming only the key ranges whose checksums differ (bisection), or,
-//! where the target has nothing to compare, by copying every source row.
+//! streaming only the key ranges whose checksums differ (bisection, its
+//! leaves sized by the link), either one chosen per table by what the
+//! link costs (`choose`), or, where the target has nothing to compare, by
+//! copying every source row.
 
 use super::apply::TableApplier;
 use super::bisect::differing_ranges;
