@@ -21,11 +21,14 @@ const MIN_LEAF_ROWS: u64 = 200;
 /// At most this many leaves (the split points of a table are read in one
 /// answer before the first level).
 const MAX_LEAVES: u64 = 1 << 16;
-/// Server time to hash one stored byte for a range checksum (the two
-/// servers work at the same time). Measured on the benchmark's
-/// `job_orders` (60,000 rows, 18.4 MB stored, MariaDB 10.11, CRC32 +
-/// CRC32C): 1.74 s warm on 2 cores shared with other builds (load 14),
-/// 95 ns a byte; taken lower for a machine of its own.
+/// Server time a bisection spends per stored byte: the checksums of the
+/// first level (the two servers at the same time), the split-points scan
+/// and the levels below. Measured on the benchmark's `job_orders`
+/// (60,000 rows, 18.4 MB stored, MariaDB 10.11, CRC32 + CRC32C) on 2
+/// cores shared with other builds: one full checksum 22 ns a byte at load
+/// 8, 95 ns at load 14; whole bisections over 20 ms / 100 Mbit/s took
+/// longer than streaming wherever this constant says so
+/// (bench/results-remote.md).
 const HASH_SECS_PER_STORED_BYTE: f64 = 60.0e-9;
 /// InnoDB's stored bytes (`DATA_LENGTH`, pages included) per byte the
 /// rows take on the wire, uncompressed and compressed. Compressed:

@@ -278,8 +278,8 @@ const BATCH_STATEMENT_BYTES: usize = 1 << 20;
 /// The checksums of `ranges`, in order: the ranges' `checksum_sql`
 /// tagged with their position and joined by `UNION ALL`, so a whole level
 /// of a bisection costs one round trip (one per MiB of statement). Each
-/// part keeps its own index range scan; measured against one scan that
-/// groups rows by a `CASE` over the split points, see `bench/results-remote.md`.
+/// part keeps its own index range scan (measured no slower than one scan
+/// grouping rows by a `CASE` over the split points: bench/results-remote.md).
 /// Sent as text (no prepared statement: that would cost a round trip more
 /// for a statement that is never sent again).
 pub async fn checksums(
