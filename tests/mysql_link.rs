@@ -1,10 +1,12 @@
 //! The link to a MySQL/MariaDB server: the compressed protocol as
 //! `compress` says (and as the server sees it), rows copied exactly over
-//! compressed sessions, and the diff method chosen by the round trip
-//! measured at connect and named in the report.
+//! compressed sessions, and the diff method chosen by the link measured
+//! at connect (round trip and throughput, over a slow proxy too) and
+//! named in the report, per run and per table.
 
 mod common;
 
+use common::proxy::Proxy;
 use common::MyDb;
 use lockstep::engine::mysql::MySqlConnection;
 use lockstep::engine::{ConnectOptions, EngineConnection, Role};
@@ -122,10 +124,13 @@ fn auto_diff_method_follows_the_measured_round_trip_and_says_why() {
         .and_then(|s| s.rsplit(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no round trip in `{why}`"));
-    let method = if ms >= 2.0 { "bisect" } else { "stream" };
+    let method = if ms >= 2.0 { "by cost" } else { "stream" };
     assert!(why.starts_with(&format!("{method} (auto): ")), "{why}");
     let found = report["data"]["tables"][0]["found_by"].as_str().unwrap();
-    assert!(found.starts_with(method), "{found}");
+    assert!(
+        found.starts_with(method) || method == "by cost" && found.contains("(by cost: "),
+        "{found}"
+    );
 
     let (_, _, report) = common::sync_with_report(
         &source.url(),
@@ -136,4 +141,68 @@ fn auto_diff_method_follows_the_measured_round_trip_and_says_why() {
         report["data"]["diff_method"],
         "bisect: diff_algorithm = \"bisect\""
     );
+}
+
+/// The found_by estimates of a table: (streaming ms, bisecting ms).
+fn estimates(found: &str) -> (u64, u64) {
+    let numbers: Vec<u64> = found
+        .split("(by cost: about ")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .unwrap_or_else(|| panic!("no estimates in `{found}`"))
+        .split(' ')
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    (numbers[0], numbers[1])
+}
+
+/// Over a slow link (a proxy holding every chunk 5 ms each way: about
+/// 3 MB/s), `auto`
+/// measures the round trip and the throughput, then decides per table:
+/// a wide table, whose bytes would take long to cross, is bisected; a
+/// tiny one, where bisection's round trips cost more than its few bytes,
+/// is streamed. Each choice follows its own estimates, and every
+/// difference is counted either way.
+#[test]
+fn auto_chooses_per_table_by_what_the_link_costs() {
+    let schema = "
+        CREATE TABLE wide (id INT PRIMARY KEY, body TEXT);
+        CREATE TABLE tiny (id INT PRIMARY KEY, v INT);";
+    let rows = "
+        INSERT INTO wide SELECT seq, REPEAT(MD5(seq), 60) FROM seq_1_to_5000;
+        INSERT INTO tiny SELECT seq, seq FROM seq_1_to_50;
+        ANALYZE TABLE wide, tiny;";
+    let source = MyDb::new("lc_src");
+    source.exec(schema);
+    source.exec(rows);
+    let target = MyDb::new("lc_tgt");
+    target.exec(schema);
+    target.exec(rows);
+    target.exec(
+        "UPDATE wide SET body = 'x' WHERE id IN (10, 2500); UPDATE tiny SET v = 0 WHERE id = 7",
+    );
+    let link = Proxy::slow(std::time::Duration::from_millis(5));
+    let (code, out, report) =
+        common::sync_with_report(&link.url(&source.name), &target.url(), &["--validate-only"]);
+    assert_eq!(code, 1, "three rows differ: {out}");
+    let why = report["data"]["diff_method"].as_str().unwrap();
+    assert!(why.starts_with("by cost (auto): "), "{why}");
+    assert!(why.contains(" Mbit/s"), "{why}");
+    for (table, method) in [("wide", "bisect"), ("tiny", "stream")] {
+        let t = report["data"]["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table)
+            .unwrap();
+        let found = t["found_by"].as_str().unwrap();
+        assert!(found.starts_with(method), "{table}: {found}");
+        let (stream, bisect) = estimates(found);
+        assert_eq!(bisect < stream, method == "bisect", "{table}: {found}");
+        assert_eq!(
+            t["rows_updated"],
+            if table == "wide" { 2 } else { 1 },
+            "{t}"
+        );
+    }
 }

@@ -199,13 +199,20 @@ async fn checksums_tell_apart_rows_that_differ_in_one_bit() {
     let (mut sa, mut sb) = (source(&a).await, source(&b).await);
     let table = table_data(&mut sa, "t").await;
     let all = KeyRange::all();
-    let sum_a = sa.range_checksum(&table, &all).await.unwrap().unwrap();
+    let whole = std::slice::from_ref(&all);
+    let sum_a = sa.range_checksums(&table, whole).await.unwrap().unwrap()[0];
     assert_eq!(sum_a.rows, 1001);
-    assert_eq!(sb.range_checksum(&table, &all).await.unwrap(), Some(sum_a));
+    assert_eq!(
+        sb.range_checksums(&table, whole).await.unwrap(),
+        Some(vec![sum_a])
+    );
 
     // 0 and -0 are equal to PostgreSQL, not to the checksum.
     b.exec("UPDATE t SET d = '-0' WHERE id = 0");
-    assert_ne!(sb.range_checksum(&table, &all).await.unwrap(), Some(sum_a));
+    assert_ne!(
+        sb.range_checksums(&table, whole).await.unwrap(),
+        Some(vec![sum_a])
+    );
 
     // Split points cut the range into parts whose checksums add up, and
     // only the part holding the changed row differs.
@@ -214,10 +221,10 @@ async fn checksums_tell_apart_rows_that_differ_in_one_bit() {
     let parts = all.split(points);
     let mut total = None::<lockstep::data::segment::Checksum>;
     let mut differing = Vec::new();
-    for (i, part) in parts.iter().enumerate() {
-        let x = sa.range_checksum(&table, part).await.unwrap().unwrap();
-        let y = sb.range_checksum(&table, part).await.unwrap().unwrap();
-        if x != y {
+    let xs = sa.range_checksums(&table, &parts).await.unwrap().unwrap();
+    let ys = sb.range_checksums(&table, &parts).await.unwrap().unwrap();
+    for (i, (&x, y)) in xs.iter().zip(&ys).enumerate() {
+        if x != *y {
             differing.push(i);
         }
         total = Some(total.map_or(x, |t| t.combine(x)));

@@ -143,9 +143,34 @@ pub struct Link {
     pub rtt: Duration,
     /// Whether the sessions use a compressed protocol.
     pub compressed: bool,
+    /// Bytes a second the server's answers arrive at, timed on one answer
+    /// of random bytes; `None`: not measured (a round trip so short the
+    /// link is as fast as loopback).
+    pub bytes_per_sec: Option<u64>,
+}
+
+/// A table's size as the server's statistics estimate it (no scan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSize {
+    pub rows: u64,
+    /// Bytes the rows take in storage (pages included).
+    pub bytes: u64,
 }
 
 impl Link {
+    /// From this round trip on, a server's link is slower than loopback
+    /// and its throughput is timed at connect (bytes then cost time, and
+    /// the diff method is chosen by what they cost).
+    pub const PROBE_THROUGHPUT_FROM: Duration = Duration::from_millis(1);
+
+    /// A probe answer's rate in bytes a second: `bytes` arrived after its
+    /// first row, which came at `first` (the round trip before the first
+    /// row is not part of it).
+    pub fn rate_since(first: Option<std::time::Instant>, bytes: usize) -> u64 {
+        let seconds = first.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        (bytes as f64 / seconds.max(1e-4)) as u64
+    }
+
     /// The smallest of a few timed round trips (`probe` makes one): the
     /// others may include waiting for a busy CPU.
     pub async fn smallest_round_trip<E>(
@@ -336,14 +361,15 @@ pub trait EngineConnection: Sized {
     /// The table's exact row count.
     async fn count_rows(&mut self, table: &TableData) -> Result<u64>;
 
-    /// The server-computed checksum of a key range (row count and 128
-    /// bits of row hashes); `None`: this engine cannot.
-    async fn range_checksum(
+    /// The server-computed checksums of key ranges (row count and 128
+    /// bits of row hashes each), one per range in order, asked in as few
+    /// round trips as the engine can; `None`: this engine cannot.
+    async fn range_checksums(
         &mut self,
         table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        let _ = (table, range);
+        ranges: &[KeyRange],
+    ) -> Result<Option<Vec<Checksum>>> {
+        let _ = (table, ranges);
         Ok(None)
     }
 
@@ -379,9 +405,10 @@ pub trait EngineConnection: Sized {
         Ok(Vec::new())
     }
 
-    /// The table's row count as the server estimates it (for progress
-    /// bars); `None` where that would cost a scan.
-    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+    /// The table's row count and stored bytes as the server estimates
+    /// them (for progress bars and the choice of diff method); `None`
+    /// where that would cost a scan.
+    async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         let _ = table;
         None
     }

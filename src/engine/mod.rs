@@ -25,7 +25,7 @@ mod upsert;
 pub use contract::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link,
     MissingPrivilege, PlannedAccess, Reads, Role, RowHash, RowReceiver, RowSender, SharedSnapshot,
-    WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
+    TableSize, WriteError, WriteErrorKind, WriteOp, ROW_CHUNK,
 };
 pub use dialect::Dialect;
 
@@ -133,12 +133,12 @@ impl EngineConnection for Connection {
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
         on_engine!(self, c => c.count_rows(table).await)
     }
-    async fn range_checksum(
+    async fn range_checksums(
         &mut self,
         table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        on_engine!(self, c => c.range_checksum(table, range).await)
+        ranges: &[KeyRange],
+    ) -> Result<Option<Vec<Checksum>>> {
+        on_engine!(self, c => c.range_checksums(table, ranges).await)
     }
     fn row_hashes(&self) -> Vec<RowHash> {
         on_engine!(self, c => c.row_hashes())
@@ -157,8 +157,8 @@ impl EngineConnection for Connection {
     ) -> Result<Vec<Vec<Value>>> {
         on_engine!(self, c => c.split_points(table, range, parts).await)
     }
-    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
-        on_engine!(self, c => c.estimate_rows(table).await)
+    async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
+        on_engine!(self, c => c.estimate_size(table).await)
     }
     async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
         on_engine!(self, c => c.references_resolve(table, keys).await)
@@ -294,13 +294,13 @@ impl Reader {
         self.conn.is_empty(table).await
     }
 
-    /// See [`EngineConnection::range_checksum`].
-    pub async fn range_checksum(
+    /// See [`EngineConnection::range_checksums`].
+    pub async fn range_checksums(
         &mut self,
         table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        self.conn.range_checksum(table, range).await
+        ranges: &[KeyRange],
+    ) -> Result<Option<Vec<Checksum>>> {
+        self.conn.range_checksums(table, ranges).await
     }
 
     /// See [`EngineConnection::table_checksum`].
@@ -417,9 +417,9 @@ impl SourceDb {
         self.reader.conn.references_resolve(table, keys).await
     }
 
-    /// See [`EngineConnection::estimate_rows`].
-    pub async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
-        self.reader.conn.estimate_rows(table).await
+    /// See [`EngineConnection::estimate_size`].
+    pub async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
+        self.reader.conn.estimate_size(table).await
     }
 }
 

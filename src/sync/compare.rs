@@ -7,21 +7,22 @@ use crate::data::table::TableData;
 use crate::engine::{SourceDb, TargetReader};
 use crate::error::Result;
 
-/// Checksums a key range on both sides at the same time; `None` when
+/// Checksums key ranges on both sides at the same time (one statement a
+/// side where the engine can), one pair per range in order; `None` when
 /// either engine cannot, or their checksums are not comparable (another
 /// flavor or version, whose text forms of values may differ).
 pub(crate) async fn range_checksums(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
-    range: &KeyRange,
-) -> Result<Option<(Checksum, Checksum)>> {
+    ranges: &[KeyRange],
+) -> Result<Option<(Vec<Checksum>, Vec<Checksum>)>> {
     if source.flavor() != target.flavor() {
         return Ok(None);
     }
     let (a, b) = tokio::try_join!(
-        source.range_checksum(table, range),
-        target.range_checksum(table, range)
+        source.range_checksums(table, ranges),
+        target.range_checksums(table, ranges)
     )?;
     Ok(a.zip(b))
 }

@@ -1,9 +1,12 @@
 //! Finding one table's changes: by streaming every row of both sides, by
-//! streaming only the key ranges whose checksums differ (bisection), or,
-//! where the target has nothing to compare, by copying every source row.
+//! streaming only the key ranges whose checksums differ (bisection, its
+//! leaves sized by the link), either one chosen per table by what the
+//! link costs (`choose`), or, where the target has nothing to compare, by
+//! copying every source row.
 
 use super::apply::TableApplier;
 use super::bisect::differing_ranges;
+use super::choose::{CostEstimate, LinkCost, FANOUT, MAX_LEAF_ROWS};
 use super::pipeline::diff_table;
 use crate::data::table::TableData;
 use crate::engine::{SourceDb, TargetReader};
@@ -15,8 +18,11 @@ use crate::report::progress::RowBar;
 pub enum DiffMethod {
     /// Merge every row of both sides.
     Stream,
-    /// Merge only the rows of the key ranges whose checksums differ.
-    Bisect,
+    /// Merge only the rows of the key ranges whose checksums differ;
+    /// leaves sized by the link to the source where it was measured.
+    Bisect(Option<LinkCost>),
+    /// Per table, whichever the link makes cheaper (see `choose`).
+    ByCost(LinkCost),
 }
 
 /// How one table's changes are found.
@@ -36,6 +42,9 @@ pub struct FindStats {
     pub ranges_read: usize,
     /// Rows read from both sides together.
     pub rows_read: u64,
+    /// What streaming and bisecting were estimated to cost, where the
+    /// link chose between them.
+    pub cost: Option<CostEstimate>,
 }
 
 /// What found a table's changes.
@@ -62,6 +71,7 @@ impl FindStats {
         self.method = other.method.or(self.method);
         self.ranges_read += other.ranges_read;
         self.rows_read += other.rows_read;
+        self.cost = other.cost.or(self.cost);
     }
 }
 
@@ -74,10 +84,25 @@ pub(crate) async fn find_changes(
     bar: Option<RowBar>,
     sink: &mut TableApplier<'_>,
 ) -> Result<FindStats> {
-    let ranges = match how {
-        Find::Diff(DiffMethod::Bisect) => differing_ranges(source, reader, table).await?,
-        Find::Diff(DiffMethod::Stream) | Find::CopyAll => None,
+    let (link, by_cost) = match how {
+        Find::Diff(DiffMethod::Bisect(link)) => (Some(link), false),
+        Find::Diff(DiffMethod::ByCost(link)) => (Some(Some(link)), true),
+        Find::Diff(DiffMethod::Stream) | Find::CopyAll => (None, false),
     };
+    let mut cost = None;
+    let mut ranges = None;
+    if let Some(link) = link {
+        // The server's statistics size the leaves (and, by cost, decide).
+        let size = source.estimate_size(&table.name).await;
+        if by_cost {
+            cost = link.zip(size).map(|(link, size)| link.estimate(size));
+        }
+        if cost.is_none_or(CostEstimate::bisects) {
+            let leaf_rows = link.map_or(MAX_LEAF_ROWS, |l| l.leaf_rows(size));
+            let rows = size.map_or(leaf_rows * FANOUT as u64, |s| s.rows);
+            ranges = differing_ranges(source, reader, table, rows, leaf_rows).await?;
+        }
+    }
     let found = match ranges {
         Some(ranges) => {
             let mut rows_read = 0;
@@ -90,6 +115,7 @@ pub(crate) async fn find_changes(
                 method: Some(Found::Bisect),
                 ranges_read: ranges.len(),
                 rows_read,
+                cost,
             }
         }
         None => {
@@ -100,6 +126,7 @@ pub(crate) async fn find_changes(
                 method: Some(if copy { Found::Copy } else { Found::Stream }),
                 ranges_read: 1,
                 rows_read,
+                cost,
             }
         }
     };

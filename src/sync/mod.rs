@@ -17,6 +17,7 @@
 
 pub(crate) mod apply;
 mod bisect;
+mod choose;
 mod compare;
 mod find;
 mod finish;
@@ -29,6 +30,7 @@ mod stop;
 mod table_pass;
 
 pub use apply::{ChangeKind, Counts, RefusedRow};
+pub use choose::{CostEstimate, LinkCost};
 pub use find::{DiffMethod, FindStats, Found};
 pub use fk::FkStrategy;
 pub use lanes::Lane;
@@ -275,7 +277,11 @@ pub async fn sync_tables(
     if progress.visible() {
         for (i, table) in tables.iter().enumerate() {
             if !matches!(looks.looks[i], Look::Equal | Look::Guarded) {
-                estimates[i] = lanes[0].source.estimate_rows(&table.data.name).await;
+                estimates[i] = lanes[0]
+                    .source
+                    .estimate_size(&table.data.name)
+                    .await
+                    .map(|size| size.rows);
             }
         }
     }

@@ -94,6 +94,7 @@ pub(crate) async fn sync_one(
                 method: Some(Found::Copy),
                 ranges_read: 1,
                 rows_read: rows,
+                cost: None,
             });
             return Ok(());
         }

@@ -201,11 +201,22 @@ pub async fn run(
             differences_after,
             found_by: match found.method {
                 None => "equal checksums: no row read".to_string(),
-                Some(Found::Bisect) => format!(
-                    "bisect: {} differing key ranges, {} rows read",
-                    found.ranges_read, found.rows_read
-                ),
-                Some(method) => format!("{}: {} rows read", method.as_str(), found.rows_read),
+                Some(method) => {
+                    let chosen = match found.cost {
+                        Some(c) => format!(
+                            " (by cost: about {} ms streaming, {} ms bisecting)",
+                            c.stream_ms, c.bisect_ms
+                        ),
+                        None => String::new(),
+                    };
+                    match method {
+                        Found::Bisect => format!(
+                            "bisect{chosen}: {} differing key ranges, {} rows read",
+                            found.ranges_read, found.rows_read
+                        ),
+                        _ => format!("{}{chosen}: {} rows read", method.as_str(), found.rows_read),
+                    }
+                }
             },
             skipped_because: None,
         });

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
-use crate::sync::{DeleteGuard, DiffMethod, RowMode, StopFlag, SyncOptions, WritePoint};
+use crate::sync::{DeleteGuard, DiffMethod, LinkCost, RowMode, StopFlag, SyncOptions, WritePoint};
 use route::Route;
 
 /// What a sync does.
@@ -394,36 +394,55 @@ fn agree_on_row_hash(source: &mut SourceDb, target: &mut TargetDb) {
     target.set_row_hash(hash);
 }
 
-/// `diff_algorithm = auto` bisects from this round trip on (to the slower
-/// of the two servers) and streams below it.
+/// `diff_algorithm = auto` streams every row below this round trip (to
+/// the slower of the two servers): loopback or one rack, where reading
+/// rows costs the servers less than hashing them.
 const BISECT_FROM_RTT: Duration = Duration::from_millis(2);
 
 /// How differing rows are found, and why (for the report). `auto` goes by
-/// the round trips measured at connect: where a server takes
-/// `BISECT_FROM_RTT` or more to answer, a network with its limited
-/// bandwidth lies between, and bisection sends checksums of key ranges
-/// over it instead of every row; below that (loopback, one rack), reading
-/// rows costs the servers less than hashing them, so every row is streamed.
+/// the link measured at connect: below `BISECT_FROM_RTT` every row is
+/// streamed; over a slower link, each table by what streaming its bytes
+/// and bisecting it are estimated to cost (the source's link: the target
+/// is written whole anyway).
 fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, String) {
     let slowest = links.iter().flatten().map(|l| l.rtt).max();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let cost = links[0].and_then(|link| {
+        Some(LinkCost {
+            rtt: slowest?,
+            bytes_per_sec: link.bytes_per_sec?,
+            compressed: link.compressed,
+        })
+    });
+    let mbit = |c: &LinkCost| c.bytes_per_sec as f64 * 8.0 / 1e6;
     match (settings.diff_algorithm, slowest) {
         (DiffAlgorithm::Bisect, _) => (
-            DiffMethod::Bisect,
+            DiffMethod::Bisect(cost),
             "bisect: diff_algorithm = \"bisect\"".to_string(),
         ),
         (DiffAlgorithm::Stream, _) => (
             DiffMethod::Stream,
             "stream: diff_algorithm = \"stream\"".to_string(),
         ),
-        (DiffAlgorithm::Auto, Some(rtt)) if rtt >= BISECT_FROM_RTT => (
-            DiffMethod::Bisect,
-            format!(
-                "bisect (auto): a server answers in {:.1} ms (at least {:.0} ms: over a network), so checksums of key ranges cross the link and rows only where they differ",
-                ms(rtt),
-                ms(BISECT_FROM_RTT)
+        (DiffAlgorithm::Auto, Some(rtt)) if rtt >= BISECT_FROM_RTT => match cost {
+            Some(cost) => (
+                DiffMethod::ByCost(cost),
+                format!(
+                    "by cost (auto): a server answers in {:.1} ms (at least {:.0} ms: over a network) and the source's answers arrive at {:.0} Mbit/s, so each table is streamed where its bytes cross the link sooner than the servers hash its rows for checksums of key ranges, and bisected elsewhere (each table's estimates under found_by)",
+                    ms(rtt),
+                    ms(BISECT_FROM_RTT),
+                    mbit(&cost)
+                ),
             ),
-        ),
+            None => (
+                DiffMethod::Bisect(None),
+                format!(
+                    "bisect (auto): a server answers in {:.1} ms (at least {:.0} ms: over a network) and the source's throughput was not measured, so checksums of key ranges cross the link and rows only where they differ",
+                    ms(rtt),
+                    ms(BISECT_FROM_RTT)
+                ),
+            ),
+        },
         (DiffAlgorithm::Auto, Some(rtt)) => (
             DiffMethod::Stream,
             format!(

@@ -2,7 +2,10 @@
 //! connection once a set number of bytes has gone through it in one
 //! direction (counted over every connection it carries): the connection
 //! that carries byte N is shut on both ends, as a network failure would,
-//! and every connection after that is carried whole.
+//! and every connection after that is carried whole. Or, as a slow link,
+//! one that cuts nothing and holds every chunk it reads (up to 16 KiB)
+//! for a while before passing it on, each way: a round trip of at least
+//! twice that, and a throughput of at most 16 KiB per hold.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -27,6 +30,8 @@ struct Cut {
     armed: AtomicBool,
     /// Connections cut (0 or 1).
     cuts: AtomicU64,
+    /// How long each chunk is held before it is passed on.
+    hold: std::time::Duration,
 }
 
 pub struct Proxy {
@@ -39,6 +44,16 @@ impl Proxy {
     /// Listens on a free port of 127.0.0.1 and forwards to the test
     /// server; cuts once after `after_bytes` bytes going `direction`.
     pub fn cutting(direction: Direction, after_bytes: u64) -> Proxy {
+        Proxy::start(direction, after_bytes, std::time::Duration::ZERO)
+    }
+
+    /// A slow link to the test server: nothing cut, every chunk held for
+    /// `hold` each way.
+    pub fn slow(hold: std::time::Duration) -> Proxy {
+        Proxy::start(Direction::ToClient, u64::MAX, hold)
+    }
+
+    fn start(direction: Direction, after_bytes: u64, hold: std::time::Duration) -> Proxy {
         let (host, port) = upstream();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let cut = Arc::new(Cut {
@@ -47,6 +62,7 @@ impl Proxy {
             seen: AtomicU64::new(0),
             armed: AtomicBool::new(true),
             cuts: AtomicU64::new(0),
+            hold,
         });
         let closing = Arc::new(AtomicBool::new(false));
         let proxy = Proxy {
@@ -139,6 +155,7 @@ fn carry(client: TcpStream, server: TcpStream, cut: &Arc<Cut>) {
                         return;
                     }
                 }
+                std::thread::sleep(cut.hold);
                 if to.write_all(&buffer[..n]).is_err() {
                     break;
                 }

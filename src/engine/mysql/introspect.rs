@@ -88,8 +88,8 @@ pub async fn catalog(
     table_names.sort_unstable();
     let mut tables = Vec::with_capacity(table_names.len());
     let mut counters = BTreeMap::new();
-    for name in table_names {
-        let create = show_create(conn, "TABLE", name).await?;
+    let creates = show_creates(conn, "TABLE", &table_names).await?;
+    for (name, create) in table_names.into_iter().zip(creates) {
         let (table, counter) = table(name, &create, &columns)?;
         tables.push(table);
         counters.extend(counter.map(|next| (name.to_string(), next)));
@@ -102,8 +102,8 @@ pub async fn catalog(
     view_names.sort_unstable();
     let mut depends = view_dependencies(conn, database, flavor).await?;
     let mut views = Vec::with_capacity(view_names.len());
-    for name in view_names {
-        let create = show_create(conn, "VIEW", name).await?;
+    let creates = show_creates(conn, "VIEW", &view_names).await?;
+    for (name, create) in view_names.into_iter().zip(creates) {
         let definition = show_create::normalise_view(&create)
             .map_err(|m| Error::database(format!("reading view `{name}`"), m))?;
         views.push(View {
@@ -144,12 +144,50 @@ pub(super) async fn show_create(
     kind: &str,
     name: &str,
 ) -> Result<String> {
-    let sql = format!("SHOW CREATE {kind} {}", quote_ident(name));
-    let row: Option<mysql_async::Row> = conn.query_first(&sql).await.map_err(|e| {
-        Error::statement(format!("reading {} `{name}`", kind.to_lowercase()), &sql, e)
-    })?;
-    row.and_then(|r| r.get::<String, _>(1))
-        .ok_or_else(|| Error::statement(format!("reading `{name}`"), &sql, "no row returned"))
+    let mut texts = show_creates(conn, kind, &[name]).await?;
+    Ok(texts.remove(0))
+}
+
+/// The second column of `SHOW CREATE TABLE|VIEW` of each of `names`, in
+/// order: the statements sent together, so a schema of any size costs
+/// one round trip (a link of 20 ms made one per table a second's wait).
+async fn show_creates(
+    conn: &mut mysql_async::Conn,
+    kind: &str,
+    names: &[&str],
+) -> Result<Vec<String>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statements: Vec<String> = names
+        .iter()
+        .map(|name| format!("SHOW CREATE {kind} {}", quote_ident(name)))
+        .collect();
+    let fail = |i: usize, message: String| {
+        Error::statement(
+            format!("reading {} `{}`", kind.to_lowercase(), names[i]),
+            &statements[i],
+            message,
+        )
+    };
+    let mut answers = conn
+        .query_iter(statements.join("; "))
+        .await
+        .map_err(|e| fail(0, e.to_string()))?;
+    let mut texts = Vec::with_capacity(names.len());
+    for i in 0..names.len() {
+        let rows: Vec<mysql_async::Row> = answers
+            .collect()
+            .await
+            .map_err(|e| fail(i, e.to_string()))?;
+        let text = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.get::<String, _>(1))
+            .ok_or_else(|| fail(i, "no row returned".to_string()))?;
+        texts.push(text);
+    }
+    Ok(texts)
 }
 
 /// Tables each view reads, where the server says (MySQL 8's

@@ -42,7 +42,7 @@ use crate::data::value::{Row, Value};
 use crate::engine::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link,
     MissingPrivilege, PlannedAccess, Role, RowHash, RowReceiver, RowSender, SharedSnapshot,
-    WriteError,
+    TableSize, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -337,16 +337,16 @@ impl EngineConnection for MySqlConnection {
         Ok(count.unwrap_or(0))
     }
 
-    async fn range_checksum(
+    async fn range_checksums(
         &mut self,
         table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        checksum::checksum(
+        ranges: &[KeyRange],
+    ) -> Result<Option<Vec<Checksum>>> {
+        checksum::checksums(
             &mut self.conn,
             &self.flavor,
             table,
-            Some(range),
+            ranges,
             self.options.row_hash,
         )
         .await
@@ -389,16 +389,22 @@ impl EngineConnection for MySqlConnection {
             .map_err(|e| self.located(e))
     }
 
-    /// `information_schema.TABLES.TABLE_ROWS`: InnoDB's estimate, free.
-    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
-        self.conn
-            .exec_first::<u64, _, _>(
-                "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+    /// `information_schema.TABLES`' `TABLE_ROWS` and `DATA_LENGTH`:
+    /// InnoDB's estimates, free.
+    async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
+        let (rows, bytes) = self
+            .conn
+            .exec_first::<(Option<u64>, Option<u64>), _, _>(
+                "SELECT TABLE_ROWS, DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
                 (&self.server.database, table),
             )
             .await
             .ok()
-            .flatten()
+            .flatten()?;
+        Some(TableSize {
+            rows: rows?,
+            bytes: bytes?,
+        })
     }
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One

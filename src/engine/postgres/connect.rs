@@ -4,6 +4,7 @@
 //! read-only session unless the role writes, the server's version, and
 //! the round trip to it (measured on the first session to a server).
 
+use futures_util::TryStreamExt;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
@@ -113,13 +114,47 @@ pub(super) async fn connect(
                         .to_string(),
                 )
             })?;
+            let bytes_per_sec = match rtt >= Link::PROBE_THROUGHPUT_FROM {
+                true => Some(throughput(&client).await.map_err(|e| {
+                    fail(
+                        error_text(&e),
+                        "the server stopped answering while the link's throughput was timed; check the network"
+                            .to_string(),
+                    )
+                })?),
+                false => None,
+            };
             Link {
                 rtt,
                 compressed: false,
+                bytes_per_sec,
             }
         }
     };
     Ok((client, flavor, link))
+}
+
+/// The throughput probe: 512 rows of 1 KiB (PostgreSQL's protocol does
+/// not compress, so any bytes will do and the server makes these for
+/// nothing).
+const PROBE_SQL: &str = "SELECT repeat('x', 1024) FROM generate_series(1, 512)";
+
+/// The rate, in bytes a second, at which the probe's answer arrives,
+/// timed from its first row to its last.
+async fn throughput(client: &Client) -> std::result::Result<u64, tokio_postgres::Error> {
+    let answer = client
+        .query_raw(PROBE_SQL, std::iter::empty::<i32>())
+        .await?;
+    futures_util::pin_mut!(answer);
+    let mut bytes = 0usize;
+    let mut first = None;
+    while let Some(row) = answer.try_next().await? {
+        match first {
+            None => first = Some(std::time::Instant::now()),
+            Some(_) => bytes += row.get::<_, &str>(0).len(),
+        }
+    }
+    Ok(Link::rate_since(first, bytes))
 }
 
 /// [`SESSION_SETTINGS`], read-only transactions unless the role writes;

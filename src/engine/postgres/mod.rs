@@ -41,7 +41,7 @@ use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link, Role,
-    RowReceiver, RowSender, SharedSnapshot, WriteError,
+    RowReceiver, RowSender, SharedSnapshot, TableSize, WriteError,
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
@@ -270,14 +270,17 @@ impl EngineConnection for PgConnection {
         Ok(row.get::<_, i64>(0).max(0) as u64)
     }
 
-    async fn range_checksum(
+    /// One query per range (PostgreSQL's batching is not built).
+    async fn range_checksums(
         &mut self,
         table: &TableData,
-        range: &KeyRange,
-    ) -> Result<Option<Checksum>> {
-        checksum::checksum(&self.client, table, Some(range))
-            .await
-            .map(Some)
+        ranges: &[KeyRange],
+    ) -> Result<Option<Vec<Checksum>>> {
+        let mut sums = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            sums.push(checksum::checksum(&self.client, table, Some(range)).await?);
+        }
+        Ok(Some(sums))
     }
 
     async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
@@ -295,15 +298,18 @@ impl EngineConnection for PgConnection {
         checksum::split_points(&self.client, table, Some(range), parts).await
     }
 
-    /// `pg_class.reltuples`: the planner's estimate, free (-1 before the
-    /// first ANALYZE: no estimate).
-    async fn estimate_rows(&mut self, table: &str) -> Option<u64> {
+    /// `pg_class.reltuples` (the planner's estimate, -1 before the first
+    /// ANALYZE: no estimate) and `pg_table_size`: free.
+    async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         let sql = format!(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = {}::regclass",
+            "SELECT reltuples::bigint, pg_table_size(oid) FROM pg_class WHERE oid = {}::regclass",
             quote_text(quote_ident(table).as_bytes())
         );
         let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
-        u64::try_from(row.get::<_, i64>(0)).ok()
+        Some(TableSize {
+            rows: u64::try_from(row.get::<_, i64>(0)).ok()?,
+            bytes: u64::try_from(row.get::<_, i64>(1)).ok()?,
+        })
     }
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One
