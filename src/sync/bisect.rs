@@ -23,19 +23,19 @@ const FANOUT: usize = 16;
 /// as dense.
 const DENSE_SHARE: f64 = 0.5;
 
-/// The ranges of `table` whose rows differ, in key order; `None` when the
-/// two servers cannot compare checksums (then the whole table is
-/// streamed).
+/// The ranges of `table` inside `within` whose rows differ, in key order;
+/// `None` when the two servers cannot compare checksums (then all of
+/// `within` is streamed).
 pub(crate) async fn differing_ranges(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
+    within: &KeyRange,
 ) -> Result<Option<Vec<KeyRange>>> {
     let mut leaves = Vec::new();
     // The caller already knows the table differs (the first look): start
     // one level down.
-    let all = KeyRange::all();
-    let mut level = all.split(source.split_points(table, &all, FANOUT).await?);
+    let mut level = within.split(source.split_points(table, within, FANOUT).await?);
     let mut depth = 1;
     while !level.is_empty() {
         let mut differing = Vec::new();

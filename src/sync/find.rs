@@ -5,6 +5,7 @@
 use super::apply::TableApplier;
 use super::bisect::differing_ranges;
 use super::pipeline::diff_table;
+use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
 use crate::engine::{SourceDb, TargetReader};
 use crate::error::Result;
@@ -36,6 +37,9 @@ pub struct FindStats {
     pub ranges_read: usize,
     /// Rows read from both sides together.
     pub rows_read: u64,
+    /// Key ranges the table was cut into, synced side by side on the
+    /// lanes (`ranges`); 1 (or 0, nothing read): whole.
+    pub parts: usize,
 }
 
 /// What found a table's changes.
@@ -62,20 +66,26 @@ impl FindStats {
         self.method = other.method.or(self.method);
         self.ranges_read += other.ranges_read;
         self.rows_read += other.rows_read;
+        self.parts = self.parts.max(other.parts);
     }
 }
 
-/// Finds a table's changes the way `how` says and hands them to `sink`.
+/// Finds a table's changes (in `within`, a key range of it, or all of
+/// it) the way `how` says and hands them to `sink`.
 pub(crate) async fn find_changes(
     source: &mut SourceDb,
     reader: &mut TargetReader,
     table: &TableData,
     how: Find,
+    within: Option<&KeyRange>,
     bar: Option<RowBar>,
     sink: &mut TableApplier<'_>,
 ) -> Result<FindStats> {
     let ranges = match how {
-        Find::Diff(DiffMethod::Bisect) => differing_ranges(source, reader, table).await?,
+        Find::Diff(DiffMethod::Bisect) => {
+            let all = KeyRange::all();
+            differing_ranges(source, reader, table, within.unwrap_or(&all)).await?
+        }
         Find::Diff(DiffMethod::Stream) | Find::CopyAll => None,
     };
     let found = match ranges {
@@ -90,16 +100,18 @@ pub(crate) async fn find_changes(
                 method: Some(Found::Bisect),
                 ranges_read: ranges.len(),
                 rows_read,
+                parts: 1,
             }
         }
         None => {
             let copy = how == Find::CopyAll;
             let rows_read =
-                diff_table(source, reader, table, None, copy, bar.clone(), sink).await?;
+                diff_table(source, reader, table, within, copy, bar.clone(), sink).await?;
             FindStats {
                 method: Some(if copy { Found::Copy } else { Found::Stream }),
                 ranges_read: 1,
                 rows_read,
+                parts: 1,
             }
         }
     };
