@@ -30,10 +30,18 @@ use crate::engine::SourceDb;
 use crate::error::Result;
 
 /// The rows of a table a lane is given at least, by default: a table is
-/// cut once the source estimates twice this many rows. At 100-200 bytes
-/// a row that is 5-10 MB, 0.4-0.8 s at 100 Mbit/s, where a range costs a
-/// query (a round trip or two) more than a whole table.
-pub const DEFAULT_RANGE_ROWS: u64 = 50_000;
+/// cut once the source estimates twice this many rows. Measured over the
+/// bench's emulated 20 ms / 100 Mbit/s link (2 shared cores running both
+/// servers): one uncompressed stream already fills the link (60,000 rows
+/// of `job_orders`: 1.6 s, three ranges side by side 1.55 s); compressed,
+/// three ranges read 1.2-1.4x faster (1.2-1.36 s against 0.87-0.99 s),
+/// the servers' per-connection compression being the limit. Yet a whole
+/// dense re-sync of 100,000 rows was slower cut (data phase 5.35 s
+/// against 4.08 s streaming, 10.7 s against 9.8 s bisecting): the extra
+/// streams compete for the same cores. So only tables of half a million
+/// rows and more are cut, where one stream carries tens of MB; that size
+/// is not measured here yet.
+pub const DEFAULT_RANGE_ROWS: u64 = 250_000;
 
 /// One key range of a table cut into `of` ranges (`index` counts from 1).
 #[derive(Debug, Clone)]
