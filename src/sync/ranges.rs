@@ -1,7 +1,7 @@
 //! Key-range lanes inside one table: which tables of a run are cut into
-//! key ranges that several lanes sync side by side (one stream over a
-//! slow link is bound by its window, so one big table would otherwise
-//! keep the run to one stream), into how many, and where. The cut points
+//! key ranges that several lanes sync side by side (one big table would
+//! otherwise keep the run to one stream: one connection's window, and
+//! one server thread compressing and reading), into how many, and where. The cut points
 //! are read on the source's first lane, inside the run's one snapshot.
 //!
 //! A table is cut only where its ranges cannot overlap or miss a row: it

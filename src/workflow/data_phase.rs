@@ -117,9 +117,8 @@ pub async fn run(
     // server thread per INSERT or LOAD DATA stream). Reading and comparing
     // is bound by the servers' scans, which more connections only split
     // (measured: validate of 1M rows 0.32 s on one lane, 0.50 s on two);
-    // a script is written in one order. Over a slow link one stream is
-    // bound by its window, so a big table is cut into key ranges that
-    // lanes sync side by side (`sync::lanes_to_fill`).
+    // a script is written in one order. A big table is cut into key
+    // ranges that lanes sync side by side (`sync::lanes_to_fill`).
     let lanes_wanted = match applying && plan.parallelism > 1 {
         true => lanes_to_fill(source, &tables, plan.parallelism, options.range_rows).await,
         false => 1,
