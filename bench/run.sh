@@ -25,10 +25,13 @@ RESULTS=$WORK/results.tsv      # scenario tool run seconds rss_kb status
 NOTES=$WORK/notes.txt
 VENV=$BENCH/.venv
 DB=bench
-REMOTE_PORT=3307
-LOCAL_PORT=3308
-RELAY_PORT=3317                # the emulated link (--link): tools reach the remote here
-RELAY_STATS_PORT=3318          # the relay's byte counters
+# BENCH_PORT_BASE=N moves all four ports (N, N+1, N+10, N+11), so two
+# checkouts can bench on one machine at once.
+PORT_BASE=${BENCH_PORT_BASE:-3307}
+REMOTE_PORT=$PORT_BASE
+LOCAL_PORT=$((PORT_BASE + 1))
+RELAY_PORT=$((PORT_BASE + 10)) # the emulated link (--link): tools reach the remote here
+RELAY_STATS_PORT=$((PORT_BASE + 11)) # the relay's byte counters
 LINK_BYTES=$WORK/link-bytes.tsv  # scenario tool run up_bytes down_bytes (--link only)
 if [[ -n "$LINK" ]]; then SRC_PORT=$RELAY_PORT; OUT_MD=$BENCH/results-remote.md
 else SRC_PORT=$REMOTE_PORT; OUT_MD=$BENCH/results.md; fi

@@ -99,6 +99,10 @@ pub struct Settings {
     pub diff_algorithm: DiffAlgorithm,
     /// Tables synced at the same time, each on its own connections.
     pub parallelism: usize,
+    /// A table of at least twice this many rows (the source's estimate)
+    /// is synced in key ranges of at least this many rows side by side,
+    /// one per lane; 0: each table on one lane.
+    pub range_rows: u64,
     pub skip_problematic_foreign_keys: bool,
     pub schema_validation: bool,
     pub auto_fix_schema: bool,

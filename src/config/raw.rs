@@ -90,6 +90,7 @@ pub(crate) struct RawSync {
     pub fk_strategy: Option<FkStrategy>,
     pub diff_algorithm: Option<DiffAlgorithm>,
     pub parallelism: Option<Spanned<u32>>,
+    pub range_rows: Option<u64>,
     pub skip_problematic_foreign_keys: Option<bool>,
     pub schema_validation: Option<bool>,
     pub auto_fix_schema: Option<bool>,

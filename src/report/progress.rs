@@ -1,6 +1,7 @@
 //! Progress bars for long steps: one line per table on a terminal (rows,
-//! bytes, rate, ETA) under an overall line for the whole data phase;
-//! nothing in CI, in pipes or with `--quiet`.
+//! bytes read from the source and their rate over the link, rows/s, ETA)
+//! under an overall line for the whole data phase; nothing in CI, in pipes
+//! or with `--quiet`.
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -196,10 +197,28 @@ fn row_style(total: Option<u64>, bytes: Arc<AtomicU64>, suffix: &str) -> Progres
         .with_key("rate", rate)
         .with_key(
             "bytes",
-            move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
-                let _ = write!(out, "{}", HumanBytes(bytes.load(Ordering::Relaxed)));
+            move |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(
+                    out,
+                    "{}",
+                    bytes_and_rate(bytes.load(Ordering::Relaxed), state.elapsed())
+                );
             },
         )
+}
+
+/// Bytes read from the source and the rate they came at over `elapsed`:
+/// `12.50 MiB at 3.10 MiB/s`.
+fn bytes_and_rate(bytes: u64, elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    match seconds > 0.0 {
+        true => format!(
+            "{} at {}/s",
+            HumanBytes(bytes),
+            HumanBytes((bytes as f64 / seconds) as u64)
+        ),
+        false => HumanBytes(bytes).to_string(),
+    }
 }
 
 /// A bar of `total` steps, or a spinner when the total is unknown.
@@ -239,5 +258,15 @@ mod tests {
         assert_eq!(overall.bytes.load(Ordering::Relaxed), 13);
         overall.table_done();
         assert_eq!(overall.tables_done.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn bytes_show_with_the_rate_they_came_at() {
+        let two_seconds = Duration::from_secs(2);
+        assert_eq!(
+            bytes_and_rate(5 * 1024 * 1024, two_seconds),
+            "5.00 MiB at 2.50 MiB/s"
+        );
+        assert_eq!(bytes_and_rate(300, Duration::ZERO), "300 B");
     }
 }

@@ -163,6 +163,10 @@ pub(crate) struct TableApplier<'a> {
     holds_inserts: bool,
     /// Inserts go by the engine's bulk path where it has one.
     bulk_load: bool,
+    /// The moving rows are not written by `finish` but kept for the
+    /// caller (`take_moves`): a key range of a table whose other ranges
+    /// may hold the unique values they take.
+    keeps_moves: bool,
     /// Writes stop (before the next batch) once this asks.
     stop: Option<&'a StopFlag>,
     pub counts: Counts,
@@ -199,6 +203,7 @@ impl<'a> TableApplier<'a> {
             batch_rows: BATCH_ROWS,
             holds_inserts: !table.unique_keys.is_empty(),
             bulk_load: false,
+            keeps_moves: false,
             stop: None,
             counts: Counts::default(),
             deferred_deletes: Vec::new(),
@@ -254,6 +259,23 @@ impl<'a> TableApplier<'a> {
         self.bulk_load = true;
     }
 
+    /// Keeps the rows whose unique values move for the caller instead of
+    /// writing them at `finish` (see `take_moves`).
+    pub fn keep_moves(&mut self) {
+        self.keeps_moves = true;
+    }
+
+    /// The rows whose unique values move, kept by `keep_moves`.
+    pub fn take_moves(&mut self) -> Vec<Row> {
+        std::mem::take(&mut self.moving)
+    }
+
+    /// Rows whose unique values move, for `finish` to write together
+    /// (delete then insert in one transaction, FK checks off).
+    pub fn add_moves(&mut self, rows: Vec<Row>) {
+        self.moving.extend(rows);
+    }
+
     /// Removes every row of the table (script only: a table whose schema
     /// changes first is reloaded whole).
     pub fn delete_all(&mut self) {
@@ -270,7 +292,7 @@ impl<'a> TableApplier<'a> {
     /// the collided inserts. Call once after the last chunk.
     pub async fn finish(&mut self) -> Result<()> {
         self.flush().await?;
-        if !self.moving.is_empty() {
+        if !self.moving.is_empty() && !self.keeps_moves {
             let moving = std::mem::take(&mut self.moving);
             self.set_fk_checks(false).await?;
             let moved = self.write(ChangeKind::Move, moving).await;

@@ -24,20 +24,20 @@ use crate::error::Result;
 /// A run of leaves, `start..end`.
 type Span = std::ops::Range<usize>;
 
-/// The ranges of `table` whose rows differ, in key order, for leaves of
-/// about `leaf_rows` rows in a table of about `rows` rows; `None` when
-/// the two servers cannot compare checksums (then the whole table is
-/// streamed).
+/// The ranges of `table` inside `within` whose rows differ, in key order,
+/// for leaves of about `leaf_rows` rows in a table of about `rows` rows;
+/// `None` when the two servers cannot compare checksums (then all of
+/// `within` is streamed).
 pub(crate) async fn differing_ranges(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
     rows: u64,
     leaf_rows: u64,
+    within: &KeyRange,
 ) -> Result<Option<Vec<KeyRange>>> {
-    let all = KeyRange::all();
     let parts = leaves(rows, leaf_rows).max(FANOUT as u64) as usize;
-    let cut = all.split(source.split_points(table, &all, parts).await?);
+    let cut = within.split(source.split_points(table, within, parts).await?);
     let range_of = |span: &Span| KeyRange {
         after: cut[span.start].after.clone(),
         up_to: cut[span.end - 1].up_to.clone(),

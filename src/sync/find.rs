@@ -8,6 +8,7 @@ use super::apply::TableApplier;
 use super::bisect::differing_ranges;
 use super::choose::{CostEstimate, LinkCost, FANOUT, MAX_LEAF_ROWS};
 use super::pipeline::diff_table;
+use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
 use crate::engine::{SourceDb, TargetReader};
 use crate::error::Result;
@@ -45,6 +46,9 @@ pub struct FindStats {
     /// What streaming and bisecting were estimated to cost, where the
     /// link chose between them.
     pub cost: Option<CostEstimate>,
+    /// Key ranges the table was cut into, synced side by side on the
+    /// lanes (`ranges`); 1 (or 0, nothing read): whole.
+    pub parts: usize,
 }
 
 /// What found a table's changes.
@@ -72,15 +76,18 @@ impl FindStats {
         self.ranges_read += other.ranges_read;
         self.rows_read += other.rows_read;
         self.cost = other.cost.or(self.cost);
+        self.parts = self.parts.max(other.parts);
     }
 }
 
-/// Finds a table's changes the way `how` says and hands them to `sink`.
+/// Finds a table's changes (in `within`, a key range of it, or all of
+/// it) the way `how` says and hands them to `sink`.
 pub(crate) async fn find_changes(
     source: &mut SourceDb,
     reader: &mut TargetReader,
     table: &TableData,
     how: Find,
+    within: Option<&KeyRange>,
     bar: Option<RowBar>,
     sink: &mut TableApplier<'_>,
 ) -> Result<FindStats> {
@@ -100,7 +107,9 @@ pub(crate) async fn find_changes(
         if cost.is_none_or(CostEstimate::bisects) {
             let leaf_rows = link.map_or(MAX_LEAF_ROWS, |l| l.leaf_rows(size));
             let rows = size.map_or(leaf_rows * FANOUT as u64, |s| s.rows);
-            ranges = differing_ranges(source, reader, table, rows, leaf_rows).await?;
+            let all = KeyRange::all();
+            let within = within.unwrap_or(&all);
+            ranges = differing_ranges(source, reader, table, rows, leaf_rows, within).await?;
         }
     }
     let found = match ranges {
@@ -116,17 +125,19 @@ pub(crate) async fn find_changes(
                 ranges_read: ranges.len(),
                 rows_read,
                 cost,
+                parts: 1,
             }
         }
         None => {
             let copy = how == Find::CopyAll;
             let rows_read =
-                diff_table(source, reader, table, None, copy, bar.clone(), sink).await?;
+                diff_table(source, reader, table, within, copy, bar.clone(), sink).await?;
             FindStats {
                 method: Some(if copy { Found::Copy } else { Found::Stream }),
                 ranges_read: 1,
                 rows_read,
                 cost,
+                parts: 1,
             }
         }
     };

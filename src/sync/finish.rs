@@ -1,4 +1,5 @@
-//! What follows the main pass over every table: the deletes kept back
+//! What follows the main pass over every table: the rows whose unique
+//! values move that key ranges kept back, the deletes kept back
 //! (children first), the retries of rows a foreign key refused, the
 //! verification that every synced table now matches the source (with
 //! `multi_pass`, more passes over tables that still differ), and the
@@ -20,6 +21,41 @@ use crate::sync::apply::RefusedRow;
 
 /// Extra passes `multi_pass` allows over tables that still differ.
 const MULTI_PASS_ROUNDS: usize = 2;
+
+/// Writes the rows whose unique values move that the key ranges of a
+/// table kept back, each table's together (as one range's applier does
+/// at its end: deleted and inserted again in one transaction, FK checks
+/// off), so values that move between ranges cannot block each other.
+pub(crate) async fn moves(
+    lane: &mut Lane<'_>,
+    tables: &[SyncTable],
+    moves: &mut [Vec<Row>],
+    outcomes: &mut [TableOutcome],
+    shared: &Shared<'_>,
+) -> Result<()> {
+    for ((table, rows), outcome) in tables.iter().zip(moves).zip(outcomes) {
+        if rows.is_empty() {
+            continue;
+        }
+        let table = &table.data;
+        let mut applier = TableApplier::new(
+            Output::Execute(&mut *lane.writer),
+            shared.dialect,
+            table,
+            Pass::All,
+            shared.fk.checks(&table.name, WriteStep::Pass),
+            shared.max_bytes,
+        );
+        applier.stop_on(shared.stop);
+        applier.start().await?;
+        applier.add_moves(std::mem::take(rows));
+        let written = applier.finish().await;
+        outcome.counts.add(applier.counts);
+        outcome.refused.extend(std::mem::take(&mut applier.refused));
+        written?;
+    }
+    Ok(())
+}
 
 /// Runs (or scripts, or counts) the deletes the main pass kept back, the
 /// tables in reverse order (children first).
@@ -166,7 +202,16 @@ pub(crate) async fn verify_all(
                 applier.start().await?;
                 let bar = shared.progress.rows(&table.name, "resync", None);
                 let how = Find::Diff(shared.method);
-                find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await?;
+                find_changes(
+                    lane.source,
+                    lane.reader,
+                    table,
+                    how,
+                    None,
+                    bar,
+                    &mut applier,
+                )
+                .await?;
                 applier.finish().await?;
                 outcome.counts.add(applier.counts);
                 outcome.refused = std::mem::take(&mut applier.refused);
@@ -260,6 +305,7 @@ async fn verify(
         reader,
         table,
         Find::Diff(shared.method),
+        None,
         bar,
         &mut counter,
     )

@@ -6,11 +6,13 @@
 //! 1. `first_look`: both servers' own checksums skip equal tables; an empty
 //!    target table is not read.
 //! 2. the main pass (`table_pass`), one table per lane (`lanes`), a table
-//!    starting once the tables it references are done; each table's
-//!    changes found (`find`: stream, `bisect`, copy) through the read
-//!    pipeline (`pipeline`) and written in batches (`apply`).
-//! 3. `finish`: deferred deletes (children first), retries of refused
-//!    rows, verification (and multi-pass), AUTO_INCREMENT counters.
+//!    starting once the tables it references are done, a big one cut into
+//!    key ranges that several lanes take side by side (`ranges`); each
+//!    table's changes found (`find`: stream, `bisect`, copy) through the
+//!    read pipeline (`pipeline`) and written in batches (`apply`).
+//! 3. `finish`: the unique-value moves the key ranges kept, deferred
+//!    deletes (children first), retries of refused rows, verification (and
+//!    multi-pass), AUTO_INCREMENT counters.
 //!
 //! `fk` holds every decision of the FK strategy; `compare` asks both
 //! sides for checksums at once.
@@ -25,6 +27,7 @@ mod first_look;
 mod fk;
 mod lanes;
 mod pipeline;
+mod ranges;
 mod retry;
 mod stop;
 mod table_pass;
@@ -34,6 +37,7 @@ pub use choose::{CostEstimate, LinkCost};
 pub use find::{DiffMethod, FindStats, Found};
 pub use fk::FkStrategy;
 pub use lanes::Lane;
+pub use ranges::{lanes_to_fill, DEFAULT_RANGE_ROWS};
 pub use retry::RetryPolicy;
 pub use stop::StopFlag;
 
@@ -51,6 +55,7 @@ use apply::Pass;
 use first_look::{first_looks, Look};
 use fk::FkPolicy;
 use lanes::{run_on_lanes, Schedule};
+use ranges::{cut_tables, Part};
 use retry::sync_retrying;
 use table_pass::{Step, TableWork};
 
@@ -94,6 +99,10 @@ pub struct SyncOptions<'a> {
     pub delete_guard: Option<DeleteGuard>,
     /// How a table's pass is redone after a lost connection.
     pub retry: RetryPolicy,
+    /// A table the source estimates at twice this many rows or more is
+    /// synced in key ranges of at least this many, side by side on the
+    /// lanes (`ranges`); 0: every table on one lane.
+    pub range_rows: u64,
 }
 
 /// Which tables are left untouched because they would lose too many of
@@ -271,10 +280,13 @@ pub async fn sync_tables(
         WritePoint::BeforeWrites { written: &written },
     )
     .await?;
+    // Several lanes writing: big tables are cut into key ranges.
+    let cutting = !scripting && !counting && lanes.len() > 1 && options.range_rows > 0;
     // Row estimates of the tables the first look did not skip, for the
-    // bars' ETAs (only when bars are shown: each costs a query).
+    // bars' ETAs and the cuts (only when either needs them: each costs a
+    // query).
     let mut estimates: Vec<Option<u64>> = vec![None; tables.len()];
-    if progress.visible() {
+    if progress.visible() || cutting {
         for (i, table) in tables.iter().enumerate() {
             if !matches!(looks.looks[i], Look::Equal | Look::Guarded) {
                 estimates[i] = lanes[0]
@@ -293,6 +305,30 @@ pub async fn sync_tables(
             .filter(|(_, look)| !matches!(look, Look::Equal | Look::Guarded))
             .try_fold(0u64, |sum, (estimate, _)| Some(sum + (*estimate)?)),
     );
+    let cuts = match cutting {
+        true => {
+            let lanes_count = lanes.len();
+            cut_tables(
+                &mut *lanes[0].source,
+                tables,
+                &looks.looks,
+                &estimates,
+                lanes_count,
+                options.range_rows,
+            )
+            .await?
+        }
+        false => vec![vec![None]; tables.len()],
+    };
+    let items: Vec<(usize, Option<Part>)> = cuts
+        .into_iter()
+        .enumerate()
+        .flat_map(|(i, parts)| parts.into_iter().map(move |part| (i, part)))
+        .collect();
+    let mut parts_left = vec![0usize; tables.len()];
+    for (i, _) in &items {
+        parts_left[*i] += 1;
+    }
     let mut main = MainPass {
         tables,
         graph: options.graph,
@@ -301,10 +337,14 @@ pub async fn sync_tables(
         main_pass: &main_pass,
         outcomes: &mut outcomes,
         deferred: vec![Vec::new(); tables.len()],
+        moves: vec![Vec::new(); tables.len()],
         keep_deferred: !scripting,
         overall: overall.as_ref(),
         waits_for: Vec::new(),
-        started: vec![false; tables.len()],
+        started: vec![false; items.len()],
+        items,
+        parts_left,
+        part_failed: vec![false; tables.len()],
         finished: vec![false; tables.len()],
     };
 
@@ -321,7 +361,7 @@ pub async fn sync_tables(
             }
             steps.extend((0..tables.len()).map(|i| (i, main_pass(i))));
             for (i, pass) in steps {
-                let step = main.step(i, pass);
+                let step = main.step(i, pass, None);
                 let (work, done) =
                     sync_retrying(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await;
                 main.record(i, work, pass != Pass::Deletes && done.is_ok());
@@ -334,7 +374,7 @@ pub async fn sync_tables(
                 .map(|t| shared.fk.waits_for(&t.data, tables))
                 .collect();
             let shared = &shared;
-            run_on_lanes(lanes, &mut main, async |lane, i, step| {
+            run_on_lanes(lanes, &mut main, async |lane, _, (i, step)| {
                 Ok(sync_retrying(lane, RowMode::Apply, &tables[i], step, shared).await)
             })
             .await
@@ -352,6 +392,7 @@ pub async fn sync_tables(
     }
     main_pass_done?;
     let mut deferred = std::mem::take(&mut main.deferred);
+    let mut moves = std::mem::take(&mut main.moves);
     progress.finish_overall();
 
     if shared.stop.requested() {
@@ -361,6 +402,7 @@ pub async fn sync_tables(
         });
     }
     let lane = &mut lanes[0];
+    finish::moves(lane, tables, &mut moves, &mut outcomes, &shared).await?;
     finish::deferred_deletes(
         lane,
         &mut mode,
@@ -420,22 +462,36 @@ struct MainPass<'a, 'o> {
     outcomes: &'o mut Vec<TableOutcome>,
     /// Deletes kept for the end, per table, as key values.
     deferred: Vec<Vec<Row>>,
+    /// Rows whose unique values move, kept by a table's key ranges for
+    /// the end of the main pass, per table.
+    moves: Vec<Vec<Row>>,
     /// A script writes its deletes in a pass of their own instead.
     keep_deferred: bool,
     overall: Option<&'a crate::report::progress::Overall>,
     /// Per table, the tables it waits for (lanes only).
     waits_for: Vec<Vec<usize>>,
+    /// The work on the lanes: a table whole (`None`), or one key range of
+    /// it; the ranges of a table follow each other in key order.
+    items: Vec<(usize, Option<Part>)>,
+    /// Per item.
     started: Vec<bool>,
+    /// Per table, its items not done yet.
+    parts_left: Vec<usize>,
+    /// Per table, whether one of its items failed.
+    part_failed: Vec<bool>,
+    /// Per table: every item of it done without failing.
     finished: Vec<bool>,
 }
 
 impl MainPass<'_, '_> {
-    fn step(&self, i: usize, pass: Pass) -> Step {
+    fn step(&self, i: usize, pass: Pass, part: Option<Part>) -> Step {
+        let of = part.as_ref().map_or(1, |p| p.of as u64);
         Step {
             look: self.looks[i],
             pass,
             parents_synced: self.parents_synced(i),
-            estimate: self.estimates[i],
+            estimate: self.estimates[i].map(|rows| rows / of),
+            part,
         }
     }
 
@@ -465,8 +521,9 @@ impl MainPass<'_, '_> {
         outcome.found.add(work.found);
         outcome.retries.extend(work.retries);
         if self.keep_deferred {
-            self.deferred[i] = work.deferred;
+            self.deferred[i].extend(work.deferred);
         }
+        self.moves[i].extend(work.moves);
         if let (Some(bar), true) = (self.overall, table_done) {
             bar.table_done();
         }
@@ -474,21 +531,29 @@ impl MainPass<'_, '_> {
 }
 
 impl Schedule for MainPass<'_, '_> {
-    type Start = Step;
+    type Start = (usize, Step);
     type Done = (TableWork, Result<()>);
 
-    fn next(&mut self) -> Option<(usize, Step)> {
-        let i = (0..self.tables.len())
-            .find(|&i| !self.started[i] && self.waits_for[i].iter().all(|&p| self.finished[p]))?;
-        self.started[i] = true;
-        Some((i, self.step(i, (self.main_pass)(i))))
+    fn next(&mut self) -> Option<(usize, (usize, Step))> {
+        let item = (0..self.items.len()).find(|&n| {
+            let i = self.items[n].0;
+            !self.started[n] && self.waits_for[i].iter().all(|&p| self.finished[p])
+        })?;
+        self.started[item] = true;
+        let (i, part) = self.items[item].clone();
+        Some((item, (i, self.step(i, (self.main_pass)(i), part))))
     }
 
-    /// Records what the table's pass wrote, also when it failed or
-    /// stopped part-way (the partial report counts it).
-    fn done(&mut self, i: usize, (work, done): (TableWork, Result<()>)) -> Result<()> {
-        self.record(i, work, done.is_ok());
-        self.finished[i] = done.is_ok();
+    /// Records what the table's pass (or range) wrote, also when it
+    /// failed or stopped part-way (the partial report counts it); the
+    /// table is done with its last range.
+    fn done(&mut self, item: usize, (work, done): (TableWork, Result<()>)) -> Result<()> {
+        let i = self.items[item].0;
+        self.parts_left[i] -= 1;
+        self.part_failed[i] |= done.is_err();
+        let table_done = self.parts_left[i] == 0 && !self.part_failed[i];
+        self.record(i, work, table_done);
+        self.finished[i] = table_done;
         done
     }
 }

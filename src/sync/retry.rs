@@ -10,9 +10,13 @@
 //! included, where a blind re-apply would duplicate rows. A table that
 //! started empty is diffed on the redo instead of copied.
 //!
+//! A table cut into key ranges (`ranges`) redoes the failed range alone:
+//! the range is a unit of work like a table, its writes touch no key of
+//! another range.
+//!
 //! A lost source connection loses its snapshot: the redo reads the table
-//! on a new snapshot, at a later moment than the other tables, and the
-//! retry's line in the report says so.
+//! (or range) on a new snapshot, at a later moment than the other tables,
+//! and the retry's line in the report says so.
 
 use std::time::Duration;
 
@@ -73,7 +77,10 @@ pub(crate) async fn sync_retrying(
     mut step: Step,
     shared: &Shared<'_>,
 ) -> (TableWork, Result<()>) {
-    let name = &table.data.name;
+    let name = match &step.part {
+        Some(part) => format!("`{}` (key range {})", table.data.name, part.label()),
+        None => format!("`{}`", table.data.name),
+    };
     let applying = matches!(mode, RowMode::Apply);
     let policy = shared.retry;
     let mut work = TableWork::default();
@@ -85,7 +92,7 @@ pub(crate) async fn sync_retrying(
                 return (work, Err(Error::Stopped));
             }
             if !applying || attempt >= policy.retries {
-                return (work, Err(gave_up(name, failure, attempt, policy)));
+                return (work, Err(gave_up(&name, failure, attempt, policy)));
             }
             attempt += 1;
             let wait = policy.wait(attempt);
@@ -94,7 +101,7 @@ pub(crate) async fn sync_retrying(
                 _ => "",
             };
             work.retries.push(format!(
-                "`{name}`: retry {attempt} of {} after {} s: the {} connection ({}) failed: {}{later}",
+                "{name}: retry {attempt} of {} after {} s: the {} connection ({}) failed: {}{later}",
                 policy.retries,
                 wait.as_secs_f64(),
                 failure.side,
@@ -119,7 +126,17 @@ pub(crate) async fn sync_retrying(
         }
         work.refused.clear();
         work.deferred.clear();
-        match sync_one(lane, mode.reborrow(), table, step, shared, &mut work).await {
+        work.moves.clear();
+        match sync_one(
+            lane,
+            mode.reborrow(),
+            table,
+            step.clone(),
+            shared,
+            &mut work,
+        )
+        .await
+        {
             Err(Error::Transient {
                 side,
                 endpoint,
@@ -160,7 +177,8 @@ async fn reopen(lane: &mut Lane<'_>, side: &str) -> Result<()> {
     }
 }
 
-/// The error a run stops with once the retries are spent.
+/// The error a run stops with once the retries are spent; `table` names
+/// the table (and the key range) as the report does.
 fn gave_up(table: &str, failure: Lost, retried: u32, policy: RetryPolicy) -> Error {
     let Lost {
         side,
@@ -173,7 +191,7 @@ fn gave_up(table: &str, failure: Lost, retried: u32, policy: RetryPolicy) -> Err
         (n, _) => format!("after {} attempts", n + 1),
     };
     Error::Database {
-        context: format!("syncing `{table}`: the {side} connection ({endpoint}) failed, {tries}"),
+        context: format!("syncing {table}: the {side} connection ({endpoint}) failed, {tries}"),
         message: format!(
             "{what}\n  hint: what was written before is kept whole (each batch is one transaction); check the {side} server and the network, then run the same command again to finish (or raise retries / retry_wait in [sync])"
         ),

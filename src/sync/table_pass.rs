@@ -1,7 +1,7 @@
-//! One pass over one table on one lane: its changes found and written (or
-//! scripted, or counted). An empty target table whose rows may go in
-//! unchecked is loaded whole by one streamed bulk load; anything else goes
-//! through the applier in batches.
+//! One pass over one table (or one key range of it) on one lane: its
+//! changes found and written (or scripted, or counted). An empty target
+//! table whose rows may go in unchecked is loaded whole by one streamed
+//! bulk load; anything else goes through the applier in batches.
 
 use super::apply::{ChangeKind, Counts, Output, Pass, TableApplier};
 use super::find::{find_changes, Find, FindStats, Found};
@@ -9,6 +9,7 @@ use super::first_look::Look;
 use super::fk::WriteStep;
 use super::lanes::Lane;
 use super::pipeline::CHANNEL_DEPTH;
+use super::ranges::Part;
 use super::{RowMode, Shared, StopFlag, SyncTable, TargetRows};
 use crate::data::table::TableData;
 use crate::data::value::Row;
@@ -16,16 +17,19 @@ use crate::engine::{BulkLoad, WriteErrorKind};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
-/// What one pass over one table starts from.
-#[derive(Clone, Copy)]
+/// What one pass over one table (or one key range of it) starts from.
+#[derive(Clone)]
 pub(crate) struct Step {
     pub look: Look,
     pub pass: Pass,
     /// Every table it references was synced before it in this run, no row
     /// refused: the parents hold what the source's snapshot holds.
     pub parents_synced: bool,
-    /// The source's row estimate, when bars are shown.
+    /// The source's row estimate (of the range), when known.
     pub estimate: Option<u64>,
+    /// The key range this pass is limited to, when the table is cut
+    /// (`ranges`); `None`: the whole table.
+    pub part: Option<Part>,
 }
 
 /// What a pass did with one table.
@@ -36,14 +40,18 @@ pub(crate) struct TableWork {
     pub found: FindStats,
     /// Deletes kept for the end (children first), as key values.
     pub deferred: Vec<Row>,
+    /// Rows of a key range whose unique values move, written with the
+    /// other ranges' once the main pass is done (whole rows).
+    pub moves: Vec<Row>,
     /// What each retry after a transient failure was, for the report.
     pub retries: Vec<String>,
 }
 
-/// One pass over one table. What it wrote is added to `work` also when it
-/// fails or stops part-way (every batch is its own transaction, so the
-/// counts are what the target kept); its refused rows and deferred
-/// deletes replace `work`'s (a redo finds them again).
+/// One pass over one table (or key range). What it wrote is added to
+/// `work` also when it fails or stops part-way (every batch is its own
+/// transaction, so the counts are what the target kept); its refused
+/// rows, deferred deletes and kept moves replace `work`'s (a redo finds
+/// them again).
 pub(crate) async fn sync_one(
     lane: &mut Lane<'_>,
     mode: RowMode<'_>,
@@ -57,7 +65,9 @@ pub(crate) async fn sync_one(
         pass,
         parents_synced,
         estimate: total,
+        part,
     } = step;
+    let range = part.as_ref().map(|p| &p.range);
     let table = &sync_table.data;
     let replace = match sync_table.target_rows {
         TargetRows::Compare => None,
@@ -77,7 +87,12 @@ pub(crate) async fn sync_one(
     };
     let fk_checks = shared.fk.checks(&table.name, write);
     let progress = shared.progress;
-    let step = if nothing_to_delete { "copy" } else { "sync" };
+    let step = match (nothing_to_delete, &part) {
+        (true, None) => "copy".to_string(),
+        (false, None) => "sync".to_string(),
+        (true, Some(part)) => format!("copy {}", part.label()),
+        (false, Some(part)) => format!("sync {}", part.label()),
+    };
     let streamed = look == Look::Empty
         && matches!(mode, RowMode::Apply)
         && lane.writer.streams_bulk_loads()
@@ -87,7 +102,7 @@ pub(crate) async fn sync_one(
             .await?;
     if streamed {
         lane.writer.set_foreign_key_checks(false).await?;
-        let bar = progress.rows(&table.name, step, total);
+        let bar = progress.rows(&table.name, &step, total);
         if let Some(rows) = stream_copy(lane, table, bar, shared.stop).await? {
             work.counts.record(ChangeKind::Insert, rows);
             work.found.add(FindStats {
@@ -95,6 +110,7 @@ pub(crate) async fn sync_one(
                 ranges_read: 1,
                 rows_read: rows,
                 cost: None,
+                parts: 1,
             });
             return Ok(());
         }
@@ -112,22 +128,37 @@ pub(crate) async fn sync_one(
     if nothing_to_delete {
         applier.bulk();
     }
+    if part.is_some() {
+        applier.keep_moves();
+    }
     applier.start().await?;
     if replace == Some(true) {
         applier.delete_all();
     }
-    let bar = progress.rows(&table.name, step, total);
+    let bar = progress.rows(&table.name, &step, total);
     let how = match look {
         Look::Empty | Look::Replace => Find::CopyAll,
         Look::Equal | Look::Differs | Look::Guarded => Find::Diff(shared.method),
     };
-    let found = match find_changes(lane.source, lane.reader, table, how, bar, &mut applier).await {
+    let found = find_changes(
+        lane.source,
+        lane.reader,
+        table,
+        how,
+        range,
+        bar,
+        &mut applier,
+    )
+    .await;
+    let parts = part.as_ref().map_or(1, |p| p.of);
+    let found = match found.map(|found| FindStats { parts, ..found }) {
         Ok(found) => applier.finish().await.map(|()| found),
         Err(e) => Err(e),
     };
     work.counts.add(applier.counts);
     work.refused = std::mem::take(&mut applier.refused);
     work.deferred = std::mem::take(&mut applier.deferred_deletes);
+    work.moves = applier.take_moves();
     work.found.add(found?);
     Ok(())
 }

@@ -275,6 +275,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                 }),
             },
             retry: settings.retry,
+            range_rows: settings.range_rows,
         };
         let applies = matches!(rows, RowMode::Apply);
         // Around the rows: the suspensions the writes need, then the
