@@ -56,6 +56,27 @@ fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>
     }
 }
 
+/// A query whose only row is the sequence behind `table`'s first identity
+/// or serial column, as text (no row where it has none): the sequence a
+/// table's counter is read from and set in.
+pub fn counter_sequence(table: &str) -> String {
+    format!(
+        "SELECT pg_get_serial_sequence({relation}, a.attname)::text FROM pg_attribute a \
+         WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
+         AND pg_get_serial_sequence({relation}, a.attname) IS NOT NULL ORDER BY a.attnum LIMIT 1",
+        relation = quote_text(quote_ident(table).as_bytes())
+    )
+}
+
+/// `setval(sequence, next, false)` on `table`'s counter sequence: the next
+/// generated key is `next` (nothing where the table has no sequence).
+pub fn set_counter(table: &str, next: u64) -> String {
+    format!(
+        "SELECT setval(s::regclass, {next}, false) FROM ({}) AS q(s)",
+        counter_sequence(table)
+    )
+}
+
 fn is_constraint(index: &Index) -> bool {
     index.definition.starts_with("CONSTRAINT ")
 }

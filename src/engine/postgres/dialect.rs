@@ -34,6 +34,10 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn set_counter(&self, table: &str, next: u64) -> Option<String> {
+        Some(ddl::set_counter(table, next))
+    }
+
     fn data_script_prelude(&self) -> Vec<String> {
         SESSION_SETTINGS.iter().map(|s| s.to_string()).collect()
     }
