@@ -23,6 +23,11 @@ pub struct DiffOptions {
     /// Foreign keys can be dropped and added on their own (MySQL). When
     /// false (SQLite), FK changes travel with the table's other clauses.
     pub separate_fk_phase: bool,
+    /// A foreign key can be created only to a table that exists
+    /// (PostgreSQL). New tables in an FK cycle, which no order creates,
+    /// then get the keys to tables created after them once the rows are
+    /// in (post-data), where the other engines create them with the table.
+    pub fk_needs_parent: bool,
     /// The engine shows secondary indexes in creation order, so the order
     /// is part of the schema (MySQL's `SHOW CREATE TABLE`).
     pub index_order_matters: bool,
@@ -174,6 +179,9 @@ pub fn diff(
     plan.extend(drop_fks);
     plan.extend(drop_views);
     order_creates(&mut creates, source);
+    if options.fk_needs_parent && options.separate_fk_phase {
+        split_forward_fks(&mut creates, &mut add_fks);
+    }
     plan.extend(creates);
     plan.extend(alters);
     plan.extend(drop_tables);
@@ -365,6 +373,37 @@ fn order_creates(creates: &mut [PlannedChange], source: &Catalog) {
     creates.sort_by_key(|c| order.iter().position(|n| n == c.change.object_name()));
 }
 
+/// Takes out of each new table the foreign keys to tables created after
+/// it (in an FK cycle; `creates` is in creation order) and plans them as
+/// an `ALTER TABLE` of their own, with the other added keys.
+fn split_forward_fks(creates: &mut [PlannedChange], add_fks: &mut Vec<PlannedChange>) {
+    let names: Vec<String> = creates
+        .iter()
+        .map(|c| c.change.object_name().to_string())
+        .collect();
+    for (at, planned) in creates.iter_mut().enumerate() {
+        let SchemaChange::CreateTable(table) = &mut planned.change else {
+            continue;
+        };
+        let desired = table.clone();
+        let (forward, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut table.foreign_keys)
+            .into_iter()
+            .partition(|fk| names[at + 1..].contains(&fk.referenced_table));
+        table.foreign_keys = kept;
+        if !forward.is_empty() {
+            push_alter(
+                add_fks,
+                table,
+                &desired,
+                forward
+                    .into_iter()
+                    .map(AlterClause::AddForeignKey)
+                    .collect(),
+            );
+        }
+    }
+}
+
 fn order_views(creates: &mut Vec<PlannedChange>) {
     let mut pending = std::mem::take(creates);
     while !pending.is_empty() {
@@ -487,7 +526,9 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
             }),
             Some(old) => {
                 let moves = moved.contains(&column.name.as_str());
-                if moves || old.definition != column.definition {
+                // PostgreSQL keeps a column's comment apart from its
+                // definition; MySQL's definition holds it too.
+                if moves || old.definition != column.definition || old.comment != column.comment {
                     column_clauses.push(AlterClause::ModifyColumn {
                         from: old.clone(),
                         to: column.clone(),

@@ -38,6 +38,10 @@ impl Dialect for PostgresDialect {
         Some(ddl::set_counter(table, next))
     }
 
+    fn references_missing_tables(&self) -> bool {
+        false
+    }
+
     fn data_script_prelude(&self) -> Vec<String> {
         SESSION_SETTINGS.iter().map(|s| s.to_string()).collect()
     }
