@@ -57,3 +57,21 @@ fn a_sequence_that_differs_is_reported_by_validate_and_set_by_a_sync() {
         common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// serial and bigserial (and back): the column's type changes and so
+/// does its sequence's, as `pg_dump` shows.
+#[test]
+fn a_serial_column_that_changes_type_takes_its_sequence_along() {
+    for (from, to) in [("serial", "bigserial"), ("bigserial", "smallserial")] {
+        let (source, target) = (PgDb::new("pgserial_src"), PgDb::new("pgserial_tgt"));
+        source.exec(&format!("CREATE TABLE t (id {to} PRIMARY KEY)"));
+        target.exec(&format!("CREATE TABLE t (id {from} PRIMARY KEY)"));
+        let (code, out, _) = common::sync_with_report(
+            &source.url(),
+            &target.url(),
+            &["--schema-only", "--allow-destructive", "--yes"],
+        );
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(target.schema_dump(), source.schema_dump(), "{from} -> {to}");
+    }
+}

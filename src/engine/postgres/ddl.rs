@@ -358,6 +358,12 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             quote_ident(&to.name),
             to.data_type
         )));
+        // serial, bigserial, smallserial: the sequence takes the column's type.
+        if let (Some(sequence), "smallint" | "integer" | "bigint") =
+            (serial_sequence(to), to.data_type.as_str())
+        {
+            out.push(format!("ALTER SEQUENCE {sequence} AS {}", to.data_type));
+        }
     }
     let default_of = |c: &Column| match &c.default {
         Some(_) if identity(c).is_none() => c
