@@ -185,6 +185,7 @@ pub fn diff(
     plan.extend(creates);
     plan.extend(alters);
     plan.extend(drop_tables);
+    plan.extend(objects.routine_drops);
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
@@ -206,6 +207,9 @@ struct ObjectSteps {
     /// Routines created or replaced before the views and triggers that
     /// call them (pre-data).
     routines: Vec<PlannedChange>,
+    /// Routines the source does not have, dropped after the tables and
+    /// columns whose defaults or checks may call them (pre-data).
+    routine_drops: Vec<PlannedChange>,
     /// Triggers and events created after the rows (post-data).
     post_data: Vec<PlannedChange>,
 }
@@ -232,6 +236,7 @@ fn object_changes(
     let mut steps = ObjectSteps {
         drops: Vec::new(),
         routines: Vec::new(),
+        routine_drops: Vec::new(),
         post_data: Vec::new(),
     };
     let pre = |change| PlannedChange::new(change);
@@ -263,7 +268,11 @@ fn object_changes(
             }));
             continue;
         }
-        steps.drops.push(pre(SchemaChange::DropObject {
+        let drops = match is_routine(current.kind) {
+            true => &mut steps.routine_drops,
+            false => &mut steps.drops,
+        };
+        drops.push(pre(SchemaChange::DropObject {
             object: current.clone(),
             why,
         }));

@@ -261,3 +261,28 @@ fn a_routine_that_is_missing_is_a_create_not_a_difference() {
         }]
     ));
 }
+
+/// A routine the source does not have goes after the table changes, so a
+/// column default or check that calls it is gone first.
+#[test]
+fn an_extra_routine_is_dropped_after_the_columns_that_call_it() {
+    let source = base(|c| c);
+    let target = base(|c| {
+        c.table(
+            table("uses_f")
+                .col("id", "int NOT NULL")
+                .col("v", "int DEFAULT f()"),
+        )
+        .object(
+            ObjectKind::Function,
+            "f",
+            None,
+            "CREATE FUNCTION f() RETURNS int RETURN 1",
+        )
+    });
+    let plan = mysql_plan(&source, &target);
+    assert_eq!(
+        steps(&plan),
+        ["drop table uses_f", "drop function f (Extra)"]
+    );
+}

@@ -197,13 +197,32 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
         SchemaChange::CreateObject { object, .. } => vec![object.definition.clone()],
         SchemaChange::DropObject { object, .. } => vec![drop_object(object)],
         SchemaChange::ReplaceObject { current, desired } => match desired.kind {
-            // `pg_get_functiondef` says CREATE OR REPLACE.
-            ObjectKind::Function | ObjectKind::Procedure => vec![desired.definition.clone()],
+            // `pg_get_functiondef` says CREATE OR REPLACE, which cannot
+            // change the arguments or the result type.
+            ObjectKind::Function | ObjectKind::Procedure
+                if routine_head(current) == routine_head(desired) =>
+            {
+                vec![desired.definition.clone()]
+            }
+            ObjectKind::Function | ObjectKind::Procedure => {
+                vec![drop_object(current), desired.definition.clone()]
+            }
             ObjectKind::Trigger | ObjectKind::Event => {
                 vec![drop_object(current), desired.definition.clone()]
             }
         },
     }
+}
+
+/// A routine's first line (name and arguments) and its `RETURNS` line,
+/// as `pg_get_functiondef` writes them.
+fn routine_head(routine: &SchemaObject) -> (Option<&str>, Option<&str>) {
+    let mut lines = routine.definition.lines();
+    let first = lines.next();
+    (
+        first,
+        lines.find(|l| l.trim_start().starts_with("RETURNS ")),
+    )
 }
 
 fn drop_object(object: &SchemaObject) -> String {
