@@ -248,14 +248,14 @@ fn object_changes(
     for (one, other) in [(source, target), (target, source)] {
         for object in one.objects.iter().filter(compared) {
             if let Some(table) = &object.table {
-                if other.object(object.kind, &object.name) != Some(object) {
+                if other.counterpart(object) != Some(object) {
                     retriggered.push(table);
                 }
             }
         }
     }
     for current in target.objects.iter().filter(compared) {
-        let desired = source.object(current.kind, &current.name);
+        let desired = source.counterpart(current);
         let why = match desired {
             None => ObjectChange::Extra,
             Some(d) if d != current => ObjectChange::Differs,
@@ -279,7 +279,7 @@ fn object_changes(
     }
     for desired in source.objects.iter().filter(compared) {
         if is_routine(desired.kind) {
-            if target.object(desired.kind, &desired.name).is_none() {
+            if target.counterpart(desired).is_none() {
                 steps.routines.push(pre(SchemaChange::CreateObject {
                     object: desired.clone(),
                     why: ObjectChange::Missing,
@@ -287,7 +287,7 @@ fn object_changes(
             }
             continue;
         }
-        let why = match target.object(desired.kind, &desired.name) {
+        let why = match target.counterpart(desired) {
             None => ObjectChange::Missing,
             Some(current) if current != desired => ObjectChange::Differs,
             Some(current) => {

@@ -82,11 +82,18 @@ impl Catalog {
         self.views.iter().find(|v| self.same_name(&v.name, name))
     }
 
-    /// The object of this kind and name.
-    pub fn object(&self, kind: ObjectKind, name: &str) -> Option<&SchemaObject> {
-        self.objects
-            .iter()
-            .find(|o| o.kind == kind && self.same_object_name(kind, &o.name, name))
+    /// This catalog's object that is `object` (from either catalog): the
+    /// same kind and name, and for a trigger the same table (PostgreSQL
+    /// names triggers per table).
+    pub fn counterpart(&self, object: &SchemaObject) -> Option<&SchemaObject> {
+        self.objects.iter().find(|o| {
+            o.kind == object.kind
+                && self.same_object_name(o.kind, &o.name, &object.name)
+                && match (&o.table, &object.table) {
+                    (Some(a), Some(b)) => self.same_name(a, b),
+                    (a, b) => a == b,
+                }
+        })
     }
 
     /// Whether this catalog holds every object of `kind`.

@@ -286,3 +286,21 @@ fn an_extra_routine_is_dropped_after_the_columns_that_call_it() {
         ["drop table uses_f", "drop function f (Extra)"]
     );
 }
+
+/// Two triggers of one name on two tables (PostgreSQL names triggers per
+/// table) are two objects: equal on both sides, the plan leaves them.
+#[test]
+fn triggers_of_one_name_on_two_tables_are_told_apart() {
+    let on = |table: &str| {
+        format!("CREATE TRIGGER tr AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION f()")
+    };
+    let source = base(|c| {
+        c.object(ObjectKind::Trigger, "tr", Some("audit"), &on("audit"))
+            .object(ObjectKind::Trigger, "tr", Some("t"), &on("t"))
+    });
+    let target = base(|c| {
+        c.object(ObjectKind::Trigger, "tr", Some("t"), &on("t"))
+            .object(ObjectKind::Trigger, "tr", Some("audit"), &on("audit"))
+    });
+    assert_eq!(steps(&mysql_plan(&source, &target)), Vec::<String>::new());
+}
