@@ -142,9 +142,38 @@ pub fn diff(
             drop_tables.push(drop);
         }
     }
+    // The target's views that go: those the source lacks or has
+    // otherwise, and with them every view reading one of them (PostgreSQL
+    // refuses to drop a view another reads); the source's come back.
+    let mut replaced: Vec<&str> = target
+        .views
+        .iter()
+        .filter(|v| selected(&v.name))
+        .filter(|v| {
+            source
+                .view(&v.name)
+                .is_none_or(|s| s.definition != v.definition)
+        })
+        .map(|v| v.name.as_str())
+        .collect();
+    loop {
+        let readers: Vec<&str> = target
+            .views
+            .iter()
+            .filter(|v| selected(&v.name) && !replaced.contains(&v.name.as_str()))
+            .filter(|v| v.depends_on.iter().any(|d| replaced.contains(&d.as_str())))
+            .map(|v| v.name.as_str())
+            .collect();
+        if readers.is_empty() {
+            break;
+        }
+        replaced.extend(readers);
+    }
     for view in source.views.iter().filter(|v| selected(&v.name)) {
         match target.view(&view.name) {
-            Some(existing) if existing.definition == view.definition => {}
+            Some(existing)
+                if existing.definition == view.definition
+                    && !replaced.contains(&existing.name.as_str()) => {}
             Some(existing) => {
                 drop_views.push(PlannedChange::new(SchemaChange::DropView(existing.clone())));
                 create_views.push(PlannedChange::new(SchemaChange::CreateView(view.clone())));
@@ -165,7 +194,8 @@ pub fn diff(
             });
         }
     }
-    order_views(&mut create_views);
+    order_views(&mut create_views, false);
+    order_views(&mut drop_views, true);
     // Tables and views whose triggers a change may take with it (SQLite
     // drops a rebuilt table's and a dropped view's triggers).
     let rebuilt: Vec<&str> = alters
@@ -367,8 +397,6 @@ fn split_by_phase(
     (pre, post)
 }
 
-/// Creates views after the views they read (a view's `depends_on` may
-/// name tables too; only views being created matter here).
 /// New tables, parents before the tables whose foreign keys name them
 /// (PostgreSQL creates a foreign key only to a table that exists; the
 /// other engines take any order). Tables in a cycle keep their order.
@@ -413,25 +441,34 @@ fn split_forward_fks(creates: &mut [PlannedChange], add_fks: &mut Vec<PlannedCha
     }
 }
 
-fn order_views(creates: &mut Vec<PlannedChange>) {
-    let mut pending = std::mem::take(creates);
+/// Orders view changes by what the views read (a view's `depends_on` may
+/// name tables too; only the views among `changes` matter): creates after
+/// the views they read, or, `dependents_first`, drops before them.
+fn order_views(changes: &mut Vec<PlannedChange>, dependents_first: bool) {
+    let reads = |p: &PlannedChange, other: &str| match &p.change {
+        SchemaChange::CreateView(v) | SchemaChange::DropView(v) => {
+            v.name != other && v.depends_on.iter().any(|d| d == other)
+        }
+        _ => false,
+    };
+    let mut pending = std::mem::take(changes);
     while !pending.is_empty() {
-        let waiting: Vec<String> = pending
-            .iter()
-            .map(|p| p.change.object_name().to_string())
-            .collect();
-        let ready = pending
-            .iter()
-            .position(|p| match &p.change {
-                SchemaChange::CreateView(v) => !v
-                    .depends_on
-                    .iter()
-                    .any(|d| *d != v.name && waiting.contains(d)),
-                _ => true,
+        let ready = (0..pending.len())
+            .position(|i| {
+                let name = pending[i].change.object_name();
+                pending.iter().enumerate().all(|(j, other)| {
+                    j == i
+                        || match dependents_first {
+                            // No other pending view reads this one.
+                            true => !reads(other, name),
+                            // This one reads no other pending view.
+                            false => !reads(&pending[i], other.change.object_name()),
+                        }
+                })
             })
-            // A dependency loop cannot be created in any order: keep the rest as is.
+            // A dependency loop cannot be ordered: keep the rest as is.
             .unwrap_or(0);
-        creates.push(pending.remove(ready));
+        changes.push(pending.remove(ready));
     }
 }
 

@@ -465,3 +465,28 @@ fn a_column_comment_alone_makes_the_column_differ() {
         ["alter t: modify column v"]
     );
 }
+
+/// A view that changes takes the views reading it along: they are dropped
+/// first (PostgreSQL refuses to drop a view another reads) and created
+/// again after it.
+#[test]
+fn a_changed_view_takes_the_views_reading_it_along() {
+    let with = |base: &str| {
+        mysql()
+            .table(table("t").col("id", "int NOT NULL"))
+            .view("v_base", base, &["t"])
+            .view("v_top", "select * from v_base", &["v_base"])
+            .view("v_other", "select 1", &[])
+            .build()
+    };
+    let plan = mysql_plan(&with("select id from t"), &with("select * from t"));
+    assert_eq!(
+        steps(&plan),
+        [
+            "drop view v_top",
+            "drop view v_base",
+            "create view v_base",
+            "create view v_top"
+        ]
+    );
+}
