@@ -50,8 +50,9 @@ def fmt_secs(s):
 
 def main():
     p = argparse.ArgumentParser()
-    for a in ("results", "notes", "data", "out", "commit", "mariadb", "tools"):
+    for a in ("results", "notes", "data", "out", "commit", "server", "tools", "command"):
         p.add_argument("--" + a, required=True)
+    p.add_argument("--fact", action="append", default=[], help="one more line for the facts")
     p.add_argument("--rows", type=int, required=True)
     p.add_argument("--runs", type=int, required=True)
     p.add_argument("--link", help="the emulated link, e.g. 20ms/100mbit")
@@ -139,15 +140,15 @@ def main():
         "- date: %s" % datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
         "- machine: %d cores (%s), %s memory, %s" % (os.cpu_count(), cpu_model(), mem_total(),
                                                      platform.platform()),
-        "- MariaDB: %s (two throwaway servers on 127.0.0.1:3307 and :3308, "
-        "innodb_buffer_pool_size=512M each, binary log off, other settings default)" % a.mariadb,
+        "- %s" % a.server,
         "- lockstep commit: %s (release build)" % a.commit,
         "- other tools: %s" % a.tools,
         "- dataset: %d rows in 6 tables (bench/gen.py); dense drift = %s differing rows, "
         "sparse = %s" % (total_rows, diverge.get("dense", "?"), diverge.get("sparse", "?")),
         "- differences found (validate scenarios) should be 0 in sync and %s dense "
-        "(%s in job_orders, the only table reladiff compares); pt-table-sync counts "
-        "statements (an update is one REPLACE or UPDATE)" % (diverge.get("dense", "?"), jobs.get("dense", "?")),
+        "(%s in job_orders, the only table reladiff compares)" % (
+            diverge.get("dense", "?"), jobs.get("dense", "?")),
+        *("- %s" % f for f in a.fact),
         "- runs per tool: %d; figures are medians of the runs that succeeded "
         "(a value in parentheses had no successful run)" % a.runs,
     ]
@@ -158,9 +159,9 @@ def main():
             "bytes the relay carried (down: source to tool, up: tool to source)" % a.link)
     legend = "\n".join("- **%s**: %s" % (k, v) for k, v in TITLES.items() if k in groups)
     doc = ["# lockstep benchmark results", "",
-           "Produced by `bench/run.sh --rows %d --runs %d%s`; see bench/README.md for what each "
+           "Produced by `%s --rows %d --runs %d%s`; see bench/README.md for what each "
            "scenario does and how to read the ratios." % (
-               a.rows, a.runs, " --link %s" % a.link if a.link else ""), "",
+               a.command, a.rows, a.runs, " --link %s" % a.link if a.link else ""), "",
            "## Machine", "", *facts, "", "## Scenarios", "", legend, "",
            "## Results", "",
            "Time is wall-clock time of the tool alone (the starting state is restored "

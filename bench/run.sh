@@ -13,30 +13,10 @@ set -uo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$BENCH")
-ROWS=1000000
-RUNS=3
-ONLY=""
-LINK=""
 SCENARIOS="initial resync-dense resync-sparse validate-insync validate-dense"
-
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --rows) ROWS=${2:?--rows needs a number}; shift 2 ;;
-    --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
-    --only) ONLY=${2:?--only needs a scenario}; shift 2 ;;
-    --link) LINK=${2:?--link needs RTT/BANDWIDTH, e.g. 20ms/100mbit}; shift 2 ;;
-    -h|--help) usage 0 ;;
-    *) echo "unknown argument: $1" >&2; usage 2 ;;
-  esac
-done
-if [[ -n "$ONLY" && " $SCENARIOS " != *" $ONLY "* ]]; then
-  echo "unknown scenario '$ONLY'; one of: $SCENARIOS" >&2; exit 2
-fi
-[[ "$ROWS" =~ ^[0-9]+$ && "$ROWS" -ge 1000 ]] || { echo "--rows must be a number >= 1000" >&2; exit 2; }
-[[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a number >= 1" >&2; exit 2; }
-[[ -z "$LINK" || "$LINK" =~ ^[0-9.]+(us|ms|s)/[0-9.]+(kbit|mbit|gbit)$ ]] \
-  || { echo "--link must look like 20ms/100mbit (delay us|ms|s, bandwidth kbit|mbit|gbit)" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
+parse_args "$@"
 
 WORK=$BENCH/.work
 DATA=$WORK/data-$ROWS          # generated TSV/SQL files
@@ -60,10 +40,6 @@ DST_URL="mysql://root@127.0.0.1:$LOCAL_PORT/$DB"
 TABLES="auth_user client_accounts subscriber_accounts subscriber_subscription job_orders helpdesk_ticket"
 mkdir -p "$WORK"
 
-log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 2; }
-note() { echo "- $*" >> "$NOTES"; log "note: $*"; }
-
 # ---------------------------------------------------------------- tools
 ensure_tools() {
   local missing=()
@@ -83,17 +59,6 @@ ensure_tools() {
       && "$VENV/bin/pip" install -q 'reladiff[mysql]' >/dev/null 2>&1 \
       || note "reladiff could not be installed (pip install 'reladiff[mysql]' failed); its rows are skipped"
   fi
-}
-
-build_lockstep() {
-  if [[ -n "${LOCKSTEP_BIN:-}" ]]; then
-    LOCKSTEP=$LOCKSTEP_BIN
-  else
-    log "building lockstep (cargo build --release)"
-    (cd "$ROOT" && cargo build --release -q) || die "cargo build --release failed"
-    LOCKSTEP=${CARGO_TARGET_DIR:-$ROOT/target}/release/lockstep
-  fi
-  [[ -x "$LOCKSTEP" ]] || die "no lockstep binary at $LOCKSTEP"
 }
 
 # ---------------------------------------------------------------- servers
@@ -138,41 +103,15 @@ stop_server() { # stop_server NAME PORT
   rm -f "$pidf"
 }
 
-RELAY_PID=""
 cleanup() {
-  [[ -n "$RELAY_PID" ]] && kill "$RELAY_PID" 2>/dev/null
+  stop_relay
   stop_server local "$LOCAL_PORT"
   stop_server remote "$REMOTE_PORT"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for p in "$REMOTE_PORT" "$LOCAL_PORT" ${LINK:+"$RELAY_PORT" "$RELAY_STATS_PORT"}; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-    die "something already listens on port $p (a previous run still going?)"
-  fi
-done
-
-# ---------------------------------------------------------------- the link
-start_relay() {
-  log "building the link relay (bench/relay)"
-  (cd "$BENCH/relay" && cargo build --release -q) || die "cargo build of bench/relay failed"
-  local relay=${CARGO_TARGET_DIR:-$BENCH/relay/target}/release/lockstep-bench-relay i
-  "$relay" --listen "127.0.0.1:$RELAY_PORT" --to "127.0.0.1:$REMOTE_PORT" --link "$LINK" \
-    --stats "127.0.0.1:$RELAY_STATS_PORT" 2>>"$WORK/relay.log" &
-  RELAY_PID=$!
-  for i in $(seq 1 50); do
-    link_bytes >/dev/null 2>&1 && { log "link $LINK on 127.0.0.1:$RELAY_PORT"; return 0; }
-    sleep 0.1
-  done
-  die "the relay did not start: see $WORK/relay.log"
-}
-link_bytes() { # -> "UP DOWN": bytes carried by the relay so far
-  local line
-  exec 4<>"/dev/tcp/127.0.0.1/$RELAY_STATS_PORT" || return 1
-  read -r line <&4; exec 4<&-
-  awk '{ print $2, $4 }' <<<"$line"
-}
+ports_free "$REMOTE_PORT" "$LOCAL_PORT" ${LINK:+"$RELAY_PORT" "$RELAY_STATS_PORT"}
 
 # ---------------------------------------------------------------- data
 checksums() { # checksums PORT -> "table value" lines
@@ -235,37 +174,6 @@ prepare() {
   snapshot_local sparse
   echo "$stamp" >"$SNAP/ready"
   echo "$stamp" >"$WORK/remote/ready"
-}
-
-# ---------------------------------------------------------------- measuring
-# measure SCENARIO TOOL RUN OK_CODES cmd...   (times only the command)
-measure() {
-  local scenario=$1 tool=$2 run=$3 ok=$4; shift 4
-  local out=$WORK/logs/$scenario.$(printf '%s' "$tool" | tr -c 'a-zA-Z0-9_-' _).$run.log t0 t1 rc secs rss
-  mkdir -p "$WORK/logs"
-  local before=""
-  [[ -n "$LINK" ]] && before=$(link_bytes)
-  t0=$(date +%s.%N)
-  (cd "$WORK" && /usr/bin/time -f '%M' -o "$WORK/time.out" "$@" >"$out" 2>&1 </dev/null)
-  rc=$?
-  t1=$(date +%s.%N)
-  secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  rss=$(tail -n 1 "$WORK/time.out" 2>/dev/null | tr -dc 0-9)
-  if [[ -n "$LINK" ]]; then
-    local after
-    after=$(link_bytes)
-    printf '%s\t%s\t%s\t%s\t%s\n' "$scenario" "$tool" "$run" \
-      $(( ${after% *} - ${before% *} )) $(( ${after#* } - ${before#* } )) >>"$LINK_BYTES.cur"
-  fi
-  LAST_RC=$rc
-  LAST_LOG=$out
-  if [[ ",$ok," == *",$rc,"* ]]; then
-    LAST_STATUS=ok
-  else
-    LAST_STATUS="exit $rc"
-  fi
-  printf '%s\t%s\t%s\t%.3f\t%s\t%s\t\n' "$scenario" "$tool" "$run" "$secs" "${rss:-0}" "$LAST_STATUS" >>"$RESULTS.cur"
-  log "$scenario / $tool / run $run: ${secs}s, ${rss:-?} KB peak RSS, $LAST_STATUS"
 }
 
 # after a writing tool: lockstep's own check AND an independent CHECKSUM TABLE
@@ -366,7 +274,6 @@ found() {
     reladiff) awk '/exclusive to table|rows updated/ { n += $1 } END { print n + 0 }' "$LAST_LOG" ;;
   esac
 }
-set_found() { sed -i '$ s/\t$/\t'"$1"'/' "$RESULTS.cur"; }
 
 scenario_validate() { # scenario_validate synced|dense
   local state=$1 s expect r
@@ -407,17 +314,10 @@ done
 mv "$RESULTS.cur" "$RESULTS"
 mv "$LINK_BYTES.cur" "$LINK_BYTES"
 
-if [[ -n "${LOCKSTEP_BIN:-}" ]]; then
-  commit="${LOCKSTEP_COMMIT:-unknown} (binary given as LOCKSTEP_BIN)"
-else
-  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if [[ -n "$(git -C "$ROOT" status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null)" ]]; then
-    commit="$commit (with uncommitted changes in src/)"
-  fi
-fi
 python3 "$BENCH/report.py" --results "$RESULTS" --notes "$NOTES" --data "$DATA" \
   --out "$OUT_MD" --rows "$ROWS" --runs "$RUNS" \
   ${LINK:+--link "$LINK" --link-bytes "$LINK_BYTES"} \
-  --commit "$commit" \
-  --mariadb "$(echo 'SELECT VERSION()' | sql "$REMOTE_PORT" -N)" \
+  --commit "$(lockstep_commit)" --command "bench/run.sh" \
+  --fact "pt-table-sync counts statements (an update is one REPLACE or UPDATE)" \
+  --server "MariaDB: $(echo 'SELECT VERSION()' | sql "$REMOTE_PORT" -N) (two throwaway servers on 127.0.0.1:$REMOTE_PORT and :$LOCAL_PORT, innodb_buffer_pool_size=512M each, binary log off, other settings default)" \
   --tools "$(pt-table-sync --version 2>&1 | head -1); $(mysqldump --version | head -1); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::model::{
     CheckConstraint, Column, ForeignKey, Index, ObjectKind, SchemaObject, Table, TableOptions, View,
 };
+use super::user_types::TypeChange;
 
 /// How much a change can hurt the data already in the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -105,6 +106,8 @@ pub enum SchemaChange {
         current: SchemaObject,
         desired: SchemaObject,
     },
+    /// Create, drop or change a user-defined type (PostgreSQL).
+    Type(TypeChange),
 }
 
 /// Why an object is created or dropped.
@@ -152,6 +155,7 @@ impl SchemaChange {
             | SchemaChange::ReplaceObject {
                 desired: object, ..
             } => object.table.as_deref().unwrap_or(&object.name),
+            SchemaChange::Type(change) => change.name(),
         }
     }
 
@@ -176,7 +180,8 @@ impl SchemaChange {
             | SchemaChange::DropView(_)
             | SchemaChange::CreateObject { .. }
             | SchemaChange::DropObject { .. }
-            | SchemaChange::ReplaceObject { .. } => false,
+            | SchemaChange::ReplaceObject { .. }
+            | SchemaChange::Type(_) => false,
         }
     }
 
@@ -210,13 +215,14 @@ impl SchemaChange {
 
     /// Whether the change, run after the rows, needs its table's rows to
     /// match the source first (a constraint they could refuse); triggers,
-    /// routines and events only need the rows written.
+    /// routines, events and types only need the rows written.
     pub fn needs_rows(&self) -> bool {
         !matches!(
             self,
             SchemaChange::CreateObject { .. }
                 | SchemaChange::DropObject { .. }
                 | SchemaChange::ReplaceObject { .. }
+                | SchemaChange::Type(_)
         )
     }
 
@@ -233,6 +239,7 @@ impl SchemaChange {
                 .map(AlterClause::safety)
                 .max_by_key(|(s, _)| *s)
                 .unwrap_or((Safety::Safe, None)),
+            SchemaChange::Type(change) => change.safety(),
             SchemaChange::DropObject {
                 object,
                 why: ObjectChange::Extra,

@@ -5,7 +5,9 @@
 //! away are dropped first, views that change are dropped next, then tables
 //! are created and altered, extra tables dropped, routines created,
 //! foreign keys added, and views created; triggers and events come after
-//! the rows (their drops before everything). Objects are compared on their
+//! the rows (their drops before everything). User-defined types are
+//! created and changed before the tables, dropped after them, and changed
+//! after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
 //! events, their session context), so a same-engine sync reproduces them
 //! exactly.
@@ -205,9 +207,16 @@ pub fn diff(
         .map(|p| p.change.object_name())
         .collect();
     let objects = object_changes(source, target, selected, options, &rebuilt);
+    let types = super::user_types::type_changes(source, target);
+    let typed = |changes: Vec<super::user_types::TypeChange>| {
+        changes
+            .into_iter()
+            .map(|c| PlannedChange::new(SchemaChange::Type(c)))
+    };
     let mut plan = objects.drops;
     plan.extend(drop_fks);
     plan.extend(drop_views);
+    plan.extend(typed(types.before_tables));
     order_creates(&mut creates, source);
     if options.fk_needs_parent && options.separate_fk_phase {
         split_forward_fks(&mut creates, &mut add_fks);
@@ -216,6 +225,7 @@ pub fn diff(
     plan.extend(alters);
     plan.extend(drop_tables);
     plan.extend(objects.routine_drops);
+    plan.extend(typed(types.after_tables));
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
@@ -226,6 +236,10 @@ pub fn diff(
         change.phase = Phase::PostData;
     }
     plan.extend(add_fks);
+    plan.extend(typed(types.after_rows).map(|mut change| {
+        change.phase = Phase::PostData;
+        change
+    }));
     plan.extend(objects.post_data);
     plan
 }

@@ -1,10 +1,12 @@
 //! The engine-neutral schema layer: the model, the changes between two
-//! models, the diff that finds them, and the FK dependency graph.
+//! models, the diff that finds them, the FK dependency graph, and
+//! user-defined types.
 
 pub mod change;
 pub mod deps;
 pub mod diff;
 pub mod model;
+pub mod user_types;
 
 #[cfg(test)]
 mod deps_tests;

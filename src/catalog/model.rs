@@ -63,6 +63,8 @@ pub struct Catalog {
     /// Triggers, stored procedures and functions, events: routines first,
     /// then triggers by table and firing order, then events.
     pub objects: Vec<SchemaObject>,
+    /// User-defined types (PostgreSQL), in the engine's order.
+    pub types: Vec<super::user_types::UserType>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,
@@ -82,17 +84,18 @@ impl Catalog {
         self.views.iter().find(|v| self.same_name(&v.name, name))
     }
 
-    /// This catalog's object that is `object` (from either catalog): the
-    /// same kind and name, and for a trigger the same table (PostgreSQL
-    /// names triggers per table).
-    pub fn counterpart(&self, object: &SchemaObject) -> Option<&SchemaObject> {
+    /// This catalog's object of the same kind and name as `other` (for a
+    /// trigger, on the same table too: PostgreSQL names triggers per
+    /// table, so one name may be on many tables).
+    pub fn counterpart(&self, other: &SchemaObject) -> Option<&SchemaObject> {
+        let same_table = |o: &SchemaObject| match (&o.table, &other.table) {
+            (Some(a), Some(b)) if other.kind == ObjectKind::Trigger => self.same_name(a, b),
+            _ => true,
+        };
         self.objects.iter().find(|o| {
-            o.kind == object.kind
-                && self.same_object_name(o.kind, &o.name, &object.name)
-                && match (&o.table, &object.table) {
-                    (Some(a), Some(b)) => self.same_name(a, b),
-                    (a, b) => a == b,
-                }
+            o.kind == other.kind
+                && self.same_object_name(other.kind, &o.name, &other.name)
+                && same_table(o)
         })
     }
 

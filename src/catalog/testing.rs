@@ -43,6 +43,7 @@ impl CatalogBuilder {
                 tables: Vec::new(),
                 views: Vec::new(),
                 objects: Vec::new(),
+                types: Vec::new(),
                 unreadable: Vec::new(),
                 counters: Default::default(),
             },
@@ -322,6 +323,7 @@ fn step(change: &SchemaChange) -> String {
         SchemaChange::ReplaceObject { desired, .. } => {
             format!("replace {} {}", desired.kind, desired.name)
         }
+        SchemaChange::Type(change) => format!("type {}", change.name()),
     }
 }
 

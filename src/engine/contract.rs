@@ -255,6 +255,16 @@ pub trait EngineConnection: Sized {
     /// The database's schema in the neutral model.
     async fn introspect(&mut self) -> Result<Catalog>;
 
+    /// Where the server prints a definition differently from the text it
+    /// was created from (PostgreSQL): `target`, this connection's catalog,
+    /// takes `source`'s text for each object this server would store
+    /// exactly as it stores its own, so that the same object compares
+    /// equal. Nothing by default.
+    async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
+        let _ = (source, target);
+        Ok(())
+    }
+
     /// Which database this connection reaches (server and database, or
     /// file), so a run can refuse a source and target that are one
     /// database; `None`: this engine cannot tell.

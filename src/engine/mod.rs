@@ -95,6 +95,9 @@ impl EngineConnection for Connection {
     async fn introspect(&mut self) -> Result<Catalog> {
         on_engine!(self, c => c.introspect().await)
     }
+    async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
+        on_engine!(self, c => c.restate(source, target).await)
+    }
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         on_engine!(self, c => c.identity().await)
     }
@@ -517,6 +520,19 @@ impl TargetDb {
 
     pub async fn introspect(&mut self) -> Result<Catalog> {
         self.conn.introspect().await
+    }
+
+    /// This target's schema, in `source`'s text wherever the server
+    /// stores the two texts alike (see [`EngineConnection::restate`]).
+    pub async fn introspect_against(&mut self, source: &Catalog) -> Result<Catalog> {
+        let mut catalog = self.conn.introspect().await?;
+        self.restate(source, &mut catalog).await?;
+        Ok(catalog)
+    }
+
+    /// See [`EngineConnection::restate`].
+    pub async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
+        self.conn.restate(source, target).await
     }
 
     /// See [`EngineConnection::identity`].

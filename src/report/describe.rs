@@ -5,6 +5,7 @@
 use crate::catalog::change::{AlterClause, ObjectChange, SchemaChange};
 use crate::catalog::diff::PlannedChange;
 use crate::catalog::model::SchemaObject;
+use crate::catalog::user_types::TypeChange;
 
 use super::Mismatch;
 
@@ -74,6 +75,17 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
             SchemaChange::ReplaceObject { desired, .. } => push(
                 &format!("{}_difference", desired.kind),
                 format!("{} differs", describe_object(desired)),
+            ),
+            SchemaChange::Type(TypeChange::Create(t)) => {
+                push("missing_type", format!("type `{}` is missing", t.name))
+            }
+            SchemaChange::Type(TypeChange::Drop(t)) => push(
+                "extra_type",
+                format!("type `{}` exists only in the target", t.name),
+            ),
+            SchemaChange::Type(TypeChange::Alter { desired, .. }) => push(
+                "type_difference",
+                format!("type `{}` differs", desired.name),
             ),
         }
     }

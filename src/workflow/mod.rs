@@ -146,8 +146,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         )));
     }
     preflight::distinct_databases(&mut source, &mut target).await?;
-    let (source_catalog, target_catalog) =
+    let (source_catalog, mut target_catalog) =
         tokio::try_join!(source.introspect(), target.introspect())?;
+    target.restate(&source_catalog, &mut target_catalog).await?;
     let selection = Selection::new(settings, &source_catalog, &target_catalog)?;
     let graph = DependencyGraph::build(&source_catalog, &selection.source_tables(&source_catalog));
     let order = sync_order(settings, &graph, &source_catalog)?;

@@ -311,7 +311,7 @@ async fn apply_and_verify(
     };
     outcome.failed |= apply_changes(target, changes, &due, warnings).await;
     for round in 0..=EXTRA_ROUNDS {
-        outcome.target_catalog = target.introspect().await?;
+        outcome.target_catalog = target.introspect_against(context.source).await?;
         let plan = context.plan(&outcome.target_catalog, target.dialect(), false);
         outcome.remaining = describe::mismatches(&plan);
         outcome.blocked = context.blocked(&plan);

@@ -40,6 +40,9 @@ pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
         SchemaChange::ReplaceObject { current, desired } => std::iter::once(objects::drop(current))
             .chain(objects::create(desired))
             .collect(),
+        // Never planned: MySQL catalogs hold no types, and a sync across
+        // engines is refused before any plan; the server would refuse it.
+        SchemaChange::Type(change) => vec![format!("CREATE TYPE {}", quote_ident(change.name()))],
     }
 }
 

@@ -165,6 +165,8 @@ pub(super) fn missing(
                 }
                 continue;
             }
+            // MySQL has no user-defined types: a MySQL catalog holds none.
+            SchemaChange::Type(_) => continue,
         };
         need(privilege, Some(name), purpose);
         if checks_references {

@@ -119,6 +119,7 @@ pub async fn catalog(
         tables,
         views,
         objects: stored,
+        types: Vec::new(),
         unreadable,
         counters,
     })

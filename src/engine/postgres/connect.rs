@@ -15,7 +15,10 @@ use crate::url::ServerUrl;
 /// text, for lockstep's own sessions and `--sql-out` scripts alike: ISO
 /// dates, timestamps with time zone in UTC, intervals in PostgreSQL's own
 /// style, floats with every digit (`extra_float_digits = 3`: the shortest
-/// text that reads back to the same bits), bytea in hex.
+/// text that reads back to the same bits), bytea in hex. Function bodies
+/// are not checked when a function is created (as pg_dump restores):
+/// routines are created in name order, and one may call another that
+/// comes after it.
 pub const SESSION_SETTINGS: &[&str] = &[
     "SET DateStyle = 'ISO, YMD'",
     "SET IntervalStyle = 'postgres'",
@@ -23,6 +26,7 @@ pub const SESSION_SETTINGS: &[&str] = &[
     "SET extra_float_digits = 3",
     "SET bytea_output = 'hex'",
     "SET standard_conforming_strings = on",
+    "SET check_function_bodies = off",
 ];
 
 /// Reads the URL's parameters; unknown ones are refused so a typo never

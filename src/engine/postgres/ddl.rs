@@ -16,7 +16,7 @@ use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{Column, Index, ObjectKind, SchemaObject, Table};
 
 /// A statement that stops a DDL run with `message` (in a script too).
-fn refuse(message: &str) -> String {
+pub(super) fn refuse(message: &str) -> String {
     format!(
         "DO $lockstep$ BEGIN RAISE EXCEPTION '%', {}; END $lockstep$",
         quote_text(message.as_bytes())
@@ -57,13 +57,19 @@ fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>
 }
 
 /// A query whose only row is the sequence behind `table`'s first identity
-/// or serial column, as text (no row where it has none): the sequence a
-/// table's counter is read from and set in.
+/// or serial column, as text (no row where it has none): the one the
+/// column owns, else the one its `nextval('...'::regclass)` default draws
+/// from (a sequence created on its own, as pg_dump's older dumps and
+/// Sakila make them). The sequence a table's counter is read from and
+/// set in.
 pub fn counter_sequence(table: &str) -> String {
     format!(
-        "SELECT pg_get_serial_sequence({relation}, a.attname)::text FROM pg_attribute a \
+        "SELECT coalesce(pg_get_serial_sequence({relation}, a.attname), \
+            substring(pg_get_expr(d.adbin, d.adrelid) FROM '^nextval\\(''(.*)''::regclass\\)$'))::text \
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
-         AND pg_get_serial_sequence({relation}, a.attname) IS NOT NULL ORDER BY a.attnum LIMIT 1",
+         AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
+            OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
         relation = quote_text(quote_ident(table).as_bytes())
     )
 }
@@ -211,6 +217,7 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
                 vec![drop_object(current), desired.definition.clone()]
             }
         },
+        SchemaChange::Type(change) => super::user_types::render(change),
     }
 }
 
@@ -232,6 +239,10 @@ fn drop_object(object: &SchemaObject) -> String {
             "DROP TRIGGER {name} ON {}",
             quote_ident(object.table.as_deref().unwrap_or_default())
         ),
+        // DROP ROUTINE also drops an aggregate, which DROP FUNCTION refuses.
+        ObjectKind::Function if object.definition.starts_with("CREATE OR REPLACE AGGREGATE") => {
+            format!("DROP ROUTINE {name}")
+        }
         ObjectKind::Function => format!("DROP FUNCTION {name}"),
         ObjectKind::Procedure => format!("DROP PROCEDURE {name}"),
         ObjectKind::Event => refuse(&format!(

@@ -1,7 +1,8 @@
 //! Reading a PostgreSQL schema into the neutral model: the tables and
 //! views of the connection's current schema (`public` unless the
 //! account's `search_path` says otherwise), with columns, keys, indexes,
-//! foreign keys, checks, and the schema's triggers and functions.
+//! foreign keys, checks, and the schema's triggers and functions (its
+//! user-defined types are read by `user_types`).
 //!
 //! Each object's `definition` is the server's own text for it
 //! (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`,
@@ -85,13 +86,29 @@ const VIEWS: &str = "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, tr
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.relname COLLATE \"C\"";
 
-/// Functions and procedures of the schema that no extension owns.
-const ROUTINES: &str = "SELECT p.proname, p.prokind::text, pg_get_functiondef(p.oid) \
+/// Functions, procedures and aggregates of the schema that no extension
+/// owns and that are not part of another object (a range type's
+/// constructors); aggregates after the functions they are made of.
+const ROUTINES: &str = "SELECT p.proname, p.prokind::text, \
+     CASE WHEN p.prokind = 'a' THEN (SELECT {AGGREGATE} FROM pg_aggregate a WHERE a.aggfnoid = p.oid) \
+        ELSE pg_get_functiondef(p.oid) END \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
+     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p', 'a') \
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
-        AND d.objid = p.oid AND d.deptype = 'e') \
-     ORDER BY p.proname COLLATE \"C\", p.oid";
+        AND d.objid = p.oid AND d.deptype IN ('e', 'i')) \
+     ORDER BY p.prokind = 'a', p.proname COLLATE \"C\", p.oid";
+
+/// An aggregate's `CREATE OR REPLACE AGGREGATE` (PostgreSQL has no
+/// function that prints one): its state function and type, final and
+/// combine functions and initial state. Moving-aggregate and ordered-set
+/// options are not read.
+const AGGREGATE: &str = "'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) \
+     || '(' || pg_get_function_arguments(p.oid) || ') (SFUNC = ' || a.aggtransfn::regproc::text \
+     || ', STYPE = ' || format_type(a.aggtranstype, NULL) \
+     || CASE WHEN a.aggfinalfn <> 0 THEN ', FINALFUNC = ' || a.aggfinalfn::regproc::text ELSE '' END \
+     || CASE WHEN a.aggcombinefn <> 0 THEN ', COMBINEFUNC = ' || a.aggcombinefn::regproc::text ELSE '' END \
+     || CASE WHEN a.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(a.agginitval) ELSE '' END \
+     || ')'";
 
 const TRIGGERS: &str = "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid) \
      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
@@ -223,7 +240,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         .collect();
 
     let mut objects = Vec::new();
-    for row in query(client, "functions", ROUTINES).await? {
+    let routines = ROUTINES.replace("{AGGREGATE}", AGGREGATE);
+    for row in query(client, "functions", &routines).await? {
         let kind: String = row.get(1);
         objects.push(SchemaObject {
             kind: if kind == "p" {
@@ -252,6 +270,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         tables,
         views,
         objects,
+        types: super::user_types::read(client, &unqualify).await?,
         unreadable: Vec::new(),
         counters: Default::default(),
     })
@@ -259,7 +278,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
 
 /// `text` without `qualifier` (`public.`) where it starts a name (not
 /// inside another name such as `notpublic.t`).
-fn unqualified(text: &str, qualifier: &str) -> String {
+pub(super) fn unqualified(text: &str, qualifier: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find(qualifier) {

@@ -3,10 +3,14 @@
 //! - `connect`: URL parameters, the session settings for exact values, a
 //!   read-only session for a source or a target that is not written.
 //! - `introspect`, `types`: the current schema into the neutral model.
+//! - `user_types`: enums, domains, composite and range types: read,
+//!   created, changed, and the rows an enum rebuild would refuse.
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
 //! - `rows`, `checksum`: streaming by key range through a cursor,
 //!   server-side checksums and split points.
 //! - `execute`, `load`: row writes, DDL, `COPY` bulk loads.
+//! - `restate`: the target's own print of a source definition, so the
+//!   same CHECK or view compares equal.
 //!
 //! A source reads inside one `REPEATABLE READ READ ONLY` transaction;
 //! more source connections join its snapshot through
@@ -19,8 +23,10 @@ mod dialect;
 mod execute;
 pub mod introspect;
 mod load;
+mod restate;
 mod rows;
 pub mod types;
+mod user_types;
 pub mod write;
 
 pub use connect::SESSION_SETTINGS;
@@ -28,6 +34,7 @@ pub use dialect::PostgresDialect;
 
 use tokio_postgres::Client;
 
+use crate::catalog::change::SchemaChange;
 use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -90,7 +97,7 @@ impl PgConnection {
     }
 
     /// The sequence behind a table's identity or serial column (the first
-    /// such column), as a regclass literal.
+    /// such column), as a regclass literal (see `ddl::counter_sequence`).
     async fn sequence(&self, table: &str) -> Result<Option<String>> {
         let sql = ddl::counter_sequence(table);
         self.text(format!("finding the sequence of `{table}`"), &sql)
@@ -106,6 +113,11 @@ impl EngineConnection for PgConnection {
     /// The schema, and the next value of each identity or serial
     /// column's sequence as the table's counter (read with the schema, as
     /// MySQL's AUTO_INCREMENT is).
+    async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
+        restate::restate(&self.client, source, target).await;
+        Ok(())
+    }
+
     async fn introspect(&mut self) -> Result<Catalog> {
         let mut catalog = introspect::catalog(&self.client, &self.flavor).await?;
         let counting: Vec<String> = catalog
@@ -239,6 +251,12 @@ impl EngineConnection for PgConnection {
             .map(Some)
     }
 
+    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+        checksum::table_checksum(&self.client, table)
+            .await
+            .map(Some)
+    }
+
     async fn split_points(
         &mut self,
         table: &TableData,
@@ -297,6 +315,12 @@ impl EngineConnection for PgConnection {
             }
         }
         Ok(true)
+    }
+
+    /// Rows holding an enum label that a type rebuild takes away; other
+    /// changes are not checked in advance.
+    async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
+        user_types::rows_refusing(&self.client, change).await
     }
 
     /// The next value of the sequence behind the table's identity or

@@ -46,6 +46,9 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
             desired,
             clauses,
         } => alter(current, desired, clauses).unwrap_or_else(|| rebuild(current, desired)),
+        // Never planned: SQLite catalogs hold no types, and a sync across
+        // engines is refused before any plan; SQLite would refuse it.
+        SchemaChange::Type(change) => vec![format!("CREATE TYPE {}", quote_ident(change.name()))],
     }
 }
 

@@ -67,6 +67,7 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
         tables,
         views,
         objects: triggers(conn)?,
+        types: Vec::new(),
         unreadable: Vec::new(),
         counters: Default::default(),
     })

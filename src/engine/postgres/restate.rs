@@ -1,0 +1,160 @@
+//! Definitions as the target server would store them.
+//!
+//! PostgreSQL keeps a CHECK or a view as a parse tree and prints it back
+//! on request, and the print of a print is not always the same text: a
+//! `status IN ('a', 'b')` on a varchar column prints as
+//! `(status)::text = ANY ((ARRAY['a'::character varying, ...])::text[])`,
+//! and that text, created again, prints as
+//! `(status)::text = ANY (ARRAY[('a'::character varying)::text, ...])`.
+//! So a copy made from the source's text shows different text from the
+//! source forever, and every run would drop and re-add it.
+//!
+//! Before comparing, each source CHECK or view whose text differs from the
+//! target's object of the same name is given to the target to store on a
+//! temporary table or view, inside a transaction that is rolled back (no
+//! table of the user's is touched, nothing stays). Where the target prints
+//! it exactly as it prints its own object, the two are the same object,
+//! and the target's catalog takes the source's text for it.
+
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use super::introspect::unqualified;
+use super::types::quote_ident;
+use crate::catalog::model::Catalog;
+
+const PROBE_TABLE: &str = "lockstep_restate_probe";
+const PROBE_VIEW: &str = "lockstep_restate_view";
+
+/// Gives `target` the source's text for every CHECK and view the target
+/// server stores exactly as it stores its own. A definition the server
+/// cannot restate (it names something the target lacks, say) stays as it
+/// is: it differs, and the plan says so.
+pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
+    let Some(qualifier) = schema_qualifier(client).await else {
+        return;
+    };
+    for table in &mut target.tables {
+        let Some(wanted) = source.table(&table.name) else {
+            continue;
+        };
+        let differing: Vec<(usize, &str)> = table
+            .checks
+            .iter()
+            .enumerate()
+            .filter_map(|(at, check)| {
+                let s = wanted.check(&check.name)?;
+                (s.definition != check.definition).then_some((at, s.expression.as_str()))
+            })
+            .collect();
+        if differing.is_empty() {
+            continue;
+        }
+        let Some(printed) = restated_checks(client, &table.name, &differing).await else {
+            continue;
+        };
+        for ((at, _), text) in differing.iter().zip(printed) {
+            let check = &mut table.checks[*at];
+            if unqualified(&text, &qualifier) == check.definition {
+                let s = wanted.check(&check.name).expect("matched by name above");
+                check.definition = s.definition.clone();
+                check.expression = s.expression.clone();
+            }
+        }
+    }
+    for view in &mut target.views {
+        let Some(wanted) = source.views.iter().find(|v| v.name == view.name) else {
+            continue;
+        };
+        if wanted.definition == view.definition {
+            continue;
+        }
+        // A materialized view's query is printed as a plain view's is.
+        let (Some((_, body)), Some((_, own))) = (
+            wanted.definition.split_once(" AS\n"),
+            view.definition.split_once(" AS\n"),
+        ) else {
+            continue;
+        };
+        if let Some(text) = restated_view(client, body).await {
+            if unqualified(text.trim_end_matches(';'), &qualifier) == own {
+                view.definition = wanted.definition.clone();
+            }
+        }
+    }
+}
+
+/// `schema.` as the server prints names outside the search path.
+async fn schema_qualifier(client: &Client) -> Option<String> {
+    let row = client
+        .query_one("SELECT quote_ident(current_schema())", &[])
+        .await
+        .ok()?;
+    Some(format!("{}.", row.get::<_, Option<String>>(0)?))
+}
+
+/// The target's print of each CHECK expression, put on a temporary copy of
+/// `table`'s columns (`NOT VALID`: no row is read), in the order given.
+async fn restated_checks(
+    client: &Client,
+    table: &str,
+    checks: &[(usize, &str)],
+) -> Option<Vec<String>> {
+    let mut script = format!(
+        "BEGIN READ WRITE; SET LOCAL lock_timeout = '5s'; \
+         CREATE TEMP TABLE {PROBE_TABLE} (LIKE {}); ",
+        quote_ident(table)
+    );
+    for (n, (_, expression)) in checks.iter().enumerate() {
+        script.push_str(&format!(
+            "ALTER TABLE {PROBE_TABLE} ADD CONSTRAINT probe_{n} CHECK {expression} NOT VALID; "
+        ));
+    }
+    script.push_str(&format!(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE conrelid = 'pg_temp.{PROBE_TABLE}'::regclass ORDER BY conname"
+    ));
+    let rows = in_rolled_back_transaction(client, &script).await?;
+    let mut printed: Vec<(usize, String)> = rows
+        .into_iter()
+        .filter_map(|(name, text)| {
+            let n = name.strip_prefix("probe_")?.parse().ok()?;
+            Some((n, text.trim_end_matches(" NOT VALID").to_string()))
+        })
+        .collect();
+    printed.sort();
+    (printed.len() == checks.len()).then(|| printed.into_iter().map(|(_, t)| t).collect())
+}
+
+/// The target's print of a view's query.
+async fn restated_view(client: &Client, body: &str) -> Option<String> {
+    let script = format!(
+        "BEGIN READ WRITE; SET LOCAL lock_timeout = '5s'; \
+         CREATE TEMP VIEW {PROBE_VIEW} AS {body}; \
+         SELECT '', pg_get_viewdef('pg_temp.{PROBE_VIEW}'::regclass, true)"
+    );
+    let rows = in_rolled_back_transaction(client, &script).await?;
+    rows.into_iter().next().map(|(_, text)| text)
+}
+
+/// Runs `script` (which begins a transaction) and rolls it back, whether
+/// it succeeded or not; the two-column rows it returned, or `None` if a
+/// statement failed.
+async fn in_rolled_back_transaction(
+    client: &Client,
+    script: &str,
+) -> Option<Vec<(String, String)>> {
+    let answer = client.simple_query(script).await;
+    // The transaction may have failed part way: end it either way.
+    let _ = client.batch_execute("ROLLBACK").await;
+    let rows = answer
+        .ok()?
+        .into_iter()
+        .filter_map(|message| match message {
+            SimpleQueryMessage::Row(row) => {
+                Some((row.get(0)?.to_string(), row.get(1)?.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    Some(rows)
+}

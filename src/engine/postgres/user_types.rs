@@ -1,0 +1,463 @@
+//! PostgreSQL's user-defined types of the current schema: reading the
+//! enums, domains, composite and range types into the neutral model, the
+//! DDL that creates, drops and changes them, and the rows that an enum
+//! rebuild would refuse.
+//!
+//! Changes in place where PostgreSQL has them (`ALTER TYPE ... ADD VALUE`
+//! at the source's position, `ALTER DOMAIN`, `ALTER TYPE ... ADD/DROP/
+//! ALTER ATTRIBUTE`); an enum that loses or reorders labels is rebuilt
+//! (renamed away, created again, each column converted through its text,
+//! the old type dropped). What cannot change in place (a domain's base
+//! type or collation, a range type, a composite's attribute order, a type
+//! of another kind) stops the run with a message saying so.
+
+use tokio_postgres::Client;
+
+use super::connect::error_text;
+use super::ddl::refuse;
+use super::types::{quote_ident, quote_text};
+use crate::catalog::change::SchemaChange;
+use crate::catalog::model::CheckConstraint;
+use crate::catalog::user_types::{
+    removed_labels, shown_labels, Attribute, TypeChange, TypedColumn, UserType, UserTypeKind,
+};
+use crate::error::{Error, Result};
+
+/// The schema's enums, domains, composite types (not tables' row types)
+/// and range types that no extension owns; `e`/`d`/`c`/`r` for the kind.
+const TYPES: &str = "SELECT t.typname, format_type(t.oid, NULL), t.typtype::text, \
+     ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+     CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END, \
+     t.typdefault, t.typnotnull, \
+     CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN co.collname::text END, \
+     ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = t.typrelid \
+        AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+     ARRAY(SELECT format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attcollation <> at.typcollation \
+        THEN ' COLLATE ' || quote_ident(ac.collname) ELSE '' END \
+        FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid \
+        LEFT JOIN pg_collation ac ON ac.oid = a.attcollation \
+        WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
+     ARRAY(SELECT o FROM (VALUES \
+        (1, 'SUBTYPE = ' || format_type(r.rngsubtype, NULL)), \
+        (2, CASE WHEN NOT oc.opcdefault THEN 'SUBTYPE_OPCLASS = ' || quote_ident(oc.opcname) END), \
+        (3, CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation \
+            THEN 'COLLATION = ' || quote_ident(rc.collname) END), \
+        (4, CASE WHEN r.rngcanonical <> 0 THEN 'CANONICAL = ' || r.rngcanonical::regproc::text END), \
+        (5, CASE WHEN r.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text END), \
+        (6, 'MULTIRANGE_TYPE_NAME = ' || quote_ident((SELECT typname FROM pg_type \
+            WHERE oid = (to_jsonb(r) ->> 'rngmultitypid')::oid)))) AS v(k, o) \
+        WHERE r.rngtypid IS NOT NULL AND o IS NOT NULL ORDER BY k) \
+     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+     LEFT JOIN pg_type bt ON bt.oid = t.typbasetype \
+     LEFT JOIN pg_collation co ON co.oid = t.typcollation \
+     LEFT JOIN pg_class rel ON rel.oid = t.typrelid \
+     LEFT JOIN pg_range r ON r.rngtypid = t.oid \
+     LEFT JOIN pg_type st ON st.oid = r.rngsubtype \
+     LEFT JOIN pg_opclass oc ON oc.oid = r.rngsubopc \
+     LEFT JOIN pg_collation rc ON rc.oid = r.rngcollation \
+     WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'c', 'r') \
+     AND (t.typtype <> 'c' OR rel.relkind = 'c') \
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass \
+        AND d.objid = t.oid AND d.deptype = 'e') \
+     ORDER BY t.typname COLLATE \"C\"";
+
+/// The checks of the schema's domains, by domain and name.
+const DOMAIN_CHECKS: &str = "SELECT t.typname, c.conname, pg_get_constraintdef(c.oid) \
+     FROM pg_constraint c JOIN pg_type t ON t.oid = c.contypid \
+     JOIN pg_namespace n ON n.oid = t.typnamespace \
+     WHERE n.nspname = current_schema() AND c.contype = 'c' \
+     ORDER BY t.typname COLLATE \"C\", c.conname COLLATE \"C\"";
+
+/// The current schema's user-defined types, with `unqualify` taking the
+/// schema's name out of every text.
+pub(super) async fn read(
+    client: &Client,
+    unqualify: &dyn Fn(&str) -> String,
+) -> Result<Vec<UserType>> {
+    let run = |what: &'static str, sql: &'static str| async move {
+        client
+            .query(sql, &[])
+            .await
+            .map_err(|e| Error::statement(format!("reading the {what}"), sql, error_text(&e)))
+    };
+    let checks = run("domain checks", DOMAIN_CHECKS).await?;
+    let mut types = Vec::new();
+    for row in run("user-defined types", TYPES).await? {
+        let name: String = row.get(0);
+        let spelled = unqualify(row.get::<_, &str>(1));
+        let kind = match row.get::<_, &str>(2) {
+            "e" => UserTypeKind::Enum { labels: row.get(3) },
+            "d" => {
+                let mut base = unqualify(row.get::<_, &str>(4));
+                if let Some(collation) = row.get::<_, Option<&str>>(7) {
+                    base.push_str(&format!(" COLLATE {}", quote_ident(collation)));
+                }
+                UserTypeKind::Domain {
+                    base,
+                    default: row.get::<_, Option<&str>>(5).map(unqualify),
+                    not_null: row.get(6),
+                    checks: checks
+                        .iter()
+                        .filter(|c| c.get::<_, &str>(0) == name)
+                        .map(|c| {
+                            let definition = unqualify(c.get::<_, &str>(2));
+                            CheckConstraint {
+                                name: c.get(1),
+                                expression: definition
+                                    .strip_prefix("CHECK ")
+                                    .unwrap_or(&definition)
+                                    .to_string(),
+                                definition,
+                            }
+                        })
+                        .collect(),
+                }
+            }
+            "c" => {
+                let names: Vec<String> = row.get(8);
+                let types: Vec<String> = row.get(9);
+                UserTypeKind::Composite {
+                    attributes: names
+                        .into_iter()
+                        .zip(types)
+                        .map(|(name, t)| Attribute {
+                            name,
+                            definition: unqualify(&t),
+                        })
+                        .collect(),
+                }
+            }
+            _ => {
+                let options: Vec<String> = row.get(10);
+                let options: Vec<String> = options.iter().map(|o| unqualify(o)).collect();
+                UserTypeKind::Range {
+                    subtype: options
+                        .first()
+                        .and_then(|o| o.strip_prefix("SUBTYPE = "))
+                        .unwrap_or_default()
+                        .to_string(),
+                    options,
+                }
+            }
+        };
+        let mut t = UserType {
+            name,
+            spelled,
+            kind,
+            definition: String::new(),
+        };
+        t.definition = create(&t);
+        types.push(t);
+    }
+    Ok(types)
+}
+
+/// The statement that creates `t`.
+fn create(t: &UserType) -> String {
+    let name = quote_ident(&t.name);
+    match &t.kind {
+        UserTypeKind::Enum { labels } => {
+            let labels: Vec<String> = labels.iter().map(|l| quote_text(l.as_bytes())).collect();
+            format!("CREATE TYPE {name} AS ENUM ({})", labels.join(", "))
+        }
+        UserTypeKind::Domain {
+            base,
+            default,
+            not_null,
+            checks,
+        } => {
+            let mut out = format!("CREATE DOMAIN {name} AS {base}");
+            if let Some(default) = default {
+                out.push_str(&format!(" DEFAULT {default}"));
+            }
+            if *not_null {
+                out.push_str(" NOT NULL");
+            }
+            for check in checks {
+                out.push_str(&format!(
+                    " CONSTRAINT {} {}",
+                    quote_ident(&check.name),
+                    check.definition
+                ));
+            }
+            out
+        }
+        UserTypeKind::Composite { attributes } => {
+            let attributes: Vec<String> = attributes
+                .iter()
+                .map(|a| format!("{} {}", quote_ident(&a.name), a.definition))
+                .collect();
+            format!("CREATE TYPE {name} AS ({})", attributes.join(", "))
+        }
+        UserTypeKind::Range { options, .. } => {
+            format!("CREATE TYPE {name} AS RANGE ({})", options.join(", "))
+        }
+    }
+}
+
+fn drop(t: &UserType) -> String {
+    let what = match t.kind {
+        UserTypeKind::Domain { .. } => "DOMAIN",
+        _ => "TYPE",
+    };
+    format!("DROP {what} {}", quote_ident(&t.name))
+}
+
+/// One type change as statements.
+pub(super) fn render(change: &TypeChange) -> Vec<String> {
+    match change {
+        TypeChange::Create(t) => vec![t.definition.clone()],
+        TypeChange::Drop(t) => vec![drop(t)],
+        TypeChange::Alter {
+            current,
+            desired,
+            columns,
+        } => alter(current, desired, columns),
+    }
+}
+
+fn alter(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec<String> {
+    use UserTypeKind::*;
+    let name = quote_ident(&desired.name);
+    let cannot = |what: &str| {
+        vec![refuse(&format!(
+            "type `{}`: {what}, which PostgreSQL cannot change in place and lockstep does not rebuild; drop the type and its columns, or change the source",
+            desired.name
+        ))]
+    };
+    match (&current.kind, &desired.kind) {
+        (Enum { labels: a }, Enum { labels: b }) => {
+            if removed_labels(current, desired).is_empty() {
+                if let Some(adds) = add_labels(&name, a, b) {
+                    return adds;
+                }
+            }
+            rebuild_enum(current, desired, columns)
+        }
+        (
+            Domain {
+                base: base_a,
+                default: default_a,
+                not_null: nn_a,
+                checks: checks_a,
+            },
+            Domain {
+                base: base_b,
+                default: default_b,
+                not_null: nn_b,
+                checks: checks_b,
+            },
+        ) => {
+            if base_a != base_b {
+                return cannot(&format!(
+                    "the source's domain is over {base_b}, the target's over {base_a}"
+                ));
+            }
+            let alter = |what: String| format!("ALTER DOMAIN {name} {what}");
+            let mut out = Vec::new();
+            for check in checks_a.iter().filter(|c| !checks_b.contains(c)) {
+                out.push(alter(format!(
+                    "DROP CONSTRAINT {}",
+                    quote_ident(&check.name)
+                )));
+            }
+            if default_a != default_b {
+                out.push(alter(match default_b {
+                    Some(d) => format!("SET DEFAULT {d}"),
+                    None => "DROP DEFAULT".to_string(),
+                }));
+            }
+            if nn_a != nn_b {
+                out.push(alter(
+                    if *nn_b {
+                        "SET NOT NULL"
+                    } else {
+                        "DROP NOT NULL"
+                    }
+                    .to_string(),
+                ));
+            }
+            for check in checks_b.iter().filter(|c| !checks_a.contains(c)) {
+                out.push(alter(format!(
+                    "ADD CONSTRAINT {} {}",
+                    quote_ident(&check.name),
+                    check.definition
+                )));
+            }
+            out
+        }
+        (Composite { attributes: a }, Composite { attributes: b }) => {
+            let kept: Vec<&Attribute> = a
+                .iter()
+                .filter(|x| b.iter().any(|y| y.name == x.name))
+                .collect();
+            let mut after: Vec<&str> = kept.iter().map(|x| x.name.as_str()).collect();
+            after.extend(
+                b.iter()
+                    .filter(|y| !a.iter().any(|x| x.name == y.name))
+                    .map(|y| y.name.as_str()),
+            );
+            let wanted: Vec<&str> = b.iter().map(|y| y.name.as_str()).collect();
+            if after != wanted {
+                return cannot("the source orders the attributes otherwise");
+            }
+            let alter = |what: String| format!("ALTER TYPE {name} {what}");
+            let mut out: Vec<String> = a
+                .iter()
+                .filter(|x| !b.iter().any(|y| y.name == x.name))
+                .map(|x| alter(format!("DROP ATTRIBUTE {}", quote_ident(&x.name))))
+                .collect();
+            for y in b {
+                match a.iter().find(|x| x.name == y.name) {
+                    Some(x) if x == y => {}
+                    Some(_) => out.push(alter(format!(
+                        "ALTER ATTRIBUTE {} TYPE {}",
+                        quote_ident(&y.name),
+                        y.definition
+                    ))),
+                    None => out.push(alter(format!(
+                        "ADD ATTRIBUTE {} {}",
+                        quote_ident(&y.name),
+                        y.definition
+                    ))),
+                }
+            }
+            out
+        }
+        (Range { .. }, Range { .. }) => cannot(&format!(
+            "the source's range type is `{}`",
+            desired.definition
+        )),
+        _ => cannot(&format!(
+            "the source's type of this name is another kind (`{}`)",
+            desired.definition
+        )),
+    }
+}
+
+/// `ALTER TYPE ... ADD VALUE` for each label of `desired` that `current`
+/// lacks, at its place among the labels before it; `None` when `current`
+/// is not `desired` with labels taken out.
+fn add_labels(name: &str, current: &[String], desired: &[String]) -> Option<Vec<String>> {
+    let mut rest = desired.iter();
+    if !current.iter().all(|x| rest.any(|y| y == x)) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, label) in desired.iter().enumerate() {
+        if current.contains(label) {
+            continue;
+        }
+        let place = match (i, current.first()) {
+            (0, Some(first)) => format!(" BEFORE {}", quote_text(first.as_bytes())),
+            (0, None) => String::new(),
+            _ => format!(" AFTER {}", quote_text(desired[i - 1].as_bytes())),
+        };
+        out.push(format!(
+            "ALTER TYPE {name} ADD VALUE {}{place}",
+            quote_text(label.as_bytes())
+        ));
+    }
+    Some(out)
+}
+
+/// The old type renamed away, the source's created, each column (and
+/// array column) converted through its text with its default set again,
+/// the old type dropped.
+fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec<String> {
+    let name = quote_ident(&desired.name);
+    let old = quote_ident(&format!("{}_lockstep_old", current.name));
+    let mut out = vec![
+        format!("ALTER TYPE {name} RENAME TO {old}"),
+        create(desired),
+    ];
+    for typed in columns {
+        let alter = |what: String| {
+            format!(
+                "ALTER TABLE {} ALTER COLUMN {} {what}",
+                quote_ident(&typed.table),
+                quote_ident(&typed.column.name)
+            )
+        };
+        let default = typed
+            .column
+            .default
+            .as_ref()
+            .and_then(|_| typed.column.definition.split_once(" DEFAULT "))
+            .map(|(_, d)| d.trim_end_matches(" NOT NULL").to_string());
+        if default.is_some() {
+            out.push(alter("DROP DEFAULT".to_string()));
+        }
+        let array = if typed.array { "[]" } else { "" };
+        out.push(alter(format!(
+            "TYPE {name}{array} USING {}::text{array}::{name}{array}",
+            quote_ident(&typed.column.name)
+        )));
+        if let Some(default) = default {
+            out.push(alter(format!("SET DEFAULT {default}")));
+        }
+    }
+    out.push(format!("DROP TYPE {old}"));
+    out
+}
+
+/// At most this many rows are named per column.
+const SHOWN: usize = 3;
+
+/// The target's rows that hold a label an enum rebuild takes away, named
+/// by their text; `None` for a change other than a type's: not checked
+/// in advance (a new domain check, for one, is not either).
+pub(super) async fn rows_refusing(
+    client: &Client,
+    change: &SchemaChange,
+) -> Result<Option<Vec<String>>> {
+    let SchemaChange::Type(TypeChange::Alter {
+        current,
+        desired,
+        columns,
+    }) = change
+    else {
+        return Ok(None);
+    };
+    let removed = removed_labels(current, desired);
+    if removed.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    let labels: Vec<String> = removed.iter().map(|l| quote_text(l.as_bytes())).collect();
+    let labels = labels.join(", ");
+    let mut findings = Vec::new();
+    for typed in columns {
+        let column = quote_ident(&typed.column.name);
+        let holds = if typed.array {
+            format!("r.{column}::text[] && ARRAY[{labels}]::text[]")
+        } else {
+            format!("r.{column}::text IN ({labels})")
+        };
+        let sql = format!(
+            "SELECT r::text FROM {} AS r WHERE {holds} LIMIT {SHOWN}",
+            quote_ident(&typed.table)
+        );
+        let rows = client.query(sql.as_str(), &[]).await.map_err(|e| {
+            Error::statement(
+                format!(
+                    "checking `{}` before rebuilding `{}`",
+                    typed.table, desired.name
+                ),
+                &sql,
+                error_text(&e),
+            )
+        })?;
+        if !rows.is_empty() {
+            let shown: Vec<String> = rows.iter().map(|r| r.get::<_, String>(0)).collect();
+            findings.push(format!(
+                "enum `{}` loses the labels {} still held by `{}`.`{}` in rows {}",
+                desired.name,
+                shown_labels(&removed),
+                typed.table,
+                typed.column.name,
+                shown.join("; ")
+            ));
+        }
+    }
+    Ok(Some(findings))
+}
