@@ -3,7 +3,7 @@
 //! --allow-destructive`, then validate must find nothing and
 //! `pg_dump --schema-only` of both sides must be equal. A fixture that
 //! does not converge is counted under its reason (most use what lockstep
-//! does not sync: other schemas, extensions, types, policies,
+//! does not sync: other schemas, extensions, inheritance, policies,
 //! privileges); the table of reasons is printed and the converging count
 //! may not fall below the floor recorded here.
 

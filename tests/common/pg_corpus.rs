@@ -19,7 +19,7 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
     (&[" INHERITS"], "table inheritance is not synced"),
     (
         &["CREATE TYPE", "CREATE DOMAIN", "ALTER TYPE", "ALTER DOMAIN"],
-        "user-defined types and domains are not synced (branch pgtypes)",
+        "user-defined types and domains (not every change of them is synced)",
     ),
     (
         &["CREATE POLICY", "ROW LEVEL SECURITY"],
