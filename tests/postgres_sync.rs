@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::PgDb;
+use common::{PgDb, PgRole};
 use lockstep::data::segment::KeyRange;
 use lockstep::data::table::TableData;
 use lockstep::engine::{ConnectOptions, SourceDb};
@@ -319,26 +319,12 @@ fn a_url_asking_for_tls_or_a_missing_database_is_refused_with_what_to_do() {
     assert!(!text.contains("hunter2secret"), "{text}");
 }
 
-/// A login role that exists for the life of the value (no superuser).
-struct PgRole(String);
-
-impl Drop for PgRole {
-    fn drop(&mut self) {
-        let db = PgDb {
-            name: "postgres".to_string(),
-        };
-        let _ = db.try_exec(&format!("DROP ROLE IF EXISTS {}", self.0));
-        std::mem::forget(db);
-    }
-}
-
 #[test]
 fn an_account_that_is_no_superuser_copies_and_syncs_with_checks_on() {
-    let role = PgRole(format!("lst_user_{}", std::process::id()));
+    let role = PgRole::new("lst_user");
     let (source, target) = (PgDb::new("pgrole_src"), PgDb::new("pgrole_tgt"));
-    source.exec(&format!("CREATE ROLE {} LOGIN", role.0));
     for db in [&source, &target] {
-        db.exec(&format!("ALTER SCHEMA public OWNER TO {}", role.0));
+        db.exec(&format!("ALTER SCHEMA public OWNER TO \"{}\"", role.name));
     }
     source.exec(&format!(
         "SET ROLE {}; \
@@ -346,14 +332,9 @@ fn an_account_that_is_no_superuser_copies_and_syncs_with_checks_on() {
          CREATE TABLE child (id serial PRIMARY KEY, pid int REFERENCES parent (id)); \
          INSERT INTO parent (name) SELECT 'p' || i FROM generate_series(1, 50) i; \
          INSERT INTO child (pid) SELECT 1 + i % 50 FROM generate_series(1, 200) i",
-        role.0
+        role.name
     ));
-    let as_role = |db: &PgDb| {
-        let server = common::postgres_server_url();
-        let (scheme, rest) = server.split_once("://").unwrap();
-        let host = rest.split_once('@').map_or(rest, |(_, host)| host);
-        format!("{scheme}://{}@{host}/{}", role.0, db.name)
-    };
+    let as_role = |db: &PgDb| role.url(db);
     let run = || {
         common::sync_with_report(
             &as_role(&source),

@@ -26,49 +26,42 @@ enum Verdict {
 }
 
 fn load_cases() -> (Vec<Case>, Vec<(String, String)>) {
-    let files = common::corpus_yaml_files("sqldef/cmd/mysqldef");
     let mut cases = Vec::new();
     let mut skipped = Vec::new();
-    for path in files {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        let doc: BTreeMap<String, serde_yaml::Value> =
-            serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for (name, case) in doc {
-            let get = |k: &str| case.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            let id = format!("{file}::{name}");
-            if let Some(flavor) = get("flavor") {
-                let flavor = flavor.trim();
-                if flavor == "!mariadb" || (!flavor.starts_with('!') && flavor != "mariadb") {
-                    skipped.push((id, format!("flavor `{flavor}` excludes MariaDB")));
-                    continue;
-                }
-            }
-            if get("error").is_some() {
-                skipped.push((id, "expects sqldef itself to fail".into()));
+    for case in common::sqldef::load("sqldef/cmd/mysqldef") {
+        let id = case.id();
+        if let Some(flavor) = case.text("flavor") {
+            let flavor = flavor.trim();
+            if flavor == "!mariadb" || (!flavor.starts_with('!') && flavor != "mariadb") {
+                skipped.push((id, format!("flavor `{flavor}` excludes MariaDB")));
                 continue;
             }
-            if case.get("enable_drop").and_then(|v| v.as_bool()) == Some(false) {
-                skipped.push((
-                    id,
-                    "tests sqldef's enable_drop=false, not a convergence".into(),
-                ));
-                continue;
-            }
-            // sqldef runs its cases in a database named `mysqldef_test`;
-            // ours have their own names.
-            let local = |k: &str| {
-                get(k)
-                    .unwrap_or_default()
-                    .replace("`mysqldef_test`.", "")
-                    .replace("mysqldef_test.", "")
-            };
-            cases.push(Case {
-                file: file.clone(),
-                name,
-                current: local("current"),
-                desired: local("desired"),
-            });
         }
+        if case.has("error") {
+            skipped.push((id, "expects sqldef itself to fail".into()));
+            continue;
+        }
+        if case.flag("enable_drop") == Some(false) {
+            skipped.push((
+                id,
+                "tests sqldef's enable_drop=false, not a convergence".into(),
+            ));
+            continue;
+        }
+        // sqldef runs its cases in a database named `mysqldef_test`;
+        // ours have their own names.
+        let local = |k: &str| {
+            case.text(k)
+                .unwrap_or_default()
+                .replace("`mysqldef_test`.", "")
+                .replace("mysqldef_test.", "")
+        };
+        cases.push(Case {
+            current: local("current"),
+            desired: local("desired"),
+            file: case.file,
+            name: case.name,
+        });
     }
     (cases, skipped)
 }

@@ -74,59 +74,48 @@ fn pragma_schema(db: &SqliteDb) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn sqldef_sqlite_cases_converge() {
-    let files = common::corpus_yaml_files("sqldef/cmd/sqlite3def");
     let (mut passed, mut skipped, mut failures) = (0, Vec::new(), Vec::new());
-    for path in files {
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        let doc: BTreeMap<String, serde_yaml::Value> =
-            serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for (name, case) in doc {
-            let id = format!("{file}::{name}");
-            let get = |k: &str| {
-                case.get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let (current, desired) = (get("current"), get("desired"));
-            if case.get("enable_drop").and_then(|v| v.as_bool()) == Some(false) {
-                skipped.push((id, "tests sqldef's enable_drop=false".to_string()));
-                continue;
-            }
-            let source = SqliteDb::new("sqldef3_src");
-            let target = SqliteDb::new("sqldef3_tgt");
-            if let Err(e) = target.try_exec(&current) {
-                skipped.push((id, format!("SQLite rejects `current`: {e}")));
-                continue;
-            }
-            if let Err(e) = source.try_exec(&desired) {
-                skipped.push((id, format!("SQLite rejects `desired`: {e}")));
-                continue;
-            }
-            let args = |mode| common::lockstep_sync(mode, &source.url(), &target.url());
-            let first = args("--schema-only");
-            let verdict = if first.status.code() != Some(0) {
-                Some(format!(
-                    "first run exited {:?}:\n{}",
-                    first.status.code(),
-                    common::output_text(&first)
-                ))
-            } else if pragma_schema(&source) != pragma_schema(&target) {
-                Some(format!(
-                    "schemas differ\nsource: {:#?}\ntarget: {:#?}",
-                    pragma_schema(&source),
-                    pragma_schema(&target)
-                ))
-            } else {
-                let second = args("--schema-only");
-                let text = common::output_text(&second);
-                (second.status.code() != Some(0) || text.contains("Schema changes"))
-                    .then(|| format!("second run is not a no-op:\n{text}"))
-            };
-            match verdict {
-                None => passed += 1,
-                Some(why) => failures.push((id, why)),
-            }
+    for case in common::sqldef::load("sqldef/cmd/sqlite3def") {
+        let id = case.id();
+        let current = case.text("current").unwrap_or_default();
+        let desired = case.text("desired").unwrap_or_default();
+        if case.flag("enable_drop") == Some(false) {
+            skipped.push((id, "tests sqldef's enable_drop=false".to_string()));
+            continue;
+        }
+        let source = SqliteDb::new("sqldef3_src");
+        let target = SqliteDb::new("sqldef3_tgt");
+        if let Err(e) = target.try_exec(&current) {
+            skipped.push((id, format!("SQLite rejects `current`: {e}")));
+            continue;
+        }
+        if let Err(e) = source.try_exec(&desired) {
+            skipped.push((id, format!("SQLite rejects `desired`: {e}")));
+            continue;
+        }
+        let args = |mode| common::lockstep_sync(mode, &source.url(), &target.url());
+        let first = args("--schema-only");
+        let verdict = if first.status.code() != Some(0) {
+            Some(format!(
+                "first run exited {:?}:\n{}",
+                first.status.code(),
+                common::output_text(&first)
+            ))
+        } else if pragma_schema(&source) != pragma_schema(&target) {
+            Some(format!(
+                "schemas differ\nsource: {:#?}\ntarget: {:#?}",
+                pragma_schema(&source),
+                pragma_schema(&target)
+            ))
+        } else {
+            let second = args("--schema-only");
+            let text = common::output_text(&second);
+            (second.status.code() != Some(0) || text.contains("Schema changes"))
+                .then(|| format!("second run is not a no-op:\n{text}"))
+        };
+        match verdict {
+            None => passed += 1,
+            Some(why) => failures.push((id, why)),
         }
     }
     common::report_cases("sqldef sqlite3def cases", passed, &skipped, &failures);

@@ -25,6 +25,11 @@ pub struct DiffOptions {
     /// Foreign keys can be dropped and added on their own (MySQL). When
     /// false (SQLite), FK changes travel with the table's other clauses.
     pub separate_fk_phase: bool,
+    /// A foreign key can be created only to a table that exists
+    /// (PostgreSQL). New tables in an FK cycle, which no order creates,
+    /// then get the keys to tables created after them once the rows are
+    /// in (post-data), where the other engines create them with the table.
+    pub fk_needs_parent: bool,
     /// The engine shows secondary indexes in creation order, so the order
     /// is part of the schema (MySQL's `SHOW CREATE TABLE`).
     pub index_order_matters: bool,
@@ -139,9 +144,38 @@ pub fn diff(
             drop_tables.push(drop);
         }
     }
+    // The target's views that go: those the source lacks or has
+    // otherwise, and with them every view reading one of them (PostgreSQL
+    // refuses to drop a view another reads); the source's come back.
+    let mut replaced: Vec<&str> = target
+        .views
+        .iter()
+        .filter(|v| selected(&v.name))
+        .filter(|v| {
+            source
+                .view(&v.name)
+                .is_none_or(|s| s.definition != v.definition)
+        })
+        .map(|v| v.name.as_str())
+        .collect();
+    loop {
+        let readers: Vec<&str> = target
+            .views
+            .iter()
+            .filter(|v| selected(&v.name) && !replaced.contains(&v.name.as_str()))
+            .filter(|v| v.depends_on.iter().any(|d| replaced.contains(&d.as_str())))
+            .map(|v| v.name.as_str())
+            .collect();
+        if readers.is_empty() {
+            break;
+        }
+        replaced.extend(readers);
+    }
     for view in source.views.iter().filter(|v| selected(&v.name)) {
         match target.view(&view.name) {
-            Some(existing) if existing.definition == view.definition => {}
+            Some(existing)
+                if existing.definition == view.definition
+                    && !replaced.contains(&existing.name.as_str()) => {}
             Some(existing) => {
                 drop_views.push(PlannedChange::new(SchemaChange::DropView(existing.clone())));
                 create_views.push(PlannedChange::new(SchemaChange::CreateView(view.clone())));
@@ -162,7 +196,8 @@ pub fn diff(
             });
         }
     }
-    order_views(&mut create_views);
+    order_views(&mut create_views, false);
+    order_views(&mut drop_views, true);
     // Tables and views whose triggers a change may take with it (SQLite
     // drops a rebuilt table's and a dropped view's triggers).
     let rebuilt: Vec<&str> = alters
@@ -183,9 +218,13 @@ pub fn diff(
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
     order_creates(&mut creates, source);
+    if options.fk_needs_parent && options.separate_fk_phase {
+        split_forward_fks(&mut creates, &mut add_fks);
+    }
     plan.extend(creates);
     plan.extend(alters);
     plan.extend(drop_tables);
+    plan.extend(objects.routine_drops);
     plan.extend(typed(types.after_tables));
     plan.extend(objects.routines);
     plan.extend(create_views);
@@ -212,6 +251,9 @@ struct ObjectSteps {
     /// Routines created or replaced before the views and triggers that
     /// call them (pre-data).
     routines: Vec<PlannedChange>,
+    /// Routines the source does not have, dropped after the tables and
+    /// columns whose defaults or checks may call them (pre-data).
+    routine_drops: Vec<PlannedChange>,
     /// Triggers and events created after the rows (post-data).
     post_data: Vec<PlannedChange>,
 }
@@ -238,6 +280,7 @@ fn object_changes(
     let mut steps = ObjectSteps {
         drops: Vec::new(),
         routines: Vec::new(),
+        routine_drops: Vec::new(),
         post_data: Vec::new(),
     };
     let pre = |change| PlannedChange::new(change);
@@ -269,7 +312,11 @@ fn object_changes(
             }));
             continue;
         }
-        steps.drops.push(pre(SchemaChange::DropObject {
+        let drops = match is_routine(current.kind) {
+            true => &mut steps.routine_drops,
+            false => &mut steps.drops,
+        };
+        drops.push(pre(SchemaChange::DropObject {
             object: current.clone(),
             why,
         }));
@@ -364,8 +411,6 @@ fn split_by_phase(
     (pre, post)
 }
 
-/// Creates views after the views they read (a view's `depends_on` may
-/// name tables too; only views being created matter here).
 /// New tables, parents before the tables whose foreign keys name them
 /// (PostgreSQL creates a foreign key only to a table that exists; the
 /// other engines take any order). Tables in a cycle keep their order.
@@ -379,25 +424,65 @@ fn order_creates(creates: &mut [PlannedChange], source: &Catalog) {
     creates.sort_by_key(|c| order.iter().position(|n| n == c.change.object_name()));
 }
 
-fn order_views(creates: &mut Vec<PlannedChange>) {
-    let mut pending = std::mem::take(creates);
+/// Takes out of each new table the foreign keys to tables created after
+/// it (in an FK cycle; `creates` is in creation order) and plans them as
+/// an `ALTER TABLE` of their own, with the other added keys.
+fn split_forward_fks(creates: &mut [PlannedChange], add_fks: &mut Vec<PlannedChange>) {
+    let names: Vec<String> = creates
+        .iter()
+        .map(|c| c.change.object_name().to_string())
+        .collect();
+    for (at, planned) in creates.iter_mut().enumerate() {
+        let SchemaChange::CreateTable(table) = &mut planned.change else {
+            continue;
+        };
+        let desired = table.clone();
+        let (forward, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut table.foreign_keys)
+            .into_iter()
+            .partition(|fk| names[at + 1..].contains(&fk.referenced_table));
+        table.foreign_keys = kept;
+        if !forward.is_empty() {
+            push_alter(
+                add_fks,
+                table,
+                &desired,
+                forward
+                    .into_iter()
+                    .map(AlterClause::AddForeignKey)
+                    .collect(),
+            );
+        }
+    }
+}
+
+/// Orders view changes by what the views read (a view's `depends_on` may
+/// name tables too; only the views among `changes` matter): creates after
+/// the views they read, or, `dependents_first`, drops before them.
+fn order_views(changes: &mut Vec<PlannedChange>, dependents_first: bool) {
+    let reads = |p: &PlannedChange, other: &str| match &p.change {
+        SchemaChange::CreateView(v) | SchemaChange::DropView(v) => {
+            v.name != other && v.depends_on.iter().any(|d| d == other)
+        }
+        _ => false,
+    };
+    let mut pending = std::mem::take(changes);
     while !pending.is_empty() {
-        let waiting: Vec<String> = pending
-            .iter()
-            .map(|p| p.change.object_name().to_string())
-            .collect();
-        let ready = pending
-            .iter()
-            .position(|p| match &p.change {
-                SchemaChange::CreateView(v) => !v
-                    .depends_on
-                    .iter()
-                    .any(|d| *d != v.name && waiting.contains(d)),
-                _ => true,
+        let ready = (0..pending.len())
+            .position(|i| {
+                let name = pending[i].change.object_name();
+                pending.iter().enumerate().all(|(j, other)| {
+                    j == i
+                        || match dependents_first {
+                            // No other pending view reads this one.
+                            true => !reads(other, name),
+                            // This one reads no other pending view.
+                            false => !reads(&pending[i], other.change.object_name()),
+                        }
+                })
             })
-            // A dependency loop cannot be created in any order: keep the rest as is.
+            // A dependency loop cannot be ordered: keep the rest as is.
             .unwrap_or(0);
-        creates.push(pending.remove(ready));
+        changes.push(pending.remove(ready));
     }
 }
 
@@ -501,7 +586,9 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
             }),
             Some(old) => {
                 let moves = moved.contains(&column.name.as_str());
-                if moves || old.definition != column.definition {
+                // PostgreSQL keeps a column's comment apart from its
+                // definition; MySQL's definition holds it too.
+                if moves || old.definition != column.definition || old.comment != column.comment {
                     column_clauses.push(AlterClause::ModifyColumn {
                         from: old.clone(),
                         to: column.clone(),

@@ -328,6 +328,7 @@ fn tables_and_views_outside_the_selection_are_left_alone() {
         .build();
     let options = DiffOptions {
         separate_fk_phase: true,
+        fk_needs_parent: false,
         index_order_matters: true,
         suspend_triggers: false,
     };
@@ -397,5 +398,95 @@ fn where_index_order_matters_indexes_after_the_first_out_of_place_are_rebuilt() 
     assert_eq!(
         steps(&sqlite_plan(&source, &target)),
         ["alter t: add index ix_b"]
+    );
+}
+
+/// Two new tables that reference each other and one that references
+/// itself: where a key can only name a table that exists, the key that
+/// closes the cycle waits for its own step after the tables (post-data);
+/// the self-reference and the key to a table created first stay.
+#[test]
+fn a_new_fk_cycle_is_closed_after_its_tables_where_keys_need_their_parent() {
+    let source = mysql()
+        .table(
+            table("a")
+                .col("id", "int NOT NULL")
+                .col("b_id", "int")
+                .pk(&["id"])
+                .fk("a_b", "b_id", "b"),
+        )
+        .table(
+            table("b")
+                .col("id", "int NOT NULL")
+                .col("a_id", "int")
+                .col("up", "int")
+                .pk(&["id"])
+                .fk("b_a", "a_id", "a")
+                .fk("b_up", "up", "b"),
+        )
+        .build();
+    let target = mysql().build();
+    let options = |fk_needs_parent| DiffOptions {
+        separate_fk_phase: true,
+        fk_needs_parent,
+        index_order_matters: false,
+        suspend_triggers: false,
+    };
+    let plan = diff(&source, &target, &|_| true, options(true));
+    assert_eq!(
+        steps(&plan),
+        ["create table a", "create table b", "alter a: add fk a_b"]
+    );
+    let SchemaChange::CreateTable(a) = &plan[0].change else {
+        panic!("{plan:?}")
+    };
+    assert!(a.foreign_keys.is_empty(), "{a:?}");
+    let SchemaChange::CreateTable(b) = &plan[1].change else {
+        panic!("{plan:?}")
+    };
+    assert_eq!(b.foreign_keys.len(), 2, "{b:?}");
+    assert_eq!(plan[2].phase, super::diff::Phase::PostData);
+
+    let plan = diff(&source, &target, &|_| true, options(false));
+    assert_eq!(steps(&plan), ["create table a", "create table b"]);
+}
+
+/// A column comment that is not part of the column's definition text
+/// (PostgreSQL's `COMMENT ON COLUMN`) still makes the column differ.
+#[test]
+fn a_column_comment_alone_makes_the_column_differ() {
+    let target = mysql()
+        .table(table("t").col("id", "int NOT NULL").col("v", "text"))
+        .build();
+    let mut source = target.clone();
+    source.tables[0].columns[1].comment = "what v holds".into();
+    assert_eq!(
+        steps(&mysql_plan(&source, &target)),
+        ["alter t: modify column v"]
+    );
+}
+
+/// A view that changes takes the views reading it along: they are dropped
+/// first (PostgreSQL refuses to drop a view another reads) and created
+/// again after it.
+#[test]
+fn a_changed_view_takes_the_views_reading_it_along() {
+    let with = |base: &str| {
+        mysql()
+            .table(table("t").col("id", "int NOT NULL"))
+            .view("v_base", base, &["t"])
+            .view("v_top", "select * from v_base", &["v_base"])
+            .view("v_other", "select 1", &[])
+            .build()
+    };
+    let plan = mysql_plan(&with("select id from t"), &with("select * from t"));
+    assert_eq!(
+        steps(&plan),
+        [
+            "drop view v_top",
+            "drop view v_base",
+            "create view v_base",
+            "create view v_top"
+        ]
     );
 }

@@ -33,6 +33,7 @@ fn phases(plan: &[PlannedChange]) -> Vec<(String, Phase)> {
 fn plan_with_rows(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
     let options = DiffOptions {
         separate_fk_phase: true,
+        fk_needs_parent: false,
         index_order_matters: true,
         suspend_triggers: true,
     };
@@ -259,4 +260,47 @@ fn a_routine_that_is_missing_is_a_create_not_a_difference() {
             ..
         }]
     ));
+}
+
+/// A routine the source does not have goes after the table changes, so a
+/// column default or check that calls it is gone first.
+#[test]
+fn an_extra_routine_is_dropped_after_the_columns_that_call_it() {
+    let source = base(|c| c);
+    let target = base(|c| {
+        c.table(
+            table("uses_f")
+                .col("id", "int NOT NULL")
+                .col("v", "int DEFAULT f()"),
+        )
+        .object(
+            ObjectKind::Function,
+            "f",
+            None,
+            "CREATE FUNCTION f() RETURNS int RETURN 1",
+        )
+    });
+    let plan = mysql_plan(&source, &target);
+    assert_eq!(
+        steps(&plan),
+        ["drop table uses_f", "drop function f (Extra)"]
+    );
+}
+
+/// Two triggers of one name on two tables (PostgreSQL names triggers per
+/// table) are two objects: equal on both sides, the plan leaves them.
+#[test]
+fn triggers_of_one_name_on_two_tables_are_told_apart() {
+    let on = |table: &str| {
+        format!("CREATE TRIGGER tr AFTER INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION f()")
+    };
+    let source = base(|c| {
+        c.object(ObjectKind::Trigger, "tr", Some("audit"), &on("audit"))
+            .object(ObjectKind::Trigger, "tr", Some("t"), &on("t"))
+    });
+    let target = base(|c| {
+        c.object(ObjectKind::Trigger, "tr", Some("t"), &on("t"))
+            .object(ObjectKind::Trigger, "tr", Some("audit"), &on("audit"))
+    });
+    assert_eq!(steps(&mysql_plan(&source, &target)), Vec::<String>::new());
 }

@@ -65,6 +65,13 @@ pub trait Dialect: Send + Sync {
         true
     }
 
+    /// Whether a new table's foreign key may name a table not created yet
+    /// (MySQL with checks off, SQLite); else keys closing an FK cycle are
+    /// added after the tables.
+    fn references_missing_tables(&self) -> bool {
+        true
+    }
+
     /// Whether the engine shows secondary indexes in creation order,
     /// making the order part of the schema.
     fn index_order_matters(&self) -> bool {

@@ -113,6 +113,7 @@ pub async fn run(
     }
 
     let applying = matches!(mode, RowMode::Apply);
+    let counting = matches!(mode, RowMode::Count);
     // Lanes pay off where the target's writing is the bottleneck (one
     // server thread per INSERT or LOAD DATA stream). Reading and comparing
     // is bound by the servers' scans, which more connections only split
@@ -146,11 +147,18 @@ pub async fn run(
         SyncTable {
             data: table,
             target_rows,
+            counters,
             ..
         },
         outcome,
     ) in tables.iter().zip(outcomes)
     {
+        // A run that writes sets the counter (`follow_counters`); one
+        // that only looks reports it where it differs.
+        if counting && counters.source.is_some() && counters.target != counters.source {
+            all_equal = false;
+            warnings.push(counter_differs(&table.name, counters));
+        }
         let TableOutcome {
             counts,
             refused,
@@ -245,6 +253,18 @@ fn side_by_side(parts: usize) -> String {
         0 | 1 => String::new(),
         n => format!(" (in {n} key ranges side by side)"),
     }
+}
+
+/// A table whose target counter (AUTO_INCREMENT, or the sequence of an
+/// identity or serial column) is not the source's.
+fn counter_differs(table: &str, counters: &Counters) -> String {
+    format!(
+        "`{table}`: the next generated key is {} on the target, {} on the source (AUTO_INCREMENT or sequence); a sync sets it to the source's",
+        counters
+            .target
+            .map_or("unset".to_string(), |c| c.to_string()),
+        counters.source.unwrap_or_default()
+    )
 }
 
 /// Why the delete guard left a table alone, and what to do.

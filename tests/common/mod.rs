@@ -7,8 +7,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use mysql_async::prelude::Queryable;
 
+pub mod pg_corpus;
 pub mod private_server;
 pub mod proxy;
+pub mod sqldef;
+pub mod tally;
 
 /// Server URL without a database, from `LOCKSTEP_TEST_MYSQL_URL`.
 pub fn mysql_server_url() -> String {
@@ -515,26 +518,127 @@ impl PgDb {
             .filter(|l| !own.iter().any(|o| l.trim() == o))
             .map(|l| format!("{l}\n"))
             .collect();
+        if let Err(e) = self.psql(&kept) {
+            panic!("loading {}: {e}", path.display());
+        }
+    }
+
+    /// Runs a script with `psql -v ON_ERROR_STOP=1` (so backslash
+    /// commands and COPY FROM stdin work); the error text if it stops.
+    pub fn psql(&self, script: &str) -> Result<(), String> {
         let mut psql = std::process::Command::new("psql")
-            .args(["-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url()])
+            .args(["-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", &self.url()])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .spawn()
             .expect("run psql");
         use std::io::Write;
-        psql.stdin
-            .take()
-            .unwrap()
-            .write_all(kept.as_bytes())
-            .unwrap();
-        let status = psql.wait().unwrap();
-        assert!(status.success(), "loading {}", path.display());
+        let mut stdin = psql.stdin.take().unwrap();
+        let script = script.to_string();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(script.as_bytes());
+        });
+        let out = psql.wait_with_output().unwrap();
+        writer.join().unwrap();
+        match out.status.success() {
+            true => Ok(()),
+            false => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+        }
+    }
+
+    /// Empties the database for its next use, cheaper than a new one:
+    /// drops every schema (with all in it, extensions too) and makes
+    /// `public` again as a new database has it. Roles and other objects
+    /// of the whole server are not touched.
+    pub fn reset(&self) {
+        self.exec(
+            "DO $reset$ DECLARE s text; BEGIN \
+               FOR s IN SELECT nspname FROM pg_namespace \
+                 WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') \
+                 AND nspname NOT LIKE 'pg\\_temp\\_%' AND nspname NOT LIKE 'pg\\_toast\\_temp\\_%' \
+               LOOP EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP; END $reset$; \
+             CREATE SCHEMA public AUTHORIZATION pg_database_owner; \
+             GRANT USAGE ON SCHEMA public TO PUBLIC; \
+             COMMENT ON SCHEMA public IS 'standard public schema'",
+        );
+    }
+
+    /// `pg_dump --schema-only` of this database, without its comments,
+    /// blank lines, session settings and `\restrict` keys (random per
+    /// dump): two databases with the same schema give the same text.
+    pub fn schema_dump(&self) -> String {
+        let out = std::process::Command::new("pg_dump")
+            .args(["--schema-only", "--no-owner", "-d", &self.url()])
+            .output()
+            .expect("run pg_dump");
+        assert!(
+            out.status.success(),
+            "pg_dump {}: {}",
+            self.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| {
+                !(l.is_empty()
+                    || l.starts_with("--")
+                    || l.starts_with("SET ")
+                    || l.starts_with("\\restrict ")
+                    || l.starts_with("\\unrestrict ")
+                    || l.starts_with("SELECT pg_catalog.set_config"))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect()
     }
 }
 
 impl Drop for PgDb {
     fn drop(&mut self) {
         let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        run_blocking(async move {
+            let _ = pg_client("postgres").await.batch_execute(&sql).await;
+        });
+    }
+}
+
+/// A login role on the PostgreSQL test server that exists for the life
+/// of the value; no superuser, no privilege beyond what tests grant it.
+pub struct PgRole {
+    pub name: String,
+}
+
+impl PgRole {
+    pub fn new(prefix: &str) -> PgRole {
+        let name = unique_name(prefix).to_lowercase();
+        let sql = format!("CREATE ROLE \"{name}\" LOGIN");
+        run_blocking(async move {
+            pg_client("postgres")
+                .await
+                .batch_execute(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        });
+        PgRole { name }
+    }
+
+    /// `postgres://` URL of `db` as this role.
+    pub fn url(&self, db: &PgDb) -> String {
+        let server = postgres_server_url();
+        let (scheme, rest) = server.split_once("://").unwrap();
+        let host = rest.split_once('@').map_or(rest, |(_, host)| host);
+        format!(
+            "{scheme}://{}@{}/{}",
+            self.name,
+            host.trim_end_matches('/'),
+            db.name
+        )
+    }
+}
+
+impl Drop for PgRole {
+    fn drop(&mut self) {
+        let sql = format!("DROP ROLE IF EXISTS \"{}\"", self.name);
         run_blocking(async move {
             let _ = pg_client("postgres").await.batch_execute(&sql).await;
         });

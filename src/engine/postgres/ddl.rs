@@ -56,6 +56,33 @@ fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>
     }
 }
 
+/// A query whose only row is the sequence behind `table`'s first identity
+/// or serial column, as text (no row where it has none): the one the
+/// column owns, else the one its `nextval('...'::regclass)` default draws
+/// from (a sequence created on its own, as pg_dump's older dumps and
+/// Sakila make them). The sequence a table's counter is read from and
+/// set in.
+pub fn counter_sequence(table: &str) -> String {
+    format!(
+        "SELECT coalesce(pg_get_serial_sequence({relation}, a.attname), \
+            substring(pg_get_expr(d.adbin, d.adrelid) FROM '^nextval\\(''(.*)''::regclass\\)$'))::text \
+         FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
+         AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
+            OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
+        relation = quote_text(quote_ident(table).as_bytes())
+    )
+}
+
+/// `setval(sequence, next, false)` on `table`'s counter sequence: the next
+/// generated key is `next` (nothing where the table has no sequence).
+pub fn set_counter(table: &str, next: u64) -> String {
+    format!(
+        "SELECT setval(s::regclass, {next}, false) FROM ({}) AS q(s)",
+        counter_sequence(table)
+    )
+}
+
 fn is_constraint(index: &Index) -> bool {
     index.definition.starts_with("CONSTRAINT ")
 }
@@ -176,14 +203,33 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
         SchemaChange::CreateObject { object, .. } => vec![object.definition.clone()],
         SchemaChange::DropObject { object, .. } => vec![drop_object(object)],
         SchemaChange::ReplaceObject { current, desired } => match desired.kind {
-            // `pg_get_functiondef` says CREATE OR REPLACE.
-            ObjectKind::Function | ObjectKind::Procedure => vec![desired.definition.clone()],
+            // `pg_get_functiondef` says CREATE OR REPLACE, which cannot
+            // change the arguments or the result type.
+            ObjectKind::Function | ObjectKind::Procedure
+                if routine_head(current) == routine_head(desired) =>
+            {
+                vec![desired.definition.clone()]
+            }
+            ObjectKind::Function | ObjectKind::Procedure => {
+                vec![drop_object(current), desired.definition.clone()]
+            }
             ObjectKind::Trigger | ObjectKind::Event => {
                 vec![drop_object(current), desired.definition.clone()]
             }
         },
         SchemaChange::Type(change) => super::user_types::render(change),
     }
+}
+
+/// A routine's first line (name and arguments) and its `RETURNS` line,
+/// as `pg_get_functiondef` writes them.
+fn routine_head(routine: &SchemaObject) -> (Option<&str>, Option<&str>) {
+    let mut lines = routine.definition.lines();
+    let first = lines.next();
+    (
+        first,
+        lines.find(|l| l.trim_start().starts_with("RETURNS ")),
+    )
 }
 
 fn drop_object(object: &SchemaObject) -> String {
@@ -342,6 +388,12 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             quote_ident(&to.name),
             to.data_type
         )));
+        // serial, bigserial, smallserial: the sequence takes the column's type.
+        if let (Some(sequence), "smallint" | "integer" | "bigint") =
+            (serial_sequence(to), to.data_type.as_str())
+        {
+            out.push(format!("ALTER SEQUENCE {sequence} AS {}", to.data_type));
+        }
     }
     let default_of = |c: &Column| match &c.default {
         Some(_) if identity(c).is_none() => c

@@ -34,6 +34,14 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn set_counter(&self, table: &str, next: u64) -> Option<String> {
+        Some(ddl::set_counter(table, next))
+    }
+
+    fn references_missing_tables(&self) -> bool {
+        false
+    }
+
     fn data_script_prelude(&self) -> Vec<String> {
         SESSION_SETTINGS.iter().map(|s| s.to_string()).collect()
     }

@@ -111,20 +111,9 @@ impl PgConnection {
     }
 
     /// The sequence behind a table's identity or serial column (the first
-    /// such column), as a regclass literal: the one the column owns, else
-    /// the one its `nextval('...'::regclass)` default draws from (a
-    /// sequence created on its own, as pg_dump's older dumps and Sakila
-    /// make them).
+    /// such column), as a regclass literal (see `ddl::counter_sequence`).
     async fn sequence(&self, table: &str) -> Result<Option<String>> {
-        let sql = format!(
-            "SELECT coalesce(pg_get_serial_sequence({relation}, a.attname), \
-                substring(pg_get_expr(d.adbin, d.adrelid) FROM '^nextval\\(''(.*)''::regclass\\)$'))::text \
-             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
-             AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
-                OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
-            relation = quote_text(quote_ident(table).as_bytes())
-        );
+        let sql = ddl::counter_sequence(table);
         self.text(format!("finding the sequence of `{table}`"), &sql)
             .await
     }
@@ -377,13 +366,7 @@ impl EngineConnection for PgConnection {
 
     /// `setval(sequence, next, false)`: the next generated key is `next`.
     async fn set_auto_increment(&mut self, table: &str, next: u64) -> Result<()> {
-        let Some(sequence) = self.sequence(table).await? else {
-            return Ok(());
-        };
-        let sql = format!(
-            "SELECT setval({}, {next}, false)",
-            quote_text(sequence.as_bytes())
-        );
+        let sql = ddl::set_counter(table, next);
         self.client
             .query(sql.as_str(), &[])
             .await
