@@ -23,7 +23,11 @@ use crate::catalog::model::{
 use crate::error::{Error, Result};
 
 /// Runs a catalog query.
-async fn query(client: &Client, what: &str, sql: &str) -> Result<Vec<tokio_postgres::Row>> {
+pub(super) async fn query(
+    client: &Client,
+    what: &str,
+    sql: &str,
+) -> Result<Vec<tokio_postgres::Row>> {
     client
         .query(sql, &[])
         .await
@@ -118,12 +122,25 @@ const TRIGGERS: &str = "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid) \
 
 /// The catalog of the current schema.
 pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
-    let schema_row = query(
-        client,
-        "current schema",
-        "SELECT quote_ident(current_schema())",
-    )
-    .await?;
+    // Every query is sent at once: one session answers them in order, so
+    // over a link their round trips overlap.
+    let routines = ROUTINES.replace("{AGGREGATE}", AGGREGATE);
+    let (schema_row, table_rows, column_rows, index_rows, constraint_rows) = tokio::try_join!(
+        query(
+            client,
+            "current schema",
+            "SELECT quote_ident(current_schema())",
+        ),
+        query(client, "tables", TABLES),
+        query(client, "columns", COLUMNS),
+        query(client, "indexes", INDEXES),
+        query(client, "constraints", CONSTRAINTS),
+    )?;
+    let (view_rows, routine_rows, trigger_rows) = tokio::try_join!(
+        query(client, "views", VIEWS),
+        query(client, "functions", &routines),
+        query(client, "triggers", TRIGGERS),
+    )?;
     let schema: String = schema_row
         .first()
         .and_then(|r| r.get::<_, Option<String>>(0))
@@ -137,7 +154,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     let unqualify = |text: &str| unqualified(text, &qualifier);
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for row in query(client, "tables", TABLES).await? {
+    for row in table_rows {
         let name: String = row.get(0);
         let persistence: String = row.get(1);
         let partitioning: String = row.get(3);
@@ -163,13 +180,13 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             },
         );
     }
-    for row in query(client, "columns", COLUMNS).await? {
+    for row in column_rows {
         let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
             continue;
         };
         table.columns.push(column(&row, &unqualify));
     }
-    for row in query(client, "indexes", INDEXES).await? {
+    for row in index_rows {
         let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
             continue;
         };
@@ -180,7 +197,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             table.indexes.push(index);
         }
     }
-    for row in query(client, "constraints", CONSTRAINTS).await? {
+    for row in constraint_rows {
         let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
             continue;
         };
@@ -215,8 +232,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         table.options.native_create = ddl::create_table(table).join(";\n");
     }
 
-    let views = query(client, "views", VIEWS)
-        .await?
+    let views = view_rows
         .into_iter()
         .map(|row| {
             let name: String = row.get(0);
@@ -240,8 +256,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         .collect();
 
     let mut objects = Vec::new();
-    let routines = ROUTINES.replace("{AGGREGATE}", AGGREGATE);
-    for row in query(client, "functions", &routines).await? {
+    for row in routine_rows {
         let kind: String = row.get(1);
         objects.push(SchemaObject {
             kind: if kind == "p" {
@@ -255,7 +270,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             context: ObjectContext::default(),
         });
     }
-    for row in query(client, "triggers", TRIGGERS).await? {
+    for row in trigger_rows {
         objects.push(SchemaObject {
             kind: ObjectKind::Trigger,
             name: row.get(0),

@@ -32,6 +32,7 @@ pub mod write;
 pub use connect::SESSION_SETTINGS;
 pub use dialect::PostgresDialect;
 
+use futures_util::future::try_join_all;
 use tokio_postgres::Client;
 
 use crate::catalog::change::SchemaChange;
@@ -117,6 +118,22 @@ impl PgConnection {
         self.text(format!("finding the sequence of `{table}`"), &sql)
             .await
     }
+
+    /// The next key the table's identity or serial column would be given.
+    async fn next_counter(&self, table: &str) -> Result<Option<u64>> {
+        let Some(sequence) = self.sequence(table).await? else {
+            return Ok(None);
+        };
+        let sql = format!(
+            "SELECT (CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END)::text \
+             FROM {sequence} AS s, pg_sequence AS p WHERE p.seqrelid = {}::regclass",
+            quote_text(sequence.as_bytes())
+        );
+        let next = self
+            .text(format!("reading the sequence of `{table}`"), &sql)
+            .await?;
+        Ok(next.and_then(|n| n.parse().ok()))
+    }
 }
 
 impl EngineConnection for PgConnection {
@@ -128,14 +145,15 @@ impl EngineConnection for PgConnection {
         Some(self.link)
     }
 
-    /// The schema, and the next value of each identity or serial
-    /// column's sequence as the table's counter (read with the schema, as
-    /// MySQL's AUTO_INCREMENT is).
     async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
         restate::restate(&self.client, source, target).await;
         Ok(())
     }
 
+    /// The schema, and the next value of each identity or serial
+    /// column's sequence as the table's counter (read with the schema, as
+    /// MySQL's AUTO_INCREMENT is; the tables' reads pipelined, so a link's
+    /// round trip is paid about once, not twice a table).
     async fn introspect(&mut self) -> Result<Catalog> {
         let mut catalog = introspect::catalog(&self.client, &self.flavor).await?;
         let counting: Vec<String> = catalog
@@ -144,8 +162,10 @@ impl EngineConnection for PgConnection {
             .filter(|t| t.columns.iter().any(|c| c.auto_increment))
             .map(|t| t.name.clone())
             .collect();
-        for table in counting {
-            if let Some(next) = self.auto_increment(&table).await? {
+        let this = &*self;
+        let nexts = try_join_all(counting.iter().map(|t| this.next_counter(t))).await?;
+        for (table, next) in counting.into_iter().zip(nexts) {
+            if let Some(next) = next {
                 catalog.counters.insert(table, next);
             }
         }
@@ -350,18 +370,7 @@ impl EngineConnection for PgConnection {
     /// The next value of the sequence behind the table's identity or
     /// serial column.
     async fn auto_increment(&mut self, table: &str) -> Result<Option<u64>> {
-        let Some(sequence) = self.sequence(table).await? else {
-            return Ok(None);
-        };
-        let sql = format!(
-            "SELECT (CASE WHEN s.is_called THEN s.last_value + p.seqincrement ELSE s.last_value END)::text \
-             FROM {sequence} AS s, pg_sequence AS p WHERE p.seqrelid = {}::regclass",
-            quote_text(sequence.as_bytes())
-        );
-        let next = self
-            .text(format!("reading the sequence of `{table}`"), &sql)
-            .await?;
-        Ok(next.and_then(|n| n.parse().ok()))
+        self.next_counter(table).await
     }
 
     /// `setval(sequence, next, false)`: the next generated key is `next`.

@@ -15,6 +15,7 @@ use tokio_postgres::Client;
 
 use super::connect::error_text;
 use super::ddl::refuse;
+use super::introspect::query;
 use super::types::{quote_ident, quote_text};
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::CheckConstraint;
@@ -74,15 +75,13 @@ pub(super) async fn read(
     client: &Client,
     unqualify: &dyn Fn(&str) -> String,
 ) -> Result<Vec<UserType>> {
-    let run = |what: &'static str, sql: &'static str| async move {
-        client
-            .query(sql, &[])
-            .await
-            .map_err(|e| Error::statement(format!("reading the {what}"), sql, error_text(&e)))
-    };
-    let checks = run("domain checks", DOMAIN_CHECKS).await?;
+    // Both sent at once (see `introspect::catalog`).
+    let (checks, type_rows) = tokio::try_join!(
+        query(client, "domain checks", DOMAIN_CHECKS),
+        query(client, "user-defined types", TYPES),
+    )?;
     let mut types = Vec::new();
-    for row in run("user-defined types", TYPES).await? {
+    for row in type_rows {
         let name: String = row.get(0);
         let spelled = unqualify(row.get::<_, &str>(1));
         let kind = match row.get::<_, &str>(2) {
