@@ -9,7 +9,7 @@
 //!   the line of `SHOW CREATE TABLE`; for SQLite the column's text in the
 //!   stored `CREATE TABLE`), so a same-engine sync reproduces it exactly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -76,6 +76,52 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// The materialized views that read, directly or through other views,
+    /// any of the `written` tables: stale once those rows change. In the
+    /// order they can be refreshed (a view after the views it reads).
+    pub fn stale_materialized_views(&self, written: &BTreeSet<String>) -> Vec<&View> {
+        let mut stale: BTreeSet<&str> = BTreeSet::new();
+        let reads_stale = |v: &View, stale: &BTreeSet<&str>| {
+            v.depends_on
+                .iter()
+                .any(|d| written.contains(d) || stale.contains(d.as_str()))
+        };
+        // Up through the views until nothing more goes stale.
+        while let Some(v) = self
+            .views
+            .iter()
+            .find(|v| !stale.contains(v.name.as_str()) && reads_stale(v, &stale))
+        {
+            stale.insert(&v.name);
+        }
+        // Then in an order that reads every stale view after it is fresh.
+        let mut fresh_order = Vec::new();
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        while done.len() < stale.len() {
+            let before = done.len();
+            for v in self
+                .views
+                .iter()
+                .filter(|v| stale.contains(v.name.as_str()))
+            {
+                let ready = v
+                    .depends_on
+                    .iter()
+                    .all(|d| !stale.contains(d.as_str()) || done.contains(d.as_str()));
+                if ready && done.insert(&v.name) {
+                    fresh_order.push(v);
+                }
+            }
+            if done.len() == before {
+                break; // a cycle, which views cannot form; keep what is ordered
+            }
+        }
+        fresh_order
+            .into_iter()
+            .filter(|v| v.materialized())
+            .collect()
+    }
+
     pub fn table(&self, name: &str) -> Option<&Table> {
         self.tables.iter().find(|t| self.same_name(&t.name, name))
     }
@@ -480,6 +526,14 @@ pub struct View {
     pub definition: String,
     /// Tables and views the view reads, when known.
     pub depends_on: Vec<String>,
+}
+
+impl View {
+    /// A view that holds rows of its own (PostgreSQL's materialized
+    /// views), computed when created or refreshed.
+    pub fn materialized(&self) -> bool {
+        self.definition.starts_with("CREATE MATERIALIZED VIEW")
+    }
 }
 
 /// What kind of stored object a [`SchemaObject`] is.

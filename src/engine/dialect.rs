@@ -83,4 +83,10 @@ pub trait Dialect: Send + Sync {
     fn set_counter(&self, _table: &str, _next: u64) -> Option<String> {
         None
     }
+
+    /// The statement that recomputes a materialized view from the rows
+    /// now in its tables; `None` where the engine has none.
+    fn refresh_view(&self, _view: &str) -> Option<String> {
+        None
+    }
 }

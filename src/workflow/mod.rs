@@ -280,15 +280,18 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         let applies = matches!(rows, RowMode::Apply);
         // Around the rows: the suspensions the writes need, then the
         // post-data changes.
+        let mut written_tables = BTreeSet::new();
         let around = async |target: &mut TargetDb, point: WritePoint<'_>| match point {
             WritePoint::BeforeWrites { written } => {
+                written_tables = written.clone();
                 schema_phase::suspend(target, written, applies, &mut schema, &mut warnings).await
             }
             WritePoint::AfterWrites { synced } => {
-                if !fixes_schema && !context.policy.suspend_only {
-                    return Ok(());
+                if fixes_schema || context.policy.suspend_only {
+                    schema_phase::post_data(&context, target, synced, &mut schema, &mut warnings)
+                        .await?;
                 }
-                schema_phase::post_data(&context, target, synced, &mut schema, &mut warnings).await
+                refresh_views(target, &source_catalog, &written_tables).await
             }
         };
         Some(data_phase::run(&mut source, &mut target, &plan, &sync, rows, around).await?)
@@ -457,6 +460,25 @@ fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, St
             "stream (auto): no round trip was measured (local files, or an engine that does not time its link)".to_string(),
         ),
     }
+}
+
+/// Materialized views are computed when created, before the rows came:
+/// once rows are written, each one reading a written table is computed
+/// again, so the application sees what the source's shows.
+async fn refresh_views(
+    target: &mut TargetDb,
+    catalog: &Catalog,
+    written: &BTreeSet<String>,
+) -> Result<()> {
+    let statements: Vec<String> = catalog
+        .stale_materialized_views(written)
+        .iter()
+        .filter_map(|v| target.dialect().refresh_view(&v.name))
+        .collect();
+    if statements.is_empty() {
+        return Ok(());
+    }
+    target.execute_ddl(&statements).await
 }
 
 /// Wall-clock seconds per phase, for the report.

@@ -38,6 +38,13 @@ impl Dialect for PostgresDialect {
         Some(ddl::set_counter(table, next))
     }
 
+    fn refresh_view(&self, view: &str) -> Option<String> {
+        Some(format!(
+            "REFRESH MATERIALIZED VIEW {}",
+            super::types::quote_ident(view)
+        ))
+    }
+
     fn references_missing_tables(&self) -> bool {
         false
     }
