@@ -171,10 +171,8 @@ prepare() {
 # after a writing tool: lockstep's own check AND an independent comparison
 # of every row's text
 verify() { # verify SCENARIO TOOL RUN
-  local v="" rc
-  (cd "$WORK" && "$LOCKSTEP" sync --validate-only --source "$DIRECT_SRC_URL" --target "$DST_URL" -q </dev/null >"$WORK/verify.log" 2>&1)
-  rc=$?
-  [[ $rc -eq 0 ]] || v="lockstep validate exit $rc"
+  local v
+  v=$(lockstep_verdict "$1 / $2")
   if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
     v="${v:+$v; }rows differ ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"
   fi
@@ -255,31 +253,10 @@ scenario_validate() { # scenario_validate synced|dense
 }
 
 # ---------------------------------------------------------------- main
-ensure_tools
-build_lockstep
-: >"$NOTES"
-: >"$RESULTS.cur"
-: >"$LINK_BYTES.cur"
-prepare
-[[ -n "$LINK" ]] && start_relay
-
-for s in $SCENARIOS; do
-  [[ -n "$ONLY" && "$s" != "$ONLY" ]] && continue
-  log "scenario $s"
-  case $s in
-    initial) scenario_initial ;;
-    resync-dense) scenario_resync dense ;;
-    resync-sparse) scenario_resync sparse ;;
-    validate-insync) scenario_validate synced ;;
-    validate-dense) scenario_validate dense ;;
-  esac
-done
-mv "$RESULTS.cur" "$RESULTS"
-mv "$LINK_BYTES.cur" "$LINK_BYTES"
-
-python3 "$BENCH/report.py" --results "$RESULTS" --notes "$NOTES" --data "$DATA" \
-  --out "$OUT_MD" --rows "$ROWS" --runs "$RUNS" \
-  ${LINK:+--link "$LINK" --link-bytes "$LINK_BYTES"} \
-  --commit "$(lockstep_commit)" --command "bench/run-postgres.sh" \
-  --server "PostgreSQL: $(echo 'SHOW server_version' | sql "$REMOTE_PORT" -At -d postgres) (two throwaway servers on 127.0.0.1:$REMOTE_PORT and :$LOCAL_PORT, shared_buffers=512MB, max_wal_size=4GB each, other settings default; a run starts from a template copy of its starting state)" \
-  --tools "$(pg_dump --version); $(pgcopydb --version 2>/dev/null | grep -m1 -o 'pgcopydb version [^ ]*'); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"
+server_facts() {
+  echo "PostgreSQL: $(echo 'SHOW server_version' | sql "$REMOTE_PORT" -At -d postgres) (two throwaway servers on 127.0.0.1:$REMOTE_PORT and :$LOCAL_PORT, shared_buffers=512MB, max_wal_size=4GB each, other settings default; a run starts from a template copy of its starting state)"
+}
+tool_versions() {
+  echo "$(pg_dump --version); $(pgcopydb --version 2>/dev/null | grep -m1 -o 'pgcopydb version [^ ]*'); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"
+}
+run_bench bench/run-postgres.sh

@@ -181,10 +181,8 @@ prepare() {
 
 # after a writing tool: lockstep's own check AND an independent CHECKSUM TABLE
 verify() { # verify SCENARIO TOOL RUN
-  local v="" rc
-  (cd "$WORK" && "$LOCKSTEP" sync --validate-only --source "$DIRECT_SRC_URL" --target "$DST_URL" -q </dev/null >"$WORK/verify.log" 2>&1)
-  rc=$?
-  [[ $rc -eq 0 ]] || v="lockstep validate exit $rc"
+  local v
+  v=$(lockstep_verdict "$1 / $2")
   if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
     v="${v:+$v; }CHECKSUM TABLE differs ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"
   fi
@@ -295,32 +293,10 @@ scenario_validate() { # scenario_validate synced|dense
 }
 
 # ---------------------------------------------------------------- main
-ensure_tools
-build_lockstep
-: >"$NOTES"
-: >"$RESULTS.cur"
-: >"$LINK_BYTES.cur"
-prepare
-[[ -n "$LINK" ]] && start_relay
-
-for s in $SCENARIOS; do
-  [[ -n "$ONLY" && "$s" != "$ONLY" ]] && continue
-  log "scenario $s"
-  case $s in
-    initial) scenario_initial ;;
-    resync-dense) scenario_resync dense ;;
-    resync-sparse) scenario_resync sparse ;;
-    validate-insync) scenario_validate synced ;;
-    validate-dense) scenario_validate dense ;;
-  esac
-done
-mv "$RESULTS.cur" "$RESULTS"
-mv "$LINK_BYTES.cur" "$LINK_BYTES"
-
-python3 "$BENCH/report.py" --results "$RESULTS" --notes "$NOTES" --data "$DATA" \
-  --out "$OUT_MD" --rows "$ROWS" --runs "$RUNS" \
-  ${LINK:+--link "$LINK" --link-bytes "$LINK_BYTES"} \
-  --commit "$(lockstep_commit)" --command "bench/run.sh" \
-  --fact "pt-table-sync counts statements (an update is one REPLACE or UPDATE)" \
-  --server "MariaDB: $(echo 'SELECT VERSION()' | sql "$REMOTE_PORT" -N) (two throwaway servers on 127.0.0.1:$REMOTE_PORT and :$LOCAL_PORT, innodb_buffer_pool_size=512M each, binary log off, other settings default)" \
-  --tools "$(pt-table-sync --version 2>&1 | head -1); $(mysqldump --version | head -1); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"
+server_facts() {
+  echo "MariaDB: $(echo 'SELECT VERSION()' | sql "$REMOTE_PORT" -N) (two throwaway servers on 127.0.0.1:$REMOTE_PORT and :$LOCAL_PORT, innodb_buffer_pool_size=512M each, binary log off, other settings default)"
+}
+tool_versions() {
+  echo "$(pt-table-sync --version 2>&1 | head -1); $(mysqldump --version | head -1); reladiff $("$VENV/bin/pip" show reladiff 2>/dev/null | awk '/^Version/{print $2}')"
+}
+run_bench bench/run.sh --fact "pt-table-sync counts statements (an update is one REPLACE or UPDATE)"
