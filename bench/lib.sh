@@ -162,6 +162,29 @@ run_bench() {
 }
 
 # ---------------------------------------------------------------- verifying
+# The timed lockstep runs (through the link when there is one).
+lockstep_sync() { "$LOCKSTEP" sync --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-report.json"; }
+lockstep_validate() { "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-validate.json"; }
+
+# verify SCENARIO TOOL RUN, after a writing tool: lockstep's own check AND
+# the script's independent one (`checksums PORT`, named CHECKSUMS_DIFFER);
+# a run that fails either is marked and not counted.
+verify() {
+  local v
+  v=$(lockstep_verdict "$1 / $2")
+  if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
+    v="${v:+$v; }$CHECKSUMS_DIFFER ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"
+  fi
+  # mark the last line of this run with the verdict
+  if [[ -n "$v" ]]; then
+    sed -i '$ s/\t[^\t]*\t$/\tnot equal after run: '"${v//\//\\/}"'\t/' "$RESULTS.cur"
+    log "  verification FAILED: $v"
+  else
+    log "  verified: target equals source"
+  fi
+  LOCAL_STATE=dirty
+}
+
 # lockstep_verdict: lockstep's own check of the target after a writing
 # tool (source reached directly): empty when it finds the target equal.
 # A target whose rows and schema are equal but whose next generated keys

@@ -100,6 +100,7 @@ trap 'exit 130' INT TERM
 ports_free "$REMOTE_PORT" "$LOCAL_PORT" ${LINK:+"$RELAY_PORT" "$RELAY_STATS_PORT"}
 
 # ---------------------------------------------------------------- data
+CHECKSUMS_DIFFER="rows differ"  # what verify says when checksums() disagree
 # checksums PORT -> "table md5" lines: every row's text in key order
 checksums() {
   local t
@@ -168,25 +169,7 @@ prepare() {
   echo "$stamp" >"$WORK/ready"
 }
 
-# after a writing tool: lockstep's own check AND an independent comparison
-# of every row's text
-verify() { # verify SCENARIO TOOL RUN
-  local v
-  v=$(lockstep_verdict "$1 / $2")
-  if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
-    v="${v:+$v; }rows differ ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"
-  fi
-  if [[ -n "$v" ]]; then
-    sed -i '$ s/\t[^\t]*\t$/\tnot equal after run: '"${v//\//\\/}"'\t/' "$RESULTS.cur"
-    log "  verification FAILED: $v"
-  else
-    log "  verified: target equals source"
-  fi
-  LOCAL_STATE=dirty
-}
 
-lockstep_sync() { "$LOCKSTEP" sync --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-report.json"; }
-lockstep_validate() { "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-validate.json"; }
 # dump_reload [pg_dump flags]: what a script would run; --clean drops first
 dump_reload() {
   pg_dump -h 127.0.0.1 -p "$SRC_PORT" -U postgres --no-owner --no-acl "$@" "$DB" \

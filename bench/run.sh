@@ -117,6 +117,7 @@ trap 'exit 130' INT TERM
 ports_free "$REMOTE_PORT" "$LOCAL_PORT" ${LINK:+"$RELAY_PORT" "$RELAY_STATS_PORT"}
 
 # ---------------------------------------------------------------- data
+CHECKSUMS_DIFFER="CHECKSUM TABLE differs"  # what verify says when checksums() disagree
 checksums() { # checksums PORT -> "table value" lines
   echo "CHECKSUM TABLE $(echo $TABLES | sed 's/ /, /g');" | sql "$1" -N "$DB" | sed 's/^[^.]*\.//'
 }
@@ -179,25 +180,7 @@ prepare() {
   echo "$stamp" >"$WORK/remote/ready"
 }
 
-# after a writing tool: lockstep's own check AND an independent CHECKSUM TABLE
-verify() { # verify SCENARIO TOOL RUN
-  local v
-  v=$(lockstep_verdict "$1 / $2")
-  if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
-    v="${v:+$v; }CHECKSUM TABLE differs ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"
-  fi
-  # mark the last line of this run with the verdict
-  if [[ -n "$v" ]]; then
-    sed -i '$ s/\t[^\t]*\t$/\tnot equal after run: '"${v//\//\\/}"'\t/' "$RESULTS.cur"
-    log "  verification FAILED: $v"
-  else
-    log "  verified: target equals source"
-  fi
-  LOCAL_STATE=dirty
-}
 
-lockstep_sync() { "$LOCKSTEP" sync --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-report.json"; }
-lockstep_validate() { "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-validate.json"; }
 dump_reload() {
   mysqldump --no-defaults -h127.0.0.1 -P"$SRC_PORT" -uroot --single-transaction \
     --default-character-set=utf8mb4 "$DB" \

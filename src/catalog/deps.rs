@@ -1,6 +1,7 @@
 //! The foreign-key dependency graph between tables: which table depends on
 //! which, the order to sync them in, and the cycles (strongly connected
-//! components) that no order can satisfy.
+//! components) that no order can satisfy; and the order of views by what
+//! they read (`read_order`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +10,36 @@ use petgraph::graphmap::DiGraphMap;
 use serde::Serialize;
 
 use super::model::Catalog;
+
+/// `pending` ordered so each item comes after the items it reads
+/// (`reads(item, name)`), or, `dependents_first`, before them; items keep
+/// their order where nothing forces another. A loop cannot be ordered:
+/// its items keep their order.
+pub fn read_order<T>(
+    mut pending: Vec<T>,
+    name: impl Fn(&T) -> &str,
+    reads: impl Fn(&T, &str) -> bool,
+    dependents_first: bool,
+) -> Vec<T> {
+    let mut ordered = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = (0..pending.len())
+            .position(|i| {
+                pending.iter().enumerate().all(|(j, other)| {
+                    j == i
+                        || match dependents_first {
+                            // No other pending item reads this one.
+                            true => !reads(other, name(&pending[i])),
+                            // This one reads no other pending item.
+                            false => !reads(&pending[i], name(other)),
+                        }
+                })
+            })
+            .unwrap_or(0);
+        ordered.push(pending.remove(ready));
+    }
+    ordered
+}
 
 /// How tables are ordered for the data phase.
 #[derive(Debug, Clone, PartialEq, Eq)]

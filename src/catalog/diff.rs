@@ -17,6 +17,7 @@ use serde::Serialize;
 use super::change::{
     column_change_safety, AlterClause, ColumnPosition, ObjectChange, Safety, SchemaChange,
 };
+use super::deps::read_order;
 use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
 
 /// What the target engine needs from the plan's shape.
@@ -460,30 +461,15 @@ fn split_forward_fks(creates: &mut [PlannedChange], add_fks: &mut Vec<PlannedCha
 /// the views they read, or, `dependents_first`, drops before them.
 fn order_views(changes: &mut Vec<PlannedChange>, dependents_first: bool) {
     let reads = |p: &PlannedChange, other: &str| match &p.change {
-        SchemaChange::CreateView(v) | SchemaChange::DropView(v) => {
-            v.name != other && v.depends_on.iter().any(|d| d == other)
-        }
+        SchemaChange::CreateView(v) | SchemaChange::DropView(v) => v.reads(other),
         _ => false,
     };
-    let mut pending = std::mem::take(changes);
-    while !pending.is_empty() {
-        let ready = (0..pending.len())
-            .position(|i| {
-                let name = pending[i].change.object_name();
-                pending.iter().enumerate().all(|(j, other)| {
-                    j == i
-                        || match dependents_first {
-                            // No other pending view reads this one.
-                            true => !reads(other, name),
-                            // This one reads no other pending view.
-                            false => !reads(&pending[i], other.change.object_name()),
-                        }
-                })
-            })
-            // A dependency loop cannot be ordered: keep the rest as is.
-            .unwrap_or(0);
-        changes.push(pending.remove(ready));
-    }
+    *changes = read_order(
+        std::mem::take(changes),
+        |p| p.change.object_name(),
+        reads,
+        dependents_first,
+    );
 }
 
 fn push_alter(

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::deps::read_order;
+
 /// Which server dialect produced a catalog; consulted wherever output differs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Flavor {
@@ -94,29 +96,13 @@ impl Catalog {
         {
             stale.insert(&v.name);
         }
-        // Then in an order that reads every stale view after it is fresh.
-        let mut fresh_order = Vec::new();
-        let mut done: BTreeSet<&str> = BTreeSet::new();
-        while done.len() < stale.len() {
-            let before = done.len();
-            for v in self
-                .views
-                .iter()
-                .filter(|v| stale.contains(v.name.as_str()))
-            {
-                let ready = v
-                    .depends_on
-                    .iter()
-                    .all(|d| !stale.contains(d.as_str()) || done.contains(d.as_str()));
-                if ready && done.insert(&v.name) {
-                    fresh_order.push(v);
-                }
-            }
-            if done.len() == before {
-                break; // a cycle, which views cannot form; keep what is ordered
-            }
-        }
-        fresh_order
+        // Then each after the stale views it reads.
+        let stale: Vec<&View> = self
+            .views
+            .iter()
+            .filter(|v| stale.contains(v.name.as_str()))
+            .collect();
+        read_order(stale, |v| v.name.as_str(), |v, other| v.reads(other), false)
             .into_iter()
             .filter(|v| v.materialized())
             .collect()
@@ -533,6 +519,11 @@ impl View {
     /// views), computed when created or refreshed.
     pub fn materialized(&self) -> bool {
         self.definition.starts_with("CREATE MATERIALIZED VIEW")
+    }
+
+    /// Whether this view reads `other` (a table or another view).
+    pub fn reads(&self, other: &str) -> bool {
+        self.name != other && self.depends_on.iter().any(|d| d == other)
     }
 }
 

@@ -428,6 +428,18 @@ pub async fn pg_client(db: &str) -> tokio_postgres::Client {
     client
 }
 
+/// Runs `sql` on the PostgreSQL test server as its admin; panics with the
+/// statement when it fails.
+fn pg_admin_exec(sql: String) {
+    run_blocking(async move {
+        pg_client("postgres")
+            .await
+            .batch_execute(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    });
+}
+
 /// A PostgreSQL database that exists for the life of the value.
 pub struct PgDb {
     pub name: String,
@@ -436,14 +448,7 @@ pub struct PgDb {
 impl PgDb {
     pub fn new(prefix: &str) -> PgDb {
         let name = unique_name(prefix).to_lowercase();
-        let sql = format!("CREATE DATABASE \"{name}\"");
-        run_blocking(async move {
-            pg_client("postgres")
-                .await
-                .batch_execute(&sql)
-                .await
-                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
-        });
+        pg_admin_exec(format!("CREATE DATABASE \"{name}\""));
         PgDb { name }
     }
 
@@ -611,14 +616,7 @@ pub struct PgRole {
 impl PgRole {
     pub fn new(prefix: &str) -> PgRole {
         let name = unique_name(prefix).to_lowercase();
-        let sql = format!("CREATE ROLE \"{name}\" LOGIN");
-        run_blocking(async move {
-            pg_client("postgres")
-                .await
-                .batch_execute(&sql)
-                .await
-                .unwrap_or_else(|e| panic!("{e}\n{sql}"));
-        });
+        pg_admin_exec(format!("CREATE ROLE \"{name}\" LOGIN"));
         PgRole { name }
     }
 

@@ -20,7 +20,7 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::introspect::unqualified;
 use super::types::quote_ident;
-use crate::catalog::model::Catalog;
+use crate::catalog::model::{Catalog, CheckConstraint};
 
 const PROBE_TABLE: &str = "lockstep_restate_probe";
 const PROBE_VIEW: &str = "lockstep_restate_view";
@@ -30,34 +30,39 @@ const PROBE_VIEW: &str = "lockstep_restate_view";
 /// cannot restate (it names something the target lacks, say) stays as it
 /// is: it differs, and the plan says so.
 pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
-    let Some(qualifier) = schema_qualifier(client).await else {
-        return;
-    };
+    // Read once, and only when a definition differs: a catalog whose
+    // texts all agree costs no round trip here.
+    let mut qualifier = None;
     for table in &mut target.tables {
         let Some(wanted) = source.table(&table.name) else {
             continue;
         };
-        let differing: Vec<(usize, &str)> = table
+        let differing: Vec<(usize, &CheckConstraint)> = table
             .checks
             .iter()
             .enumerate()
             .filter_map(|(at, check)| {
                 let s = wanted.check(&check.name)?;
-                (s.definition != check.definition).then_some((at, s.expression.as_str()))
+                (s.definition != check.definition).then_some((at, s))
             })
             .collect();
         if differing.is_empty() {
             continue;
         }
-        let Some(printed) = restated_checks(client, &table.name, &differing).await else {
+        let expressions: Vec<&str> = differing
+            .iter()
+            .map(|(_, s)| s.expression.as_str())
+            .collect();
+        let Some(printed) = restated_checks(client, &table.name, &expressions).await else {
             continue;
         };
-        for ((at, _), text) in differing.iter().zip(printed) {
-            let check = &mut table.checks[*at];
-            if unqualified(&text, &qualifier) == check.definition {
-                let s = wanted.check(&check.name).expect("matched by name above");
-                check.definition = s.definition.clone();
-                check.expression = s.expression.clone();
+        let Some(qualifier) = schema_qualifier(client, &mut qualifier).await else {
+            return;
+        };
+        for ((at, wanted), text) in differing.into_iter().zip(printed) {
+            let check = &mut table.checks[at];
+            if unqualified(&text, qualifier) == check.definition {
+                *check = wanted.clone();
             }
         }
     }
@@ -75,36 +80,40 @@ pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
         ) else {
             continue;
         };
-        if let Some(text) = restated_view(client, body).await {
-            if unqualified(text.trim_end_matches(';'), &qualifier) == own {
-                view.definition = wanted.definition.clone();
-            }
+        let Some(text) = restated_view(client, body).await else {
+            continue;
+        };
+        let Some(qualifier) = schema_qualifier(client, &mut qualifier).await else {
+            return;
+        };
+        if unqualified(text.trim_end_matches(';'), qualifier) == own {
+            view.definition = wanted.definition.clone();
         }
     }
 }
 
-/// `schema.` as the server prints names outside the search path.
-async fn schema_qualifier(client: &Client) -> Option<String> {
-    let row = client
-        .query_one("SELECT quote_ident(current_schema())", &[])
-        .await
-        .ok()?;
-    Some(format!("{}.", row.get::<_, Option<String>>(0)?))
+/// `schema.` as the server prints names outside the search path, read
+/// into `cache` the first time.
+async fn schema_qualifier<'c>(client: &Client, cache: &'c mut Option<String>) -> Option<&'c str> {
+    if cache.is_none() {
+        let row = client
+            .query_one("SELECT quote_ident(current_schema())", &[])
+            .await
+            .ok()?;
+        *cache = Some(format!("{}.", row.get::<_, Option<String>>(0)?));
+    }
+    cache.as_deref()
 }
 
 /// The target's print of each CHECK expression, put on a temporary copy of
 /// `table`'s columns (`NOT VALID`: no row is read), in the order given.
-async fn restated_checks(
-    client: &Client,
-    table: &str,
-    checks: &[(usize, &str)],
-) -> Option<Vec<String>> {
+async fn restated_checks(client: &Client, table: &str, checks: &[&str]) -> Option<Vec<String>> {
     let mut script = format!(
         "BEGIN READ WRITE; SET LOCAL lock_timeout = '5s'; \
          CREATE TEMP TABLE {PROBE_TABLE} (LIKE {}); ",
         quote_ident(table)
     );
-    for (n, (_, expression)) in checks.iter().enumerate() {
+    for (n, expression) in checks.iter().enumerate() {
         script.push_str(&format!(
             "ALTER TABLE {PROBE_TABLE} ADD CONSTRAINT probe_{n} CHECK {expression} NOT VALID; "
         ));
