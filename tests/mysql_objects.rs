@@ -72,6 +72,46 @@ fn objects_keep_their_session_context_in_a_run_and_in_a_replayed_script() {
     source.assert_same_data(&scripted);
 }
 
+/// Objects whose names the user qualified with the source's database
+/// (`CREATE TRIGGER shop.t … ON shop.orders` is kept as typed) are
+/// created in the target's database, never in the source's, and compare
+/// equal to the source's afterwards.
+#[test]
+fn objects_named_with_the_source_database_are_created_in_the_target() {
+    let source = MyDb::new("objq_src");
+    let db = source.name.clone();
+    source.exec(&format!(
+        "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20));
+         CREATE PROCEDURE `{db}`.touch() SELECT 1;
+         CREATE TRIGGER {db}.t_upper BEFORE INSERT ON `{db}`.t FOR EACH ROW SET NEW.v = UPPER(NEW.v);
+         INSERT INTO t VALUES (1, 'a');"
+    ));
+    let before = source.show_create_objects();
+    assert_eq!(before.len(), 2, "{before:#?}");
+
+    let target = MyDb::new("objq_tgt");
+    let (code, out, _) = sync(&source, &target, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        source.show_create_objects(),
+        before,
+        "the source was changed"
+    );
+    let created = target.show_create_objects();
+    assert_eq!(
+        created.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    source.assert_same_data(&target);
+    let (code, out, report) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "the objects compare equal: {out}");
+    assert_eq!(
+        report["schema"]["changes"].as_array().map(Vec::len),
+        Some(0),
+        "{out}"
+    );
+}
+
 /// Each schema change of a run's report: (table, its DROP or CREATE
 /// statement's first word, applied).
 fn change_steps(report: &serde_json::Value) -> Vec<(String, String, bool)> {

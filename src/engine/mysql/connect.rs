@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Compression, DriverError, OptsBuilder, SslOpts};
 
+use super::batch::{self, Statement};
 use crate::catalog::model::Flavor;
 use crate::engine::{ConnectOptions, Link, Role};
 use crate::error::{Error, Result};
@@ -251,6 +252,10 @@ async fn open(
         // (each value is smaller): take packets up to the protocol's
         // largest, 1 GiB, rather than the server's limit for statements.
         .max_allowed_packet(Some(1 << 30))
+        // The driver would ask the server for wait_timeout (a round trip
+        // per session) only to expire idle pooled connections: lockstep
+        // has no pool.
+        .wait_timeout(Some(28_800))
         // zlib's fastest level for what lockstep sends; the server
         // compresses what it sends at a level of its own
         .compression(compressed.then(Compression::fast));
@@ -276,33 +281,38 @@ async fn open(
 }
 
 /// utf8mb4, the network timeouts, read-only unless the role writes; reads the
-/// server's version.
+/// server's version. One round trip.
 async fn setup_session(
     conn: &mut mysql_async::Conn,
     options: &ConnectOptions,
     role: Role,
 ) -> Result<Flavor> {
+    let what = "setting up the session";
     let mut statements = vec![
-        "SET NAMES utf8mb4".to_string(),
-        format!(
-            "SET SESSION net_read_timeout = {}, net_write_timeout = {}",
-            options.read_timeout.as_secs().max(1),
-            options.write_timeout.as_secs().max(1)
+        Statement::new(what, "SET NAMES utf8mb4"),
+        Statement::new(
+            what,
+            format!(
+                "SET SESSION net_read_timeout = {}, net_write_timeout = {}",
+                options.read_timeout.as_secs().max(1),
+                options.write_timeout.as_secs().max(1)
+            ),
         ),
     ];
     if !role.writes() {
-        statements.push("SET SESSION TRANSACTION READ ONLY".to_string());
+        statements.push(Statement::new(what, "SET SESSION TRANSACTION READ ONLY"));
     }
-    for sql in &statements {
-        conn.query_drop(sql)
-            .await
-            .map_err(|e| Error::statement("setting up the session", sql, e))?;
-    }
-    let version: Option<String> = conn
-        .query_first("SELECT VERSION()")
-        .await
-        .map_err(|e| Error::database("reading the server version", e))?;
-    let version = version.unwrap_or_default();
+    statements.push(Statement::new(
+        "reading the server version",
+        "SELECT VERSION()",
+    ));
+    let answers = batch::query_all(conn, &statements, batch::schema_error).await?;
+    let version = answers
+        .into_iter()
+        .last()
+        .and_then(|rows| rows.into_iter().next())
+        .and_then(|row| row.get::<String, _>(0))
+        .unwrap_or_default();
     Ok(if version.to_ascii_lowercase().contains("mariadb") {
         Flavor::MariaDb { version }
     } else {

@@ -6,8 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use mysql_async::prelude::Queryable;
-
+use super::batch::{self, name_literal, Statement};
 use super::ddl::quote_ident;
 use super::objects;
 use super::show_create::{self, column_default, column_on_update};
@@ -38,31 +37,60 @@ type ColumnRow = (
     Option<String>,
 );
 
+/// The catalog of `database` in two round trips however many objects it
+/// holds: every list (tables, columns, view dependencies, the account's
+/// privileges, routines, triggers, events) in one batch, every `SHOW
+/// CREATE` in a second.
 pub async fn catalog(
     conn: &mut mysql_async::Conn,
     database: &str,
     flavor: &Flavor,
 ) -> Result<Catalog> {
-    let failed = |what: &str| {
-        let context = format!("reading {what} of database `{database}`");
-        move |e: mysql_async::Error| Error::database(context, e)
-    };
-    let objects: Vec<(String, String)> = conn
-        .exec(
-            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
-            (database,),
-        )
-        .await
-        .map_err(failed("the list of tables"))?;
-    let rows: Vec<ColumnRow> = conn
-        .exec(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, \
-             COLLATION_NAME, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION \
-             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?",
-            (database,),
-        )
-        .await
-        .map_err(failed("the columns"))?;
+    let db = name_literal(database);
+    let mut lists = vec![
+        Statement::new(
+            format!("reading the list of tables of database `{database}`"),
+            format!(
+                "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {db}"
+            ),
+        ),
+        Statement::new(
+            format!("reading the columns of database `{database}`"),
+            format!(
+                "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, \
+                 COLLATION_NAME, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION \
+                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {db}"
+            ),
+        ),
+    ];
+    // Tables each view reads, where the server says (MySQL 8's
+    // VIEW_TABLE_USAGE; MariaDB 10.11 has no such table).
+    let reads_view_usage = matches!(flavor, Flavor::MySql { .. });
+    if reads_view_usage {
+        lists.push(Statement::new(
+            format!("reading view dependencies of `{database}`"),
+            format!(
+                "SELECT VIEW_NAME, TABLE_NAME FROM information_schema.VIEW_TABLE_USAGE \
+                 WHERE VIEW_SCHEMA = {db} ORDER BY VIEW_NAME, TABLE_NAME"
+            ),
+        ));
+    }
+    lists.extend(objects::statements(database));
+    let mut answers = batch::query_all(conn, &lists, batch::schema_error)
+        .await?
+        .into_iter();
+    let mut next = || answers.next().unwrap_or_default();
+    let objects_listed: Vec<(String, String)> = batch::typed(next(), &lists[0].what)?;
+    let rows: Vec<ColumnRow> = batch::typed(next(), &lists[1].what)?;
+    let mut depends: HashMap<String, Vec<String>> = HashMap::new();
+    if reads_view_usage {
+        for (view, table) in batch::typed::<(String, String)>(next(), &lists[2].what)? {
+            depends.entry(view).or_default().push(table);
+        }
+    }
+    let listing = objects::Listing::from_answers(answers)?;
+    let mut unreadable = listing.unreadable_kinds(conn, database).await;
+
     let mut columns: HashMap<(String, String), ColumnInfo> = HashMap::new();
     for (table, column, column_type, nullable, charset, collation, extra, comment, generated) in
         rows
@@ -80,30 +108,39 @@ pub async fn catalog(
             },
         );
     }
-    let mut table_names: Vec<&str> = objects
-        .iter()
-        .filter(|(_, kind)| kind == "BASE TABLE" || kind == "SYSTEM VERSIONED")
-        .map(|(name, _)| name.as_str())
-        .collect();
-    table_names.sort_unstable();
+    let names_of = |kinds: &[&str]| {
+        let mut names: Vec<&str> = objects_listed
+            .iter()
+            .filter(|(_, kind)| kinds.contains(&kind.as_str()))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    };
+    let table_names = names_of(&["BASE TABLE", "SYSTEM VERSIONED"]);
+    let view_names = names_of(&["VIEW"]);
+    let mut shows: Vec<Statement> = show_statements("TABLE", &table_names);
+    shows.extend(show_statements("VIEW", &view_names));
+    shows.extend(listing.show_statements());
+    let mut answers = batch::query_all(conn, &shows, batch::schema_error)
+        .await?
+        .into_iter();
+    let mut creates = Vec::with_capacity(table_names.len() + view_names.len());
+    for statement in &shows[..table_names.len() + view_names.len()] {
+        creates.push(create_text(answers.next().unwrap_or_default(), statement)?);
+    }
+    let view_creates = creates.split_off(table_names.len());
+    let objects = listing.shown(database, answers, &mut unreadable);
+
     let mut tables = Vec::with_capacity(table_names.len());
     let mut counters = BTreeMap::new();
-    let creates = show_creates(conn, "TABLE", &table_names).await?;
     for (name, create) in table_names.into_iter().zip(creates) {
         let (table, counter) = table(name, &create, &columns)?;
         tables.push(table);
         counters.extend(counter.map(|next| (name.to_string(), next)));
     }
-    let mut view_names: Vec<&str> = objects
-        .iter()
-        .filter(|(_, kind)| kind == "VIEW")
-        .map(|(name, _)| name.as_str())
-        .collect();
-    view_names.sort_unstable();
-    let mut depends = view_dependencies(conn, database, flavor).await?;
     let mut views = Vec::with_capacity(view_names.len());
-    let creates = show_creates(conn, "VIEW", &view_names).await?;
-    for (name, create) in view_names.into_iter().zip(creates) {
+    for (name, create) in view_names.into_iter().zip(view_creates) {
         let definition = show_create::normalise_view(&create)
             .map_err(|m| Error::database(format!("reading view `{name}`"), m))?;
         views.push(View {
@@ -113,12 +150,11 @@ pub async fn catalog(
         });
     }
     mention_dependencies(&mut views);
-    let (stored, unreadable) = objects::read(conn, database).await?;
     Ok(Catalog {
         flavor: flavor.clone(),
         tables,
         views,
-        objects: stored,
+        objects,
         types: Vec::new(),
         unreadable,
         counters,
@@ -144,75 +180,31 @@ pub(super) async fn show_create(
     kind: &str,
     name: &str,
 ) -> Result<String> {
-    let mut texts = show_creates(conn, kind, &[name]).await?;
-    Ok(texts.remove(0))
+    let statements = show_statements(kind, &[name]);
+    let mut answers = batch::query_all(conn, &statements, batch::schema_error).await?;
+    create_text(answers.remove(0), &statements[0])
 }
 
-/// The second column of `SHOW CREATE TABLE|VIEW` of each of `names`, in
-/// order: the statements sent together, so a schema of any size costs
-/// one round trip (a link of 20 ms made one per table a second's wait).
-async fn show_creates(
-    conn: &mut mysql_async::Conn,
-    kind: &str,
-    names: &[&str],
-) -> Result<Vec<String>> {
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let statements: Vec<String> = names
+/// `SHOW CREATE TABLE|VIEW` of each of `names`.
+fn show_statements(kind: &str, names: &[&str]) -> Vec<Statement> {
+    names
         .iter()
-        .map(|name| format!("SHOW CREATE {kind} {}", quote_ident(name)))
-        .collect();
-    let fail = |i: usize, message: String| {
-        Error::statement(
-            format!("reading {} `{}`", kind.to_lowercase(), names[i]),
-            &statements[i],
-            message,
-        )
-    };
-    let mut answers = conn
-        .query_iter(statements.join("; "))
-        .await
-        .map_err(|e| fail(0, e.to_string()))?;
-    let mut texts = Vec::with_capacity(names.len());
-    for i in 0..names.len() {
-        let rows: Vec<mysql_async::Row> = answers
-            .collect()
-            .await
-            .map_err(|e| fail(i, e.to_string()))?;
-        let text = rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.get::<String, _>(1))
-            .ok_or_else(|| fail(i, "no row returned".to_string()))?;
-        texts.push(text);
-    }
-    Ok(texts)
+        .map(|name| {
+            Statement::new(
+                format!("reading {} `{name}`", kind.to_lowercase()),
+                format!("SHOW CREATE {kind} {}", quote_ident(name)),
+            )
+        })
+        .collect()
 }
 
-/// Tables each view reads, where the server says (MySQL 8's
-/// information_schema.VIEW_TABLE_USAGE; MariaDB 10.11 has no such table).
-async fn view_dependencies(
-    conn: &mut mysql_async::Conn,
-    database: &str,
-    flavor: &Flavor,
-) -> Result<HashMap<String, Vec<String>>> {
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    if !matches!(flavor, Flavor::MySql { .. }) {
-        return Ok(map);
-    }
-    let rows: Vec<(String, String)> = conn
-        .exec(
-            "SELECT VIEW_NAME, TABLE_NAME FROM information_schema.VIEW_TABLE_USAGE \
-             WHERE VIEW_SCHEMA = ? ORDER BY VIEW_NAME, TABLE_NAME",
-            (database,),
-        )
-        .await
-        .map_err(|e| Error::database(format!("reading view dependencies of `{database}`"), e))?;
-    for (view, table) in rows {
-        map.entry(view).or_default().push(table);
-    }
-    Ok(map)
+/// The text out of the answer to a `SHOW CREATE TABLE|VIEW`: its second
+/// column.
+fn create_text(rows: Vec<mysql_async::Row>, statement: &Statement) -> Result<String> {
+    rows.into_iter()
+        .next()
+        .and_then(|r| r.get::<String, _>(1))
+        .ok_or_else(|| Error::statement(&statement.what, &statement.sql, "no row returned"))
 }
 
 /// The table, and its AUTO_INCREMENT counter if it has one.

@@ -1,6 +1,7 @@
 //! MySQL / MariaDB: the engine contract over one `mysql_async` session.
 //!
 //! - `connect`: TLS, timeouts, a read-only session for a source, hints.
+//! - `batch`: several statements in one round trip.
 //! - `introspect`, `show_create`, `lexer`, `types`: the schema into the
 //!   neutral model; `objects`: triggers, routines and events, read and
 //!   created again in their own session context.
@@ -10,6 +11,7 @@
 //! - `snapshot`: several readers of one moment (FTWRL).
 //! - `refusals`: rows a schema change would refuse, found before it runs.
 
+mod batch;
 pub mod checksum;
 mod connect;
 pub mod ddl;
@@ -46,6 +48,7 @@ use crate::engine::{
 };
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
+use batch::Statement;
 
 pub struct MySqlConnection {
     conn: mysql_async::Conn,
@@ -229,24 +232,33 @@ impl EngineConnection for MySqlConnection {
     /// sessions however they reached the server (another host name, a
     /// proxy, a tunnel).
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
-        let mut server_id = String::new();
-        for sql in ["SELECT @@server_uuid", "SELECT @@server_uid"] {
-            // A server without the variable says so; the next one may have it.
-            if let Ok(Some(id)) = self.conn.query_first::<String, _>(sql).await {
-                server_id = id;
-                break;
-            }
-        }
-        let sql = "SELECT @@hostname, @@port, @@datadir, DATABASE()";
-        let row: Option<(String, u64, String, String)> = self
-            .first("reading which server this is".to_string(), sql)
-            .await?;
-        Ok(row.map(|(host, port, datadir, database)| DatabaseIdentity {
-            key: format!("{server_id}|{host}|{port}|{datadir}|{database}"),
-            shown: format!(
-                "database `{database}` on the server {host}:{port} (data directory {datadir})"
-            ),
-        }))
+        let id = match self.flavor {
+            Flavor::MySql { .. } => "@@server_uuid",
+            _ => "@@server_uid",
+        };
+        let with_id = format!("SELECT {id}, @@hostname, @@port, @@datadir, DATABASE()");
+        let row: Option<(String, String, u64, String, String)> =
+            match self.conn.query_first(&with_id).await {
+                Ok(row) => row,
+                // A server without the variable (MariaDB before 10.3) says so.
+                Err(mysql_async::Error::Server(_)) => {
+                    let sql = "SELECT '', @@hostname, @@port, @@datadir, DATABASE()";
+                    self.first("reading which server this is".to_string(), sql)
+                        .await?
+                }
+                Err(e) => {
+                    let context = "reading which server this is";
+                    return Err(self.located(transient::query_error(context, &with_id, e)));
+                }
+            };
+        Ok(row.map(
+            |(server_id, host, port, datadir, database)| DatabaseIdentity {
+                key: format!("{server_id}|{host}|{port}|{datadir}|{database}"),
+                shown: format!(
+                    "database `{database}` on the server {host}:{port} (data directory {datadir})"
+                ),
+            },
+        ))
     }
 
     /// `time_zone = '+00:00'` (TIMESTAMPs travel as UTC),
@@ -278,13 +290,24 @@ impl EngineConnection for MySqlConnection {
             ]);
         }
         let context = format!("preparing the {session:?} session for rows");
-        for sql in statements {
-            self.conn
-                .query_drop(sql)
-                .await
-                .map_err(|e| self.located(transient::query_error(context.as_str(), sql, e)))?;
-        }
-        let packet: Option<u64> = self.first(context, "SELECT @@max_allowed_packet").await?;
+        let mut batch: Vec<Statement> = statements
+            .into_iter()
+            .map(|sql| Statement::new(context.as_str(), sql))
+            .collect();
+        batch.push(Statement::new(
+            context.as_str(),
+            "SELECT @@max_allowed_packet",
+        ));
+        let answers = batch::query_all(&mut self.conn, &batch, |what, sql, e| {
+            transient::query_error(what, sql, e)
+        })
+        .await
+        .map_err(|e| self.located(e))?;
+        let packet = answers
+            .into_iter()
+            .last()
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|row| row.get::<u64, _>(0));
         if let Some(packet) = packet {
             self.max_allowed_packet = usize::try_from(packet).unwrap_or(usize::MAX);
         }

@@ -10,116 +10,211 @@
 //! as empty.
 
 use mysql_async::prelude::Queryable;
+use mysql_async::Row;
 
+use super::batch::{self, name_literal, Statement};
 use super::ddl::{quote_ident, quote_string};
+use super::lexer;
 use crate::catalog::model::{ObjectContext, ObjectKind, SchemaObject, Unreadable};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
-/// Every trigger, routine and event of `database`, and the kinds the
-/// account cannot read completely.
-pub async fn read(
-    conn: &mut mysql_async::Conn,
-    database: &str,
-) -> Result<(Vec<SchemaObject>, Vec<Unreadable>)> {
-    let (global, on_database) = privileges(conn, database).await?;
-    let held = |list: &[String], p: &str| list.iter().any(|q| q.eq_ignore_ascii_case(p));
-    let has = |p: &str| held(&global, p) || held(&on_database, p);
-    let mut unreadable = Vec::new();
-    let mut cannot = |kinds: &[ObjectKind], reason: &str| {
-        for &kind in kinds {
-            unreadable.push(Unreadable {
-                kind,
-                reason: reason.to_string(),
-            });
-        }
-    };
-    // SELECT on the database does not show routines; on everything it
-    // does. EXECUTE or ALTER ROUTINE on them lists every one (the texts
-    // may still be hidden: checked one by one below).
-    let routines_visible = held(&global, "SELECT")
-        || has("EXECUTE")
-        || has("ALTER ROUTINE")
-        || has("SHOW_ROUTINE")
-        || has("SHOW CREATE ROUTINE")
-        || reads_mysql_proc(conn, database).await;
-    if !routines_visible {
-        cannot(
-            &[ObjectKind::Procedure, ObjectKind::Function],
-            "the account may not see every stored procedure and function \
-             (it needs EXECUTE on the database, and SHOW_ROUTINE, SHOW CREATE ROUTINE \
-             or SELECT on mysql.proc to read their text)",
-        );
-    }
-    if !has("TRIGGER") {
-        cannot(
-            &[ObjectKind::Trigger],
-            "the account may not see the triggers (it needs the TRIGGER privilege on the database)",
-        );
-    }
-    if !has("EVENT") {
-        cannot(
-            &[ObjectKind::Event],
-            "the account may not see the events (it needs the EVENT privilege on the database)",
-        );
+/// The account's privileges and the names of the database's triggers,
+/// routines and events: read together with the tables (`statements`,
+/// then `from_answers`), their texts in a second batch (`show_statements`,
+/// then `shown`).
+pub(super) struct Listing {
+    global: Vec<String>,
+    on_database: Vec<String>,
+    routines: Vec<(String, ObjectKind)>,
+    /// Per table, in firing order within each timing and event: created
+    /// again in this order, they fire in it.
+    triggers: Vec<(String, String, u32)>,
+    events: Vec<String>,
+}
+
+/// Statements of the first batch, in the order `from_answers` takes them.
+pub(super) fn statements(database: &str) -> Vec<Statement> {
+    let db = name_literal(database);
+    let grantee = "CONCAT(\"'\", SUBSTRING_INDEX(CURRENT_USER(), '@', 1), \"'@'\", \
+         SUBSTRING_INDEX(CURRENT_USER(), '@', -1), \"'\")";
+    vec![
+        Statement::new(
+            "reading the account's privileges",
+            format!(
+                "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES \
+                 WHERE GRANTEE = {grantee}"
+            ),
+        ),
+        Statement::new(
+            "reading the account's privileges",
+            format!(
+                "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES \
+                 WHERE GRANTEE = {grantee} AND {db} LIKE TABLE_SCHEMA"
+            ),
+        ),
+        Statement::new(
+            format!("listing the routines of `{database}`"),
+            format!(
+                "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES \
+                 WHERE ROUTINE_SCHEMA = {db} AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION') \
+                 ORDER BY ROUTINE_TYPE DESC, ROUTINE_NAME"
+            ),
+        ),
+        Statement::new(
+            format!("listing the triggers of `{database}`"),
+            format!(
+                "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER FROM information_schema.TRIGGERS \
+                 WHERE TRIGGER_SCHEMA = {db} \
+                 ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER"
+            ),
+        ),
+        Statement::new(
+            format!("listing the events of `{database}`"),
+            format!(
+                "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {db} \
+                 ORDER BY EVENT_NAME"
+            ),
+        ),
+    ]
+}
+
+impl Listing {
+    /// The answers to `statements`, in their order.
+    pub fn from_answers(answers: impl IntoIterator<Item = Vec<Row>>) -> Result<Self> {
+        let mut answers = answers.into_iter();
+        let mut next = || answers.next().unwrap_or_default();
+        let global = batch::typed(next(), "reading the account's privileges")?;
+        let on_database = batch::typed(next(), "reading the account's privileges")?;
+        let routines = batch::typed::<(String, String)>(next(), "listing the routines")?
+            .into_iter()
+            .map(|(name, kind)| {
+                let kind = match kind.as_str() {
+                    "FUNCTION" => ObjectKind::Function,
+                    _ => ObjectKind::Procedure,
+                };
+                (name, kind)
+            })
+            .collect();
+        let triggers = batch::typed(next(), "listing the triggers")?;
+        let events = batch::typed(next(), "listing the events")?;
+        Ok(Listing {
+            global,
+            on_database,
+            routines,
+            triggers,
+            events,
+        })
     }
 
-    let mut objects = Vec::new();
-    let routines: Vec<(String, String)> = conn
-        .exec(
-            "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES \
-             WHERE ROUTINE_SCHEMA = ? AND ROUTINE_TYPE IN ('PROCEDURE', 'FUNCTION') \
-             ORDER BY ROUTINE_TYPE DESC, ROUTINE_NAME",
-            (database,),
-        )
-        .await
-        .map_err(|e| Error::database(format!("listing the routines of `{database}`"), e))?;
-    for (name, kind) in routines {
-        let kind = match kind.as_str() {
-            "FUNCTION" => ObjectKind::Function,
-            _ => ObjectKind::Procedure,
+    fn has(&self, privilege: &str) -> bool {
+        held(&self.global, privilege) || held(&self.on_database, privilege)
+    }
+
+    /// The kinds the account cannot see completely. SELECT on the
+    /// database does not show routines; on everything it does. EXECUTE or
+    /// ALTER ROUTINE on them lists every one (the texts may still be
+    /// hidden: `shown` tells one by one). Reading MariaDB's `mysql.proc`
+    /// is tried (a round trip) only when no privilege settles it.
+    pub async fn unreadable_kinds(
+        &self,
+        conn: &mut mysql_async::Conn,
+        database: &str,
+    ) -> Vec<Unreadable> {
+        let mut unreadable = Vec::new();
+        let mut cannot = |kinds: &[ObjectKind], reason: &str| {
+            for &kind in kinds {
+                unreadable.push(Unreadable {
+                    kind,
+                    reason: reason.to_string(),
+                });
+            }
         };
-        match show_create(conn, kind, &name, None).await? {
-            Some(object) => objects.push(object),
-            None => hidden(&mut unreadable, kind, &name),
+        let routines_visible = held(&self.global, "SELECT")
+            || self.has("EXECUTE")
+            || self.has("ALTER ROUTINE")
+            || self.has("SHOW_ROUTINE")
+            || self.has("SHOW CREATE ROUTINE")
+            || reads_mysql_proc(conn, database).await;
+        if !routines_visible {
+            cannot(
+                &[ObjectKind::Procedure, ObjectKind::Function],
+                "the account may not see every stored procedure and function \
+                 (it needs EXECUTE on the database, and SHOW_ROUTINE, SHOW CREATE ROUTINE \
+                 or SELECT on mysql.proc to read their text)",
+            );
         }
+        if !self.has("TRIGGER") {
+            cannot(
+                &[ObjectKind::Trigger],
+                "the account may not see the triggers (it needs the TRIGGER privilege on the database)",
+            );
+        }
+        if !self.has("EVENT") {
+            cannot(
+                &[ObjectKind::Event],
+                "the account may not see the events (it needs the EVENT privilege on the database)",
+            );
+        }
+        unreadable
     }
-    // Per table, in firing order within each timing and event: created
-    // again in this order, they fire in it.
-    let triggers: Vec<(String, String, u32)> = conn
-        .exec(
-            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_ORDER FROM information_schema.TRIGGERS \
-             WHERE TRIGGER_SCHEMA = ? \
-             ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER",
-            (database,),
-        )
-        .await
-        .map_err(|e| Error::database(format!("listing the triggers of `{database}`"), e))?;
-    for (name, table, order) in triggers {
-        match show_create(conn, ObjectKind::Trigger, &name, Some(&table)).await? {
-            Some(mut object) => {
-                object.context.action_order = Some(order);
-                objects.push(object);
+
+    /// The objects whose text is read, in order: routines, triggers,
+    /// events (those only with the EVENT privilege).
+    fn listed(&self) -> Vec<(ObjectKind, &str, Option<&str>)> {
+        let routines = self.routines.iter().map(|(n, k)| (*k, n.as_str(), None));
+        let triggers = self
+            .triggers
+            .iter()
+            .map(|(n, t, _)| (ObjectKind::Trigger, n.as_str(), Some(t.as_str())));
+        let events = self
+            .events
+            .iter()
+            .filter(|_| self.has("EVENT"))
+            .map(|n| (ObjectKind::Event, n.as_str(), None));
+        routines.chain(triggers).chain(events).collect()
+    }
+
+    /// `SHOW CREATE …` of every listed object, for the second batch.
+    pub fn show_statements(&self) -> Vec<Statement> {
+        self.listed()
+            .into_iter()
+            .map(|(kind, name, _)| {
+                Statement::new(
+                    format!("reading {kind} `{name}`"),
+                    format!("SHOW CREATE {} {}", keyword(kind), quote_ident(name)),
+                )
+            })
+            .collect()
+    }
+
+    /// The objects out of the answers to `show_statements`; an object
+    /// whose text the server hides is added to `unreadable`.
+    pub fn shown(
+        &self,
+        database: &str,
+        answers: impl IntoIterator<Item = Vec<Row>>,
+        unreadable: &mut Vec<Unreadable>,
+    ) -> Vec<SchemaObject> {
+        let mut objects = Vec::new();
+        let mut orders = self.triggers.iter().map(|(_, _, order)| *order);
+        for ((kind, name, table), rows) in self.listed().into_iter().zip(answers) {
+            let order = (kind == ObjectKind::Trigger)
+                .then(|| orders.next())
+                .flatten();
+            match object(kind, name, table, rows.into_iter().next(), database) {
+                Some(mut object) => {
+                    object.context.action_order = order;
+                    objects.push(object);
+                }
+                None => hidden(unreadable, kind, name),
             }
-            None => hidden(&mut unreadable, ObjectKind::Trigger, &name),
         }
+        objects
     }
-    if has("EVENT") {
-        let events: Vec<String> = conn
-            .exec(
-                "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ? \
-                 ORDER BY EVENT_NAME",
-                (database,),
-            )
-            .await
-            .map_err(|e| Error::database(format!("listing the events of `{database}`"), e))?;
-        for name in events {
-            match show_create(conn, ObjectKind::Event, &name, None).await? {
-                Some(object) => objects.push(object),
-                None => hidden(&mut unreadable, ObjectKind::Event, &name),
-            }
-        }
-    }
-    Ok((objects, unreadable))
+}
+
+fn held(list: &[String], privilege: &str) -> bool {
+    list.iter().any(|q| q.eq_ignore_ascii_case(privilege))
 }
 
 /// An object listed but whose text the account may not read.
@@ -139,30 +234,6 @@ fn hidden(unreadable: &mut Vec<Unreadable>, kind: ObjectKind, name: &str) {
     }
 }
 
-/// The privileges the account holds globally, and on `database`.
-async fn privileges(
-    conn: &mut mysql_async::Conn,
-    database: &str,
-) -> Result<(Vec<String>, Vec<String>)> {
-    const GLOBAL: &str = "SELECT PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES \
-         WHERE GRANTEE = @lockstep_grantee";
-    const SCHEMA: &str = "SELECT PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES \
-         WHERE GRANTEE = @lockstep_grantee AND ? LIKE TABLE_SCHEMA";
-    const GRANTEE: &str = "SET @lockstep_grantee = CONCAT(\"'\", \
-         SUBSTRING_INDEX(CURRENT_USER(), '@', 1), \"'@'\", \
-         SUBSTRING_INDEX(CURRENT_USER(), '@', -1), \"'\")";
-    let failed = |sql: &'static str| {
-        move |e: mysql_async::Error| Error::statement("reading the account's privileges", sql, e)
-    };
-    conn.query_drop(GRANTEE).await.map_err(failed(GRANTEE))?;
-    let global = conn.query(GLOBAL).await.map_err(failed(GLOBAL))?;
-    let on_database = conn
-        .exec(SCHEMA, (database,))
-        .await
-        .map_err(failed(SCHEMA))?;
-    Ok((global, on_database))
-}
-
 /// Whether the account reads MariaDB's `mysql.proc` (then it sees every
 /// routine's text).
 async fn reads_mysql_proc(conn: &mut mysql_async::Conn, database: &str) -> bool {
@@ -171,22 +242,16 @@ async fn reads_mysql_proc(conn: &mut mysql_async::Conn, database: &str) -> bool 
         .is_ok()
 }
 
-/// `SHOW CREATE <kind>`: the object, or `None` when the server hides its
-/// text from this account.
-async fn show_create(
-    conn: &mut mysql_async::Conn,
+/// The object out of the row `SHOW CREATE <kind>` answered, or `None`
+/// when the server hides its text from this account.
+fn object(
     kind: ObjectKind,
     name: &str,
     table: Option<&str>,
-) -> Result<Option<SchemaObject>> {
-    let sql = format!("SHOW CREATE {} {}", keyword(kind), quote_ident(name));
-    let row: Option<mysql_async::Row> = conn
-        .query_first(&sql)
-        .await
-        .map_err(|e| Error::statement(format!("reading {kind} `{name}`"), &sql, e))?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
+    row: Option<Row>,
+    database: &str,
+) -> Option<SchemaObject> {
+    let row = row?;
     let text = |column: &str| -> Option<String> {
         let i = row
             .columns_ref()
@@ -202,11 +267,9 @@ async fn show_create(
         ObjectKind::Procedure => text("Create Procedure"),
         ObjectKind::Function => text("Create Function"),
         ObjectKind::Event => text("Create Event"),
-    };
-    let Some(definition) = definition else {
-        return Ok(None);
-    };
-    Ok(Some(SchemaObject {
+    }?;
+    let definition = without_database(&definition, database);
+    Some(SchemaObject {
         kind,
         name: name.to_string(),
         table: table.map(str::to_string),
@@ -220,7 +283,59 @@ async fn show_create(
             action_order: None,
         },
         definition,
-    }))
+    })
+}
+
+/// `definition` without the database's own name where it qualifies the
+/// object's name (`CREATE TRIGGER shop.t … ON shop.orders`, as the user
+/// typed it, is what the server keeps): run as it is on a target, it
+/// would create the object in the source's database (on one server, the
+/// source itself), and it would never compare equal to the target's.
+fn without_database(definition: &str, database: &str) -> String {
+    let tokens = lexer::tokens(definition);
+    let Some(kind_at) = tokens.iter().position(|t| {
+        ["TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"]
+            .iter()
+            .any(|k| t.is(k))
+    }) else {
+        return definition.to_string();
+    };
+    let mut name_at = kind_at + 1;
+    if tokens.get(name_at).is_some_and(|t| t.is("IF")) {
+        name_at += 3; // IF NOT EXISTS
+    }
+    let mut qualified = vec![name_at];
+    if tokens[kind_at].is("TRIGGER") {
+        if let Some(on) = tokens.iter().skip(name_at).position(|t| t.is("ON")) {
+            qualified.push(name_at + on + 1);
+        }
+    }
+    let mut out = definition.to_string();
+    for &at in qualified.iter().rev() {
+        let Some(token) = tokens.get(at) else {
+            continue;
+        };
+        if let Some(prefix) = database_prefix(token.text, database) {
+            out.replace_range(token.start..token.start + prefix, "");
+        }
+    }
+    out
+}
+
+/// The length of `database.` at the start of `name` (either part quoted
+/// or not), if it starts so.
+fn database_prefix(name: &str, database: &str) -> Option<usize> {
+    let first_end = if name.starts_with('`') {
+        lexer::skip_quoted(name, 0)?
+    } else {
+        name.find('.')?
+    };
+    let first = &name[..first_end];
+    let unquoted = match lexer::read_ident(first) {
+        Some((ident, _)) => ident,
+        None => first.to_string(),
+    };
+    (unquoted == database && name[first_end..].starts_with('.')).then_some(first_end + 1)
 }
 
 fn keyword(kind: ObjectKind) -> &'static str {
@@ -303,6 +418,31 @@ pub fn drop(object: &SchemaObject) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_source_database_is_taken_out_of_an_object_s_names() {
+        assert_eq!(
+            without_database(
+                "CREATE DEFINER=`root`@`%` TRIGGER shop.t BEFORE INSERT ON `shop`.`orders` \
+                 FOR EACH ROW SET NEW.v = shop.f(1)",
+                "shop"
+            ),
+            "CREATE DEFINER=`root`@`%` TRIGGER t BEFORE INSERT ON `orders` \
+             FOR EACH ROW SET NEW.v = shop.f(1)"
+        );
+        assert_eq!(
+            without_database("CREATE PROCEDURE `shop`.`p`() SELECT 1", "shop"),
+            "CREATE PROCEDURE `p`() SELECT 1"
+        );
+        // another database, a name with a dot inside its quotes: kept
+        for kept in [
+            "CREATE PROCEDURE other.p() SELECT 1",
+            "CREATE EVENT `shop.e` ON SCHEDULE EVERY 1 DAY DO SELECT 1",
+            "CREATE TRIGGER t BEFORE INSERT ON orders FOR EACH ROW SET NEW.v = 1",
+        ] {
+            assert_eq!(without_database(kept, "shop"), kept);
+        }
+    }
 
     #[test]
     fn the_definer_is_read_in_either_quoting() {
