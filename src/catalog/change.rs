@@ -268,6 +268,17 @@ impl AlterClause {
                 Some(format!("drops column `{}` and its values", c.name)),
             ),
             AlterClause::ModifyColumn { from, to, .. } => column_change_safety(from, to),
+            AlterClause::ChangeOptions { from, to } => match (&from.partition_of, &to.partition_of)
+            {
+                (Some(old), Some(new)) if old != new => (
+                    Safety::Destructive,
+                    Some(format!(
+                        "moves partition bound {} to {} of `{}`: the partition's rows on the target are deleted, and the source's copied again",
+                        old.bound, new.bound, new.parent
+                    )),
+                ),
+                _ => (Safety::Safe, None),
+            },
             _ => (Safety::Safe, None),
         }
     }

@@ -219,6 +219,8 @@ pub fn diff(
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
     order_creates(&mut creates, source);
+    let mut creates = under_parents(creates, false);
+    let drop_tables = under_parents(drop_tables, true);
     if options.fk_needs_parent && options.separate_fk_phase {
         split_forward_fks(&mut creates, &mut add_fks);
     }
@@ -425,6 +427,24 @@ fn order_creates(creates: &mut [PlannedChange], source: &Catalog) {
     creates.sort_by_key(|c| order.iter().position(|n| n == c.change.object_name()));
 }
 
+/// Table changes with each table after the tables it is a partition of
+/// or inherits from (`children_first`: before them, as drops need);
+/// otherwise in their order.
+fn under_parents(changes: Vec<PlannedChange>, children_first: bool) -> Vec<PlannedChange> {
+    let parents = |c: &PlannedChange| match &c.change {
+        SchemaChange::CreateTable(t) | SchemaChange::DropTable(t) => {
+            t.parents().map(str::to_string).collect()
+        }
+        _ => Vec::new(),
+    };
+    read_order(
+        changes,
+        |c| c.change.object_name(),
+        |c, other| parents(c).iter().any(|p| p == other),
+        children_first,
+    )
+}
+
 /// Takes out of each new table the foreign keys to tables created after
 /// it (in an FK cycle; `creates` is in creation order) and plans them as
 /// an `ALTER TABLE` of their own, with the other added keys.
@@ -550,9 +570,9 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
             drops.push(AlterClause::DropPrimaryKey(pk.clone()));
         }
     }
-    // Columns that go away.
+    // Columns that go away (those of a parent go with the parent's).
     for column in &current.columns {
-        if desired.column(&column.name).is_none() {
+        if desired.column(&column.name).is_none() && !current.inherits_column(&column.name) {
             drops.push(AlterClause::DropColumn(column.clone()));
         }
     }
@@ -561,6 +581,10 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     let moved = columns_to_move(current, desired);
     let mut column_clauses = Vec::new();
     for (i, column) in desired.columns.iter().enumerate() {
+        if desired.inherits_column(&column.name) {
+            // The parent's column: changed with the parent.
+            continue;
+        }
         let position = match i {
             0 => ColumnPosition::First,
             _ => ColumnPosition::After(desired.columns[i - 1].name.clone()),

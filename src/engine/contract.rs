@@ -388,7 +388,7 @@ pub trait EngineConnection: Sized {
     /// The server's own whole-table checksum (MySQL's `CHECKSUM TABLE`),
     /// comparable only between servers of the same flavor and version;
     /// `None`: this engine has none.
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         let _ = table;
         Ok(None)
     }

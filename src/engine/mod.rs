@@ -146,7 +146,7 @@ impl EngineConnection for Connection {
     fn set_row_hash(&mut self, hash: RowHash) {
         on_engine!(self, c => c.set_row_hash(hash))
     }
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         on_engine!(self, c => c.table_checksum(table).await)
     }
     async fn split_points(
@@ -304,7 +304,7 @@ impl Reader {
     }
 
     /// See [`EngineConnection::table_checksum`].
-    pub async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    pub async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         self.conn.table_checksum(table).await
     }
 }

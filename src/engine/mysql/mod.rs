@@ -363,7 +363,8 @@ impl EngineConnection for MySqlConnection {
     }
 
     /// `CHECKSUM TABLE`, read inside the session's transaction.
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
+        let table = &table.name;
         let sql = format!("CHECKSUM TABLE {}", ddl::quote_ident(table));
         let context = format!("checksumming `{table}`");
         let row: Option<(mysql_async::Value, Option<u64>)> =

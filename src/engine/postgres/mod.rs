@@ -256,7 +256,7 @@ impl EngineConnection for PgConnection {
     }
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM {} LIMIT 1", quote_ident(&table.name));
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", rows::relation(table));
         let rows = self.client.query(sql.as_str(), &[]).await.map_err(|e| {
             Error::statement(format!("reading `{}`", table.name), &sql, error_text(&e))
         })?;
@@ -264,7 +264,7 @@ impl EngineConnection for PgConnection {
     }
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
-        let sql = format!("SELECT count(*) FROM {}", quote_ident(&table.name));
+        let sql = format!("SELECT count(*) FROM {}", rows::relation(table));
         let row = self
             .client
             .query_one(sql.as_str(), &[])
@@ -292,7 +292,7 @@ impl EngineConnection for PgConnection {
         Ok(Some(sums))
     }
 
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         checksum::table_checksum(&self.client, table)
             .await
             .map(Some)
@@ -308,16 +308,21 @@ impl EngineConnection for PgConnection {
     }
 
     /// `pg_class.reltuples` (the planner's estimate, -1 before the first
-    /// ANALYZE: no estimate) and `pg_table_size`: free.
+    /// ANALYZE: no estimate) and `pg_table_size`: free. A partitioned
+    /// table's are its partitions' summed; an inheritance parent's are its
+    /// own.
     async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         let sql = format!(
-            "SELECT reltuples::bigint, pg_table_size(oid) FROM pg_class WHERE oid = {}::regclass",
+            "SELECT CASE WHEN bool_and(c.reltuples >= 0) THEN sum(c.reltuples)::bigint ELSE -1 END, \
+             sum(pg_table_size(c.oid))::bigint \
+             FROM pg_partition_tree({}::regclass) AS p JOIN pg_class c ON c.oid = p.relid \
+             WHERE c.relkind <> 'p'",
             quote_text(quote_ident(table).as_bytes())
         );
         let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
         Some(TableSize {
-            rows: u64::try_from(row.get::<_, i64>(0)).ok()?,
-            bytes: u64::try_from(row.get::<_, i64>(1)).ok()?,
+            rows: u64::try_from(row.get::<_, Option<i64>>(0)?).ok()?,
+            bytes: u64::try_from(row.get::<_, Option<i64>>(1)?).ok()?,
         })
     }
 
