@@ -222,3 +222,96 @@ fn inheriting_tables_keep_their_own_rows() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(target.schema_dump(), source.schema_dump());
 }
+
+const EXTENDED: &str = "
+CREATE EXTENSION citext;
+CREATE EXTENSION hstore;
+CREATE EXTENSION btree_gist;
+CREATE TABLE person (id int PRIMARY KEY, email citext UNIQUE, attrs hstore);
+INSERT INTO person VALUES (1, 'Ann@Example.com', 'a=>1, b=>\"x y\"'),
+  (2, 'bob@example.com', NULL), (3, 'ÉVE@x', '\"k\"=>NULL, \"\"=>\"\"');
+CREATE TABLE booking (id int PRIMARY KEY, room int NOT NULL, during tsrange NOT NULL,
+  CONSTRAINT no_overlap EXCLUDE USING gist (room WITH =, during WITH &&));
+INSERT INTO booking VALUES (1, 1, '[2024-01-01 10:00, 2024-01-01 12:00)'),
+  (2, 1, '[2024-01-01 12:00, 2024-01-01 13:00)'), (3, 2, '[2024-01-01 10:00, 2024-01-01 12:00)');
+";
+
+/// The extensions with their versions, and every row as the server
+/// prints it.
+fn extended(db: &PgDb) -> Vec<Vec<Option<String>>> {
+    db.query(
+        "SELECT extname::text, extversion FROM pg_extension ORDER BY 1; \
+         SELECT p::text FROM person p ORDER BY id; \
+         SELECT b::text FROM booking b ORDER BY id",
+    )
+}
+
+#[test]
+fn extensions_are_created_and_updated_and_exclusions_kept() {
+    let source = PgDb::new("pgext_src");
+    let target = PgDb::new("pgext_tgt");
+    source.exec(EXTENDED);
+    // The target has citext already, at an older version.
+    target.exec("CREATE EXTENSION citext VERSION '1.5'");
+
+    let (_, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert!(
+        out.contains("citext") && out.contains("1.5") && out.contains("hstore"),
+        "the extensions' differences are not reported:\n{out}"
+    );
+    let (code, out, report) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(rows_written(&report), 6, "{out}");
+    assert_eq!(extended(&target), extended(&source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    // citext compares without case on the target too; the exclusion holds.
+    assert_eq!(
+        target.query("SELECT id::text FROM person WHERE email = 'ann@EXAMPLE.com'"),
+        vec![vec![Some("1".to_string())]]
+    );
+    let overlap = "INSERT INTO booking VALUES (9, 1, '[2024-01-01 11:00, 2024-01-01 11:30)')";
+    assert!(
+        target.try_exec(overlap).is_err(),
+        "the exclusion is missing"
+    );
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, report) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(schema_changes(&report), 0, "{out}");
+    assert_eq!(rows_written(&report), 0, "{out}");
+
+    // An exclusion that changes, and one that goes.
+    source.exec(
+        "ALTER TABLE booking DROP CONSTRAINT no_overlap; \
+         ALTER TABLE booking ADD CONSTRAINT no_overlap \
+           EXCLUDE USING gist (room WITH =, during WITH &&) WHERE (id > 0); \
+         ALTER TABLE booking ADD CONSTRAINT one_id EXCLUDE USING gist (id WITH =)",
+    );
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    source.exec("ALTER TABLE booking DROP CONSTRAINT one_id");
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.schema_dump(), source.schema_dump());
+
+    // An extension only the target has stays unless drops are allowed.
+    target.exec("CREATE EXTENSION pgcrypto");
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_ne!(code, 0, "a destructive change went through:\n{out}");
+    assert!(out.contains("pgcrypto"), "{out}");
+    assert_eq!(
+        target
+            .query("SELECT 1 FROM pg_extension WHERE extname = 'pgcrypto'")
+            .len(),
+        1
+    );
+    let (code, out, _) = sync(
+        &source,
+        &target,
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(extended(&target), extended(&source));
+}

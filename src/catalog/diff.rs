@@ -5,7 +5,8 @@
 //! away are dropped first, views that change are dropped next, then tables
 //! are created and altered, extra tables dropped, routines created,
 //! foreign keys added, and views created; triggers and events come after
-//! the rows (their drops before everything). User-defined types are
+//! the rows (their drops before everything). Extensions are created and
+//! updated before anything else, dropped after the tables. User-defined types are
 //! created and changed before the tables, dropped after them, and changed
 //! after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
@@ -214,7 +215,15 @@ pub fn diff(
             .into_iter()
             .map(|c| PlannedChange::new(SchemaChange::Type(c)))
     };
-    let mut plan = objects.drops;
+    let extensions = super::extensions::extension_changes(source, target);
+    let extension_steps = |changes: Vec<super::extensions::ExtensionChange>| {
+        changes
+            .into_iter()
+            .map(|c| PlannedChange::new(SchemaChange::Extension(c)))
+    };
+    // Extensions first: anything after may use them.
+    let mut plan: Vec<PlannedChange> = extension_steps(extensions.first).collect();
+    plan.extend(objects.drops);
     plan.extend(drop_fks);
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
@@ -229,6 +238,7 @@ pub fn diff(
     plan.extend(drop_tables);
     plan.extend(objects.routine_drops);
     plan.extend(typed(types.after_tables));
+    plan.extend(extension_steps(extensions.after_tables));
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {

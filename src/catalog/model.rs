@@ -67,6 +67,8 @@ pub struct Catalog {
     pub objects: Vec<SchemaObject>,
     /// User-defined types (PostgreSQL), in the engine's order.
     pub types: Vec<super::user_types::UserType>,
+    /// Extensions (PostgreSQL), by name.
+    pub extensions: Vec<super::extensions::Extension>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,

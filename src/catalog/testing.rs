@@ -44,6 +44,7 @@ impl CatalogBuilder {
                 views: Vec::new(),
                 objects: Vec::new(),
                 types: Vec::new(),
+                extensions: Vec::new(),
                 unreadable: Vec::new(),
                 counters: Default::default(),
             },
@@ -324,6 +325,7 @@ fn step(change: &SchemaChange) -> String {
             format!("replace {} {}", desired.kind, desired.name)
         }
         SchemaChange::Type(change) => format!("type {}", change.name()),
+        SchemaChange::Extension(change) => format!("extension {}", change.name()),
     }
 }
 

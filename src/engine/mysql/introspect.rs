@@ -120,6 +120,7 @@ pub async fn catalog(
         views,
         objects: stored,
         types: Vec::new(),
+        extensions: Vec::new(),
         unreadable,
         counters,
     })

@@ -279,6 +279,7 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
             }
         },
         SchemaChange::Type(change) => super::user_types::render(change),
+        SchemaChange::Extension(change) => super::extensions::render(change),
     }
 }
 

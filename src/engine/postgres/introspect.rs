@@ -313,6 +313,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         views,
         objects,
         types: super::user_types::read(client, &unqualify).await?,
+        extensions: super::extensions::read(client).await?,
         unreadable: Vec::new(),
         counters: Default::default(),
     })

@@ -21,6 +21,7 @@ mod connect;
 pub mod ddl;
 mod dialect;
 mod execute;
+mod extensions;
 pub mod introspect;
 mod load;
 mod restate;
