@@ -153,6 +153,69 @@ fn partitions_are_created_under_their_parents_and_their_rows_synced() {
     );
     assert_eq!(code, 0, "{out}");
     assert_eq!(target.schema_dump(), source.schema_dump());
+
+    // A partitioned table's size is its partitions': a big one is cut
+    // into key ranges that lanes sync side by side.
+    source.exec("ANALYZE measure");
+    target.exec("UPDATE measure SET v = 'drift' WHERE id % 100 = 0");
+    let scratch = common::SqliteDb::new("pgparts_cfg");
+    let path = scratch.dir.join("lockstep.toml");
+    std::fs::write(&path, "[sync]\nrange_rows = 300\nparallelism = 3\n").unwrap();
+    let config = path.display().to_string();
+    let (code, out, report) = sync(
+        &source,
+        &target,
+        &["-c", &config, "--data-only", "--diff-algorithm", "stream"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(partitioned_rows(&target), partitioned_rows(&source));
+    let measure = report["data"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "measure")
+        .unwrap();
+    assert!(
+        measure["found_by"]
+            .as_str()
+            .unwrap()
+            .contains("key ranges side by side"),
+        "{measure}"
+    );
+    assert_eq!(measure["rows_updated"], 12, "{measure}");
+}
+
+/// A partition that leaves its parent keeps its rows and the columns it
+/// had (detached before the parent gains one); a table that joins a
+/// parent is attached.
+#[test]
+fn partitions_are_detached_and_attached() {
+    let source = PgDb::new("pgdetach_src");
+    let target = PgDb::new("pgdetach_tgt");
+    let schema = "CREATE TABLE m (id int NOT NULL, at date NOT NULL) PARTITION BY RANGE (at); \
+         CREATE TABLE m_1 PARTITION OF m FOR VALUES FROM ('2020-01-01') TO ('2021-01-01'); \
+         CREATE TABLE m_2 PARTITION OF m FOR VALUES FROM ('2021-01-01') TO ('2022-01-01'); \
+         CREATE TABLE m_3 (id int NOT NULL, at date NOT NULL); \
+         INSERT INTO m VALUES (1, '2020-05-01'), (2, '2021-05-01'); \
+         INSERT INTO m_3 VALUES (3, '2022-05-01')";
+    source.exec(schema);
+    target.exec(schema);
+    source.exec(
+        "ALTER TABLE m DETACH PARTITION m_2; ALTER TABLE m ADD COLUMN extra text; \
+         ALTER TABLE m_3 ADD COLUMN extra text; \
+         ALTER TABLE m ATTACH PARTITION m_3 FOR VALUES FROM ('2022-01-01') TO ('2023-01-01')",
+    );
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let rows = |db: &PgDb| {
+        db.query(
+            "SELECT tableoid::regclass::text, id::text FROM m ORDER BY 2; SELECT id::text FROM m_2",
+        )
+    };
+    assert_eq!(rows(&target), rows(&source));
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
 }
 
 const INHERITING: &str = "

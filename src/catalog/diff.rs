@@ -234,7 +234,7 @@ pub fn diff(
         split_forward_fks(&mut creates, &mut add_fks);
     }
     plan.extend(creates);
-    plan.extend(alters);
+    plan.extend(under_parents(alters, false));
     plan.extend(drop_tables);
     plan.extend(objects.routine_drops);
     plan.extend(typed(types.after_tables));
@@ -438,21 +438,63 @@ fn order_creates(creates: &mut [PlannedChange], source: &Catalog) {
 }
 
 /// Table changes with each table after the tables it is a partition of
-/// or inherits from (`children_first`: before them, as drops need);
-/// otherwise in their order.
+/// or inherits from (a parent's columns change before its children's),
+/// and a table leaving a parent before the parent's change (it keeps
+/// the parent's columns as they were); `children_first`: children before
+/// parents, as drops need. Otherwise in their order.
 fn under_parents(changes: Vec<PlannedChange>, children_first: bool) -> Vec<PlannedChange> {
-    let parents = |c: &PlannedChange| match &c.change {
-        SchemaChange::CreateTable(t) | SchemaChange::DropTable(t) => {
-            t.parents().map(str::to_string).collect()
+    let parents = |c: &PlannedChange| -> Vec<String> {
+        match &c.change {
+            SchemaChange::CreateTable(t)
+            | SchemaChange::DropTable(t)
+            | SchemaChange::AlterTable { desired: t, .. } => {
+                t.parents().map(str::to_string).collect()
+            }
+            _ => Vec::new(),
         }
-        _ => Vec::new(),
     };
+    let left = |c: &PlannedChange| -> Vec<String> {
+        match &c.change {
+            SchemaChange::AlterTable {
+                current, desired, ..
+            } => current
+                .parents()
+                .filter(|p| !desired.parents().any(|d| d == *p))
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let names: Vec<String> = changes
+        .iter()
+        .map(|c| c.change.object_name().to_string())
+        .collect();
+    // `reads[i]`: the names change `i` must come after.
+    let reads: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| {
+            let mut after = parents(c);
+            let name = c.change.object_name();
+            after.extend(
+                changes
+                    .iter()
+                    .zip(&names)
+                    .filter(|(other, _)| left(other).iter().any(|p| p == name))
+                    .map(|(_, n)| n.clone()),
+            );
+            after
+        })
+        .collect();
+    let indexed: Vec<(PlannedChange, Vec<String>)> = changes.into_iter().zip(reads).collect();
     read_order(
-        changes,
-        |c| c.change.object_name(),
-        |c, other| parents(c).iter().any(|p| p == other),
+        indexed,
+        |(c, _)| c.change.object_name(),
+        |(_, after), other| after.iter().any(|p| p == other),
         children_first,
     )
+    .into_iter()
+    .map(|(c, _)| c)
+    .collect()
 }
 
 /// Takes out of each new table the foreign keys to tables created after
@@ -523,6 +565,16 @@ fn push_alter(
 fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<AlterClause> {
     let mut drops = Vec::new();
     let mut adds = Vec::new();
+    // A column the target's table has only from a parent and the
+    // source's as its own goes with the parent's (altered first), and is
+    // added again as the table's own. (A table leaving its parent keeps
+    // the parent's columns as its own.)
+    let same_parents = current.parents().eq(desired.parents());
+    let owned_anew =
+        |c: &str| same_parents && current.inherits_column(c) && !desired.inherits_column(c);
+    let mut kept = current.clone();
+    kept.columns.retain(|c| !owned_anew(&c.name));
+    let current = &kept;
 
     // Foreign keys: by name, compared on their definition.
     for fk in &current.foreign_keys {
@@ -591,8 +643,9 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     let moved = columns_to_move(current, desired);
     let mut column_clauses = Vec::new();
     for (i, column) in desired.columns.iter().enumerate() {
-        if desired.inherits_column(&column.name) {
-            // The parent's column: changed with the parent.
+        if same_parents && desired.inherits_column(&column.name) {
+            // The parent's column: changed with the parent. (A table
+            // joining a parent must have its columns first.)
             continue;
         }
         let position = match i {
@@ -643,6 +696,8 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     }
     let mut current_options = current.options.clone();
     current_options.native_create = desired.options.native_create.clone();
+    // Which columns come from a parent follows from the parents.
+    current_options.inherited_columns = desired.options.inherited_columns.clone();
     if current_options != desired.options {
         adds.push(AlterClause::ChangeOptions {
             from: current.options.clone(),

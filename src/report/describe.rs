@@ -256,6 +256,24 @@ fn describe_clause(
             if from.partitioning != to.partitioning {
                 parts.push("partitioning".into());
             }
+            if from.partition_of != to.partition_of {
+                let place = |o: &Option<crate::catalog::model::PartitionOf>| match o {
+                    Some(p) => format!("partition of `{}` {}", p.parent, p.bound),
+                    None => "no partition".to_string(),
+                };
+                parts.push(format!(
+                    "{} -> {}",
+                    place(&from.partition_of),
+                    place(&to.partition_of)
+                ));
+            }
+            if from.inherits != to.inherits {
+                parts.push(format!(
+                    "inherits [{}] -> [{}]",
+                    from.inherits.join(", "),
+                    to.inherits.join(", ")
+                ));
+            }
             (
                 "table_options",
                 format!("table options differ: {}", parts.join("; ")),

@@ -13,7 +13,9 @@
 
 use super::types::{quote_ident, quote_text};
 use crate::catalog::change::{AlterClause, SchemaChange};
-use crate::catalog::model::{Column, Index, ObjectKind, SchemaObject, Table, TableOptions};
+use crate::catalog::model::{
+    Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions,
+};
 
 /// A statement that stops a DDL run with `message` (in a script too).
 pub(super) fn refuse(message: &str) -> String {
@@ -416,33 +418,39 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
 
 /// A partition given the source's place: detached, emptied (the rows
 /// the source has in it are copied again with the rows) and attached
-/// with the source's bound. A table that becomes or stops being a
-/// partition is refused: that is another table.
+/// with the source's bound. A table that stops being a partition is
+/// detached (keeping its rows); one that becomes a partition is attached
+/// (the server refuses while its rows do not fit the bound).
 fn repartition(table: &str, from: &TableOptions, to: &TableOptions) -> Vec<String> {
+    let detach = |of: &PartitionOf| {
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {}",
+            quote_ident(&of.parent),
+            quote_ident(table)
+        )
+    };
+    let attach = |of: &PartitionOf| {
+        beside_default(
+            &of.parent,
+            table,
+            &of.bound,
+            &format!(
+                "ALTER TABLE {} ATTACH PARTITION {} {}",
+                quote_ident(&of.parent),
+                quote_ident(table),
+                of.bound
+            ),
+        )
+    };
     match (&from.partition_of, &to.partition_of) {
         (Some(old), Some(new)) if old != new => vec![
-            format!(
-                "ALTER TABLE {} DETACH PARTITION {}",
-                quote_ident(&old.parent),
-                quote_ident(table)
-            ),
+            detach(old),
             format!("DELETE FROM {}", quote_ident(table)),
-            beside_default(
-                &new.parent,
-                table,
-                &new.bound,
-                &format!(
-                    "ALTER TABLE {} ATTACH PARTITION {} {}",
-                    quote_ident(&new.parent),
-                    quote_ident(table),
-                    new.bound
-                ),
-            ),
+            attach(new),
         ],
+        (Some(old), None) => vec![detach(old)],
+        (None, Some(new)) => vec![attach(new)],
         (None, None) | (Some(_), Some(_)) => Vec::new(),
-        _ => vec![refuse(&format!(
-            "table `{table}` is a partition on one side and not on the other; lockstep does not attach or detach tables: drop it on the target, or attach or detach it there as the source has it"
-        ))],
     }
 }
 

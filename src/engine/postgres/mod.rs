@@ -316,9 +316,9 @@ impl EngineConnection for PgConnection {
         let sql = format!(
             "SELECT CASE WHEN bool_and(c.reltuples >= 0) THEN sum(c.reltuples)::bigint ELSE -1 END, \
              sum(pg_table_size(c.oid))::bigint \
-             FROM pg_partition_tree({}::regclass) AS p JOIN pg_class c ON c.oid = p.relid \
-             WHERE c.relkind <> 'p'",
-            quote_text(quote_ident(table).as_bytes())
+             FROM pg_class c WHERE c.relkind <> 'p' AND (c.oid = {relation}::regclass \
+             OR c.oid IN (SELECT relid FROM pg_partition_tree({relation}::regclass)))",
+            relation = quote_text(quote_ident(table).as_bytes())
         );
         let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
         Some(TableSize {
