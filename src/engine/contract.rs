@@ -416,7 +416,7 @@ pub trait EngineConnection: Sized {
     /// Whether every foreign key value of the table finds its parent row
     /// here (so a copy may skip the target's checks and lose nothing they
     /// would refuse); `false`: not known, keep the checks.
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
         let _ = (table, keys);
         Ok(false)
     }

@@ -160,7 +160,7 @@ impl EngineConnection for Connection {
     async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         on_engine!(self, c => c.estimate_size(table).await)
     }
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
         on_engine!(self, c => c.references_resolve(table, keys).await)
     }
     async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
@@ -413,7 +413,11 @@ impl SourceDb {
     }
 
     /// See [`EngineConnection::references_resolve`].
-    pub async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    pub async fn references_resolve(
+        &mut self,
+        table: &TableData,
+        keys: &[ForeignKey],
+    ) -> Result<bool> {
         self.reader.conn.references_resolve(table, keys).await
     }
 

@@ -410,7 +410,8 @@ impl EngineConnection for MySqlConnection {
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One
     /// indexed anti-join per key, stopping at the first orphan.
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
+        let table = &table.name;
         for key in keys {
             let sql = format!(
                 "SELECT 1 FROM {} AS c WHERE {} LIMIT 1",

@@ -328,8 +328,11 @@ impl EngineConnection for PgConnection {
     }
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One
-    /// anti-join per key, stopping at the first orphan.
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    /// anti-join per key, stopping at the first orphan. The table's own
+    /// rows against the referenced table's own (as the server checks a
+    /// key; a partitioned referenced table's rows are its partitions',
+    /// so its keys are taken as not known to resolve: the checks stay).
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
         for key in keys {
             let joined: Vec<String> = key
                 .columns
@@ -343,8 +346,8 @@ impl EngineConnection for PgConnection {
                 .map(|c| format!("c.{} IS NOT NULL", quote_ident(c)))
                 .collect();
             let sql = format!(
-                "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {}) LIMIT 1",
-                quote_ident(table),
+                "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM ONLY {} AS p WHERE {}) LIMIT 1",
+                rows::relation(table),
                 not_null.join(" AND "),
                 quote_ident(&key.referenced_table),
                 joined.join(" AND ")
@@ -355,7 +358,7 @@ impl EngineConnection for PgConnection {
                 .await
                 .map_err(|e| {
                     Error::statement(
-                        format!("checking `{table}`.`{}`", key.name),
+                        format!("checking `{}`.`{}`", table.name, key.name),
                         &sql,
                         error_text(&e),
                     )
