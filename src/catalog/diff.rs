@@ -572,9 +572,11 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     let same_parents = current.parents().eq(desired.parents());
     let owned_anew =
         |c: &str| same_parents && current.inherits_column(c) && !desired.inherits_column(c);
-    let mut kept = current.clone();
-    kept.columns.retain(|c| !owned_anew(&c.name));
-    let current = &kept;
+    let mut current = std::borrow::Cow::Borrowed(current);
+    if current.columns.iter().any(|c| owned_anew(&c.name)) {
+        current.to_mut().columns.retain(|c| !owned_anew(&c.name));
+    }
+    let current = current.as_ref();
 
     // Foreign keys: by name, compared on their definition.
     for fk in &current.foreign_keys {
