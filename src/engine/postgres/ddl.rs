@@ -3,7 +3,9 @@
 //! for every clause PostgreSQL can do in place, and a statement that fails
 //! with a clear message for what it cannot do without a rebuild that
 //! could lose data (moving a column: PostgreSQL cannot reorder columns;
-//! changing a partitioning or a generation expression).
+//! changing a partitioning or a generation expression). Partitions and
+//! inheriting tables are created, attached and detached under their
+//! parents with what is their own.
 //!
 //! Column order: lockstep compares it, as for the other engines. A new
 //! column goes at the end of the table (PostgreSQL's only place for it);
