@@ -4,11 +4,11 @@
 //! foreign keys, checks, and the schema's triggers and functions (its
 //! user-defined types are read by `user_types`).
 //!
-//! Partitions are tables with their parent and bound, inheriting tables
-//! tables with their parents; of either, only what is its own is read as
-//! its (columns are all read, those from a parent listed as inherited):
-//! not the indexes attached to a parent's, nor the constraints and
-//! triggers cloned from a parent's.
+//! A partition is a table with its parent and bound, an inheriting table
+//! one with its parents; of either, only what is its own is read as its
+//! (columns are all read, those from a parent listed as inherited): not
+//! the indexes attached to a parent's, nor the constraints and triggers
+//! cloned from a parent's.
 //!
 //! Each object's `definition` is the server's own text for it
 //! (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`,
