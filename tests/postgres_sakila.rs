@@ -6,12 +6,14 @@
 //! rows, synced into an empty target, then again (a no-op), then into a
 //! drifted target.
 //!
+//! The `payment_p2007_*` tables inherit from `payment` on the target as
+//! on the source, each with its own rows (none: Sakila's are all in
+//! `payment` itself) and check.
+//!
 //! Cut from the source after loading, and why: the foreign key
 //! `staff.store_id -> store` (with `store.manager_staff_id -> staff` it
 //! is an FK cycle of NOT NULL columns, which lockstep cannot create yet).
-//! Not compared by lockstep, so not part of "identical" here: the
-//! `payment_p2007_*` tables' inheritance from `payment` (the target's are
-//! plain tables; all rows are in `payment` itself), the six
+//! Not compared by lockstep, so not part of "identical" here: the six
 //! `payment_insert_p2007_*` rules on `payment`, and ownership.
 
 mod common;
@@ -44,7 +46,8 @@ const TABLES: [&str; 21] = [
 
 /// Each table's row count and a digest of its rows as the server prints
 /// them; where each sequence goes next; the schema's types, functions,
-/// triggers and views as the server prints them.
+/// triggers, views, indexes, checks and table inheritance as the server
+/// prints them.
 fn contents(db: &PgDb) -> Vec<Vec<Option<String>>> {
     let mut sql = String::from("SET extra_float_digits = 3;");
     for table in TABLES {
@@ -74,7 +77,11 @@ fn contents(db: &PgDb) -> Vec<Vec<Option<String>>> {
          SELECT tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger \
          WHERE NOT tgisinternal ORDER BY 1, 2; \
          SELECT viewname::text, md5(definition) FROM pg_views WHERE schemaname = 'public' ORDER BY 1; \
-         SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+         SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1; \
+         SELECT inhrelid::regclass::text, inhparent::regclass::text FROM pg_inherits ORDER BY 1; \
+         SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) \
+         FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace \
+         ORDER BY 1, 2",
     );
     db.query(&sql)
 }

@@ -108,6 +108,8 @@ pub enum SchemaChange {
     },
     /// Create, drop or change a user-defined type (PostgreSQL).
     Type(TypeChange),
+    /// A change to the target's extensions (PostgreSQL).
+    Extension(super::extensions::ExtensionChange),
 }
 
 /// Why an object is created or dropped.
@@ -156,6 +158,7 @@ impl SchemaChange {
                 desired: object, ..
             } => object.table.as_deref().unwrap_or(&object.name),
             SchemaChange::Type(change) => change.name(),
+            SchemaChange::Extension(change) => change.name(),
         }
     }
 
@@ -181,7 +184,8 @@ impl SchemaChange {
             | SchemaChange::CreateObject { .. }
             | SchemaChange::DropObject { .. }
             | SchemaChange::ReplaceObject { .. }
-            | SchemaChange::Type(_) => false,
+            | SchemaChange::Type(_)
+            | SchemaChange::Extension(_) => false,
         }
     }
 
@@ -223,6 +227,7 @@ impl SchemaChange {
                 | SchemaChange::DropObject { .. }
                 | SchemaChange::ReplaceObject { .. }
                 | SchemaChange::Type(_)
+                | SchemaChange::Extension(_)
         )
     }
 
@@ -240,6 +245,7 @@ impl SchemaChange {
                 .max_by_key(|(s, _)| *s)
                 .unwrap_or((Safety::Safe, None)),
             SchemaChange::Type(change) => change.safety(),
+            SchemaChange::Extension(change) => change.safety(),
             SchemaChange::DropObject {
                 object,
                 why: ObjectChange::Extra,
@@ -268,6 +274,17 @@ impl AlterClause {
                 Some(format!("drops column `{}` and its values", c.name)),
             ),
             AlterClause::ModifyColumn { from, to, .. } => column_change_safety(from, to),
+            AlterClause::ChangeOptions { from, to } => match (&from.partition_of, &to.partition_of)
+            {
+                (Some(old), Some(new)) if old != new => (
+                    Safety::Destructive,
+                    Some(format!(
+                        "moves partition bound {} to {} of `{}`: the partition's rows on the target are deleted, and the source's copied again",
+                        old.bound, new.bound, new.parent
+                    )),
+                ),
+                _ => (Safety::Safe, None),
+            },
             _ => (Safety::Safe, None),
         }
     }

@@ -5,7 +5,8 @@
 //! away are dropped first, views that change are dropped next, then tables
 //! are created and altered, extra tables dropped, routines created,
 //! foreign keys added, and views created; triggers and events come after
-//! the rows (their drops before everything). User-defined types are
+//! the rows (their drops before everything). Extensions are created and
+//! updated before anything else, dropped after the tables. User-defined types are
 //! created and changed before the tables, dropped after them, and changed
 //! after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
@@ -214,19 +215,30 @@ pub fn diff(
             .into_iter()
             .map(|c| PlannedChange::new(SchemaChange::Type(c)))
     };
-    let mut plan = objects.drops;
+    let extensions = super::extensions::extension_changes(source, target);
+    let extension_steps = |changes: Vec<super::extensions::ExtensionChange>| {
+        changes
+            .into_iter()
+            .map(|c| PlannedChange::new(SchemaChange::Extension(c)))
+    };
+    // Extensions first: anything after may use them.
+    let mut plan: Vec<PlannedChange> = extension_steps(extensions.first).collect();
+    plan.extend(objects.drops);
     plan.extend(drop_fks);
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
     order_creates(&mut creates, source);
+    let mut creates = under_parents(creates, false);
+    let drop_tables = under_parents(drop_tables, true);
     if options.fk_needs_parent && options.separate_fk_phase {
         split_forward_fks(&mut creates, &mut add_fks);
     }
     plan.extend(creates);
-    plan.extend(alters);
+    plan.extend(under_parents(alters, false));
     plan.extend(drop_tables);
     plan.extend(objects.routine_drops);
     plan.extend(typed(types.after_tables));
+    plan.extend(extension_steps(extensions.after_tables));
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
@@ -425,6 +437,66 @@ fn order_creates(creates: &mut [PlannedChange], source: &Catalog) {
     creates.sort_by_key(|c| order.iter().position(|n| n == c.change.object_name()));
 }
 
+/// Table changes with each table after the tables it is a partition of
+/// or inherits from (a parent's columns change before its children's),
+/// and a table leaving a parent before the parent's change (it keeps
+/// the parent's columns as they were); `children_first`: children before
+/// parents, as drops need. Otherwise in their order.
+fn under_parents(changes: Vec<PlannedChange>, children_first: bool) -> Vec<PlannedChange> {
+    let parents = |c: &PlannedChange| -> Vec<String> {
+        match &c.change {
+            SchemaChange::CreateTable(t)
+            | SchemaChange::DropTable(t)
+            | SchemaChange::AlterTable { desired: t, .. } => {
+                t.parents().map(str::to_string).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let left = |c: &PlannedChange| -> Vec<String> {
+        match &c.change {
+            SchemaChange::AlterTable {
+                current, desired, ..
+            } => current
+                .parents()
+                .filter(|p| !desired.parents().any(|d| d == *p))
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let names: Vec<String> = changes
+        .iter()
+        .map(|c| c.change.object_name().to_string())
+        .collect();
+    // `reads[i]`: the names change `i` must come after.
+    let reads: Vec<Vec<String>> = changes
+        .iter()
+        .map(|c| {
+            let mut after = parents(c);
+            let name = c.change.object_name();
+            after.extend(
+                changes
+                    .iter()
+                    .zip(&names)
+                    .filter(|(other, _)| left(other).iter().any(|p| p == name))
+                    .map(|(_, n)| n.clone()),
+            );
+            after
+        })
+        .collect();
+    let indexed: Vec<(PlannedChange, Vec<String>)> = changes.into_iter().zip(reads).collect();
+    read_order(
+        indexed,
+        |(c, _)| c.change.object_name(),
+        |(_, after), other| after.iter().any(|p| p == other),
+        children_first,
+    )
+    .into_iter()
+    .map(|(c, _)| c)
+    .collect()
+}
+
 /// Takes out of each new table the foreign keys to tables created after
 /// it (in an FK cycle; `creates` is in creation order) and plans them as
 /// an `ALTER TABLE` of their own, with the other added keys.
@@ -493,6 +565,18 @@ fn push_alter(
 fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<AlterClause> {
     let mut drops = Vec::new();
     let mut adds = Vec::new();
+    // A column the target's table has only from a parent and the
+    // source's as its own goes with the parent's (altered first), and is
+    // added again as the table's own. (A table leaving its parent keeps
+    // the parent's columns as its own.)
+    let same_parents = current.parents().eq(desired.parents());
+    let owned_anew =
+        |c: &str| same_parents && current.inherits_column(c) && !desired.inherits_column(c);
+    let mut current = std::borrow::Cow::Borrowed(current);
+    if current.columns.iter().any(|c| owned_anew(&c.name)) {
+        current.to_mut().columns.retain(|c| !owned_anew(&c.name));
+    }
+    let current = current.as_ref();
 
     // Foreign keys: by name, compared on their definition.
     for fk in &current.foreign_keys {
@@ -550,9 +634,9 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
             drops.push(AlterClause::DropPrimaryKey(pk.clone()));
         }
     }
-    // Columns that go away.
+    // Columns that go away (those of a parent go with the parent's).
     for column in &current.columns {
-        if desired.column(&column.name).is_none() {
+        if desired.column(&column.name).is_none() && !current.inherits_column(&column.name) {
             drops.push(AlterClause::DropColumn(column.clone()));
         }
     }
@@ -561,6 +645,11 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     let moved = columns_to_move(current, desired);
     let mut column_clauses = Vec::new();
     for (i, column) in desired.columns.iter().enumerate() {
+        if same_parents && desired.inherits_column(&column.name) {
+            // The parent's column: changed with the parent. (A table
+            // joining a parent must have its columns first.)
+            continue;
+        }
         let position = match i {
             0 => ColumnPosition::First,
             _ => ColumnPosition::After(desired.columns[i - 1].name.clone()),
@@ -609,6 +698,8 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     }
     let mut current_options = current.options.clone();
     current_options.native_create = desired.options.native_create.clone();
+    // Which columns come from a parent follows from the parents.
+    current_options.inherited_columns = desired.options.inherited_columns.clone();
     if current_options != desired.options {
         adds.push(AlterClause::ChangeOptions {
             from: current.options.clone(),

@@ -1,7 +1,8 @@
 //! The diff's plan order, checked on hand-built catalogs (no server).
 
-use super::change::SchemaChange;
+use super::change::{Safety, SchemaChange};
 use super::diff::{diff, DiffOptions};
+use super::extensions::{Extension, ExtensionChange};
 use super::model::Catalog;
 use super::testing::{mysql, mysql_plan, sqlite, sqlite_plan, steps, table};
 
@@ -489,4 +490,103 @@ fn a_changed_view_takes_the_views_reading_it_along() {
             "create view v_top"
         ]
     );
+}
+
+/// Partitions and inheriting tables are created after their parents and
+/// dropped before them, whatever their names; a column of a parent's is
+/// changed on the parent alone; a moved partition bound is destructive.
+#[test]
+fn table_hierarchies_are_created_parents_first_and_dropped_children_first() {
+    let parent = |extra: bool| {
+        let t = table("m_parent").col("id", "int NOT NULL");
+        match extra {
+            true => t.col("extra", "int"),
+            false => t,
+        }
+    };
+    let family = |extra: bool, bound: &str| {
+        mysql()
+            .table(parent(extra))
+            .table(
+                table("a_part")
+                    .col("id", "int NOT NULL")
+                    .col("extra", "int")
+                    .partition_of("m_parent", bound),
+            )
+            .table(
+                table("z_child")
+                    .col("id", "int NOT NULL")
+                    .col("extra", "int")
+                    .inherits("m_parent")
+                    .col("own", "int"),
+            )
+            .build()
+    };
+    let empty = mysql().build();
+    let bound = "FOR VALUES IN (1)";
+    assert_eq!(
+        steps(&mysql_plan(&family(true, bound), &empty)),
+        [
+            "create table m_parent",
+            "create table a_part",
+            "create table z_child"
+        ]
+    );
+    let drops = mysql_plan(&empty, &family(true, bound));
+    assert_eq!(
+        steps(&drops),
+        [
+            "drop table a_part",
+            "drop table z_child",
+            "drop table m_parent"
+        ]
+    );
+
+    // The parent gains a column its children have from it: added once.
+    let mut target = family(true, bound);
+    for t in &mut target.tables {
+        t.columns.retain(|c| c.name != "extra");
+    }
+    let plan = mysql_plan(&family(true, bound), &target);
+    assert_eq!(steps(&plan), ["alter m_parent: add column extra after id"]);
+
+    let moved = mysql_plan(&family(true, "FOR VALUES IN (2)"), &family(true, bound));
+    assert_eq!(steps(&moved), ["alter a_part: change options"]);
+    assert_eq!(moved[0].safety, Safety::Destructive);
+}
+
+#[test]
+fn extensions_come_first_and_one_only_the_target_has_is_destructive() {
+    let with = |names: &[(&str, &str)]| {
+        let mut catalog = mysql().table(table("t").col("id", "int")).build();
+        catalog.extensions = names
+            .iter()
+            .map(|(name, version)| Extension {
+                name: name.to_string(),
+                schema: "public".into(),
+                version: version.to_string(),
+            })
+            .collect();
+        catalog
+    };
+    let mut source = with(&[("citext", "1.6"), ("hstore", "1.8")]);
+    let mut more = source.tables[0].columns[0].clone();
+    more.name = "more".into();
+    source.tables[0].columns.push(more);
+    let plan = mysql_plan(&source, &with(&[("citext", "1.5"), ("pgcrypto", "1.3")]));
+    assert_eq!(
+        steps(&plan),
+        [
+            "extension citext",
+            "extension hstore",
+            "alter t: add column more after id",
+            "extension pgcrypto"
+        ]
+    );
+    assert_eq!(plan[0].safety, Safety::Safe);
+    assert_eq!(plan[3].safety, Safety::Destructive);
+    assert!(matches!(
+        &plan[0].change,
+        SchemaChange::Extension(ExtensionChange::Update { current, .. }) if current.version == "1.5"
+    ));
 }

@@ -1,10 +1,11 @@
 //! The engine-neutral schema layer: the model, the changes between two
-//! models, the diff that finds them, the FK dependency graph, and
-//! user-defined types.
+//! models, the diff that finds them, the FK dependency graph,
+//! user-defined types and extensions.
 
 pub mod change;
 pub mod deps;
 pub mod diff;
+pub mod extensions;
 pub mod model;
 pub mod user_types;
 

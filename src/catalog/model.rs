@@ -67,6 +67,8 @@ pub struct Catalog {
     pub objects: Vec<SchemaObject>,
     /// User-defined types (PostgreSQL), in the engine's order.
     pub types: Vec<super::user_types::UserType>,
+    /// Extensions (PostgreSQL), by name.
+    pub extensions: Vec<super::extensions::Extension>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,
@@ -185,6 +187,30 @@ impl Table {
     pub fn check(&self, name: &str) -> Option<&CheckConstraint> {
         self.checks.iter().find(|c| c.name == name)
     }
+
+    /// The tables this one is a partition of or inherits from: each must
+    /// exist before it, and outlive it.
+    pub fn parents(&self) -> impl Iterator<Item = &str> {
+        self.options
+            .partition_of
+            .iter()
+            .map(|p| p.parent.as_str())
+            .chain(self.options.inherits.iter().map(String::as_str))
+    }
+
+    /// Whether the column is this table's only through a parent.
+    pub fn inherits_column(&self, name: &str) -> bool {
+        self.options.inherited_columns.iter().any(|c| c == name)
+    }
+}
+
+/// Where a partition sits in its parent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartitionOf {
+    pub parent: String,
+    /// The partition's bound in the engine's syntax (`FOR VALUES FROM
+    /// (1) TO (10)`, `DEFAULT`).
+    pub bound: String,
 }
 
 /// Table-level options. `None` means "the engine has no such notion".
@@ -200,6 +226,18 @@ pub struct TableOptions {
     pub extra: Vec<String>,
     /// Partitioning clause in the engine's own syntax, if any.
     pub partitioning: Option<String>,
+    /// This table is a partition of another (PostgreSQL's `PARTITION OF`):
+    /// its columns, keys and the constraints and indexes it has from its
+    /// parent are the parent's (not created, altered or dropped on it),
+    /// and its rows are read and written through the parent.
+    pub partition_of: Option<PartitionOf>,
+    /// The tables this one inherits from (PostgreSQL's `INHERITS`), in
+    /// order. Its rows are its own: a parent's are read without them.
+    pub inherits: Vec<String>,
+    /// Columns this table has only from its parents (a partition's, an
+    /// inheriting table's): part of its rows, never created, altered or
+    /// dropped on it.
+    pub inherited_columns: Vec<String>,
     /// The engine's full native CREATE statement for the table (SQLite keeps
     /// the user's text; MySQL's `SHOW CREATE TABLE` without AUTO_INCREMENT).
     pub native_create: String,

@@ -16,7 +16,8 @@ use super::change::{AlterClause, ColumnPosition, SchemaChange};
 use super::diff::{diff, DiffOptions, PlannedChange};
 use super::model::{
     Catalog, CheckConstraint, Column, FkAction, Flavor, ForeignKey, Generated, Index, IndexKind,
-    IndexPart, ObjectContext, ObjectKind, SchemaObject, SqlType, Table, TableOptions, View,
+    IndexPart, ObjectContext, ObjectKind, PartitionOf, SchemaObject, SqlType, Table, TableOptions,
+    View,
 };
 
 pub fn mysql() -> CatalogBuilder {
@@ -44,6 +45,7 @@ impl CatalogBuilder {
                 views: Vec::new(),
                 objects: Vec::new(),
                 types: Vec::new(),
+                extensions: Vec::new(),
                 unreadable: Vec::new(),
                 counters: Default::default(),
             },
@@ -145,6 +147,25 @@ impl TableBuilder {
                 "CONSTRAINT `{name}` FOREIGN KEY (`{column}`) REFERENCES `{parent}` (`{parent_column}`)"
             ),
         });
+        self
+    }
+
+    /// A partition of `parent` with `bound`, its columns the parent's.
+    pub fn partition_of(mut self, parent: &str, bound: &str) -> Self {
+        self.table.options.partition_of = Some(PartitionOf {
+            parent: parent.into(),
+            bound: bound.into(),
+        });
+        self.table.options.inherited_columns =
+            self.table.columns.iter().map(|c| c.name.clone()).collect();
+        self
+    }
+
+    /// Inheriting from `parent`, with its columns so far from it.
+    pub fn inherits(mut self, parent: &str) -> Self {
+        self.table.options.inherits.push(parent.into());
+        self.table.options.inherited_columns =
+            self.table.columns.iter().map(|c| c.name.clone()).collect();
         self
     }
 
@@ -324,6 +345,7 @@ fn step(change: &SchemaChange) -> String {
             format!("replace {} {}", desired.kind, desired.name)
         }
         SchemaChange::Type(change) => format!("type {}", change.name()),
+        SchemaChange::Extension(change) => format!("extension {}", change.name()),
     }
 }
 

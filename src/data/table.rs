@@ -41,6 +41,10 @@ pub struct TableData {
     /// Unique indexes other than the key, as positions in `columns`: rows
     /// whose values in one of them change may collide with each other.
     pub unique_keys: Vec<Vec<usize>>,
+    /// The rows are its partitions' (a partitioned table): read and
+    /// written through it. Any other table's rows are its own alone (an
+    /// inheritance parent's without its children's).
+    pub partitioned: bool,
 }
 
 impl TableData {
@@ -117,6 +121,7 @@ impl TableData {
             key,
             key_source,
             unique_keys,
+            partitioned: table.options.partitioning.is_some(),
         })
     }
 
@@ -205,6 +210,7 @@ mod tests {
             key,
             key_source: KeySource::PrimaryKey,
             unique_keys: Vec::new(),
+            partitioned: false,
         }
     }
 

@@ -388,7 +388,7 @@ pub trait EngineConnection: Sized {
     /// The server's own whole-table checksum (MySQL's `CHECKSUM TABLE`),
     /// comparable only between servers of the same flavor and version;
     /// `None`: this engine has none.
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         let _ = table;
         Ok(None)
     }
@@ -416,7 +416,7 @@ pub trait EngineConnection: Sized {
     /// Whether every foreign key value of the table finds its parent row
     /// here (so a copy may skip the target's checks and lose nothing they
     /// would refuse); `false`: not known, keep the checks.
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
         let _ = (table, keys);
         Ok(false)
     }

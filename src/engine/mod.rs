@@ -146,7 +146,7 @@ impl EngineConnection for Connection {
     fn set_row_hash(&mut self, hash: RowHash) {
         on_engine!(self, c => c.set_row_hash(hash))
     }
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         on_engine!(self, c => c.table_checksum(table).await)
     }
     async fn split_points(
@@ -160,7 +160,7 @@ impl EngineConnection for Connection {
     async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         on_engine!(self, c => c.estimate_size(table).await)
     }
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
         on_engine!(self, c => c.references_resolve(table, keys).await)
     }
     async fn rows_refusing(&mut self, change: &SchemaChange) -> Result<Option<Vec<String>>> {
@@ -304,7 +304,7 @@ impl Reader {
     }
 
     /// See [`EngineConnection::table_checksum`].
-    pub async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    pub async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         self.conn.table_checksum(table).await
     }
 }
@@ -413,7 +413,11 @@ impl SourceDb {
     }
 
     /// See [`EngineConnection::references_resolve`].
-    pub async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    pub async fn references_resolve(
+        &mut self,
+        table: &TableData,
+        keys: &[ForeignKey],
+    ) -> Result<bool> {
         self.reader.conn.references_resolve(table, keys).await
     }
 

@@ -31,6 +31,11 @@ pub trait Upsert {
     /// `k1 = lit AND ...`: null-safe, exact equality on the row's key.
     fn key_is(table: &TableData, row: &Row) -> String;
 
+    /// The relation an `UPDATE` of the table's rows names.
+    fn updated(table: &TableData) -> String {
+        Self::quote_ident(&table.name)
+    }
+
     /// `head` followed by `rows` as tuples and `tail`, batched into
     /// statements of at most `max` bytes.
     fn insert_rows<'a>(
@@ -113,7 +118,7 @@ pub fn update<E: Upsert>(table: &TableData, rows: &[Row], max: usize) -> Vec<Str
                 .collect();
             statements.push(format!(
                 "UPDATE {} SET {} WHERE {}",
-                E::quote_ident(&table.name),
+                E::updated(table),
                 sets.join(", "),
                 E::key_is(table, row)
             ));

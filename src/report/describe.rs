@@ -4,6 +4,7 @@
 
 use crate::catalog::change::{AlterClause, ObjectChange, SchemaChange};
 use crate::catalog::diff::PlannedChange;
+use crate::catalog::extensions::ExtensionChange;
 use crate::catalog::model::SchemaObject;
 use crate::catalog::user_types::TypeChange;
 
@@ -86,6 +87,21 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
             SchemaChange::Type(TypeChange::Alter { desired, .. }) => push(
                 "type_difference",
                 format!("type `{}` differs", desired.name),
+            ),
+            SchemaChange::Extension(ExtensionChange::Create(e)) => push(
+                "missing_extension",
+                format!("extension `{}` (version {}) is missing", e.name, e.version),
+            ),
+            SchemaChange::Extension(ExtensionChange::Drop(e)) => push(
+                "extra_extension",
+                format!("extension `{}` exists only in the target", e.name),
+            ),
+            SchemaChange::Extension(ExtensionChange::Update { current, desired }) => push(
+                "extension_difference",
+                format!(
+                    "extension `{}` is version {} in schema `{}` in the source, {} in `{}` in the target",
+                    desired.name, desired.version, desired.schema, current.version, current.schema
+                ),
             ),
         }
     }
@@ -239,6 +255,24 @@ fn describe_clause(
             }
             if from.partitioning != to.partitioning {
                 parts.push("partitioning".into());
+            }
+            if from.partition_of != to.partition_of {
+                let place = |o: &Option<crate::catalog::model::PartitionOf>| match o {
+                    Some(p) => format!("partition of `{}` {}", p.parent, p.bound),
+                    None => "no partition".to_string(),
+                };
+                parts.push(format!(
+                    "{} -> {}",
+                    place(&from.partition_of),
+                    place(&to.partition_of)
+                ));
+            }
+            if from.inherits != to.inherits {
+                parts.push(format!(
+                    "inherits [{}] -> [{}]",
+                    from.inherits.join(", "),
+                    to.inherits.join(", ")
+                ));
             }
             (
                 "table_options",

@@ -37,7 +37,7 @@ pub(crate) async fn range_checksums(
 pub(crate) async fn quick_compare(
     source: &mut SourceDb,
     target: &mut TargetReader,
-    table: &str,
+    table: &TableData,
     source_sum: &mut Option<u64>,
 ) -> Result<Option<bool>> {
     if source.flavor() != target.flavor() {

@@ -288,7 +288,7 @@ async fn verify(
     source_sum: &mut Option<u64>,
     shared: &Shared<'_>,
 ) -> Result<u64> {
-    if quick_compare(source, reader, &table.name, source_sum).await? == Some(true) {
+    if quick_compare(source, reader, table, source_sum).await? == Some(true) {
         return Ok(0);
     }
     let mut counter = TableApplier::new(

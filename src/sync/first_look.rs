@@ -102,7 +102,7 @@ async fn look_at(lane: &mut Lane<'_>, table: &TableData, sum: &mut Option<u64>) 
             true => Look::Equal,
             false => Look::Empty,
         }
-    } else if quick_compare(lane.source, lane.reader, &table.name, sum).await? == Some(true) {
+    } else if quick_compare(lane.source, lane.reader, table, sum).await? == Some(true) {
         Look::Equal
     } else {
         Look::Differs

@@ -121,7 +121,7 @@ impl FkPolicy<'_> {
         }
         Ok(parents_synced
             && source
-                .references_resolve(&table.data.name, &table.foreign_keys)
+                .references_resolve(&table.data, &table.foreign_keys)
                 .await?)
     }
 }

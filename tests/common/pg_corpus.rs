@@ -7,16 +7,10 @@ use super::PgDb;
 /// Features lockstep does not sync on PostgreSQL, by a sign of them in a
 /// case's SQL (upper-cased), with the reason printed for the case.
 const UNSUPPORTED: &[(&[&str], &str)] = &[
-    (&["CREATE EXTENSION"], "extensions are not synced"),
     (
         &["CREATE SCHEMA", "SET SEARCH_PATH"],
         "schemas other than the current one are not synced",
     ),
-    (
-        &["PARTITION BY", "PARTITION OF", "ATTACH PARTITION"],
-        "partitions are not synced",
-    ),
-    (&[" INHERITS"], "table inheritance is not synced"),
     (
         &["CREATE TYPE", "CREATE DOMAIN", "ALTER TYPE", "ALTER DOMAIN"],
         "user-defined types and domains (not every change of them is synced)",

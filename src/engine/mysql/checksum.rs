@@ -457,6 +457,7 @@ mod tests {
             key: vec![0, 1],
             key_source: KeySource::PrimaryKey,
             unique_keys: Vec::new(),
+            partitioned: false,
         }
     }
 

@@ -43,6 +43,10 @@ pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
         // Never planned: MySQL catalogs hold no types, and a sync across
         // engines is refused before any plan; the server would refuse it.
         SchemaChange::Type(change) => vec![format!("CREATE TYPE {}", quote_ident(change.name()))],
+        // Never planned either: MySQL catalogs hold no extensions.
+        SchemaChange::Extension(change) => {
+            vec![format!("CREATE EXTENSION {}", quote_ident(change.name()))]
+        }
     }
 }
 

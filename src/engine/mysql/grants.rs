@@ -166,7 +166,7 @@ pub(super) fn missing(
                 continue;
             }
             // MySQL has no user-defined types: a MySQL catalog holds none.
-            SchemaChange::Type(_) => continue,
+            SchemaChange::Type(_) | SchemaChange::Extension(_) => continue,
         };
         need(privilege, Some(name), purpose);
         if checks_references {

@@ -156,6 +156,7 @@ pub async fn catalog(
         views,
         objects,
         types: Vec::new(),
+        extensions: Vec::new(),
         unreadable,
         counters,
     })

@@ -386,7 +386,8 @@ impl EngineConnection for MySqlConnection {
     }
 
     /// `CHECKSUM TABLE`, read inside the session's transaction.
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
+        let table = &table.name;
         let sql = format!("CHECKSUM TABLE {}", ddl::quote_ident(table));
         let context = format!("checksumming `{table}`");
         let row: Option<(mysql_async::Value, Option<u64>)> =
@@ -432,7 +433,8 @@ impl EngineConnection for MySqlConnection {
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One
     /// indexed anti-join per key, stopping at the first orphan.
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
+        let table = &table.name;
         for key in keys {
             let sql = format!(
                 "SELECT 1 FROM {} AS c WHERE {} LIMIT 1",

@@ -15,7 +15,7 @@
 use tokio_postgres::Client;
 
 use super::connect::error_text;
-use super::rows::{decode_rows, from_where, key_columns, order_by, read_expr};
+use super::rows::{decode_rows, from_where, key_columns, order_by, read_expr, relation};
 use super::types::quote_ident;
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -82,9 +82,9 @@ pub async fn checksum(
 /// bits: the first look that skips a table whose rows did not change
 /// (PostgreSQL has no `CHECKSUM TABLE`). Rows equal as records of equal
 /// column order are equal.
-pub async fn table_checksum(client: &Client, table: &str) -> Result<u64> {
-    let from = format!("FROM {} AS r", quote_ident(table));
-    let context = format!("computing the checksum of `{table}`");
+pub async fn table_checksum(client: &Client, table: &TableData) -> Result<u64> {
+    let from = format!("FROM {} AS r", relation(table));
+    let context = format!("computing the checksum of `{}`", table.name);
     let sum = sums(client, context, &sums_sql("md5(ROW(r.*)::text)", &from)).await?;
     let mut bytes = sum.rows.to_le_bytes().to_vec();
     bytes.extend_from_slice(&sum.hash.to_le_bytes());

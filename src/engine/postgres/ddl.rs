@@ -3,7 +3,9 @@
 //! for every clause PostgreSQL can do in place, and a statement that fails
 //! with a clear message for what it cannot do without a rebuild that
 //! could lose data (moving a column: PostgreSQL cannot reorder columns;
-//! changing a partitioning or a generation expression).
+//! changing a partitioning or a generation expression). Partitions and
+//! inheriting tables are created, attached and detached under their
+//! parents with what is their own.
 //!
 //! Column order: lockstep compares it, as for the other engines. A new
 //! column goes at the end of the table (PostgreSQL's only place for it);
@@ -13,7 +15,9 @@
 
 use super::types::{quote_ident, quote_text};
 use crate::catalog::change::{AlterClause, SchemaChange};
-use crate::catalog::model::{Column, Index, ObjectKind, SchemaObject, Table};
+use crate::catalog::model::{
+    Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions,
+};
 
 /// A statement that stops a DDL run with `message` (in a script too).
 pub(super) fn refuse(message: &str) -> String {
@@ -89,13 +93,19 @@ fn is_constraint(index: &Index) -> bool {
 
 /// `CREATE TABLE` with the columns, the primary key, the unique and
 /// exclusion constraints, checks and foreign keys, then the plain indexes
-/// and comments.
+/// and comments: what the table has of its own. A partition is created
+/// `PARTITION OF` its parent with its bound, an inheriting table with its
+/// `INHERITS`; what they have from a parent comes with it.
 pub fn create_table(table: &Table) -> Vec<String> {
     let name = quote_ident(&table.name);
     let mut before = Vec::new();
     let mut lines = Vec::new();
     let mut after = Vec::new();
-    for column in &table.columns {
+    for column in table
+        .columns
+        .iter()
+        .filter(|c| !table.inherits_column(&c.name))
+    {
         let (b, line, a) = column_sql(&table.name, column);
         before.extend(b);
         lines.push(line);
@@ -132,11 +142,30 @@ pub fn create_table(table: &Table) -> Vec<String> {
         .as_ref()
         .map(|p| format!(" PARTITION BY {p}"))
         .unwrap_or_default();
+    let body = format!("(\n  {}\n)", lines.join(",\n  "));
+    let create = match &table.options.partition_of {
+        Some(of) => beside_default(
+            &of.parent,
+            &table.name,
+            &of.bound,
+            &format!(
+                "CREATE {unlogged}TABLE {name} PARTITION OF {}{} {}{partition}",
+                quote_ident(&of.parent),
+                if lines.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {body}")
+                },
+                of.bound
+            ),
+        ),
+        None => format!(
+            "CREATE {unlogged}TABLE {name} {body}{}{partition}",
+            inherits_clause(&table.options.inherits)
+        ),
+    };
     let mut out = before;
-    out.push(format!(
-        "CREATE {unlogged}TABLE {name} (\n  {}\n){partition}",
-        lines.join(",\n  ")
-    ));
+    out.push(create);
     out.extend(after);
     out.extend(
         table
@@ -152,6 +181,42 @@ pub fn create_table(table: &Table) -> Vec<String> {
         out.push(column_comment(&table.name, column));
     }
     out
+}
+
+/// `join` (which makes `table` a partition of `parent` with `bound`) as
+/// one statement that also works while the parent's DEFAULT partition
+/// holds rows the bound takes (PostgreSQL refuses then): that partition
+/// is detached meanwhile, and those rows moved into the new one.
+fn beside_default(parent: &str, table: &str, bound: &str, join: &str) -> String {
+    if bound == "DEFAULT" {
+        return join.to_string();
+    }
+    let parent = quote_text(quote_ident(parent).as_bytes());
+    let table = quote_text(quote_ident(table).as_bytes());
+    format!(
+        "DO $lockstep$ DECLARE d regclass; BEGIN \
+         SELECT k.oid::regclass INTO d FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid \
+         WHERE i.inhparent = {parent}::regclass AND pg_get_expr(k.relpartbound, k.oid) = 'DEFAULT'; \
+         IF d IS NOT NULL THEN \
+         EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', {parent}::regclass, d); END IF; \
+         EXECUTE {}; \
+         IF d IS NOT NULL THEN \
+         EXECUTE format('WITH moved AS (DELETE FROM %s WHERE %s RETURNING *) \
+         INSERT INTO %s SELECT * FROM moved', d, \
+         pg_get_partition_constraintdef({table}::regclass), {table}::regclass); \
+         EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s DEFAULT', {parent}::regclass, d); \
+         END IF; END $lockstep$",
+        quote_text(join.as_bytes())
+    )
+}
+
+/// ` INHERITS (a, b)`, or nothing for no parents.
+fn inherits_clause(parents: &[String]) -> String {
+    if parents.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = parents.iter().map(|p| quote_ident(p)).collect();
+    format!(" INHERITS ({})", names.join(", "))
 }
 
 fn table_comment(table: &str, comment: &str) -> String {
@@ -218,6 +283,7 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
             }
         },
         SchemaChange::Type(change) => super::user_types::render(change),
+        SchemaChange::Extension(change) => super::extensions::render(change),
     }
 }
 
@@ -325,8 +391,14 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
                     desired.name
                 )));
             }
-            let unlogged =
-                |o: &crate::catalog::model::TableOptions| o.extra.iter().any(|e| e == "UNLOGGED");
+            out.extend(repartition(&desired.name, from, to));
+            for gone in from.inherits.iter().filter(|p| !to.inherits.contains(p)) {
+                out.push(alter(format!("NO INHERIT {}", quote_ident(gone))));
+            }
+            for new in to.inherits.iter().filter(|p| !from.inherits.contains(p)) {
+                out.push(alter(format!("INHERIT {}", quote_ident(new))));
+            }
+            let unlogged = |o: &TableOptions| o.extra.iter().any(|e| e == "UNLOGGED");
             if unlogged(from) != unlogged(to) {
                 out.push(alter(
                     if unlogged(to) {
@@ -343,6 +415,44 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
             let _ = current;
             out
         }
+    }
+}
+
+/// A partition given the source's place: detached, emptied (the rows
+/// the source has in it are copied again with the rows) and attached
+/// with the source's bound. A table that stops being a partition is
+/// detached (keeping its rows); one that becomes a partition is attached
+/// (the server refuses while its rows do not fit the bound).
+fn repartition(table: &str, from: &TableOptions, to: &TableOptions) -> Vec<String> {
+    let detach = |of: &PartitionOf| {
+        format!(
+            "ALTER TABLE {} DETACH PARTITION {}",
+            quote_ident(&of.parent),
+            quote_ident(table)
+        )
+    };
+    let attach = |of: &PartitionOf| {
+        beside_default(
+            &of.parent,
+            table,
+            &of.bound,
+            &format!(
+                "ALTER TABLE {} ATTACH PARTITION {} {}",
+                quote_ident(&of.parent),
+                quote_ident(table),
+                of.bound
+            ),
+        )
+    };
+    match (&from.partition_of, &to.partition_of) {
+        (Some(old), Some(new)) if old != new => vec![
+            detach(old),
+            format!("DELETE FROM {}", quote_ident(table)),
+            attach(new),
+        ],
+        (Some(old), None) => vec![detach(old)],
+        (None, Some(new)) => vec![attach(new)],
+        (None, None) | (Some(_), Some(_)) => Vec::new(),
     }
 }
 

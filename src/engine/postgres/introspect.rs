@@ -4,6 +4,12 @@
 //! foreign keys, checks, and the schema's triggers and functions (its
 //! user-defined types are read by `user_types`).
 //!
+//! A partition is a table with its parent and bound, an inheriting table
+//! one with its parents; of either, only what is its own is read as its
+//! (columns are all read, those from a parent listed as inherited): not
+//! the indexes attached to a parent's, nor the constraints and triggers
+//! cloned from a parent's.
+//!
 //! Each object's `definition` is the server's own text for it
 //! (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`,
 //! `pg_get_viewdef`, `pg_get_triggerdef`, `pg_get_functiondef`), with the
@@ -18,7 +24,8 @@ use super::ddl;
 use super::types::sql_type;
 use crate::catalog::model::{
     Catalog, CheckConstraint, Column, DefaultValue, FkAction, Flavor, ForeignKey, Generated, Index,
-    IndexKind, IndexPart, ObjectContext, ObjectKind, SchemaObject, Table, TableOptions, View,
+    IndexKind, IndexPart, ObjectContext, ObjectKind, PartitionOf, SchemaObject, Table,
+    TableOptions, View,
 };
 use crate::error::{Error, Result};
 
@@ -36,23 +43,26 @@ pub(super) async fn query(
 
 const TABLES: &str = "SELECT c.relname, c.relpersistence::text, \
      coalesce(obj_description(c.oid, 'pg_class'), ''), \
-     coalesce(pg_get_partkeydef(c.oid), '') \
+     coalesce(pg_get_partkeydef(c.oid), ''), coalesce(pg_get_expr(c.relpartbound, c.oid), ''), \
+     ARRAY(SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+        WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
      ORDER BY c.relname COLLATE \"C\"";
 
 const COLUMNS: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), \
      a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text, \
      CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, \
-     coalesce(col_description(c.oid, a.attnum), '') \
+     coalesce(col_description(c.oid, a.attnum), ''), a.attislocal \
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
      LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition \
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
      AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum";
 
-/// Every index; each part as `C`/`E` (column or expression), `A`/`D`
+/// Every index but those a partition has from its parent's (attached to
+/// it); each part as `C`/`E` (column or expression), `A`/`D`
 /// (direction) and the column's name or the expression's text.
 const INDEXES: &str = "SELECT t.relname, i.relname, x.indisprimary, x.indisunique, \
      pg_get_indexdef(x.indexrelid), pg_get_expr(x.indpred, x.indrelid), am.amname, \
@@ -67,9 +77,11 @@ const INDEXES: &str = "SELECT t.relname, i.relname, x.indisprimary, x.indisuniqu
      JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
      LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
         AND con.contype IN ('p', 'u', 'x') \
-     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') AND NOT t.relispartition \
+     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') \
+     AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = x.indexrelid) \
      ORDER BY t.relname, i.relname COLLATE \"C\"";
 
+/// Foreign keys and checks a table has of its own (not from a parent).
 const CONSTRAINTS: &str = "SELECT t.relname, con.conname, con.contype::text, \
      pg_get_constraintdef(con.oid), coalesce(r.relname, ''), \
      ARRAY(SELECT attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, pos) \
@@ -79,7 +91,8 @@ const CONSTRAINTS: &str = "SELECT t.relname, con.conname, con.contype::text, \
      con.confdeltype::text, con.confupdtype::text \
      FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_class r ON r.oid = con.confrelid \
-     WHERE n.nspname = current_schema() AND con.contype IN ('f', 'c') AND NOT t.relispartition \
+     WHERE n.nspname = current_schema() AND con.contype IN ('f', 'c') \
+     AND con.conislocal AND con.conparentid = 0 \
      ORDER BY t.relname, con.conname COLLATE \"C\"";
 
 const VIEWS: &str = "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), \
@@ -114,10 +127,11 @@ const AGGREGATE: &str = "'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname
      || CASE WHEN a.agginitval IS NOT NULL THEN ', INITCOND = ' || quote_literal(a.agginitval) ELSE '' END \
      || ')'";
 
+/// Triggers but those a partition has from its parent's.
 const TRIGGERS: &str = "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid) \
      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal \
+     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal AND tg.tgparentid = 0 \
      ORDER BY c.relname COLLATE \"C\", tg.tgname COLLATE \"C\"";
 
 /// The catalog of the current schema.
@@ -158,6 +172,13 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         let name: String = row.get(0);
         let persistence: String = row.get(1);
         let partitioning: String = row.get(3);
+        let bound: String = row.get(4);
+        let mut parents: Vec<String> = row.get(5);
+        // A partition's one parent is the table it is a partition of.
+        let partition_of = (!bound.is_empty() && !parents.is_empty()).then(|| PartitionOf {
+            parent: parents.remove(0),
+            bound,
+        });
         tables.insert(
             name.clone(),
             Table {
@@ -175,6 +196,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                         Vec::new()
                     },
                     partitioning: (!partitioning.is_empty()).then_some(partitioning),
+                    partition_of,
+                    inherits: parents,
                     ..TableOptions::default()
                 },
             },
@@ -184,7 +207,11 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
             continue;
         };
-        table.columns.push(column(&row, &unqualify));
+        let column = column(&row, &unqualify);
+        if !row.get::<_, bool>(9) {
+            table.options.inherited_columns.push(column.name.clone());
+        }
+        table.columns.push(column);
     }
     for row in index_rows {
         let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
@@ -286,6 +313,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         views,
         objects,
         types: super::user_types::read(client, &unqualify).await?,
+        extensions: super::extensions::read(client).await?,
         unreadable: Vec::new(),
         counters: Default::default(),
     })

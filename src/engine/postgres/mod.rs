@@ -21,6 +21,7 @@ mod connect;
 pub mod ddl;
 mod dialect;
 mod execute;
+mod extensions;
 pub mod introspect;
 mod load;
 mod restate;
@@ -256,7 +257,7 @@ impl EngineConnection for PgConnection {
     }
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM {} LIMIT 1", quote_ident(&table.name));
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", rows::relation(table));
         let rows = self.client.query(sql.as_str(), &[]).await.map_err(|e| {
             Error::statement(format!("reading `{}`", table.name), &sql, error_text(&e))
         })?;
@@ -264,7 +265,7 @@ impl EngineConnection for PgConnection {
     }
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
-        let sql = format!("SELECT count(*) FROM {}", quote_ident(&table.name));
+        let sql = format!("SELECT count(*) FROM {}", rows::relation(table));
         let row = self
             .client
             .query_one(sql.as_str(), &[])
@@ -292,7 +293,7 @@ impl EngineConnection for PgConnection {
         Ok(Some(sums))
     }
 
-    async fn table_checksum(&mut self, table: &str) -> Result<Option<u64>> {
+    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
         checksum::table_checksum(&self.client, table)
             .await
             .map(Some)
@@ -308,22 +309,30 @@ impl EngineConnection for PgConnection {
     }
 
     /// `pg_class.reltuples` (the planner's estimate, -1 before the first
-    /// ANALYZE: no estimate) and `pg_table_size`: free.
+    /// ANALYZE: no estimate) and `pg_table_size`: free. A partitioned
+    /// table's are its partitions' summed; an inheritance parent's are its
+    /// own.
     async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         let sql = format!(
-            "SELECT reltuples::bigint, pg_table_size(oid) FROM pg_class WHERE oid = {}::regclass",
-            quote_text(quote_ident(table).as_bytes())
+            "SELECT CASE WHEN bool_and(c.reltuples >= 0) THEN sum(c.reltuples)::bigint ELSE -1 END, \
+             sum(pg_table_size(c.oid))::bigint \
+             FROM pg_class c WHERE c.relkind <> 'p' AND (c.oid = {relation}::regclass \
+             OR c.oid IN (SELECT relid FROM pg_partition_tree({relation}::regclass)))",
+            relation = quote_text(quote_ident(table).as_bytes())
         );
         let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
         Some(TableSize {
-            rows: u64::try_from(row.get::<_, i64>(0)).ok()?,
-            bytes: u64::try_from(row.get::<_, i64>(1)).ok()?,
+            rows: u64::try_from(row.get::<_, Option<i64>>(0)?).ok()?,
+            bytes: u64::try_from(row.get::<_, Option<i64>>(1)?).ok()?,
         })
     }
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One
-    /// anti-join per key, stopping at the first orphan.
-    async fn references_resolve(&mut self, table: &str, keys: &[ForeignKey]) -> Result<bool> {
+    /// anti-join per key, stopping at the first orphan. The table's own
+    /// rows against the referenced table's own (as the server checks a
+    /// key; a partitioned referenced table's rows are its partitions',
+    /// so its keys are taken as not known to resolve: the checks stay).
+    async fn references_resolve(&mut self, table: &TableData, keys: &[ForeignKey]) -> Result<bool> {
         for key in keys {
             let joined: Vec<String> = key
                 .columns
@@ -337,8 +346,8 @@ impl EngineConnection for PgConnection {
                 .map(|c| format!("c.{} IS NOT NULL", quote_ident(c)))
                 .collect();
             let sql = format!(
-                "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {}) LIMIT 1",
-                quote_ident(table),
+                "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM ONLY {} AS p WHERE {}) LIMIT 1",
+                rows::relation(table),
                 not_null.join(" AND "),
                 quote_ident(&key.referenced_table),
                 joined.join(" AND ")
@@ -349,7 +358,7 @@ impl EngineConnection for PgConnection {
                 .await
                 .map_err(|e| {
                     Error::statement(
-                        format!("checking `{table}`.`{}`", key.name),
+                        format!("checking `{}`.`{}`", table.name, key.name),
                         &sql,
                         error_text(&e),
                     )

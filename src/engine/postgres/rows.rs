@@ -6,7 +6,8 @@
 //! `Value::key_cmp`'s: numbers by value, text and text forms by their
 //! bytes (`COLLATE "C"`), bytea by bytes, NULL first. A cursor hands the
 //! rows over in chunks of `ROW_CHUNK`, so a reader that stops early leaves
-//! the rest on the server.
+//! the rest on the server. A table's rows are its own: an inheritance
+//! parent's without its children's (see `relation`).
 
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use tokio_postgres::types::{FromSql, Type};
@@ -117,9 +118,20 @@ pub(super) fn range_condition(range: &KeyRange, table: &TableData) -> Option<Str
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
-/// `FROM t [WHERE range]`.
+/// The table's rows as a relation to read, update or delete from:
+/// `ONLY t`, its own rows without those of tables inheriting from it, or,
+/// for a partitioned table, `t` with its partitions' rows (it has none of
+/// its own).
+pub(super) fn relation(table: &TableData) -> String {
+    match table.partitioned {
+        true => quote_ident(&table.name),
+        false => format!("ONLY {}", quote_ident(&table.name)),
+    }
+}
+
+/// `FROM t [WHERE range]` (see `relation`).
 pub(super) fn from_where(table: &TableData, range: Option<&KeyRange>) -> String {
-    let mut sql = format!("FROM {}", quote_ident(&table.name));
+    let mut sql = format!("FROM {}", relation(table));
     if let Some(condition) = range.and_then(|r| range_condition(r, table)) {
         sql.push_str(" WHERE ");
         sql.push_str(&condition);

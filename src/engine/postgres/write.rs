@@ -9,6 +9,7 @@
 //! [`crate::engine::upsert`]; they name `OVERRIDING SYSTEM VALUE`, so an
 //! identity column declared `GENERATED ALWAYS` takes the source's value.
 
+use super::rows::relation;
 use super::types::{bytea_literal, float_text, quote_ident, quote_text, Kind};
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::{Row, Value};
@@ -23,7 +24,7 @@ pub fn render(table: &TableData, op: WriteOp, max: usize) -> Vec<String> {
         WriteOp::Insert(rows) => upsert::insert::<Postgres>(table, rows.iter(), "", max),
         WriteOp::Update(rows) => upsert::update::<Postgres>(table, rows, max),
         WriteOp::Delete(rows) => delete(table, rows, max),
-        WriteOp::DeleteAll => vec![format!("DELETE FROM {}", quote_ident(&table.name))],
+        WriteOp::DeleteAll => vec![format!("DELETE FROM {}", relation(table))],
     }
 }
 
@@ -114,6 +115,10 @@ impl Upsert for Postgres {
         key_is(table, row)
     }
 
+    fn updated(table: &TableData) -> String {
+        relation(table)
+    }
+
     fn insert_rows<'a>(
         table: &TableData,
         head: &str,
@@ -138,9 +143,10 @@ fn key_is(table: &TableData, row: &Row) -> String {
 
 /// Keyed: `DELETE ... WHERE (k1, k2) IN ((...), ...)`, text keys matched
 /// by bytes, a key holding NULL on its own with `IS NULL`. Keyless: one
-/// copy of each whole row, by its `ctid`.
+/// copy of each whole row, by its `ctid` (and `tableoid`: a partitioned
+/// table's rows are in several tables).
 fn delete(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
-    let name = quote_ident(&table.name);
+    let name = relation(table);
     if table.key.is_empty() {
         return rows
             .iter()
@@ -152,7 +158,7 @@ fn delete(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
                     .map(|(c, v)| exactly(c, v))
                     .collect();
                 format!(
-                    "DELETE FROM {name} WHERE ctid = (SELECT ctid FROM {name} WHERE {} LIMIT 1)",
+                    "DELETE FROM {name} WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM {name} WHERE {} LIMIT 1)",
                     exact.join(" AND ")
                 )
             })

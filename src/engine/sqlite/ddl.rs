@@ -49,6 +49,10 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
         // Never planned: SQLite catalogs hold no types, and a sync across
         // engines is refused before any plan; SQLite would refuse it.
         SchemaChange::Type(change) => vec![format!("CREATE TYPE {}", quote_ident(change.name()))],
+        // Never planned either: SQLite catalogs hold no extensions.
+        SchemaChange::Extension(change) => {
+            vec![format!("CREATE EXTENSION {}", quote_ident(change.name()))]
+        }
     }
 }
 

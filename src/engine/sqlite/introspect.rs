@@ -68,6 +68,7 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
         views,
         objects: triggers(conn)?,
         types: Vec::new(),
+        extensions: Vec::new(),
         unreadable: Vec::new(),
         counters: Default::default(),
     })
