@@ -6,6 +6,7 @@ ROWS=1000000
 RUNS=3
 ONLY=""
 LINK=""
+SKIP=""   # comma-separated tools not run (e.g. pt-table-sync at 10M rows: hours a scenario)
 
 # the script's header comment
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit "${1:-0}"; }
@@ -16,6 +17,7 @@ parse_args() {
       --runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
       --only) ONLY=${2:?--only needs a scenario}; shift 2 ;;
       --link) LINK=${2:?--link needs RTT/BANDWIDTH, e.g. 20ms/100mbit}; shift 2 ;;
+      --skip) SKIP=${2:?--skip needs tool names, e.g. pt-table-sync,reladiff}; shift 2 ;;
       -h|--help) usage 0 ;;
       *) echo "unknown argument: $1" >&2; usage 2 ;;
     esac
@@ -96,6 +98,11 @@ link_bytes() { # -> "UP DOWN": bytes carried by the relay so far
 # measure SCENARIO TOOL RUN OK_CODES cmd...   (times only the command)
 measure() {
   local scenario=$1 tool=$2 run=$3 ok=$4; shift 4
+  if skipped "$tool"; then
+    LAST_STATUS=skipped
+    log "$scenario / $tool: skipped (--skip)"
+    return 0
+  fi
   local out=$WORK/logs/$scenario.$(printf '%s' "$tool" | tr -c 'a-zA-Z0-9_-' _).$run.log t0 t1 rc secs rss
   mkdir -p "$WORK/logs"
   local before=""
@@ -139,6 +146,7 @@ run_bench() {
   : >"$NOTES"
   : >"$RESULTS.cur"
   : >"$LINK_BYTES.cur"
+  [[ -n "$SKIP" ]] && note "not run (--skip): $SKIP"
   prepare
   [[ -n "$LINK" ]] && start_relay
   for s in $SCENARIOS; do
@@ -166,11 +174,19 @@ run_bench() {
 lockstep_sync() { "$LOCKSTEP" sync --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-report.json"; }
 lockstep_validate() { "$LOCKSTEP" sync --validate-only --source "$SRC_URL" --target "$DST_URL" -q --report-json "$WORK/lockstep-validate.json"; }
 
+# skipped TOOL: whether --skip names the tool (by the start of its name)
+skipped() {
+  local name
+  for name in ${SKIP//,/ }; do [[ $1 == "$name"* ]] && return 0; done
+  return 1
+}
+
 # verify SCENARIO TOOL RUN, after a writing tool: lockstep's own check AND
 # the script's independent one (`checksums PORT`, named CHECKSUMS_DIFFER);
 # a run that fails either is marked and not counted.
 verify() {
   local v
+  [[ $LAST_STATUS == skipped ]] && return 0
   v=$(lockstep_verdict "$1 / $2")
   if [[ "$(checksums "$REMOTE_PORT")" != "$(checksums "$LOCAL_PORT")" ]]; then
     v="${v:+$v; }$CHECKSUMS_DIFFER ($(diff <(checksums "$REMOTE_PORT") <(checksums "$LOCAL_PORT") | grep '^>' | awk '{print $2}' | xargs))"

@@ -18,7 +18,7 @@ SCENARIOS="initial resync-dense resync-sparse validate-insync validate-dense"
 source "$BENCH/lib.sh"
 parse_args "$@"
 
-WORK=$BENCH/.work-postgres
+WORK=${BENCH_WORK:-$BENCH/.work-postgres}   # BENCH_WORK: another place (keeps this one's snapshots)
 DATA=$WORK/data-$ROWS          # generated TSV/SQL files
 RESULTS=$WORK/results.tsv      # scenario tool run seconds rss_kb status found
 NOTES=$WORK/notes.txt

@@ -3,12 +3,15 @@
 # reladiff on two throwaway MariaDB servers (127.0.0.1:3307 "remote",
 # 127.0.0.1:3308 "local"). See bench/README.md.
 #
-#   bench/run.sh [--rows N] [--runs R] [--only SCENARIO] [--link RTT/BANDWIDTH]
+#   bench/run.sh [--rows N] [--runs R] [--only SCENARIO] [--link RTT/BANDWIDTH] [--skip TOOLS]
 #
 # Scenarios: initial, resync-dense, resync-sparse, validate-insync,
 # validate-dense. Writes bench/results.md; with --link (e.g. 20ms/100mbit)
 # every tool reaches the remote through an emulated link (bench/relay) and
-# the results go to bench/results-remote.md. The server on 3306 is never touched.
+# the results go to bench/results-remote.md. --skip pt-table-sync,reladiff
+# leaves those tools out (at 10M rows each of their runs takes hours).
+# BENCH_WORK=DIR keeps servers, data and snapshots in DIR instead of
+# bench/.work. The server on 3306 is never touched.
 set -uo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,7 +21,7 @@ SCENARIOS="initial resync-dense resync-sparse validate-insync validate-dense"
 source "$BENCH/lib.sh"
 parse_args "$@"
 
-WORK=$BENCH/.work
+WORK=${BENCH_WORK:-$BENCH/.work}   # BENCH_WORK: another place (keeps this one's snapshots)
 DATA=$WORK/data-$ROWS          # generated TSV/SQL files
 SNAP=$WORK/snap-$ROWS          # datadir snapshots of the local server: empty synced dense sparse
 RESULTS=$WORK/results.tsv      # scenario tool run seconds rss_kb status
@@ -35,6 +38,7 @@ RELAY_STATS_PORT=$((PORT_BASE + 11)) # the relay's byte counters
 LINK_BYTES=$WORK/link-bytes.tsv  # scenario tool run up_bytes down_bytes (--link only)
 if [[ -n "$LINK" ]]; then SRC_PORT=$RELAY_PORT; OUT_MD=$BENCH/results-remote.md
 else SRC_PORT=$REMOTE_PORT; OUT_MD=$BENCH/results.md; fi
+OUT_MD=${BENCH_OUT:-$OUT_MD}   # BENCH_OUT: write the results elsewhere
 # the tools' view of the source (through the link when there is one) ...
 SRC_URL="mysql://root@127.0.0.1:$SRC_PORT/$DB"
 # ... and the untimed checks' (always direct)
@@ -217,6 +221,7 @@ export LOCKSTEP SRC_URL DST_URL SRC_PORT LOCAL_PORT DB TABLES VENV WORK
 PT_FK_FLAGS=""
 run_pt_execute() { # run_pt_execute SCENARIO RUN STATE
   local scenario=$1 run=$2 state=$3
+  skipped pt-table-sync && return 0
   restore_local "$state"
   measure "$scenario" "pt-table-sync --execute$PT_FK_FLAGS" "$run" 0 bash -c 'pt_sync --execute $0' "$PT_FK_FLAGS"
   if [[ $LAST_STATUS != ok && -z "$PT_FK_FLAGS" ]]; then
