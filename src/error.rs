@@ -75,6 +75,27 @@ pub enum Error {
 }
 
 impl Error {
+    /// A transient error not yet tagged (`side` empty) tagged with the
+    /// side and server of the connection that saw it (never the
+    /// password); any other error, or one another connection already
+    /// tagged (a source's read failing a bulk load), as it is.
+    pub fn located(self, side: &'static str, endpoint: impl FnOnce() -> String) -> Self {
+        match self {
+            Error::Transient {
+                side: "",
+                context,
+                message,
+                ..
+            } => Error::Transient {
+                side,
+                endpoint: endpoint(),
+                context,
+                message,
+            },
+            other => other,
+        }
+    }
+
     pub fn database(context: impl Into<String>, message: impl ToString) -> Self {
         Error::Database {
             context: context.into(),

@@ -8,7 +8,8 @@
 mod common;
 
 use common::proxy::{Direction, Proxy};
-use common::{lockstep, output_text, MyDb, SqliteDb};
+use common::retries::{config, sync};
+use common::MyDb;
 
 /// Rows of the keyless table (each value twice) and of the keyed one.
 const KEYLESS_ROWS: u32 = 40_000;
@@ -43,37 +44,6 @@ fn pair(drifted: bool) -> (MyDb, MyDb) {
         );
     }
     (source, target)
-}
-
-/// A config file with `[sync]` retries and a short first wait, in a
-/// scratch folder removed on drop; one table at a time, so the cut falls
-/// where `CUT_AFTER_BYTES` says.
-fn config(retries: u32) -> (SqliteDb, String) {
-    let scratch = SqliteDb::new("chaos_cfg");
-    let path = scratch.dir.join("lockstep.toml");
-    std::fs::write(
-        &path,
-        format!("[sync]\nretries = {retries}\nretry_wait = \"200ms\"\nparallelism = 1\n"),
-    )
-    .unwrap();
-    (scratch, path.display().to_string())
-}
-
-/// Runs a sync with `config`, logging to `log`.
-fn sync(config: &str, log: &str, source: &str, target: &str) -> (i32, String) {
-    let out = lockstep(&[
-        "sync",
-        "--no-color",
-        "-c",
-        config,
-        "--log",
-        log,
-        "--source",
-        source,
-        "--target",
-        target,
-    ]);
-    (out.status.code().unwrap_or(-1), output_text(&out))
 }
 
 /// Asserts the target holds exactly the source's rows: same multiset (a

@@ -10,6 +10,7 @@ use mysql_async::prelude::Queryable;
 pub mod pg_corpus;
 pub mod private_server;
 pub mod proxy;
+pub mod retries;
 pub mod sqldef;
 pub mod tally;
 

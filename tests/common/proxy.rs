@@ -1,4 +1,4 @@
-//! A TCP proxy in front of the test MySQL/MariaDB server that cuts one
+//! A TCP proxy in front of the test MySQL/MariaDB (or PostgreSQL) server that cuts one
 //! connection once a set number of bytes has gone through it in one
 //! direction (counted over every connection it carries): the connection
 //! that carries byte N is shut on both ends, as a network failure would,
@@ -11,6 +11,31 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+
+/// Which test server the proxy forwards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    MySql,
+    Postgres,
+}
+
+impl Upstream {
+    /// The server's URL and the parsed endpoint of a database on it.
+    fn server(self) -> (String, lockstep::url::ServerUrl) {
+        let server = match self {
+            Upstream::MySql => super::mysql_server_url(),
+            Upstream::Postgres => super::postgres_server_url(),
+        };
+        let parsed =
+            lockstep::url::DatabaseUrl::parse(&format!("{}/x", server.trim_end_matches('/')))
+                .unwrap();
+        match (self, parsed) {
+            (Upstream::MySql, lockstep::url::DatabaseUrl::MySql(s))
+            | (Upstream::Postgres, lockstep::url::DatabaseUrl::Postgres(s)) => (server, s),
+            _ => panic!("{server}: not a {self:?} URL"),
+        }
+    }
+}
 
 /// Which way the counted bytes go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +61,7 @@ struct Cut {
 
 pub struct Proxy {
     pub port: u16,
+    upstream: Upstream,
     cut: Arc<Cut>,
     closing: Arc<AtomicBool>,
 }
@@ -44,17 +70,28 @@ impl Proxy {
     /// Listens on a free port of 127.0.0.1 and forwards to the test
     /// server; cuts once after `after_bytes` bytes going `direction`.
     pub fn cutting(direction: Direction, after_bytes: u64) -> Proxy {
-        Proxy::start(direction, after_bytes, std::time::Duration::ZERO)
+        Proxy::cutting_to(Upstream::MySql, direction, after_bytes)
+    }
+
+    /// `cutting`, in front of the given test server.
+    pub fn cutting_to(upstream: Upstream, direction: Direction, after_bytes: u64) -> Proxy {
+        Proxy::start(upstream, direction, after_bytes, std::time::Duration::ZERO)
     }
 
     /// A slow link to the test server: nothing cut, every chunk held for
     /// `hold` each way.
     pub fn slow(hold: std::time::Duration) -> Proxy {
-        Proxy::start(Direction::ToClient, u64::MAX, hold)
+        Proxy::start(Upstream::MySql, Direction::ToClient, u64::MAX, hold)
     }
 
-    fn start(direction: Direction, after_bytes: u64, hold: std::time::Duration) -> Proxy {
-        let (host, port) = upstream();
+    fn start(
+        upstream: Upstream,
+        direction: Direction,
+        after_bytes: u64,
+        hold: std::time::Duration,
+    ) -> Proxy {
+        let (_, server) = upstream.server();
+        let (host, port) = (server.host, server.port);
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let cut = Arc::new(Cut {
             direction,
@@ -67,6 +104,7 @@ impl Proxy {
         let closing = Arc::new(AtomicBool::new(false));
         let proxy = Proxy {
             port: listener.local_addr().unwrap().port(),
+            upstream,
             cut: cut.clone(),
             closing: closing.clone(),
         };
@@ -87,15 +125,13 @@ impl Proxy {
 
     /// The URL of database `name` through this proxy.
     pub fn url(&self, name: &str) -> String {
-        let server = super::mysql_server_url();
-        let lockstep::url::DatabaseUrl::MySql(s) =
-            lockstep::url::DatabaseUrl::parse(&format!("{server}/x")).unwrap()
-        else {
-            panic!("LOCKSTEP_TEST_MYSQL_URL must be mysql://")
-        };
+        let (server, s) = self.upstream.server();
+        let scheme = server
+            .split_once("://")
+            .map_or("mysql", |(scheme, _)| scheme);
         let password = s.password.map(|p| format!(":{p}")).unwrap_or_default();
         format!(
-            "mysql://{}{password}@127.0.0.1:{}/{name}",
+            "{scheme}://{}{password}@127.0.0.1:{}/{name}",
             s.user, self.port
         )
     }
@@ -111,15 +147,6 @@ impl Drop for Proxy {
         self.closing.store(true, Ordering::SeqCst);
         // Wakes the accepting thread so it sees `closing`.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
-    }
-}
-
-/// The test server's host and port.
-fn upstream() -> (String, u16) {
-    let server = super::mysql_server_url();
-    match lockstep::url::DatabaseUrl::parse(&format!("{server}/x")).unwrap() {
-        lockstep::url::DatabaseUrl::MySql(s) => (s.host, s.port),
-        _ => panic!("LOCKSTEP_TEST_MYSQL_URL must be mysql://"),
     }
 }
 

@@ -117,24 +117,9 @@ impl MySqlConnection {
     }
 
     /// A transient error of this connection tagged with its side and
-    /// server (never the password); any other error, or one another
-    /// connection already tagged (a source's read failing a bulk load),
-    /// as it is.
+    /// server (see `Error::located`).
     fn located(&self, error: Error) -> Error {
-        match error {
-            Error::Transient {
-                side: "",
-                context,
-                message,
-                ..
-            } => Error::Transient {
-                side: self.role.as_str(),
-                endpoint: format!("mysql://{}", self.server),
-                context,
-                message,
-            },
-            other => other,
-        }
+        error.located(self.role.as_str(), || format!("mysql://{}", self.server))
     }
 
     /// Whether the session refuses writes (true for every source session).

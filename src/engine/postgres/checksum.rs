@@ -14,8 +14,8 @@
 
 use tokio_postgres::Client;
 
-use super::connect::error_text;
 use super::rows::{decode_rows, from_where, key_columns, order_by, read_expr, relation};
+use super::transient;
 use super::types::quote_ident;
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
@@ -96,7 +96,7 @@ async fn sums(client: &Client, context: String, sql: &str) -> Result<Checksum> {
     let row = client
         .query_one(sql, &[])
         .await
-        .map_err(|e| Error::statement(context.as_str(), sql, error_text(&e)))?;
+        .map_err(|e| transient::query_error(context.as_str(), sql, &e))?;
     let (count, hi, lo): (&str, &str, &str) = (row.get(0), row.get(1), row.get(2));
     let parsed = (|| {
         Ok::<_, String>(Checksum::from_halves(
@@ -124,7 +124,7 @@ pub async fn split_points(
     let count: i64 = client
         .query_one(count_sql.as_str(), &[])
         .await
-        .map_err(|e| Error::statement(context.as_str(), &count_sql, error_text(&e)))?
+        .map_err(|e| transient::query_error(context.as_str(), &count_sql, &e))?
         .get(0);
     let columns = key_columns(table);
     let keys: Vec<(String, String)> = columns
@@ -144,7 +144,7 @@ pub async fn split_points(
     let rows = client
         .query(sql.as_str(), &[])
         .await
-        .map_err(|e| Error::statement(context.as_str(), &sql, error_text(&e)))?;
+        .map_err(|e| transient::query_error(context.as_str(), &sql, &e))?;
     decode_rows(&rows, &columns).map_err(|m| Error::statement(context, &sql, m))
 }
 

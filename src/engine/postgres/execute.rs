@@ -6,12 +6,14 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 use super::connect::error_text;
+use super::transient;
 use crate::engine::{WriteError, WriteErrorKind};
 use crate::error::{Error, Result};
 
 /// A failed write by its SQLSTATE: 23503 a foreign key, 23505 a unique
 /// index (the constraint's name as the server gives it), 42501 and 25006
-/// (no privilege, a read-only transaction) a denied write.
+/// (no privilege, a read-only transaction) a denied write; a lost
+/// connection, deadlock or serialization failure a transient one.
 pub(super) fn write_error(e: &tokio_postgres::Error) -> WriteError {
     let kind = match e.as_db_error() {
         Some(db) if *db.code() == SqlState::FOREIGN_KEY_VIOLATION => WriteErrorKind::ForeignKey {
@@ -26,6 +28,7 @@ pub(super) fn write_error(e: &tokio_postgres::Error) -> WriteError {
         {
             WriteErrorKind::Denied
         }
+        _ if transient::is_transient(e) => WriteErrorKind::Transient,
         _ => WriteErrorKind::Other,
     };
     WriteError {
@@ -80,5 +83,5 @@ pub(super) async fn session(client: &Client, sql: &str) -> Result<()> {
     client
         .batch_execute(sql)
         .await
-        .map_err(|e| Error::statement("changing a session setting", sql, error_text(&e)))
+        .map_err(|e| transient::query_error("changing a session setting", sql, &e))
 }

@@ -6,13 +6,13 @@ use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio_postgres::Client;
 
-use super::connect::error_text;
 use super::execute::write_error;
+use super::transient;
 use super::types::{float_text, quote_ident, Kind};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
 use crate::engine::{BulkLoad, RowReceiver};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// `COPY t (columns) FROM STDIN`.
 fn copy_sql(table: &TableData) -> String {
@@ -93,7 +93,7 @@ pub(super) async fn copy(
     client
         .batch_execute("BEGIN")
         .await
-        .map_err(|e| Error::statement(context(), "BEGIN", error_text(&e)))?;
+        .map_err(|e| transient::query_error(context(), "BEGIN", &e))?;
     let rollback = || async {
         // The load's own error is what matters; a failed rollback leaves
         // nothing more to undo.

@@ -26,6 +26,7 @@ pub mod introspect;
 mod load;
 mod restate;
 mod rows;
+mod transient;
 pub mod types;
 mod user_types;
 pub mod write;
@@ -95,6 +96,12 @@ impl PgConnection {
             role,
             in_snapshot: false,
         })
+    }
+
+    /// A transient error of this connection tagged with its side and
+    /// server (see `Error::located`).
+    fn located(&self, error: Error) -> Error {
+        error.located(self.role.as_str(), || format!("postgres://{}", self.server))
     }
 
     /// Another session to the same database, for the same side.
@@ -197,9 +204,11 @@ impl EngineConnection for PgConnection {
     /// beyond the settings every session has.
     async fn begin_data_session(&mut self, session: DataSession) -> Result<()> {
         if session == DataSession::SourceSnapshot && !self.in_snapshot {
-            execute::session(&self.client, SNAPSHOT_BEGIN).await?;
+            let begin = format!("{SNAPSHOT_BEGIN}; {PIN_SNAPSHOT}");
+            execute::session(&self.client, &begin)
+                .await
+                .map_err(|e| self.located(e))?;
             self.in_snapshot = true;
-            execute::session(&self.client, PIN_SNAPSHOT).await?;
         }
         Ok(())
     }
@@ -207,7 +216,9 @@ impl EngineConnection for PgConnection {
     async fn end_data_session(&mut self) -> Result<()> {
         if self.in_snapshot {
             self.in_snapshot = false;
-            execute::session(&self.client, "COMMIT").await?;
+            execute::session(&self.client, "COMMIT")
+                .await
+                .map_err(|e| self.located(e))?;
         }
         Ok(())
     }
@@ -231,7 +242,9 @@ impl EngineConnection for PgConnection {
                     "{SNAPSHOT_BEGIN}; SET TRANSACTION SNAPSHOT {}",
                     quote_text(id.as_bytes())
                 );
-                execute::session(&reader.client, &import).await?;
+                execute::session(&reader.client, &import)
+                    .await
+                    .map_err(|e| reader.located(e))?;
                 readers.push(PgConnection {
                     in_snapshot: true,
                     ..reader
@@ -253,13 +266,19 @@ impl EngineConnection for PgConnection {
         if let Some(range) = range {
             range.check(table)?;
         }
-        rows::stream(&self.client, self.in_snapshot, table, range, tx).await
+        rows::stream(&self.client, self.in_snapshot, table, range, tx)
+            .await
+            .map_err(|e| self.located(e))
     }
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         let sql = format!("SELECT 1 FROM {} LIMIT 1", rows::relation(table));
         let rows = self.client.query(sql.as_str(), &[]).await.map_err(|e| {
-            Error::statement(format!("reading `{}`", table.name), &sql, error_text(&e))
+            self.located(transient::query_error(
+                format!("reading `{}`", table.name),
+                &sql,
+                &e,
+            ))
         })?;
         Ok(rows.is_empty())
     }
@@ -271,11 +290,11 @@ impl EngineConnection for PgConnection {
             .query_one(sql.as_str(), &[])
             .await
             .map_err(|e| {
-                Error::statement(
+                self.located(transient::query_error(
                     format!("counting the rows of `{}`", table.name),
                     &sql,
-                    error_text(&e),
-                )
+                    &e,
+                ))
             })?;
         Ok(row.get::<_, i64>(0).max(0) as u64)
     }
@@ -288,7 +307,8 @@ impl EngineConnection for PgConnection {
     ) -> Result<Option<Vec<Checksum>>> {
         let mut sums = Vec::with_capacity(ranges.len());
         for range in ranges {
-            sums.push(checksum::checksum(&self.client, table, Some(range)).await?);
+            let sum = checksum::checksum(&self.client, table, Some(range)).await;
+            sums.push(sum.map_err(|e| self.located(e))?);
         }
         Ok(Some(sums))
     }
@@ -297,6 +317,7 @@ impl EngineConnection for PgConnection {
         checksum::table_checksum(&self.client, table)
             .await
             .map(Some)
+            .map_err(|e| self.located(e))
     }
 
     async fn split_points(
@@ -305,7 +326,9 @@ impl EngineConnection for PgConnection {
         range: &KeyRange,
         parts: usize,
     ) -> Result<Vec<Vec<Value>>> {
-        checksum::split_points(&self.client, table, Some(range), parts).await
+        checksum::split_points(&self.client, table, Some(range), parts)
+            .await
+            .map_err(|e| self.located(e))
     }
 
     /// `pg_class.reltuples` (the planner's estimate, -1 before the first
@@ -415,8 +438,13 @@ impl EngineConnection for PgConnection {
             {
                 Ok(())
             }
-            other => other
-                .map_err(|e| Error::statement("changing a session setting", sql, error_text(&e))),
+            other => other.map_err(|e| {
+                self.located(transient::query_error(
+                    "changing a session setting",
+                    sql,
+                    &e,
+                ))
+            }),
         }
     }
 
@@ -436,7 +464,10 @@ impl EngineConnection for PgConnection {
         match load::copy(&self.client, table, rx).await {
             Ok(load) => load,
             Err(e) => BulkLoad::Refused(WriteError {
-                kind: crate::engine::WriteErrorKind::Other,
+                kind: match e {
+                    Error::Transient { .. } => crate::engine::WriteErrorKind::Transient,
+                    _ => crate::engine::WriteErrorKind::Other,
+                },
                 message: e.to_string(),
             }),
         }
@@ -447,6 +478,8 @@ impl EngineConnection for PgConnection {
     }
 
     async fn load_stream(&mut self, table: &TableData, rows: RowReceiver) -> Result<BulkLoad> {
-        load::copy(&self.client, table, rows).await
+        load::copy(&self.client, table, rows)
+            .await
+            .map_err(|e| self.located(e))
     }
 }

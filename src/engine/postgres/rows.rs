@@ -13,7 +13,7 @@ use futures_util::stream::{FuturesOrdered, StreamExt};
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
-use super::connect::error_text;
+use super::transient;
 use super::types::{quote_ident, Kind};
 use super::write::literal;
 use crate::data::segment::KeyRange;
@@ -262,7 +262,7 @@ pub(super) async fn stream(
         client
             .batch_execute(&sql)
             .await
-            .map_err(|e| Error::statement(context(), &sql, error_text(&e)))
+            .map_err(|e| transient::query_error(context(), &sql, &e))
     };
     if !in_transaction {
         run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_string()).await?;
@@ -278,13 +278,13 @@ pub(super) async fn stream(
         let fetch = client
             .prepare(&fetch_sql)
             .await
-            .map_err(|e| Error::statement(context(), &fetch_sql, error_text(&e)))?;
+            .map_err(|e| transient::query_error(context(), &fetch_sql, &e))?;
         let mut in_flight = FuturesOrdered::new();
         for _ in 0..=FETCHES_AHEAD {
             in_flight.push_back(client.query(&fetch, &[]));
         }
         while let Some(fetched) = in_flight.next().await {
-            let rows = fetched.map_err(|e| Error::statement(context(), &select, error_text(&e)))?;
+            let rows = fetched.map_err(|e| transient::query_error(context(), &select, &e))?;
             let last = rows.len() < ROW_CHUNK;
             let chunk = decode_rows(&rows, &columns)
                 .map_err(|m| Error::statement(context(), &select, m))?;
