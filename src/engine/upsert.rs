@@ -25,6 +25,12 @@ pub trait Upsert {
 
     fn quote_ident(name: &str) -> String;
 
+    /// A table's reference by its model name (the engine's own rule for
+    /// names that carry a schema; a quoted identifier by default).
+    fn quote_table(name: &str) -> String {
+        Self::quote_ident(name)
+    }
+
     /// The literal the engine reads back as exactly `value` in `column`.
     fn literal(column: &DataColumn, value: &Value) -> String;
 
@@ -57,7 +63,7 @@ pub fn insert<'a, E: Upsert>(
         .collect();
     let head = format!(
         "INSERT INTO {} ({}) {}VALUES ",
-        E::quote_ident(&table.name),
+        E::quote_table(&table.name),
         names.join(", "),
         E::OVERRIDING
     );
@@ -113,7 +119,7 @@ pub fn update<E: Upsert>(table: &TableData, rows: &[Row], max: usize) -> Vec<Str
                 .collect();
             statements.push(format!(
                 "UPDATE {} SET {} WHERE {}",
-                E::quote_ident(&table.name),
+                E::quote_table(&table.name),
                 sets.join(", "),
                 E::key_is(table, row)
             ));

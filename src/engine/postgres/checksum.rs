@@ -15,6 +15,7 @@
 use tokio_postgres::Client;
 
 use super::connect::error_text;
+use super::names::relation;
 use super::rows::{decode_rows, from_where, key_columns, order_by, read_expr};
 use super::types::quote_ident;
 use crate::data::segment::{Checksum, KeyRange};
@@ -83,7 +84,7 @@ pub async fn checksum(
 /// (PostgreSQL has no `CHECKSUM TABLE`). Rows equal as records of equal
 /// column order are equal.
 pub async fn table_checksum(client: &Client, table: &str) -> Result<u64> {
-    let from = format!("FROM {} AS r", quote_ident(table));
+    let from = format!("FROM {} AS r", relation(table));
     let context = format!("computing the checksum of `{table}`");
     let sum = sums(client, context, &sums_sql("md5(ROW(r.*)::text)", &from)).await?;
     let mut bytes = sum.rows.to_le_bytes().to_vec();

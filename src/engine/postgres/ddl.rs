@@ -10,10 +10,16 @@
 //! when the source has it elsewhere the next plan shows a column move,
 //! which is refused with that message rather than done by rebuilding
 //! the table.
+//!
+//! Tables, views, routines and types are named by `names::relation`; a
+//! schema the target lacks is created (`CREATE SCHEMA IF NOT EXISTS`)
+//! right before each object created in it. Schemas are never dropped.
 
+use super::names::{beside, relation, schema_prelude};
 use super::types::{quote_ident, quote_text};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{Column, Index, ObjectKind, SchemaObject, Table};
+use crate::catalog::user_types::TypeChange;
 
 /// A statement that stops a DDL run with `message` (in a script too).
 pub(super) fn refuse(message: &str) -> String {
@@ -48,7 +54,7 @@ fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>
             line,
             vec![format!(
                 "ALTER SEQUENCE {sequence} OWNED BY {}.{}",
-                quote_ident(table),
+                relation(table),
                 quote_ident(&column.name)
             )],
         ),
@@ -70,7 +76,7 @@ pub fn counter_sequence(table: &str) -> String {
          WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
          AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
             OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
-        relation = quote_text(quote_ident(table).as_bytes())
+        relation = quote_text(relation(table).as_bytes())
     )
 }
 
@@ -91,7 +97,7 @@ fn is_constraint(index: &Index) -> bool {
 /// exclusion constraints, checks and foreign keys, then the plain indexes
 /// and comments.
 pub fn create_table(table: &Table) -> Vec<String> {
-    let name = quote_ident(&table.name);
+    let name = relation(&table.name);
     let mut before = Vec::new();
     let mut lines = Vec::new();
     let mut after = Vec::new();
@@ -160,7 +166,7 @@ fn table_comment(table: &str, comment: &str) -> String {
     } else {
         quote_text(comment.as_bytes())
     };
-    format!("COMMENT ON TABLE {} IS {text}", quote_ident(table))
+    format!("COMMENT ON TABLE {} IS {text}", relation(table))
 }
 
 fn column_comment(table: &str, column: &Column) -> String {
@@ -171,17 +177,40 @@ fn column_comment(table: &str, column: &Column) -> String {
     };
     format!(
         "COMMENT ON COLUMN {}.{} IS {text}",
-        quote_ident(table),
+        relation(table),
         quote_ident(&column.name)
     )
 }
 
-/// One schema change as statements.
+/// One schema change as statements, after the `CREATE SCHEMA` of the
+/// object it creates where that is in a schema other than the current.
 pub fn render(change: &SchemaChange) -> Vec<String> {
+    let mut out: Vec<String> = created(change)
+        .and_then(schema_prelude)
+        .into_iter()
+        .collect();
+    out.extend(statements(change));
+    out
+}
+
+/// The name of the table, view, routine or type `change` creates.
+fn created(change: &SchemaChange) -> Option<&str> {
+    match change {
+        SchemaChange::CreateTable(table) => Some(&table.name),
+        SchemaChange::CreateView(view) => Some(&view.name),
+        SchemaChange::CreateObject { object, .. } if object.kind != ObjectKind::Trigger => {
+            Some(&object.name)
+        }
+        SchemaChange::Type(TypeChange::Create(t)) => Some(&t.name),
+        _ => None,
+    }
+}
+
+fn statements(change: &SchemaChange) -> Vec<String> {
     match change {
         SchemaChange::CreateTable(table) => create_table(table),
         SchemaChange::DropTable(table) => {
-            vec![format!("DROP TABLE {}", quote_ident(&table.name))]
+            vec![format!("DROP TABLE {}", relation(&table.name))]
         }
         SchemaChange::AlterTable {
             current,
@@ -198,7 +227,7 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
             } else {
                 "VIEW"
             };
-            vec![format!("DROP {what} {}", quote_ident(&view.name))]
+            vec![format!("DROP {what} {}", relation(&view.name))]
         }
         SchemaChange::CreateObject { object, .. } => vec![object.definition.clone()],
         SchemaChange::DropObject { object, .. } => vec![drop_object(object)],
@@ -233,11 +262,12 @@ fn routine_head(routine: &SchemaObject) -> (Option<&str>, Option<&str>) {
 }
 
 fn drop_object(object: &SchemaObject) -> String {
-    let name = quote_ident(&object.name);
+    let name = relation(&object.name);
     match object.kind {
         ObjectKind::Trigger => format!(
-            "DROP TRIGGER {name} ON {}",
-            quote_ident(object.table.as_deref().unwrap_or_default())
+            "DROP TRIGGER {} ON {}",
+            quote_ident(&object.name),
+            relation(object.table.as_deref().unwrap_or_default())
         ),
         // DROP ROUTINE also drops an aggregate, which DROP FUNCTION refuses.
         ObjectKind::Function if object.definition.starts_with("CREATE OR REPLACE AGGREGATE") => {
@@ -254,13 +284,13 @@ fn drop_object(object: &SchemaObject) -> String {
 
 /// One clause of an `ALTER TABLE` as statements.
 fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> {
-    let table = quote_ident(&desired.name);
+    let table = relation(&desired.name);
     let alter = |what: String| format!("ALTER TABLE {table} {what}");
     let drop_index = |index: &Index| {
         if is_constraint(index) {
             alter(format!("DROP CONSTRAINT {}", quote_ident(&index.name)))
         } else {
-            format!("DROP INDEX {}", quote_ident(&index.name))
+            format!("DROP INDEX {}", beside(&desired.name, &index.name))
         }
     };
     let add_index = |index: &Index| {
@@ -352,7 +382,7 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     let alter = |what: String| {
         format!(
             "ALTER TABLE {} ALTER COLUMN {} {what}",
-            quote_ident(table),
+            relation(table),
             quote_ident(&to.name)
         )
     };

@@ -8,6 +8,7 @@ use tokio_postgres::Client;
 
 use super::connect::error_text;
 use super::execute::write_error;
+use super::names::relation;
 use super::types::{float_text, quote_ident, Kind};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
@@ -19,7 +20,7 @@ fn copy_sql(table: &TableData) -> String {
     let names: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
     format!(
         "COPY {} ({}) FROM STDIN",
-        quote_ident(&table.name),
+        relation(&table.name),
         names.join(", ")
     )
 }

@@ -2,7 +2,9 @@
 //!
 //! - `connect`: URL parameters, the session settings for exact values, a
 //!   read-only session for a source or a target that is not written.
-//! - `introspect`, `types`: the current schema into the neutral model.
+//! - `introspect`, `types`: every schema the user made into the neutral
+//!   model, each object named by `names` (bare in the current schema,
+//!   `schema.name` in another).
 //! - `user_types`: enums, domains, composite and range types: read,
 //!   created, changed, and the rows an enum rebuild would refuse.
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
@@ -23,6 +25,7 @@ mod dialect;
 mod execute;
 pub mod introspect;
 mod load;
+mod names;
 mod restate;
 mod rows;
 pub mod types;
@@ -47,6 +50,7 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 use connect::error_text;
+use names::relation;
 use types::{quote_ident, quote_text};
 
 /// Statements are kept this small (the server takes up to 1 GiB).
@@ -172,22 +176,19 @@ impl EngineConnection for PgConnection {
         Ok(catalog)
     }
 
-    /// The cluster's system identifier (where the account may read it),
-    /// the database and the schema.
+    /// The cluster's system identifier (where the account may read it)
+    /// and the database: every schema of it is synced, so two sessions
+    /// with other current schemas still reach the same tables.
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         let sql = "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
-                   current_database(), current_schema()";
+                   current_database()";
         let Ok(row) = self.client.query_one(sql, &[]).await else {
             return Ok(None);
         };
-        let (system, database, schema): (Option<String>, String, Option<String>) =
-            (row.get(0), row.get(1), row.get(2));
+        let (system, database): (Option<String>, String) = (row.get(0), row.get(1));
         Ok(system.map(|system| DatabaseIdentity {
-            key: format!("{system}|{database}|{}", schema.clone().unwrap_or_default()),
-            shown: format!(
-                "schema `{}` of database `{database}` in the cluster {system}",
-                schema.unwrap_or_default()
-            ),
+            key: format!("{system}|{database}"),
+            shown: format!("database `{database}` in the cluster {system}"),
         }))
     }
 
@@ -256,7 +257,7 @@ impl EngineConnection for PgConnection {
     }
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM {} LIMIT 1", quote_ident(&table.name));
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", relation(&table.name));
         let rows = self.client.query(sql.as_str(), &[]).await.map_err(|e| {
             Error::statement(format!("reading `{}`", table.name), &sql, error_text(&e))
         })?;
@@ -264,7 +265,7 @@ impl EngineConnection for PgConnection {
     }
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
-        let sql = format!("SELECT count(*) FROM {}", quote_ident(&table.name));
+        let sql = format!("SELECT count(*) FROM {}", relation(&table.name));
         let row = self
             .client
             .query_one(sql.as_str(), &[])
@@ -312,7 +313,7 @@ impl EngineConnection for PgConnection {
     async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
         let sql = format!(
             "SELECT reltuples::bigint, pg_table_size(oid) FROM pg_class WHERE oid = {}::regclass",
-            quote_text(quote_ident(table).as_bytes())
+            quote_text(relation(table).as_bytes())
         );
         let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
         Some(TableSize {
@@ -338,9 +339,9 @@ impl EngineConnection for PgConnection {
                 .collect();
             let sql = format!(
                 "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {}) LIMIT 1",
-                quote_ident(table),
+                relation(table),
                 not_null.join(" AND "),
-                quote_ident(&key.referenced_table),
+                relation(&key.referenced_table),
                 joined.join(" AND ")
             );
             let orphan = self

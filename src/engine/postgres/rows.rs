@@ -13,6 +13,7 @@ use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
 use super::connect::error_text;
+use super::names::relation;
 use super::types::{quote_ident, Kind};
 use super::write::literal;
 use crate::data::segment::KeyRange;
@@ -119,7 +120,7 @@ pub(super) fn range_condition(range: &KeyRange, table: &TableData) -> Option<Str
 
 /// `FROM t [WHERE range]`.
 pub(super) fn from_where(table: &TableData, range: Option<&KeyRange>) -> String {
-    let mut sql = format!("FROM {}", quote_ident(&table.name));
+    let mut sql = format!("FROM {}", relation(&table.name));
     if let Some(condition) = range.and_then(|r| range_condition(r, table)) {
         sql.push_str(" WHERE ");
         sql.push_str(&condition);

@@ -9,6 +9,7 @@
 //! [`crate::engine::upsert`]; they name `OVERRIDING SYSTEM VALUE`, so an
 //! identity column declared `GENERATED ALWAYS` takes the source's value.
 
+use super::names::relation;
 use super::types::{bytea_literal, float_text, quote_ident, quote_text, Kind};
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::{Row, Value};
@@ -23,7 +24,7 @@ pub fn render(table: &TableData, op: WriteOp, max: usize) -> Vec<String> {
         WriteOp::Insert(rows) => upsert::insert::<Postgres>(table, rows.iter(), "", max),
         WriteOp::Update(rows) => upsert::update::<Postgres>(table, rows, max),
         WriteOp::Delete(rows) => delete(table, rows, max),
-        WriteOp::DeleteAll => vec![format!("DELETE FROM {}", quote_ident(&table.name))],
+        WriteOp::DeleteAll => vec![format!("DELETE FROM {}", relation(&table.name))],
     }
 }
 
@@ -106,6 +107,10 @@ impl Upsert for Postgres {
         quote_ident(name)
     }
 
+    fn quote_table(name: &str) -> String {
+        relation(name)
+    }
+
     fn literal(column: &DataColumn, value: &Value) -> String {
         column_literal(column, value)
     }
@@ -140,7 +145,7 @@ fn key_is(table: &TableData, row: &Row) -> String {
 /// by bytes, a key holding NULL on its own with `IS NULL`. Keyless: one
 /// copy of each whole row, by its `ctid`.
 fn delete(table: &TableData, rows: &[Row], max: usize) -> Vec<String> {
-    let name = quote_ident(&table.name);
+    let name = relation(&table.name);
     if table.key.is_empty() {
         return rows
             .iter()
