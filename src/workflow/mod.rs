@@ -521,21 +521,35 @@ pub async fn run_graph(settings: &Settings, format: GraphFormat) -> Result<Strin
     Ok(crate::report::graph::render(&graph, &order, format))
 }
 
-/// Which tables and views a run covers (`tables` / `exclude`).
+/// Which tables and views a run covers (`tables` / `exclude`): each item
+/// a table's or view's name, or `schema.*`, every table and view whose
+/// name starts `schema.` (a PostgreSQL schema other than the current).
 struct Selection {
     only: BTreeSet<String>,
     exclude: BTreeSet<String>,
 }
 
+/// Whether the `tables` / `exclude` item `item` covers `name` (one
+/// catalog's own comparison of names, `same`, for a plain name).
+fn covers(item: &str, name: &str, same: impl Fn(&str, &str) -> bool) -> bool {
+    match item.strip_suffix('*') {
+        Some(schema) if schema.ends_with('.') => name.starts_with(schema),
+        _ => same(item, name),
+    }
+}
+
 impl Selection {
-    /// Checks that every table the user named exists on one side or the
-    /// other, pointing at the config line when it does not.
+    /// Checks that every table the user named (every `schema.*`: some
+    /// table or view) exists on one side or the other, pointing at the
+    /// config line when it does not.
     fn new(settings: &Settings, source: &Catalog, target: &Catalog) -> Result<Selection> {
-        let exists = |name: &str| {
-            source.table(name).is_some()
-                || target.table(name).is_some()
-                || source.view(name).is_some()
-                || target.view(name).is_some()
+        let exists = |item: &str| {
+            [source, target].iter().any(|catalog| {
+                let same = |a: &str, b: &str| catalog.same_name(a, b);
+                let mut names = catalog.tables.iter().map(|t| &t.name);
+                let mut views = catalog.views.iter().map(|v| &v.name);
+                names.any(|n| covers(item, n, same)) || views.any(|n| covers(item, n, same))
+            })
         };
         let check = |items: &[Located<String>], key: &str| -> Result<BTreeSet<String>> {
             for item in items {
@@ -568,7 +582,8 @@ impl Selection {
     }
 
     fn accepts(&self, name: &str) -> bool {
-        (self.only.is_empty() || self.only.contains(name)) && !self.exclude.contains(name)
+        let listed = |items: &BTreeSet<String>| items.iter().any(|i| covers(i, name, str::eq));
+        (self.only.is_empty() || listed(&self.only)) && !listed(&self.exclude)
     }
 
     fn source_tables(&self, source: &Catalog) -> Vec<String> {
