@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
-use crate::engine::{Link, PlannedAccess, Reads, Role, SourceDb, TargetDb};
+use crate::engine::{Dialect, Link, PlannedAccess, Reads, Role, SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
@@ -229,6 +229,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     // Then rows, and the schema's post-data changes once they match.
     let mut script = Vec::new();
     let mut diff_choice = String::new();
+    // The tables whose rows are written (or scripted, or counted).
+    let mut written_tables = BTreeSet::new();
     let mut data = if mode == Mode::SchemaOnly || schema.failed {
         None
     } else {
@@ -280,7 +282,6 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         let applies = matches!(rows, RowMode::Apply);
         // Around the rows: the suspensions the writes need, then the
         // post-data changes.
-        let mut written_tables = BTreeSet::new();
         let around = async |target: &mut TargetDb, point: WritePoint<'_>| match point {
             WritePoint::BeforeWrites { written } => {
                 written_tables = written.clone();
@@ -304,7 +305,16 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         clock.lap("data");
     }
     if let Some(path) = &options.sql_out {
-        script::write(path, target.dialect(), settings, &schema.changes, &script)?;
+        let refreshes = refreshes(target.dialect(), &source_catalog, &written_tables);
+        let changes = &schema.changes;
+        script::write(
+            path,
+            target.dialect(),
+            settings,
+            changes,
+            &script,
+            &refreshes,
+        )?;
     }
 
     if let Some(d) = &data {
@@ -470,15 +480,21 @@ async fn refresh_views(
     catalog: &Catalog,
     written: &BTreeSet<String>,
 ) -> Result<()> {
-    let statements: Vec<String> = catalog
-        .stale_materialized_views(written)
-        .iter()
-        .filter_map(|v| target.dialect().refresh_view(&v.name))
-        .collect();
+    let statements = refreshes(target.dialect(), catalog, written);
     if statements.is_empty() {
         return Ok(());
     }
     target.execute_ddl(&statements).await
+}
+
+/// The statements that compute again each materialized view reading a
+/// table of `written` (see `refresh_views`), in read order.
+fn refreshes(dialect: &dyn Dialect, catalog: &Catalog, written: &BTreeSet<String>) -> Vec<String> {
+    catalog
+        .stale_materialized_views(written)
+        .iter()
+        .filter_map(|v| dialect.refresh_view(&v.name))
+        .collect()
 }
 
 /// Wall-clock seconds per phase, for the report.
