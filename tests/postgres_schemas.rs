@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::PgDb;
+use common::{PgDb, SqliteDb};
 
 const SCHEMA: &str = r#"
 CREATE SCHEMA billing;
@@ -247,12 +247,17 @@ fn a_schema_pattern_selects_that_schemas_tables_only() {
     assert_eq!(target.query(customers), vec![vec![Some("drifted".into())]]);
     assert_eq!(target.query(entries), vec![vec![Some("0".into())]]);
 
-    // Every schema but one.
-    let (code, out, _) = sync(
-        &source,
-        &target,
-        &["--fix-schemas", "--yes", "--exclude", "Audit Log.*"],
-    );
+    // Every schema but one, from a config file, whose per-table section
+    // names a table of another schema too.
+    let scratch = SqliteDb::new("pgschemas_cfg");
+    let path = scratch.dir.join("lockstep.toml");
+    std::fs::write(
+        &path,
+        "[sync]\nexclude = [\"Audit Log.*\"]\n[tables.\"billing.payments\"]\nkey = [\"id\"]\n",
+    )
+    .unwrap();
+    let config = path.display().to_string();
+    let (code, out, _) = sync(&source, &target, &["-c", &config, "--fix-schemas", "--yes"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(target.query(customers), source.query(customers));
     assert_eq!(target.query(entries), vec![vec![Some("0".into())]]);
