@@ -9,8 +9,8 @@ use super::PgDb;
 const UNSUPPORTED: &[(&[&str], &str)] = &[
     (&["CREATE EXTENSION"], "extensions are not synced"),
     (
-        &["CREATE SCHEMA", "SET SEARCH_PATH"],
-        "schemas other than the current one are not synced",
+        &["SET SEARCH_PATH"],
+        "a script's own search_path (lockstep resolves names in the account's)",
     ),
     (
         &["PARTITION BY", "PARTITION OF", "ATTACH PARTITION"],
