@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{PgDb, SqliteDb};
+use common::{PgDb, PgRole, SqliteDb};
 
 const SCHEMA: &str = r#"
 CREATE SCHEMA billing;
@@ -204,10 +204,7 @@ fn a_plan_script_creating_the_schemas_replays_with_psql() {
     );
     assert_eq!(code, 1, "a dry run with differences exits 1: {out}");
     // The plan shows the schemas being made, and made nothing.
-    assert!(
-        out.contains("CREATE SCHEMA IF NOT EXISTS \"Audit Log\""),
-        "{out}"
-    );
+    assert!(out.contains("CREATE SCHEMA \"Audit Log\""), "{out}");
     assert_eq!(
         target.query("SELECT count(*)::text FROM pg_namespace WHERE nspname = 'billing'"),
         vec![vec![Some("0".into())]]
@@ -285,4 +282,27 @@ fn a_schema_with_a_dot_in_its_name_is_refused_with_its_name() {
     assert!(target
         .query("SELECT 1 FROM pg_namespace WHERE nspname = 'v1.2'")
         .is_empty());
+}
+
+/// An account that owns the schemas but may not create one (no CREATE on
+/// the database, as by default) syncs into them: a schema is created only
+/// where it is missing.
+#[test]
+fn an_account_that_may_not_create_schemas_syncs_into_the_ones_it_owns() {
+    let role = PgRole::new("lst_schemas");
+    let (source, target) = (source(), PgDb::new("pgschemas_role"));
+    let owner = &role.name;
+    target.exec(&format!(
+        "ALTER SCHEMA public OWNER TO \"{owner}\"; \
+         CREATE SCHEMA billing AUTHORIZATION \"{owner}\"; \
+         CREATE SCHEMA \"Audit Log\" AUTHORIZATION \"{owner}\""
+    ));
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &role.url(&target),
+        &["--fix-schemas", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(contents(&target), contents(&source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
 }

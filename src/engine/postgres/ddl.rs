@@ -12,8 +12,8 @@
 //! the table.
 //!
 //! Tables, views, routines and types are named by `names::relation`; a
-//! schema the target lacks is created (`CREATE SCHEMA IF NOT EXISTS`)
-//! right before each object created in it. Schemas are never dropped.
+//! schema the target lacks is created (`names::schema_prelude`) right
+//! before each object created in it. Schemas are never dropped.
 
 use super::names::{beside, relation, schema_prelude};
 use super::types::{quote_ident, quote_text};

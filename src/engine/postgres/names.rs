@@ -9,7 +9,7 @@
 //! splits at its first dot, always the same way. A schema whose name
 //! holds a `.` could not be told apart, and is refused.
 
-use super::types::quote_ident;
+use super::types::{quote_ident, quote_text};
 use crate::error::{Error, Result};
 
 /// The condition on `n` (a `pg_namespace` row) that keeps the schemas
@@ -77,13 +77,21 @@ pub fn beside(beside: &str, own: &str) -> String {
     }
 }
 
-/// `CREATE SCHEMA IF NOT EXISTS` for the schema of the object named
-/// `name`, which must be there before the object is created (none for the
-/// current schema's objects).
+/// The statement that creates the schema of the object named `name`
+/// unless it is there (none for the current schema's objects): it must be
+/// before the object is. Not `CREATE SCHEMA IF NOT EXISTS`, which needs
+/// the CREATE privilege on the database even when the schema exists, so
+/// an account that may create tables in its schemas but no schema would
+/// be refused.
 pub fn schema_prelude(name: &str) -> Option<String> {
-    split(name)
-        .0
-        .map(|schema| format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)))
+    split(name).0.map(|schema| {
+        format!(
+            "DO $lockstep$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = {}) \
+             THEN CREATE SCHEMA {}; END IF; END $lockstep$",
+            quote_text(schema.as_bytes()),
+            quote_ident(schema)
+        )
+    })
 }
 
 #[cfg(test)]
@@ -121,7 +129,10 @@ mod tests {
         assert_eq!(schema_prelude("orders"), None);
         assert_eq!(
             schema_prelude("Audit Log.entries").as_deref(),
-            Some("CREATE SCHEMA IF NOT EXISTS \"Audit Log\"")
+            Some(
+                "DO $lockstep$ BEGIN IF NOT EXISTS (SELECT FROM pg_namespace \
+                 WHERE nspname = 'Audit Log') THEN CREATE SCHEMA \"Audit Log\"; END IF; END $lockstep$"
+            )
         );
     }
 }
