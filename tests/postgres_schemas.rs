@@ -10,7 +10,9 @@
 //! dropped), a table in a schema only the target has stays unless
 //! destructive changes are allowed (the schema itself always stays); a `--dry-run --sql-out` script replayed by psql
 //! reaches the source; `--tables billing.*` and `--exclude` cover a
-//! schema. A schema with a `.` in its name is refused, named.
+//! schema. A schema with a `.` in its name is refused, named; an account
+//! that may not create schemas syncs into the ones it owns; a standalone
+//! sequence of another schema is continued.
 
 mod common;
 
@@ -305,4 +307,31 @@ fn an_account_that_may_not_create_schemas_syncs_into_the_ones_it_owns() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(contents(&target), contents(&source));
     assert_eq!(target.schema_dump(), source.schema_dump());
+}
+
+/// A sequence created on its own in one schema and drawn from by a
+/// default in another (as pg_dump's older dumps make them): its counter is
+/// read, reported and set like an owned one's.
+#[test]
+fn a_standalone_sequence_of_another_schema_continues_where_the_sources_does() {
+    let (source, target) = (PgDb::new("pgschemas_seq"), PgDb::new("pgschemas_seq_tgt"));
+    let schema = r#"CREATE SCHEMA billing; CREATE SCHEMA "Audit Log";
+        CREATE SEQUENCE "Audit Log"."Ticket_seq";
+        CREATE TABLE billing.tickets (
+          id bigint PRIMARY KEY DEFAULT nextval('"Audit Log"."Ticket_seq"'), note text);
+        INSERT INTO billing.tickets (note) VALUES ('a'), ('b')"#;
+    source.exec(schema);
+    target.exec(schema);
+    source.exec(r#"SELECT setval('"Audit Log"."Ticket_seq"', 500)"#);
+    let next = r#"SELECT (CASE WHEN is_called THEN last_value + 1 ELSE last_value END)::text
+                  FROM "Audit Log"."Ticket_seq""#;
+
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("billing.tickets"), "{out}");
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.query(next), vec![vec![Some("501".into())]]);
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
 }
