@@ -341,7 +341,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
 }
 
 /// `text` without `qualifier` (`public.`) where it starts a name (not
-/// inside another name such as `notpublic.t`).
+/// inside another name such as `notpublic.t`, nor after a dot, as in
+/// `billing.public.c`, a column of the table `public` of `billing`).
 pub(super) fn unqualified(text: &str, qualifier: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -350,7 +351,7 @@ pub(super) fn unqualified(text: &str, qualifier: &str) -> String {
             .chars()
             .chain(rest[..at].chars())
             .last()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '$'));
+            .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '_' | '"' | '$' | '.')));
         out.push_str(&rest[..at]);
         if !starts_name {
             out.push_str(qualifier);
@@ -504,6 +505,14 @@ mod tests {
                 "public."
             ),
             "REFERENCES parent(id), notpublic.x, (f(1))"
+        );
+        // Another schema's names, as the server qualifies them, stay.
+        assert_eq!(
+            unqualified(
+                "FROM public.a JOIN billing.b ON true, \"Audit Log\".c, billing.public.d",
+                "public."
+            ),
+            "FROM a JOIN billing.b ON true, \"Audit Log\".c, billing.public.d"
         );
     }
 }
