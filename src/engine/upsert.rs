@@ -25,6 +25,12 @@ pub trait Upsert {
 
     fn quote_ident(name: &str) -> String;
 
+    /// A table's reference by its model name (the engine's own rule for
+    /// names that carry a schema; a quoted identifier by default).
+    fn quote_table(name: &str) -> String {
+        Self::quote_ident(name)
+    }
+
     /// The literal the engine reads back as exactly `value` in `column`.
     fn literal(column: &DataColumn, value: &Value) -> String;
 
@@ -33,7 +39,7 @@ pub trait Upsert {
 
     /// The relation an `UPDATE` of the table's rows names.
     fn updated(table: &TableData) -> String {
-        Self::quote_ident(&table.name)
+        Self::quote_table(&table.name)
     }
 
     /// `head` followed by `rows` as tuples and `tail`, batched into
@@ -62,7 +68,7 @@ pub fn insert<'a, E: Upsert>(
         .collect();
     let head = format!(
         "INSERT INTO {} ({}) {}VALUES ",
-        E::quote_ident(&table.name),
+        E::quote_table(&table.name),
         names.join(", "),
         E::OVERRIDING
     );

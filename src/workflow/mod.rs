@@ -22,7 +22,7 @@ use std::time::Duration;
 use crate::catalog::deps::{DependencyGraph, Order};
 use crate::catalog::model::Catalog;
 use crate::config::{DiffAlgorithm, Located, OrderStrategy, Settings};
-use crate::engine::{Link, PlannedAccess, Reads, Role, SourceDb, TargetDb};
+use crate::engine::{Dialect, Link, PlannedAccess, Reads, Role, SourceDb, TargetDb};
 use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
@@ -229,6 +229,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
     // Then rows, and the schema's post-data changes once they match.
     let mut script = Vec::new();
     let mut diff_choice = String::new();
+    // The tables whose rows are written (or scripted, or counted).
+    let mut written_tables = BTreeSet::new();
     let mut data = if mode == Mode::SchemaOnly || schema.failed {
         None
     } else {
@@ -280,7 +282,6 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         let applies = matches!(rows, RowMode::Apply);
         // Around the rows: the suspensions the writes need, then the
         // post-data changes.
-        let mut written_tables = BTreeSet::new();
         let around = async |target: &mut TargetDb, point: WritePoint<'_>| match point {
             WritePoint::BeforeWrites { written } => {
                 written_tables = written.clone();
@@ -304,7 +305,16 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         clock.lap("data");
     }
     if let Some(path) = &options.sql_out {
-        script::write(path, target.dialect(), settings, &schema.changes, &script)?;
+        let refreshes = refreshes(target.dialect(), &source_catalog, &written_tables);
+        let changes = &schema.changes;
+        script::write(
+            path,
+            target.dialect(),
+            settings,
+            changes,
+            &script,
+            &refreshes,
+        )?;
     }
 
     if let Some(d) = &data {
@@ -470,15 +480,21 @@ async fn refresh_views(
     catalog: &Catalog,
     written: &BTreeSet<String>,
 ) -> Result<()> {
-    let statements: Vec<String> = catalog
-        .stale_materialized_views(written)
-        .iter()
-        .filter_map(|v| target.dialect().refresh_view(&v.name))
-        .collect();
+    let statements = refreshes(target.dialect(), catalog, written);
     if statements.is_empty() {
         return Ok(());
     }
     target.execute_ddl(&statements).await
+}
+
+/// The statements that compute again each materialized view reading a
+/// table of `written` (see `refresh_views`), in read order.
+fn refreshes(dialect: &dyn Dialect, catalog: &Catalog, written: &BTreeSet<String>) -> Vec<String> {
+    catalog
+        .stale_materialized_views(written)
+        .iter()
+        .filter_map(|v| dialect.refresh_view(&v.name))
+        .collect()
 }
 
 /// Wall-clock seconds per phase, for the report.
@@ -521,21 +537,35 @@ pub async fn run_graph(settings: &Settings, format: GraphFormat) -> Result<Strin
     Ok(crate::report::graph::render(&graph, &order, format))
 }
 
-/// Which tables and views a run covers (`tables` / `exclude`).
+/// Which tables and views a run covers (`tables` / `exclude`): each item
+/// a table's or view's name, or `schema.*`, every table and view whose
+/// name starts `schema.` (a PostgreSQL schema other than the current).
 struct Selection {
     only: BTreeSet<String>,
     exclude: BTreeSet<String>,
 }
 
+/// Whether the `tables` / `exclude` item `item` covers `name` (one
+/// catalog's own comparison of names, `same`, for a plain name).
+fn covers(item: &str, name: &str, same: impl Fn(&str, &str) -> bool) -> bool {
+    match item.strip_suffix('*') {
+        Some(schema) if schema.ends_with('.') => name.starts_with(schema),
+        _ => same(item, name),
+    }
+}
+
 impl Selection {
-    /// Checks that every table the user named exists on one side or the
-    /// other, pointing at the config line when it does not.
+    /// Checks that every table the user named (every `schema.*`: some
+    /// table or view) exists on one side or the other, pointing at the
+    /// config line when it does not.
     fn new(settings: &Settings, source: &Catalog, target: &Catalog) -> Result<Selection> {
-        let exists = |name: &str| {
-            source.table(name).is_some()
-                || target.table(name).is_some()
-                || source.view(name).is_some()
-                || target.view(name).is_some()
+        let exists = |item: &str| {
+            [source, target].iter().any(|catalog| {
+                let same = |a: &str, b: &str| catalog.same_name(a, b);
+                let mut names = catalog.tables.iter().map(|t| &t.name);
+                let mut views = catalog.views.iter().map(|v| &v.name);
+                names.any(|n| covers(item, n, same)) || views.any(|n| covers(item, n, same))
+            })
         };
         let check = |items: &[Located<String>], key: &str| -> Result<BTreeSet<String>> {
             for item in items {
@@ -568,7 +598,8 @@ impl Selection {
     }
 
     fn accepts(&self, name: &str) -> bool {
-        (self.only.is_empty() || self.only.contains(name)) && !self.exclude.contains(name)
+        let listed = |items: &BTreeSet<String>| items.iter().any(|i| covers(i, name, str::eq));
+        (self.only.is_empty() || listed(&self.only)) && !listed(&self.exclude)
     }
 
     fn source_tables(&self, source: &Catalog) -> Vec<String> {

@@ -11,12 +11,15 @@ use crate::engine::Dialect;
 use crate::error::{Error, Result};
 use crate::report::ChangeReport;
 
+/// The schema changes before the rows, the rows, the changes after them
+/// and the materialized views computed again over them (`refreshes`).
 pub fn write(
     path: &Path,
     dialect: &dyn Dialect,
     settings: &Settings,
     changes: &[ChangeReport],
     data_statements: &[String],
+    refreshes: &[String],
 ) -> Result<()> {
     let (prelude, epilogue) = dialect.ddl_script_frame();
     let mut text = format!(
@@ -46,6 +49,12 @@ pub fn write(
         text.push_str("\n-- after the rows\n");
         text.push_str(&format!("{};\n", dialect.foreign_key_checks(false)));
         write_changes(&mut text, dialect, &post_data);
+    }
+    if !refreshes.is_empty() {
+        text.push_str("\n-- materialized views, computed again over the rows\n");
+        for stmt in refreshes {
+            text.push_str(&dialect.script_statement(stmt));
+        }
     }
     for stmt in &epilogue {
         text.push_str(&format!("{stmt};\n"));

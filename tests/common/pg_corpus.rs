@@ -8,8 +8,8 @@ use super::PgDb;
 /// case's SQL (upper-cased), with the reason printed for the case.
 const UNSUPPORTED: &[(&[&str], &str)] = &[
     (
-        &["CREATE SCHEMA", "SET SEARCH_PATH"],
-        "schemas other than the current one are not synced",
+        &["SET SEARCH_PATH"],
+        "a script's own search_path (lockstep resolves names in the account's)",
     ),
     (
         &["CREATE TYPE", "CREATE DOMAIN", "ALTER TYPE", "ALTER DOMAIN"],

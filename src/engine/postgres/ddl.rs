@@ -12,12 +12,18 @@
 //! when the source has it elsewhere the next plan shows a column move,
 //! which is refused with that message rather than done by rebuilding
 //! the table.
+//!
+//! Tables, views, routines and types are named by `names::relation`; a
+//! schema the target lacks is created (`names::schema_prelude`) right
+//! before each object created in it. Schemas are never dropped.
 
+use super::names::{beside, relation, schema_prelude};
 use super::types::{quote_ident, quote_text};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{
     Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions,
 };
+use crate::catalog::user_types::TypeChange;
 
 /// A statement that stops a DDL run with `message` (in a script too).
 pub(super) fn refuse(message: &str) -> String {
@@ -52,7 +58,7 @@ fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>
             line,
             vec![format!(
                 "ALTER SEQUENCE {sequence} OWNED BY {}.{}",
-                quote_ident(table),
+                relation(table),
                 quote_ident(&column.name)
             )],
         ),
@@ -74,7 +80,7 @@ pub fn counter_sequence(table: &str) -> String {
          WHERE a.attrelid = {relation}::regclass AND a.attnum > 0 AND NOT a.attisdropped \
          AND (pg_get_serial_sequence({relation}, a.attname) IS NOT NULL \
             OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') ORDER BY a.attnum LIMIT 1",
-        relation = quote_text(quote_ident(table).as_bytes())
+        relation = quote_text(relation(table).as_bytes())
     )
 }
 
@@ -97,7 +103,7 @@ fn is_constraint(index: &Index) -> bool {
 /// `PARTITION OF` its parent with its bound, an inheriting table with its
 /// `INHERITS`; what they have from a parent comes with it.
 pub fn create_table(table: &Table) -> Vec<String> {
-    let name = quote_ident(&table.name);
+    let name = relation(&table.name);
     let mut before = Vec::new();
     let mut lines = Vec::new();
     let mut after = Vec::new();
@@ -150,7 +156,7 @@ pub fn create_table(table: &Table) -> Vec<String> {
             &of.bound,
             &format!(
                 "CREATE {unlogged}TABLE {name} PARTITION OF {}{} {}{partition}",
-                quote_ident(&of.parent),
+                relation(&of.parent),
                 if lines.is_empty() {
                     String::new()
                 } else {
@@ -191,8 +197,8 @@ fn beside_default(parent: &str, table: &str, bound: &str, join: &str) -> String 
     if bound == "DEFAULT" {
         return join.to_string();
     }
-    let parent = quote_text(quote_ident(parent).as_bytes());
-    let table = quote_text(quote_ident(table).as_bytes());
+    let parent = quote_text(relation(parent).as_bytes());
+    let table = quote_text(relation(table).as_bytes());
     format!(
         "DO $lockstep$ DECLARE d regclass; BEGIN \
          SELECT k.oid::regclass INTO d FROM pg_inherits i JOIN pg_class k ON k.oid = i.inhrelid \
@@ -215,7 +221,7 @@ fn inherits_clause(parents: &[String]) -> String {
     if parents.is_empty() {
         return String::new();
     }
-    let names: Vec<String> = parents.iter().map(|p| quote_ident(p)).collect();
+    let names: Vec<String> = parents.iter().map(|p| relation(p)).collect();
     format!(" INHERITS ({})", names.join(", "))
 }
 
@@ -225,7 +231,7 @@ fn table_comment(table: &str, comment: &str) -> String {
     } else {
         quote_text(comment.as_bytes())
     };
-    format!("COMMENT ON TABLE {} IS {text}", quote_ident(table))
+    format!("COMMENT ON TABLE {} IS {text}", relation(table))
 }
 
 fn column_comment(table: &str, column: &Column) -> String {
@@ -236,17 +242,40 @@ fn column_comment(table: &str, column: &Column) -> String {
     };
     format!(
         "COMMENT ON COLUMN {}.{} IS {text}",
-        quote_ident(table),
+        relation(table),
         quote_ident(&column.name)
     )
 }
 
-/// One schema change as statements.
+/// One schema change as statements, after the `CREATE SCHEMA` of the
+/// object it creates where that is in a schema other than the current.
 pub fn render(change: &SchemaChange) -> Vec<String> {
+    let mut out: Vec<String> = created(change)
+        .and_then(schema_prelude)
+        .into_iter()
+        .collect();
+    out.extend(statements(change));
+    out
+}
+
+/// The name of the table, view, routine or type `change` creates.
+fn created(change: &SchemaChange) -> Option<&str> {
+    match change {
+        SchemaChange::CreateTable(table) => Some(&table.name),
+        SchemaChange::CreateView(view) => Some(&view.name),
+        SchemaChange::CreateObject { object, .. } if object.kind != ObjectKind::Trigger => {
+            Some(&object.name)
+        }
+        SchemaChange::Type(TypeChange::Create(t)) => Some(&t.name),
+        _ => None,
+    }
+}
+
+fn statements(change: &SchemaChange) -> Vec<String> {
     match change {
         SchemaChange::CreateTable(table) => create_table(table),
         SchemaChange::DropTable(table) => {
-            vec![format!("DROP TABLE {}", quote_ident(&table.name))]
+            vec![format!("DROP TABLE {}", relation(&table.name))]
         }
         SchemaChange::AlterTable {
             current,
@@ -263,7 +292,7 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
             } else {
                 "VIEW"
             };
-            vec![format!("DROP {what} {}", quote_ident(&view.name))]
+            vec![format!("DROP {what} {}", relation(&view.name))]
         }
         SchemaChange::CreateObject { object, .. } => vec![object.definition.clone()],
         SchemaChange::DropObject { object, .. } => vec![drop_object(object)],
@@ -299,11 +328,12 @@ fn routine_head(routine: &SchemaObject) -> (Option<&str>, Option<&str>) {
 }
 
 fn drop_object(object: &SchemaObject) -> String {
-    let name = quote_ident(&object.name);
+    let name = relation(&object.name);
     match object.kind {
         ObjectKind::Trigger => format!(
-            "DROP TRIGGER {name} ON {}",
-            quote_ident(object.table.as_deref().unwrap_or_default())
+            "DROP TRIGGER {} ON {}",
+            quote_ident(&object.name),
+            relation(object.table.as_deref().unwrap_or_default())
         ),
         // DROP ROUTINE also drops an aggregate, which DROP FUNCTION refuses.
         ObjectKind::Function if object.definition.starts_with("CREATE OR REPLACE AGGREGATE") => {
@@ -320,13 +350,13 @@ fn drop_object(object: &SchemaObject) -> String {
 
 /// One clause of an `ALTER TABLE` as statements.
 fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> {
-    let table = quote_ident(&desired.name);
+    let table = relation(&desired.name);
     let alter = |what: String| format!("ALTER TABLE {table} {what}");
     let drop_index = |index: &Index| {
         if is_constraint(index) {
             alter(format!("DROP CONSTRAINT {}", quote_ident(&index.name)))
         } else {
-            format!("DROP INDEX {}", quote_ident(&index.name))
+            format!("DROP INDEX {}", beside(&desired.name, &index.name))
         }
     };
     let add_index = |index: &Index| {
@@ -393,10 +423,10 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
             }
             out.extend(repartition(&desired.name, from, to));
             for gone in from.inherits.iter().filter(|p| !to.inherits.contains(p)) {
-                out.push(alter(format!("NO INHERIT {}", quote_ident(gone))));
+                out.push(alter(format!("NO INHERIT {}", relation(gone))));
             }
             for new in to.inherits.iter().filter(|p| !from.inherits.contains(p)) {
-                out.push(alter(format!("INHERIT {}", quote_ident(new))));
+                out.push(alter(format!("INHERIT {}", relation(new))));
             }
             let unlogged = |o: &TableOptions| o.extra.iter().any(|e| e == "UNLOGGED");
             if unlogged(from) != unlogged(to) {
@@ -427,8 +457,8 @@ fn repartition(table: &str, from: &TableOptions, to: &TableOptions) -> Vec<Strin
     let detach = |of: &PartitionOf| {
         format!(
             "ALTER TABLE {} DETACH PARTITION {}",
-            quote_ident(&of.parent),
-            quote_ident(table)
+            relation(&of.parent),
+            relation(table)
         )
     };
     let attach = |of: &PartitionOf| {
@@ -438,8 +468,8 @@ fn repartition(table: &str, from: &TableOptions, to: &TableOptions) -> Vec<Strin
             &of.bound,
             &format!(
                 "ALTER TABLE {} ATTACH PARTITION {} {}",
-                quote_ident(&of.parent),
-                quote_ident(table),
+                relation(&of.parent),
+                relation(table),
                 of.bound
             ),
         )
@@ -447,7 +477,7 @@ fn repartition(table: &str, from: &TableOptions, to: &TableOptions) -> Vec<Strin
     match (&from.partition_of, &to.partition_of) {
         (Some(old), Some(new)) if old != new => vec![
             detach(old),
-            format!("DELETE FROM {}", quote_ident(table)),
+            format!("DELETE FROM {}", relation(table)),
             attach(new),
         ],
         (Some(old), None) => vec![detach(old)],
@@ -462,7 +492,7 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     let alter = |what: String| {
         format!(
             "ALTER TABLE {} ALTER COLUMN {} {what}",
-            quote_ident(table),
+            relation(table),
             quote_ident(&to.name)
         )
     };

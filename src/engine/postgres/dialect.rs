@@ -41,7 +41,7 @@ impl Dialect for PostgresDialect {
     fn refresh_view(&self, view: &str) -> Option<String> {
         Some(format!(
             "REFRESH MATERIALIZED VIEW {}",
-            super::types::quote_ident(view)
+            super::names::relation(view)
         ))
     }
 

@@ -1,8 +1,10 @@
-//! Reading a PostgreSQL schema into the neutral model: the tables and
-//! views of the connection's current schema (`public` unless the
-//! account's `search_path` says otherwise), with columns, keys, indexes,
-//! foreign keys, checks, and the schema's triggers and functions (its
-//! user-defined types are read by `user_types`).
+//! Reading a PostgreSQL database into the neutral model: the tables and
+//! views of every schema but the system's and the extensions' (see
+//! `user_schema!`), with columns, keys, indexes, foreign keys, checks,
+//! and the triggers and functions (user-defined types are read by
+//! `user_types`). Each is named by `names::Namer`: bare in the current
+//! schema (`public` unless the account's `search_path` says otherwise),
+//! `schema.name` in any other.
 //!
 //! A partition is a table with its parent and bound, an inheriting table
 //! one with its parents; of either, only what is its own is read as its
@@ -13,7 +15,9 @@
 //! Each object's `definition` is the server's own text for it
 //! (`format_type`, `pg_get_constraintdef`, `pg_get_indexdef`,
 //! `pg_get_viewdef`, `pg_get_triggerdef`, `pg_get_functiondef`), with the
-//! schema's name taken out so two databases compare equal.
+//! current schema's name taken out so two databases compare equal; the
+//! server qualifies names of the other schemas (outside the search path)
+//! itself, and those stay.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +25,7 @@ use tokio_postgres::Client;
 
 use super::connect::error_text;
 use super::ddl;
+use super::names::{relation, user_schema, Namer};
 use super::types::sql_type;
 use crate::catalog::model::{
     Catalog, CheckConstraint, Column, DefaultValue, FkAction, Flavor, ForeignKey, Generated, Index,
@@ -41,30 +46,42 @@ pub(super) async fn query(
         .map_err(|e| Error::statement(format!("reading the {what}"), sql, error_text(&e)))
 }
 
-const TABLES: &str = "SELECT c.relname, c.relpersistence::text, \
+// Each query's last column is the schema of its object (its table's).
+
+const TABLES: &str = concat!(
+    "SELECT c.relname, c.relpersistence::text, \
      coalesce(obj_description(c.oid, 'pg_class'), ''), \
-     coalesce(pg_get_partkeydef(c.oid), ''), coalesce(pg_get_expr(c.relpartbound, c.oid), ''), \
+     coalesce(pg_get_partkeydef(c.oid), ''), n.nspname, \
+     coalesce(pg_get_expr(c.relpartbound, c.oid), ''), \
+     ARRAY(SELECT pn.nspname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
+        JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno), \
      ARRAY(SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
         WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-     ORDER BY c.relname COLLATE \"C\"";
+     WHERE c.relkind IN ('r', 'p') AND ",
+    user_schema!()
+);
 
-const COLUMNS: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), \
+const COLUMNS: &str = concat!(
+    "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), \
      a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text, \
      CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, \
-     coalesce(col_description(c.oid, a.attnum), ''), a.attislocal \
+     coalesce(col_description(c.oid, a.attnum), ''), n.nspname, a.attislocal \
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
      LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-     AND a.attnum > 0 AND NOT a.attisdropped ORDER BY c.relname, a.attnum";
+     WHERE c.relkind IN ('r', 'p') \
+     AND a.attnum > 0 AND NOT a.attisdropped AND ",
+    user_schema!(),
+    " ORDER BY c.oid, a.attnum"
+);
 
 /// Every index but those a partition has from its parent's (attached to
 /// it); each part as `C`/`E` (column or expression), `A`/`D`
 /// (direction) and the column's name or the expression's text.
-const INDEXES: &str = "SELECT t.relname, i.relname, x.indisprimary, x.indisunique, \
+const INDEXES: &str = concat!(
+    "SELECT t.relname, i.relname, x.indisprimary, x.indisunique, \
      pg_get_indexdef(x.indexrelid), pg_get_expr(x.indpred, x.indrelid), am.amname, \
      con.conname IS NOT NULL, coalesce(pg_get_constraintdef(con.oid), ''), \
      ARRAY(SELECT CASE WHEN x.indkey[k - 1] = 0 THEN 'E' ELSE 'C' END \
@@ -72,54 +89,73 @@ const INDEXES: &str = "SELECT t.relname, i.relname, x.indisprimary, x.indisuniqu
         || coalesce((SELECT attname FROM pg_attribute WHERE attrelid = x.indrelid \
               AND attnum = x.indkey[k - 1] AND x.indkey[k - 1] <> 0), \
               pg_get_indexdef(x.indexrelid, k, true)) \
-        FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k) \
+        FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k), n.nspname \
      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
      LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
         AND con.contype IN ('p', 'u', 'x') \
-     WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') \
-     AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = x.indexrelid) \
-     ORDER BY t.relname, i.relname COLLATE \"C\"";
+     WHERE t.relkind IN ('r', 'p') \
+     AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = x.indexrelid) AND ",
+    user_schema!(),
+    " ORDER BY t.oid, i.relname COLLATE \"C\""
+);
 
 /// Foreign keys and checks a table has of its own (not from a parent).
-const CONSTRAINTS: &str = "SELECT t.relname, con.conname, con.contype::text, \
+const CONSTRAINTS: &str = concat!(
+    "SELECT t.relname, con.conname, con.contype::text, \
      pg_get_constraintdef(con.oid), coalesce(r.relname, ''), \
      ARRAY(SELECT attname FROM unnest(con.conkey) WITH ORDINALITY AS k(num, pos) \
         JOIN pg_attribute ON attrelid = con.conrelid AND attnum = k.num ORDER BY k.pos), \
      ARRAY(SELECT attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, pos) \
         JOIN pg_attribute ON attrelid = con.confrelid AND attnum = k.num ORDER BY k.pos), \
-     con.confdeltype::text, con.confupdtype::text \
+     con.confdeltype::text, con.confupdtype::text, rn.nspname, n.nspname \
      FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_class r ON r.oid = con.confrelid \
-     WHERE n.nspname = current_schema() AND con.contype IN ('f', 'c') \
-     AND con.conislocal AND con.conparentid = 0 \
-     ORDER BY t.relname, con.conname COLLATE \"C\"";
+     LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+     WHERE con.contype IN ('f', 'c') AND con.conislocal AND con.conparentid = 0 AND ",
+    user_schema!(),
+    " ORDER BY t.oid, con.conname COLLATE \"C\""
+);
 
-const VIEWS: &str = "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), \
-     ARRAY(SELECT DISTINCT d.relname::text FROM pg_rewrite r \
-        JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass \
-        JOIN pg_class d ON d.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
-        WHERE r.ev_class = c.oid AND d.oid <> c.oid) \
+/// Each view with the relations it reads, as two arrays of the same
+/// length (their schemas, their names).
+const VIEWS: &str = concat!(
+    "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), \
+     coalesce(reads.schemas, '{}'), coalesce(reads.names, '{}'), n.nspname \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm') ORDER BY c.relname COLLATE \"C\"";
+     LEFT JOIN LATERAL (SELECT array_agg(dn.nspname::text ORDER BY d.oid) AS schemas, \
+        array_agg(d.relname::text ORDER BY d.oid) AS names \
+        FROM pg_class d JOIN pg_namespace dn ON dn.oid = d.relnamespace \
+        WHERE d.oid <> c.oid AND d.oid IN (SELECT dep.refobjid FROM pg_rewrite r \
+           JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass \
+              AND dep.refclassid = 'pg_class'::regclass \
+           WHERE r.ev_class = c.oid)) AS reads ON true \
+     WHERE c.relkind IN ('v', 'm') AND ",
+    user_schema!()
+);
 
-/// Functions, procedures and aggregates of the schema that no extension
+/// Functions, procedures and aggregates that no extension
 /// owns and that are not part of another object (a range type's
 /// constructors); aggregates after the functions they are made of.
-const ROUTINES: &str = "SELECT p.proname, p.prokind::text, \
+const ROUTINES: &str = concat!(
+    "SELECT p.proname, p.prokind::text, \
      CASE WHEN p.prokind = 'a' THEN (SELECT {AGGREGATE} FROM pg_aggregate a WHERE a.aggfnoid = p.oid) \
-        ELSE pg_get_functiondef(p.oid) END \
+        ELSE pg_get_functiondef(p.oid) END, n.nspname \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
-     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p', 'a') \
+     WHERE p.prokind IN ('f', 'p', 'a') \
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
-        AND d.objid = p.oid AND d.deptype IN ('e', 'i')) \
-     ORDER BY p.prokind = 'a', p.proname COLLATE \"C\", p.oid";
+        AND d.objid = p.oid AND d.deptype IN ('e', 'i')) AND ",
+    user_schema!(),
+    " ORDER BY p.prokind = 'a', n.nspname COLLATE \"C\", p.proname COLLATE \"C\", p.oid"
+);
 
 /// An aggregate's `CREATE OR REPLACE AGGREGATE` (PostgreSQL has no
 /// function that prints one): its state function and type, final and
 /// combine functions and initial state. Moving-aggregate and ordered-set
-/// options are not read.
-const AGGREGATE: &str = "'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname) \
+/// options are not read. Its name is qualified, as `pg_get_functiondef`
+/// qualifies a function's.
+const AGGREGATE: &str = "'CREATE OR REPLACE AGGREGATE ' || quote_ident(n.nspname) || '.' \
+     || quote_ident(p.proname) \
      || '(' || pg_get_function_arguments(p.oid) || ') (SFUNC = ' || a.aggtransfn::regproc::text \
      || ', STYPE = ' || format_type(a.aggtranstype, NULL) \
      || CASE WHEN a.aggfinalfn <> 0 THEN ', FINALFUNC = ' || a.aggfinalfn::regproc::text ELSE '' END \
@@ -128,13 +164,16 @@ const AGGREGATE: &str = "'CREATE OR REPLACE AGGREGATE ' || quote_ident(p.proname
      || ')'";
 
 /// Triggers but those a partition has from its parent's.
-const TRIGGERS: &str = "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid) \
+const TRIGGERS: &str = concat!(
+    "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid), n.nspname \
      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal AND tg.tgparentid = 0 \
-     ORDER BY c.relname COLLATE \"C\", tg.tgname COLLATE \"C\"";
+     WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ",
+    user_schema!(),
+    " ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\", tg.tgname COLLATE \"C\""
+);
 
-/// The catalog of the current schema.
+/// The catalog of every schema the user made.
 pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     // Every query is sent at once: one session answers them in order, so
     // over a link their round trips overlap.
@@ -143,7 +182,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         query(
             client,
             "current schema",
-            "SELECT quote_ident(current_schema())",
+            "SELECT current_schema()::text, quote_ident(current_schema())",
         ),
         query(client, "tables", TABLES),
         query(client, "columns", COLUMNS),
@@ -155,25 +194,37 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         query(client, "functions", &routines),
         query(client, "triggers", TRIGGERS),
     )?;
-    let schema: String = schema_row
+    let (current, quoted): (String, String) = schema_row
         .first()
-        .and_then(|r| r.get::<_, Option<String>>(0))
+        .and_then(|r| Some((r.get::<_, Option<String>>(0)?, r.get(1))))
         .ok_or_else(|| {
             Error::database(
                 "reading the current schema",
                 "the search_path names no schema that exists; set it, or create schema public",
             )
         })?;
-    let qualifier = format!("{schema}.");
+    let namer = Namer { current };
+    // The object's model name from a row whose columns `schema` and
+    // `name` hold its schema and its own name.
+    let named = |row: &tokio_postgres::Row, schema: usize, name: usize| {
+        namer.name(row.get::<_, &str>(schema), row.get::<_, &str>(name))
+    };
+    let qualifier = format!("{quoted}.");
     let unqualify = |text: &str| unqualified(text, &qualifier);
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in table_rows {
-        let name: String = row.get(0);
+        let name = named(&row, 4, 0)?;
         let persistence: String = row.get(1);
         let partitioning: String = row.get(3);
-        let bound: String = row.get(4);
-        let mut parents: Vec<String> = row.get(5);
+        let bound: String = row.get(5);
+        let parent_schemas: Vec<String> = row.get(6);
+        let parent_names: Vec<String> = row.get(7);
+        let mut parents = parent_schemas
+            .iter()
+            .zip(&parent_names)
+            .map(|(schema, name)| namer.name(schema, name))
+            .collect::<Result<Vec<String>>>()?;
         // A partition's one parent is the table it is a partition of.
         let partition_of = (!bound.is_empty() && !parents.is_empty()).then(|| PartitionOf {
             parent: parents.remove(0),
@@ -204,17 +255,17 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         );
     }
     for row in column_rows {
-        let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
+        let Some(table) = tables.get_mut(&named(&row, 9, 0)?) else {
             continue;
         };
         let column = column(&row, &unqualify);
-        if !row.get::<_, bool>(9) {
+        if !row.get::<_, bool>(10) {
             table.options.inherited_columns.push(column.name.clone());
         }
         table.columns.push(column);
     }
     for row in index_rows {
-        let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
+        let Some(table) = tables.get_mut(&named(&row, 10, 0)?) else {
             continue;
         };
         let index = index(&row, &unqualify);
@@ -225,7 +276,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         }
     }
     for row in constraint_rows {
-        let Some(table) = tables.get_mut(row.get::<_, &str>(0)) else {
+        let Some(table) = tables.get_mut(&named(&row, 10, 0)?) else {
             continue;
         };
         let name: String = row.get(1);
@@ -235,7 +286,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             table.foreign_keys.push(ForeignKey {
                 name,
                 columns: row.get(5),
-                referenced_table: row.get(4),
+                referenced_table: named(&row, 9, 4)?,
                 referenced_columns: row.get(6),
                 on_delete: action(row.get(7)),
                 on_update: action(row.get(8)),
@@ -259,28 +310,34 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         table.options.native_create = ddl::create_table(table).join(";\n");
     }
 
-    let views = view_rows
-        .into_iter()
-        .map(|row| {
-            let name: String = row.get(0);
-            let kind: String = row.get(1);
-            let select: String = row.get(2);
-            let what = if kind == "m" {
-                "MATERIALIZED VIEW"
-            } else {
-                "VIEW"
-            };
-            View {
-                definition: format!(
-                    "CREATE {what} {} AS\n{}",
-                    super::types::quote_ident(&name),
-                    unqualify(select.trim_end_matches(';'))
-                ),
-                name,
-                depends_on: row.get(3),
-            }
-        })
-        .collect();
+    let mut views = Vec::with_capacity(view_rows.len());
+    for row in view_rows {
+        let name = named(&row, 5, 0)?;
+        let kind: String = row.get(1);
+        let select: String = row.get(2);
+        let what = if kind == "m" {
+            "MATERIALIZED VIEW"
+        } else {
+            "VIEW"
+        };
+        let (schemas, names): (Vec<String>, Vec<String>) = (row.get(3), row.get(4));
+        let mut depends_on = schemas
+            .iter()
+            .zip(&names)
+            .map(|(schema, name)| namer.name(schema, name))
+            .collect::<Result<Vec<String>>>()?;
+        depends_on.sort();
+        views.push(View {
+            definition: format!(
+                "CREATE {what} {} AS\n{}",
+                relation(&name),
+                unqualify(select.trim_end_matches(';'))
+            ),
+            name,
+            depends_on,
+        });
+    }
+    views.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut objects = Vec::new();
     for row in routine_rows {
@@ -291,7 +348,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             } else {
                 ObjectKind::Function
             },
-            name: row.get(0),
+            name: named(&row, 3, 0)?,
             table: None,
             definition: unqualify(row.get::<_, &str>(2)).trim_end().to_string(),
             context: ObjectContext::default(),
@@ -301,7 +358,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         objects.push(SchemaObject {
             kind: ObjectKind::Trigger,
             name: row.get(0),
-            table: Some(row.get(1)),
+            table: Some(named(&row, 3, 1)?),
             definition: unqualify(row.get::<_, &str>(2)),
             context: ObjectContext::default(),
         });
@@ -312,7 +369,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         tables,
         views,
         objects,
-        types: super::user_types::read(client, &unqualify).await?,
+        types: super::user_types::read(client, &namer, &unqualify).await?,
         extensions: super::extensions::read(client).await?,
         unreadable: Vec::new(),
         counters: Default::default(),
@@ -320,7 +377,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
 }
 
 /// `text` without `qualifier` (`public.`) where it starts a name (not
-/// inside another name such as `notpublic.t`).
+/// inside another name such as `notpublic.t`, nor after a dot, as in
+/// `billing.public.c`, a column of the table `public` of `billing`).
 pub(super) fn unqualified(text: &str, qualifier: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -329,7 +387,7 @@ pub(super) fn unqualified(text: &str, qualifier: &str) -> String {
             .chars()
             .chain(rest[..at].chars())
             .last()
-            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '"' || c == '$'));
+            .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '_' | '"' | '$' | '.')));
         out.push_str(&rest[..at]);
         if !starts_name {
             out.push_str(qualifier);
@@ -483,6 +541,14 @@ mod tests {
                 "public."
             ),
             "REFERENCES parent(id), notpublic.x, (f(1))"
+        );
+        // Another schema's names, as the server qualifies them, stay.
+        assert_eq!(
+            unqualified(
+                "FROM public.a JOIN billing.b ON true, \"Audit Log\".c, billing.public.d",
+                "public."
+            ),
+            "FROM a JOIN billing.b ON true, \"Audit Log\".c, billing.public.d"
         );
     }
 }

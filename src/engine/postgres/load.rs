@@ -7,6 +7,7 @@ use futures_util::SinkExt;
 use tokio_postgres::Client;
 
 use super::execute::write_error;
+use super::names::relation;
 use super::transient;
 use super::types::{float_text, quote_ident, Kind};
 use crate::data::table::TableData;
@@ -19,7 +20,7 @@ fn copy_sql(table: &TableData) -> String {
     let names: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
     format!(
         "COPY {} ({}) FROM STDIN",
-        quote_ident(&table.name),
+        relation(&table.name),
         names.join(", ")
     )
 }

@@ -2,7 +2,9 @@
 //!
 //! - `connect`: URL parameters, the session settings for exact values, a
 //!   read-only session for a source or a target that is not written.
-//! - `introspect`, `types`: the current schema into the neutral model.
+//! - `introspect`, `types`: every schema the user made into the neutral
+//!   model, each object named by `names` (bare in the current schema,
+//!   `schema.name` in another).
 //! - `user_types`: enums, domains, composite and range types: read,
 //!   created, changed, and the rows an enum rebuild would refuse.
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
@@ -24,6 +26,7 @@ mod execute;
 mod extensions;
 pub mod introspect;
 mod load;
+mod names;
 mod restate;
 mod rows;
 mod transient;
@@ -49,6 +52,7 @@ use crate::engine::{
 use crate::error::{Error, Result};
 use crate::url::ServerUrl;
 use connect::error_text;
+use names::relation;
 use types::{quote_ident, quote_text};
 
 /// Statements are kept this small (the server takes up to 1 GiB).
@@ -180,22 +184,19 @@ impl EngineConnection for PgConnection {
         Ok(catalog)
     }
 
-    /// The cluster's system identifier (where the account may read it),
-    /// the database and the schema.
+    /// The cluster's system identifier (where the account may read it)
+    /// and the database: every schema of it is synced, so two sessions
+    /// with other current schemas still reach the same tables.
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         let sql = "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
-                   current_database(), current_schema()";
+                   current_database()";
         let Ok(row) = self.client.query_one(sql, &[]).await else {
             return Ok(None);
         };
-        let (system, database, schema): (Option<String>, String, Option<String>) =
-            (row.get(0), row.get(1), row.get(2));
+        let (system, database): (Option<String>, String) = (row.get(0), row.get(1));
         Ok(system.map(|system| DatabaseIdentity {
-            key: format!("{system}|{database}|{}", schema.clone().unwrap_or_default()),
-            shown: format!(
-                "schema `{}` of database `{database}` in the cluster {system}",
-                schema.unwrap_or_default()
-            ),
+            key: format!("{system}|{database}"),
+            shown: format!("database `{database}` in the cluster {system}"),
         }))
     }
 
@@ -341,7 +342,7 @@ impl EngineConnection for PgConnection {
              sum(pg_table_size(c.oid))::bigint \
              FROM pg_class c WHERE c.relkind <> 'p' AND (c.oid = {relation}::regclass \
              OR c.oid IN (SELECT relid FROM pg_partition_tree({relation}::regclass)))",
-            relation = quote_text(quote_ident(table).as_bytes())
+            relation = quote_text(relation(table).as_bytes())
         );
         let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
         Some(TableSize {
@@ -372,7 +373,7 @@ impl EngineConnection for PgConnection {
                 "SELECT 1 FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM ONLY {} AS p WHERE {}) LIMIT 1",
                 rows::relation(table),
                 not_null.join(" AND "),
-                quote_ident(&key.referenced_table),
+                relation(&key.referenced_table),
                 joined.join(" AND ")
             );
             let orphan = self

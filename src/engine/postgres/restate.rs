@@ -19,7 +19,7 @@
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::introspect::unqualified;
-use super::types::quote_ident;
+use super::names::relation;
 use crate::catalog::model::{Catalog, CheckConstraint};
 
 const PROBE_TABLE: &str = "lockstep_restate_probe";
@@ -111,7 +111,7 @@ async fn restated_checks(client: &Client, table: &str, checks: &[&str]) -> Optio
     let mut script = format!(
         "BEGIN READ WRITE; SET LOCAL lock_timeout = '5s'; \
          CREATE TEMP TABLE {PROBE_TABLE} (LIKE {}); ",
-        quote_ident(table)
+        relation(table)
     );
     for (n, expression) in checks.iter().enumerate() {
         script.push_str(&format!(

@@ -13,6 +13,7 @@ use futures_util::stream::{FuturesOrdered, StreamExt};
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::Client;
 
+use super::names;
 use super::transient;
 use super::types::{quote_ident, Kind};
 use super::write::literal;
@@ -124,8 +125,8 @@ pub(super) fn range_condition(range: &KeyRange, table: &TableData) -> Option<Str
 /// its own).
 pub(super) fn relation(table: &TableData) -> String {
     match table.partitioned {
-        true => quote_ident(&table.name),
-        false => format!("ONLY {}", quote_ident(&table.name)),
+        true => names::relation(&table.name),
+        false => format!("ONLY {}", names::relation(&table.name)),
     }
 }
 

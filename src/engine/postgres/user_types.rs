@@ -1,5 +1,6 @@
-//! PostgreSQL's user-defined types of the current schema: reading the
-//! enums, domains, composite and range types into the neutral model, the
+//! PostgreSQL's user-defined types of every schema `introspect` reads:
+//! reading the enums, domains, composite and range types into the neutral
+//! model (named by `names::Namer`), the
 //! DDL that creates, drops and changes them, and the rows that an enum
 //! rebuild would refuse.
 //!
@@ -16,6 +17,7 @@ use tokio_postgres::Client;
 use super::connect::error_text;
 use super::ddl::refuse;
 use super::introspect::query;
+use super::names::{beside, relation, split, user_schema, Namer};
 use super::types::{quote_ident, quote_text};
 use crate::catalog::change::SchemaChange;
 use crate::catalog::model::CheckConstraint;
@@ -24,9 +26,11 @@ use crate::catalog::user_types::{
 };
 use crate::error::{Error, Result};
 
-/// The schema's enums, domains, composite types (not tables' row types)
-/// and range types that no extension owns; `e`/`d`/`c`/`r` for the kind.
-const TYPES: &str = "SELECT t.typname, format_type(t.oid, NULL), t.typtype::text, \
+/// The enums, domains, composite types (not tables' row types) and range
+/// types that no extension owns; `e`/`d`/`c`/`r` for the kind; last, the
+/// type's schema.
+const TYPES: &str = concat!(
+    "SELECT t.typname, format_type(t.oid, NULL), t.typtype::text, \
      ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
      CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) END, \
      t.typdefault, t.typnotnull, \
@@ -45,9 +49,10 @@ const TYPES: &str = "SELECT t.typname, format_type(t.oid, NULL), t.typtype::text
             THEN 'COLLATION = ' || quote_ident(rc.collname) END), \
         (4, CASE WHEN r.rngcanonical <> 0 THEN 'CANONICAL = ' || r.rngcanonical::regproc::text END), \
         (5, CASE WHEN r.rngsubdiff <> 0 THEN 'SUBTYPE_DIFF = ' || r.rngsubdiff::regproc::text END), \
-        (6, 'MULTIRANGE_TYPE_NAME = ' || quote_ident((SELECT typname FROM pg_type \
-            WHERE oid = (to_jsonb(r) ->> 'rngmultitypid')::oid)))) AS v(k, o) \
-        WHERE r.rngtypid IS NOT NULL AND o IS NOT NULL ORDER BY k) \
+        (6, 'MULTIRANGE_TYPE_NAME = ' || (SELECT quote_ident(mn.nspname) || '.' \
+            || quote_ident(m.typname) FROM pg_type m JOIN pg_namespace mn ON mn.oid = m.typnamespace \
+            WHERE m.oid = (to_jsonb(r) ->> 'rngmultitypid')::oid))) AS v(k, o) \
+        WHERE r.rngtypid IS NOT NULL AND o IS NOT NULL ORDER BY k), n.nspname \
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
      LEFT JOIN pg_type bt ON bt.oid = t.typbasetype \
      LEFT JOIN pg_collation co ON co.oid = t.typcollation \
@@ -56,23 +61,29 @@ const TYPES: &str = "SELECT t.typname, format_type(t.oid, NULL), t.typtype::text
      LEFT JOIN pg_type st ON st.oid = r.rngsubtype \
      LEFT JOIN pg_opclass oc ON oc.oid = r.rngsubopc \
      LEFT JOIN pg_collation rc ON rc.oid = r.rngcollation \
-     WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'c', 'r') \
+     WHERE t.typtype IN ('e', 'd', 'c', 'r') \
      AND (t.typtype <> 'c' OR rel.relkind = 'c') \
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass \
-        AND d.objid = t.oid AND d.deptype = 'e') \
-     ORDER BY t.typname COLLATE \"C\"";
+        AND d.objid = t.oid AND d.deptype = 'e') AND ",
+    user_schema!()
+);
 
-/// The checks of the schema's domains, by domain and name.
-const DOMAIN_CHECKS: &str = "SELECT t.typname, c.conname, pg_get_constraintdef(c.oid) \
+/// The checks of the domains, by domain and name; last, the domain's
+/// schema.
+const DOMAIN_CHECKS: &str = concat!(
+    "SELECT t.typname, c.conname, pg_get_constraintdef(c.oid), n.nspname \
      FROM pg_constraint c JOIN pg_type t ON t.oid = c.contypid \
      JOIN pg_namespace n ON n.oid = t.typnamespace \
-     WHERE n.nspname = current_schema() AND c.contype = 'c' \
-     ORDER BY t.typname COLLATE \"C\", c.conname COLLATE \"C\"";
+     WHERE c.contype = 'c' AND ",
+    user_schema!(),
+    " ORDER BY c.conname COLLATE \"C\""
+);
 
-/// The current schema's user-defined types, with `unqualify` taking the
-/// schema's name out of every text.
+/// The user-defined types, named by `namer`, with `unqualify` taking the
+/// current schema's name out of every text; in the order of their names.
 pub(super) async fn read(
     client: &Client,
+    namer: &Namer,
     unqualify: &dyn Fn(&str) -> String,
 ) -> Result<Vec<UserType>> {
     // Both sent at once (see `introspect::catalog`).
@@ -81,8 +92,12 @@ pub(super) async fn read(
         query(client, "user-defined types", TYPES),
     )?;
     let mut types = Vec::new();
+    let checks = checks
+        .iter()
+        .map(|c| Ok((namer.name(c.get(3), c.get(0))?, c)))
+        .collect::<Result<Vec<_>>>()?;
     for row in type_rows {
-        let name: String = row.get(0);
+        let name = namer.name(row.get(11), row.get(0))?;
         let spelled = unqualify(row.get::<_, &str>(1));
         let kind = match row.get::<_, &str>(2) {
             "e" => UserTypeKind::Enum { labels: row.get(3) },
@@ -97,8 +112,8 @@ pub(super) async fn read(
                     not_null: row.get(6),
                     checks: checks
                         .iter()
-                        .filter(|c| c.get::<_, &str>(0) == name)
-                        .map(|c| {
+                        .filter(|(domain, _)| *domain == name)
+                        .map(|(_, c)| {
                             let definition = unqualify(c.get::<_, &str>(2));
                             CheckConstraint {
                                 name: c.get(1),
@@ -148,12 +163,13 @@ pub(super) async fn read(
         t.definition = create(&t);
         types.push(t);
     }
+    types.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(types)
 }
 
 /// The statement that creates `t`.
 fn create(t: &UserType) -> String {
-    let name = quote_ident(&t.name);
+    let name = relation(&t.name);
     match &t.kind {
         UserTypeKind::Enum { labels } => {
             let labels: Vec<String> = labels.iter().map(|l| quote_text(l.as_bytes())).collect();
@@ -199,7 +215,7 @@ fn drop(t: &UserType) -> String {
         UserTypeKind::Domain { .. } => "DOMAIN",
         _ => "TYPE",
     };
-    format!("DROP {what} {}", quote_ident(&t.name))
+    format!("DROP {what} {}", relation(&t.name))
 }
 
 /// One type change as statements.
@@ -217,7 +233,7 @@ pub(super) fn render(change: &TypeChange) -> Vec<String> {
 
 fn alter(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec<String> {
     use UserTypeKind::*;
-    let name = quote_ident(&desired.name);
+    let name = relation(&desired.name);
     let cannot = |what: &str| {
         vec![refuse(&format!(
             "type `{}`: {what}, which PostgreSQL cannot change in place and lockstep does not rebuild; drop the type and its columns, or change the source",
@@ -364,17 +380,17 @@ fn add_labels(name: &str, current: &[String], desired: &[String]) -> Option<Vec<
 /// array column) converted through its text with its default set again,
 /// the old type dropped.
 fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec<String> {
-    let name = quote_ident(&desired.name);
-    let old = quote_ident(&format!("{}_lockstep_old", current.name));
+    let name = relation(&desired.name);
+    let old = format!("{}_lockstep_old", split(&current.name).1);
     let mut out = vec![
-        format!("ALTER TYPE {name} RENAME TO {old}"),
+        format!("ALTER TYPE {name} RENAME TO {}", quote_ident(&old)),
         create(desired),
     ];
     for typed in columns {
         let alter = |what: String| {
             format!(
                 "ALTER TABLE {} ALTER COLUMN {} {what}",
-                quote_ident(&typed.table),
+                relation(&typed.table),
                 quote_ident(&typed.column.name)
             )
         };
@@ -396,7 +412,7 @@ fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn])
             out.push(alter(format!("SET DEFAULT {default}")));
         }
     }
-    out.push(format!("DROP TYPE {old}"));
+    out.push(format!("DROP TYPE {}", beside(&current.name, &old)));
     out
 }
 
@@ -434,7 +450,7 @@ pub(super) async fn rows_refusing(
         };
         let sql = format!(
             "SELECT r::text FROM {} AS r WHERE {holds} LIMIT {SHOWN}",
-            quote_ident(&typed.table)
+            relation(&typed.table)
         );
         let rows = client.query(sql.as_str(), &[]).await.map_err(|e| {
             Error::statement(

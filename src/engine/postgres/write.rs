@@ -9,6 +9,7 @@
 //! [`crate::engine::upsert`]; they name `OVERRIDING SYSTEM VALUE`, so an
 //! identity column declared `GENERATED ALWAYS` takes the source's value.
 
+use super::names;
 use super::rows::relation;
 use super::types::{bytea_literal, float_text, quote_ident, quote_text, Kind};
 use crate::data::table::{DataColumn, TableData};
@@ -105,6 +106,10 @@ impl Upsert for Postgres {
 
     fn quote_ident(name: &str) -> String {
         quote_ident(name)
+    }
+
+    fn quote_table(name: &str) -> String {
+        names::relation(name)
     }
 
     fn literal(column: &DataColumn, value: &Value) -> String {
