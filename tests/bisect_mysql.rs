@@ -15,26 +15,6 @@ fn sync(source: &MyDb, target: &MyDb, algorithm: &str) -> (i32, String, serde_js
     )
 }
 
-/// How a table's differences were found, and the rows read from both
-/// sides, from its `found_by` line.
-fn rows_read(report: &serde_json::Value, table: &str) -> (String, u64) {
-    let tables = report["data"]["tables"]
-        .as_array()
-        .expect("per-table report");
-    let found = tables.iter().find(|t| t["table"] == table).unwrap()["found_by"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let n = found
-        .rsplit(", ")
-        .next()
-        .and_then(|s| s.rsplit(": ").next())
-        .and_then(|s| s.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no row count in `{found}`"));
-    (found, n)
-}
-
 /// 20,000 rows per table: enough for two levels of splitting.
 const SCHEMA: &str = "
     CREATE TABLE by_int (id INT PRIMARY KEY, v VARCHAR(20), f FLOAT);
@@ -82,7 +62,7 @@ fn bisection_finds_every_difference_for_every_key_kind() {
         assert_eq!(code, 0, "{name}: {out}");
         source.assert_same_data(&target);
         for table in ["by_int", "by_sparse", "by_pair", "by_text", "by_uuid"] {
-            let (found, read) = rows_read(&report, table);
+            let (found, read) = common::rows_read(&report, table);
             assert!(found.starts_with("bisect"), "{name} {table}: {found}");
             if name == "sparse" {
                 // A few differing rows: only small ranges are read.
@@ -135,12 +115,12 @@ fn batched_levels_find_differences_at_range_borders_and_null_keys() {
     assert_eq!(code, 0, "{out}");
     source.assert_same_data(&target);
     for table in ["by_int", "no_key"] {
-        let (found, _) = rows_read(&report, table);
+        let (found, _) = common::rows_read(&report, table);
         assert!(found.starts_with("bisect"), "{table}: {found}");
     }
     // Five leaves of 5,000 rows differ (four of them in pairs side by
     // side): about 50,000 of both sides' 200,000 rows are read.
-    let (found, read) = rows_read(&report, "by_int");
+    let (found, read) = common::rows_read(&report, "by_int");
     assert!(read < 65_000, "{found}");
     let (code, out, _) = sync(&source, &target, "stream");
     assert_eq!(code, 0, "{out}");

@@ -818,6 +818,26 @@ pub fn output_text(out: &std::process::Output) -> String {
     )
 }
 
+/// How a table's differences were found, and the rows read from both
+/// sides, from its `found_by` line.
+pub fn rows_read(report: &serde_json::Value, table: &str) -> (String, u64) {
+    let tables = report["data"]["tables"]
+        .as_array()
+        .expect("per-table report");
+    let found = tables.iter().find(|t| t["table"] == table).unwrap()["found_by"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let n = found
+        .rsplit(", ")
+        .next()
+        .and_then(|s| s.rsplit(": ").next())
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no row count in `{found}`"));
+    (found, n)
+}
+
 /// Runs `lockstep sync` from `source` to `target` (URLs) with `extra`
 /// args; returns the exit code, the output and the JSON report (Null if
 /// none was written).

@@ -12,7 +12,7 @@
 //! key order of `rows.rs`. A whole table's first look hashes each row as
 //! one record instead.
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::rows::{decode_rows, from_where, key_columns, order_by, read_expr, relation};
 use super::transient;
@@ -91,14 +91,24 @@ pub async fn table_checksum(client: &Client, table: &TableData) -> Result<u64> {
     Ok(xxhash_rust::xxh3::xxh3_64(&bytes))
 }
 
-/// Runs a `sums_sql` query.
+/// Runs a `sums_sql` query, by the simple protocol (one message, its
+/// answer in text): queries sent together from one session share their
+/// round trip.
 async fn sums(client: &Client, context: String, sql: &str) -> Result<Checksum> {
-    let row = client
-        .query_one(sql, &[])
+    let messages = client
+        .simple_query(sql)
         .await
         .map_err(|e| transient::query_error(context.as_str(), sql, &e))?;
-    let (count, hi, lo): (&str, &str, &str) = (row.get(0), row.get(1), row.get(2));
     let parsed = (|| {
+        let row = messages
+            .iter()
+            .find_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(row),
+                _ => None,
+            })
+            .ok_or("no row returned")?;
+        let text = |i: usize| row.get(i).ok_or(format!("column {i} is NULL"));
+        let (count, hi, lo) = (text(0)?, text(1)?, text(2)?);
         Ok::<_, String>(Checksum::from_halves(
             count.parse().map_err(|_| format!("not a count: {count}"))?,
             wrapped(hi)?,
