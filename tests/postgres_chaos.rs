@@ -9,7 +9,7 @@
 mod common;
 
 use common::proxy::{Direction, Proxy, Upstream};
-use common::retries::{config, sync};
+use common::retries::{cut_once_is_retried, cut_without_retries_then_rerun};
 use common::PgDb;
 
 /// Rows of the keyless table (each value twice) and of the keyed one.
@@ -66,24 +66,8 @@ fn cut_once_then_identical(side: &str, direction: Direction, drifted: bool) {
         "source" => (proxy.url(&source.name), target.url()),
         _ => (source.url(), proxy.url(&target.name)),
     };
-    let (scratch, config) = config(3);
-    let log = scratch.dir.join("lockstep.log").display().to_string();
-    let (code, text) = sync(&config, &log, &source_url, &target_url);
-    assert_eq!(proxy.cuts(), 1, "the proxy never cut:\n{text}");
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("retry 1 of 3"), "{text}");
-    assert!(
-        text.contains(&format!("the {side} connection (postgres://")),
-        "the retry does not name the {side}:\n{text}"
-    );
-    if side == "source" {
-        assert!(text.contains("new snapshot"), "{text}");
-    }
-    let logged = std::fs::read_to_string(&log).unwrap();
-    assert!(
-        logged.contains("in sync (exit 0)") && logged.contains("warning: `keyless`: retry 1 of 3"),
-        "the log does not record the retry:\n{logged}"
-    );
+    let text = cut_once_is_retried(&proxy, side, &source_url, &target_url, "keyless");
+    assert!(text.contains("(postgres://"), "{text}");
     assert_identical(&source, &target);
 }
 
@@ -106,19 +90,11 @@ fn source_cut_mid_data_is_retried_and_the_run_ends_identical() {
 fn without_retries_a_cut_fails_naming_the_side_and_a_rerun_converges() {
     let (source, target) = pair(true);
     let proxy = Proxy::cutting_to(Upstream::Postgres, Direction::ToServer, CUT_AFTER_BYTES);
-    let (scratch, config) = config(0);
-    let log = scratch.dir.join("lockstep.log").display().to_string();
-    let (code, text) = sync(&config, &log, &source.url(), &proxy.url(&target.name));
-    assert_eq!(proxy.cuts(), 1, "the proxy never cut:\n{text}");
-    assert_eq!(code, 2, "{text}");
-    assert!(text.contains("the target connection"), "{text}");
-    assert!(
-        text.contains(&format!("127.0.0.1:{}", proxy.port)),
-        "{text}"
+    cut_without_retries_then_rerun(
+        &proxy,
+        &source.url(),
+        &proxy.url(&target.name),
+        &target.url(),
     );
-    assert!(text.contains("not retried (retries = 0)"), "{text}");
-
-    let (code, text) = sync(&config, &log, &source.url(), &target.url());
-    assert_eq!(code, 0, "{text}");
     assert_identical(&source, &target);
 }
