@@ -4,7 +4,7 @@
 //! one. The server stops at the first statement that fails, so a batch
 //! holds only statements whose failure fails the whole step.
 
-use mysql_async::prelude::{FromRow, Queryable};
+use mysql_async::prelude::{FromRow, FromValue, Queryable};
 use mysql_async::Row;
 
 use crate::error::{Error, Result};
@@ -66,6 +66,14 @@ pub(super) fn typed<T: FromRow>(rows: Vec<Row>, what: &str) -> Result<Vec<T>> {
             })
         })
         .collect()
+}
+
+/// Column `column` of an answer's first row, if it has one and it reads
+/// as `T`.
+pub(super) fn first_value<T: FromValue>(rows: Vec<Row>, column: usize) -> Option<T> {
+    rows.into_iter()
+        .next()
+        .and_then(|row| row.get::<T, _>(column))
 }
 
 /// A name as a string literal in a batch (the text protocol has no

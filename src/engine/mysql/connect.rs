@@ -307,11 +307,10 @@ async fn setup_session(
         "SELECT VERSION()",
     ));
     let answers = batch::query_all(conn, &statements, batch::schema_error).await?;
-    let version = answers
+    let version: String = answers
         .into_iter()
         .last()
-        .and_then(|rows| rows.into_iter().next())
-        .and_then(|row| row.get::<String, _>(0))
+        .and_then(|rows| batch::first_value(rows, 0))
         .unwrap_or_default();
     Ok(if version.to_ascii_lowercase().contains("mariadb") {
         Flavor::MariaDb { version }

@@ -202,9 +202,7 @@ fn show_statements(kind: &str, names: &[&str]) -> Vec<Statement> {
 /// The text out of the answer to a `SHOW CREATE TABLE|VIEW`: its second
 /// column.
 fn create_text(rows: Vec<mysql_async::Row>, statement: &Statement) -> Result<String> {
-    rows.into_iter()
-        .next()
-        .and_then(|r| r.get::<String, _>(1))
+    batch::first_value(rows, 1)
         .ok_or_else(|| Error::statement(&statement.what, &statement.sql, "no row returned"))
 }
 

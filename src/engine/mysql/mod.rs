@@ -288,11 +288,10 @@ impl EngineConnection for MySqlConnection {
         })
         .await
         .map_err(|e| self.located(e))?;
-        let packet = answers
+        let packet: Option<u64> = answers
             .into_iter()
             .last()
-            .and_then(|rows| rows.into_iter().next())
-            .and_then(|row| row.get::<u64, _>(0));
+            .and_then(|rows| batch::first_value(rows, 0));
         if let Some(packet) = packet {
             self.max_allowed_packet = usize::try_from(packet).unwrap_or(usize::MAX);
         }
