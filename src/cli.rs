@@ -55,12 +55,17 @@ const DIFF_ALGORITHMS: Choices<DiffAlgorithm> = &[
     (
         DiffAlgorithm::Auto,
         "auto",
-        "Bisect where both servers are across a network (their checksums save the wire); stream where both are on this machine (reading rows costs less than hashing them there)",
+        "Over a network, per table, row hashes by key (bisection without a key) or streaming, whichever the link makes cheaper; stream where both servers are on this machine (reading rows costs less than hashing them there)",
     ),
     (
         DiffAlgorithm::Bisect,
         "bisect",
         "Checksum key ranges on both servers; stream only ranges that differ",
+    ),
+    (
+        DiffAlgorithm::Hashes,
+        "hashes",
+        "Stream each row's key and a 64-bit hash from both servers; read whole rows only where the hashes differ",
     ),
     (
         DiffAlgorithm::Stream,

@@ -1,4 +1,5 @@
-//! Checksum bisection on MariaDB through the binary, for every key kind
+//! Finding differences on the servers, on MariaDB through the binary:
+//! checksum bisection and row hashes by key, for every key kind
 //! (integer, sparse integer, composite, string in a case-insensitive
 //! collation, UUID) and for sparse and dense drift: the target must end
 //! identical to the source, exactly as with the streaming merge.
@@ -50,6 +51,19 @@ const DENSE_DRIFT: &str = "
 
 #[test]
 fn bisection_finds_every_difference_for_every_key_kind() {
+    finds_every_difference("bisect", 20_000);
+}
+
+#[test]
+fn row_hashes_find_every_difference_for_every_key_kind() {
+    // A sparse drift reads only its few rows, by key.
+    finds_every_difference("hashes", 20);
+}
+
+/// Syncs sparse and dense drift with `algorithm` (which every table is
+/// found by); a sparse drift must read fewer than `sparse_reads` rows a
+/// table.
+fn finds_every_difference(algorithm: &str, sparse_reads: u64) {
     let source = MyDb::new("bis_src");
     source.exec(SCHEMA);
     source.exec(ROWS);
@@ -58,15 +72,14 @@ fn bisection_finds_every_difference_for_every_key_kind() {
         target.exec(SCHEMA);
         target.exec(ROWS);
         target.exec(drift);
-        let (code, out, report) = sync(&source, &target, "bisect");
+        let (code, out, report) = sync(&source, &target, algorithm);
         assert_eq!(code, 0, "{name}: {out}");
         source.assert_same_data(&target);
         for table in ["by_int", "by_sparse", "by_pair", "by_text", "by_uuid"] {
             let (found, read) = common::rows_read(&report, table);
-            assert!(found.starts_with("bisect"), "{name} {table}: {found}");
+            assert!(found.starts_with(algorithm), "{name} {table}: {found}");
             if name == "sparse" {
-                // A few differing rows: only small ranges are read.
-                assert!(read < 20_000, "{name} {table}: {found}");
+                assert!(read < sparse_reads, "{name} {table}: {found}");
             }
         }
         let (code, out, _) = sync(&source, &target, "stream");
@@ -122,6 +135,66 @@ fn batched_levels_find_differences_at_range_borders_and_null_keys() {
     // side): about 50,000 of both sides' 200,000 rows are read.
     let (found, read) = common::rows_read(&report, "by_int");
     assert!(read < 65_000, "{found}");
+    let (code, out, _) = sync(&source, &target, "stream");
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Records inserted: 0")
+            && out.contains("Records updated: 0")
+            && out.contains("Records deleted: 0"),
+        "the streaming merge finds nothing left: {out}"
+    );
+}
+
+/// Row hashes on a table of more rows than one part holds (250,000) hash
+/// it in parts cut by split points, finding differences at both ends and
+/// around the cut; a part where most keys differ is streamed whole
+/// instead of read key by key; either way the target ends identical.
+#[test]
+fn row_hashes_go_by_parts_and_stream_a_part_that_mostly_differs() {
+    let schema = "
+        CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(20));
+        CREATE TABLE churned (id INT PRIMARY KEY, v INT);";
+    let rows = "
+        INSERT INTO big SELECT seq, CONCAT('v', seq) FROM seq_1_to_300000;
+        INSERT INTO churned SELECT seq, seq FROM seq_1_to_2000;
+        ANALYZE TABLE big, churned;";
+    let source = MyDb::new("hparts_src");
+    source.exec(schema);
+    source.exec(rows);
+    let target = MyDb::new("hparts_tgt");
+    target.exec(schema);
+    target.exec(rows);
+    target.exec(
+        "UPDATE big SET v = 'edge' WHERE id IN (1, 149999, 150000, 150001, 300000);
+         DELETE FROM big WHERE id = 77777;
+         INSERT INTO big VALUES (300001, 'past the end'), (0, 'before the start');
+         UPDATE churned SET v = -v WHERE id % 3 <> 0;",
+    );
+    let (code, out, report) = sync(&source, &target, "hashes");
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+    let (found, read) = common::rows_read(&report, "big");
+    assert!(found.contains(" in 2 parts"), "{found}");
+    assert!(read < 20, "only the 8 differing keys are read: {found}");
+    let big = report["data"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "big")
+        .unwrap();
+    assert_eq!(
+        (
+            &big["rows_inserted"],
+            &big["rows_updated"],
+            &big["rows_deleted"]
+        ),
+        (&1.into(), &5.into(), &2.into()),
+        "{big}"
+    );
+    // Two thirds of `churned` differ: both sides are read whole.
+    let (found, read) = common::rows_read(&report, "churned");
+    assert!(found.starts_with("hashes"), "{found}");
+    assert_eq!(read, 4000, "{found}");
     let (code, out, _) = sync(&source, &target, "stream");
     assert_eq!(code, 0, "{out}");
     assert!(

@@ -46,6 +46,7 @@ macro_rules! engine_contract {
                 updates_by_unique_index_and_configured_key,
                 configured_keys_match_bytes_not_collation,
                 triggers_are_listed_by_table,
+                keys_hash_their_rows_and_read_back_by_key,
             );
         }
     };
@@ -564,4 +565,84 @@ async fn triggers_are_listed_by_table<F: Fixture>() {
     // `audit` has none.
     assert_eq!(triggers.len(), 1, "{triggers:?}");
     assert_eq!(triggers["t"], ["t_del", "t_ins"]);
+}
+
+/// Row hashes by key (where the engine has them): one key and one hash a
+/// row, in key order; equal rows hash alike in two databases, and a
+/// changed value changes its row's hash only. Rows read back by key are
+/// exactly those rows, a case-insensitive key by the database's own
+/// equality.
+async fn keys_hash_their_rows_and_read_back_by_key<F: Fixture>() {
+    let one = F::with("ct_hash_a", &[Table::Values, Table::Words]);
+    let two = F::with("ct_hash_b", &[Table::Values]);
+    let rows = edge_rows();
+    one.insert("vals", &rows);
+    two.insert("vals", &rows);
+    let words: Vec<Row> = [("a", 1), ("B", 2), ("é", 3)]
+        .map(|(w, n)| vec![text(w), int(n)])
+        .to_vec();
+    one.insert("words", &words);
+    let table = table_data(&one.url(), "vals", None).await;
+    let mut source = Source::open(&one.url()).await;
+    if !source.hashes_by_key(&table) {
+        // SQLite: every table is streamed whole.
+        assert!(!source.hashes_by_key(&whole_row(&table)));
+        return source.finish().await;
+    }
+    assert!(!source.hashes_by_key(&whole_row(&table)), "a keyless table");
+    let hashes = source.key_hashes(&table).await;
+    let ids: Vec<Value> = read_source(&one.url(), &table)
+        .await
+        .into_iter()
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(hashes.len(), rows.len());
+    assert!(hashes.iter().all(|h| h.len() == 2), "{hashes:?}");
+    let hashed_ids: Vec<Value> = hashes.iter().map(|h| h[0].clone()).collect();
+    assert_eq!(hashed_ids, ids);
+    let mut distinct: Vec<String> = hashes.iter().map(|h| format!("{:?}", h[1])).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        rows.len(),
+        "edge rows all hash apart: {hashes:?}"
+    );
+
+    let changed = &ids[1];
+    two.exec(&format!(
+        "UPDATE vals SET s = 'changed' WHERE id = {changed}"
+    ));
+    let mut other = Source::open(&two.url()).await;
+    let theirs = other.key_hashes(&table).await;
+    other.finish().await;
+    let differing: Vec<&Value> = hashes
+        .iter()
+        .zip(&theirs)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| &a[0])
+        .collect();
+    assert_eq!(differing, [changed]);
+
+    let keys = [
+        vec![ids[0].clone()],
+        vec![ids[2].clone()],
+        vec![int(999_999)],
+    ];
+    let read = source.keyed_rows(&table, &keys).await;
+    let expected: Vec<Row> = sorted(rows.clone())
+        .into_iter()
+        .filter(|row| row[0] == ids[0] || row[0] == ids[2])
+        .collect();
+    assert_rows_exact(&read, &sorted(expected));
+    assert!(source.keyed_rows(&table, &[]).await.is_empty());
+
+    let words_table = table_data(&one.url(), "words", None).await;
+    let read = source.keyed_rows(&words_table, &[vec![text("b")]]).await;
+    assert_eq!(
+        read,
+        [vec![text("B"), int(2)]],
+        "by the database's equality"
+    );
+    source.finish().await;
 }

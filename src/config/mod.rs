@@ -59,13 +59,17 @@ pub struct Overrides {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiffAlgorithm {
-    /// Bisect where both servers are across a network (their checksums
-    /// save the wire); stream where both are on this machine (reading rows
-    /// costs less than hashing them there).
+    /// Over a network, per table, row hashes by key (or bisection for a
+    /// table without a key) or streaming, whichever the link makes
+    /// cheaper; stream where both are on this machine (reading rows costs
+    /// less than hashing them there).
     #[default]
     Auto,
     /// Checksum key ranges on both servers; stream only ranges that differ.
     Bisect,
+    /// Stream every row's key and a 64-bit hash of it from both servers;
+    /// read whole rows only for keys whose hashes differ.
+    Hashes,
     /// Stream every row of both sides and merge them.
     Stream,
 }

@@ -21,7 +21,7 @@ use crate::catalog::model::{Catalog, Flavor, ForeignKey};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::TableData;
 use crate::data::value::{Row, Value};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Rows per chunk sent from a reading stream to its consumer.
 pub const ROW_CHUNK: usize = 1000;
@@ -354,6 +354,49 @@ pub trait EngineConnection: Sized {
         range: Option<&KeyRange>,
         tx: &RowSender,
     ) -> Result<()>;
+
+    /// Whether this engine can stream `table`'s keys with row hashes
+    /// ([`EngineConnection::stream_key_hashes`]) and read its rows back
+    /// by key ([`EngineConnection::stream_keyed_rows`]): a table with a
+    /// key, on an engine that hashes rows on the server.
+    fn hashes_by_key(&self, table: &TableData) -> bool {
+        let _ = table;
+        false
+    }
+
+    /// Streams, in key order, each row's key values followed by one
+    /// 64-bit hash of the whole row (the session's [`RowHash`], so both
+    /// sides of a run hash alike), all rows or one key range's. Only
+    /// called where [`EngineConnection::hashes_by_key`] says so.
+    async fn stream_key_hashes(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()> {
+        let _ = (range, tx);
+        Err(Error::Refused(format!(
+            "table `{}`: this engine does not hash rows by key",
+            table.name
+        )))
+    }
+
+    /// Streams, in key order, the rows whose keys are among `keys` (whole
+    /// keys, in key order), matched by the server's own equality: a
+    /// collation's equal keys come back too, from both sides alike. Only
+    /// called where [`EngineConnection::hashes_by_key`] says so.
+    async fn stream_keyed_rows(
+        &mut self,
+        table: &TableData,
+        keys: &[Vec<Value>],
+        tx: &RowSender,
+    ) -> Result<()> {
+        let _ = (keys, tx);
+        Err(Error::Refused(format!(
+            "table `{}`: this engine does not read rows by key",
+            table.name
+        )))
+    }
 
     /// Whether the table has no row at all.
     async fn is_empty(&mut self, table: &TableData) -> Result<bool>;

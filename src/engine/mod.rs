@@ -16,6 +16,7 @@
 
 mod contract;
 mod dialect;
+mod keyed;
 pub mod mysql;
 pub mod postgres;
 mod split;
@@ -127,6 +128,25 @@ impl EngineConnection for Connection {
     ) -> Result<()> {
         on_engine!(self, c => c.stream_rows(table, range, tx).await)
     }
+    fn hashes_by_key(&self, table: &TableData) -> bool {
+        on_engine!(self, c => c.hashes_by_key(table))
+    }
+    async fn stream_key_hashes(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()> {
+        on_engine!(self, c => c.stream_key_hashes(table, range, tx).await)
+    }
+    async fn stream_keyed_rows(
+        &mut self,
+        table: &TableData,
+        keys: &[Vec<Value>],
+        tx: &RowSender,
+    ) -> Result<()> {
+        on_engine!(self, c => c.stream_keyed_rows(table, keys, tx).await)
+    }
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         on_engine!(self, c => c.is_empty(table).await)
     }
@@ -213,15 +233,28 @@ impl From<sqlite::SharedSqlite> for Connection {
     }
 }
 
+/// Which rows of a table a streaming read takes, and in what shape.
+#[derive(Debug, Clone, Copy)]
+pub enum RowRead<'a> {
+    /// Whole rows, all of them or one key range's.
+    Rows(Option<&'a KeyRange>),
+    /// Keys with row hashes, all of them or one key range's (see
+    /// [`EngineConnection::stream_key_hashes`]).
+    KeyHashes(Option<&'a KeyRange>),
+    /// Whole rows with these keys (see
+    /// [`EngineConnection::stream_keyed_rows`]).
+    Keyed(&'a [Vec<Value>]),
+}
+
 /// Streams into `tx`; a failed read sends its error down the channel as
 /// its last item (see [`RowSender`]).
-async fn stream_into(
-    conn: &mut Connection,
-    table: &TableData,
-    range: Option<&KeyRange>,
-    tx: &RowSender,
-) {
-    if let Err(e) = conn.stream_rows(table, range, tx).await {
+async fn stream_into(conn: &mut Connection, table: &TableData, read: RowRead<'_>, tx: &RowSender) {
+    let outcome = match read {
+        RowRead::Rows(range) => conn.stream_rows(table, range, tx).await,
+        RowRead::KeyHashes(range) => conn.stream_key_hashes(table, range, tx).await,
+        RowRead::Keyed(keys) => conn.stream_keyed_rows(table, keys, tx).await,
+    };
+    if let Err(e) = outcome {
         let _ = tx.send(Err(e)).await;
     }
 }
@@ -271,15 +304,15 @@ impl Reader {
         self.conn.link()
     }
 
-    /// Streams a table's rows in key order, all of them or one key
-    /// range's (see [`RowSender`]).
-    pub async fn stream_rows(
-        &mut self,
-        table: &TableData,
-        range: Option<&KeyRange>,
-        tx: &RowSender,
-    ) {
-        stream_into(&mut self.conn, table, range, tx).await
+    /// Streams what `read` asks of a table, in key order (see
+    /// [`RowSender`]).
+    pub async fn stream(&mut self, table: &TableData, read: RowRead<'_>, tx: &RowSender) {
+        stream_into(&mut self.conn, table, read, tx).await
+    }
+
+    /// See [`EngineConnection::hashes_by_key`].
+    pub fn hashes_by_key(&self, table: &TableData) -> bool {
+        self.conn.hashes_by_key(table)
     }
 
     /// See [`EngineConnection::count_rows`].

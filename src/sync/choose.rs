@@ -1,11 +1,19 @@
 //! Choosing, per table, how its differences are found from what the link
 //! to the source costs: streaming every row ships the table's bytes
-//! (compressed size over the measured throughput); bisection ships only
-//! checksums but pays round trips (one per level of the tree, the two
-//! servers asked at the same time) and the servers' hashing of every row.
-//! The cheaper estimate wins. The same figures size bisection's leaves:
-//! a leaf holds about what crosses the link in one round trip, so going
-//! one level deeper never costs more than the rows it saves.
+//! (compressed size over the measured throughput); row hashes by key
+//! ship a key and 8 bytes a row while the servers hash every row once
+//! (the two overlap: the rows' hashes cross as they are computed);
+//! bisection ships only checksums but pays round trips (one per level of
+//! the tree, the two servers asked at the same time) and the servers'
+//! hashing of every row. A table with a key, on engines that hash rows by
+//! key, chooses between streaming and row hashes; any other between
+//! streaming and bisection (whose cost depends on where the changes lie:
+//! changes spread over the table hash every row again at each level, so
+//! row hashes, one pass whatever the spread, are preferred where they
+//! can be had). The cheaper estimate wins. The same figures size
+//! bisection's leaves: a leaf holds about what crosses the link in one
+//! round trip, so going one level deeper never costs more than the rows
+//! it saves.
 
 use std::time::Duration;
 
@@ -21,15 +29,17 @@ const MIN_LEAF_ROWS: u64 = 200;
 /// At most this many leaves (the split points of a table are read in one
 /// answer before the first level).
 const MAX_LEAVES: u64 = 1 << 16;
-/// Server time a bisection spends per stored byte: the checksums of the
-/// first level (the two servers at the same time), the split-points scan
-/// and the levels below. Measured on the benchmark's `job_orders`
-/// (60,000 rows, 18.4 MB stored, MariaDB 10.11, CRC32 + CRC32C) on 2
-/// cores shared with other builds: one full checksum 22 ns a byte at load
-/// 8, 95 ns at load 14; whole bisections over 20 ms / 100 Mbit/s took
-/// longer than streaming wherever this constant says so
-/// (bench/results-remote.md).
-const HASH_SECS_PER_STORED_BYTE: f64 = 60.0e-9;
+/// Server time one pass of row hashing spends per stored byte (the
+/// checksums of a bisection's first level, or the row hashes by key; the
+/// two servers at the same time). Measured on the benchmark's
+/// `job_orders` (590,000 rows, 181 MB stored, MariaDB 10.11, CRC32 +
+/// CRC32C): 2.1 s for a whole-table checksum, 11.6 ns a byte, with the
+/// server's cores shared only with low-priority builds; the same table's
+/// key-and-hash stream took 2.4-3.0 s. Earlier figures on a smaller
+/// table were 22 ns a byte at load 8 and 95 ns at load 14, where both
+/// servers shared 2 cores with other builds at full priority: a real
+/// source has its own cores.
+const HASH_SECS_PER_STORED_BYTE: f64 = 15.0e-9;
 /// InnoDB's stored bytes (`DATA_LENGTH`, pages included) per byte the
 /// rows take on the wire, uncompressed and compressed. Compressed:
 /// measured on the benchmark's dataset, 29.3 MB stored crossed as 10.7
@@ -38,9 +48,16 @@ const HASH_SECS_PER_STORED_BYTE: f64 = 60.0e-9;
 const STORED_PER_WIRE_BYTE: [f64; 2] = [1.5, 2.7];
 /// A row's bytes on the wire when the server has no statistics.
 const UNKNOWN_ROW_WIRE_BYTES: f64 = 200.0;
-/// Round trips of a bisection besides its levels: counting and splitting
-/// the table, and reading the differing leaves.
+/// Round trips of a bisection besides its levels (counting and splitting
+/// the table, and reading the differing leaves), and of row hashes
+/// besides one a part (splitting, and reading the differing rows).
 const FIXED_ROUND_TRIPS: u32 = 3;
+/// A row's key and hash on the wire (a 4 to 8-byte key, the 8-byte hash
+/// and the protocol's framing), uncompressed and compressed. The hash
+/// is random and does not compress.
+const KEY_HASH_WIRE_BYTES: [f64; 2] = [22.0, 16.0];
+/// Rows hashed in one part at most (see `hash_parts`).
+pub(crate) const HASH_PART_ROWS: u64 = 250_000;
 
 /// The link to the source as measured at connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,17 +67,36 @@ pub struct LinkCost {
     pub compressed: bool,
 }
 
-/// What the two ways of finding a table's differences are estimated to
-/// cost, in milliseconds.
+/// The way besides streaming that a table's differences may be found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alternative {
+    Bisect,
+    Hashes,
+}
+
+impl Alternative {
+    /// How the report names its estimate ("about N ms bisecting").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alternative::Bisect => "bisecting",
+            Alternative::Hashes => "by row hashes",
+        }
+    }
+}
+
+/// What streaming and the alternative are estimated to cost, in
+/// milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CostEstimate {
     pub stream_ms: u64,
-    pub bisect_ms: u64,
+    pub alternative: Alternative,
+    pub alternative_ms: u64,
 }
 
 impl CostEstimate {
-    pub fn bisects(self) -> bool {
-        self.bisect_ms < self.stream_ms
+    /// Whether the alternative is the cheaper.
+    pub fn prefers_alternative(self) -> bool {
+        self.alternative_ms < self.stream_ms
     }
 }
 
@@ -82,19 +118,38 @@ impl LinkCost {
         ((per_round_trip / self.row_wire_bytes(size)) as u64).clamp(MIN_LEAF_ROWS, MAX_LEAF_ROWS)
     }
 
-    /// Streaming against bisecting a table of `size`.
-    pub fn estimate(&self, size: TableSize) -> CostEstimate {
+    /// Streaming a table of `size` against `alternative`.
+    pub fn estimate(&self, size: TableSize, alternative: Alternative) -> CostEstimate {
         let rows = size.rows as f64;
-        let stream = self.rtt.as_secs_f64()
-            + rows * self.row_wire_bytes(Some(size)) / self.bytes_per_sec.max(1) as f64;
-        let round_trips = FIXED_ROUND_TRIPS + levels(leaves(size.rows, self.leaf_rows(Some(size))));
-        let bisect = f64::from(round_trips) * self.rtt.as_secs_f64()
-            + size.bytes as f64 * HASH_SECS_PER_STORED_BYTE;
+        let rtt = self.rtt.as_secs_f64();
+        let bytes_per_sec = self.bytes_per_sec.max(1) as f64;
+        let hashing = size.bytes as f64 * HASH_SECS_PER_STORED_BYTE;
+        let stream = rtt + rows * self.row_wire_bytes(Some(size)) / bytes_per_sec;
+        let other = match alternative {
+            Alternative::Bisect => {
+                let round_trips =
+                    FIXED_ROUND_TRIPS + levels(leaves(size.rows, self.leaf_rows(Some(size))));
+                f64::from(round_trips) * rtt + hashing
+            }
+            Alternative::Hashes => {
+                let wire = KEY_HASH_WIRE_BYTES[usize::from(self.compressed)];
+                let round_trips = FIXED_ROUND_TRIPS + hash_parts(size.rows) as u32;
+                f64::from(round_trips) * rtt + hashing.max(rows * wire / bytes_per_sec)
+            }
+        };
         CostEstimate {
             stream_ms: (stream * 1e3) as u64,
-            bisect_ms: (bisect * 1e3) as u64,
+            alternative,
+            alternative_ms: (other * 1e3) as u64,
         }
     }
+}
+
+/// The parts a table of `rows` rows is hashed in, one after the other,
+/// each holding at most `HASH_PART_ROWS` (so the differing keys kept for
+/// reading stay bounded however big the table).
+pub(crate) fn hash_parts(rows: u64) -> u64 {
+    rows.div_ceil(HASH_PART_ROWS).max(1)
 }
 
 /// How many leaves `rows` rows are cut into for leaves of `leaf_rows`.
@@ -142,22 +197,43 @@ mod tests {
             rows: 60_000,
             bytes: 15_000_000,
         };
+        let bisect = |l: LinkCost, size| l.estimate(size, Alternative::Bisect);
         assert!(
-            link(50, 5).estimate(size).bisects(),
+            bisect(link(50, 5), size).prefers_alternative(),
             "{:?}",
-            link(50, 5).estimate(size)
+            bisect(link(50, 5), size)
         );
         assert!(
-            !link(1, 1000).estimate(size).bisects(),
+            !bisect(link(1, 1000), size).prefers_alternative(),
             "{:?}",
-            link(1, 1000).estimate(size)
+            bisect(link(1, 1000), size)
         );
         // Tiny tables stream: a handful of round trips cost more than their bytes.
         let tiny = TableSize {
             rows: 50,
             bytes: 16_384,
         };
-        assert!(!link(20, 100).estimate(tiny).bisects());
+        assert!(!bisect(link(20, 100), tiny).prefers_alternative());
+    }
+
+    #[test]
+    fn row_hashes_win_where_rows_are_wide_and_the_link_slow() {
+        // 600,000 rows of about 300 stored bytes (the benchmark's job_orders).
+        let size = TableSize {
+            rows: 600_000,
+            bytes: 184_000_000,
+        };
+        let hashes = |l: LinkCost, size| l.estimate(size, Alternative::Hashes);
+        assert!(hashes(link(20, 100), size).prefers_alternative());
+        assert!(!hashes(link(1, 1000), size).prefers_alternative());
+        // Narrow rows: a key and a hash are most of the row.
+        let narrow = TableSize {
+            rows: 600_000,
+            bytes: 24_000_000,
+        };
+        assert!(!hashes(link(20, 100), narrow).prefers_alternative());
+        assert_eq!(hash_parts(600_000), 3);
+        assert_eq!(hash_parts(0), 1);
     }
 
     #[test]

@@ -1,16 +1,18 @@
 //! Finding one table's changes: by streaming every row of both sides, by
-//! streaming only the key ranges whose checksums differ (bisection, its
-//! leaves sized by the link), either one chosen per table by what the
-//! link costs (`choose`), or, where the target has nothing to compare, by
-//! copying every source row.
+//! row hashes (keys and hashes streamed, rows read only where they
+//! differ), by streaming only the key ranges whose checksums differ
+//! (bisection, its leaves sized by the link), one chosen per table by
+//! what the link costs (`choose`), or, where the target has nothing to
+//! compare, by copying every source row.
 
 use super::apply::TableApplier;
 use super::bisect::differing_ranges;
-use super::choose::{CostEstimate, LinkCost, FANOUT, MAX_LEAF_ROWS};
+use super::choose::{Alternative, CostEstimate, LinkCost, FANOUT, MAX_LEAF_ROWS};
+use super::hashes::diff_by_hashes;
 use super::pipeline::diff_table;
 use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
-use crate::engine::{SourceDb, TargetReader};
+use crate::engine::{RowRead, SourceDb, TargetReader};
 use crate::error::Result;
 use crate::report::progress::RowBar;
 
@@ -22,6 +24,9 @@ pub enum DiffMethod {
     /// Merge only the rows of the key ranges whose checksums differ;
     /// leaves sized by the link to the source where it was measured.
     Bisect(Option<LinkCost>),
+    /// Merge keys with row hashes, then only the rows whose keys differ
+    /// (tables without a key, or on an engine that cannot, stream).
+    Hashes,
     /// Per table, whichever the link makes cheaper (see `choose`).
     ByCost(LinkCost),
 }
@@ -39,8 +44,11 @@ pub(crate) enum Find {
 pub struct FindStats {
     /// `None`: the first look found the table equal, no row was read.
     pub method: Option<Found>,
-    /// Key ranges read (bisect: those whose checksums differed).
+    /// Key ranges read (bisect: those whose checksums differed; hashes:
+    /// the parts hashed).
     pub ranges_read: usize,
+    /// Keys with row hashes read from both sides together.
+    pub hashes_read: u64,
     /// Rows read from both sides together.
     pub rows_read: u64,
     /// What streaming and bisecting were estimated to cost, where the
@@ -56,6 +64,7 @@ pub struct FindStats {
 pub enum Found {
     Stream,
     Bisect,
+    Hashes,
     Copy,
 }
 
@@ -64,6 +73,7 @@ impl Found {
         match self {
             Found::Stream => "stream",
             Found::Bisect => "bisect",
+            Found::Hashes => "hashes",
             Found::Copy => "copy",
         }
     }
@@ -74,73 +84,128 @@ impl FindStats {
     pub fn add(&mut self, other: FindStats) {
         self.method = other.method.or(self.method);
         self.ranges_read += other.ranges_read;
+        self.hashes_read += other.hashes_read;
         self.rows_read += other.rows_read;
         self.cost = other.cost.or(self.cost);
         self.parts = self.parts.max(other.parts);
     }
 }
 
-/// Finds a table's changes (in `within`, a key range of it, or all of
-/// it) the way `how` says and hands them to `sink`.
+/// Finds a table's changes (in `within`, a key range of it holding about
+/// `rows` rows where the caller knows, or all of it) the way `how` says
+/// and hands them to `sink`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn find_changes(
     source: &mut SourceDb,
     reader: &mut TargetReader,
     table: &TableData,
     how: Find,
     within: Option<&KeyRange>,
+    rows: Option<u64>,
     bar: Option<RowBar>,
     sink: &mut TableApplier<'_>,
 ) -> Result<FindStats> {
-    let (link, by_cost) = match how {
-        Find::Diff(DiffMethod::Bisect(link)) => (Some(link), false),
-        Find::Diff(DiffMethod::ByCost(link)) => (Some(Some(link)), true),
-        Find::Diff(DiffMethod::Stream) | Find::CopyAll => (None, false),
+    let hashable = source.hashes_by_key(table) && reader.hashes_by_key(table);
+    let (method, link) = match how {
+        Find::CopyAll => (Found::Copy, None),
+        Find::Diff(DiffMethod::Stream) => (Found::Stream, None),
+        Find::Diff(DiffMethod::Hashes) if hashable => (Found::Hashes, None),
+        Find::Diff(DiffMethod::Hashes) => (Found::Stream, None),
+        Find::Diff(DiffMethod::Bisect(link)) => (Found::Bisect, link),
+        Find::Diff(DiffMethod::ByCost(link)) => (Found::Bisect, Some(link)),
+    };
+    let by_cost = matches!(how, Find::Diff(DiffMethod::ByCost(_)));
+    let all = KeyRange::all();
+    let within_or_all = within.unwrap_or(&all);
+    // The server's statistics size the parts and leaves (and, by cost,
+    // decide).
+    let size = match method {
+        Found::Bisect | Found::Hashes => source.estimate_size(&table.name).await,
+        Found::Stream | Found::Copy => None,
     };
     let mut cost = None;
-    let mut ranges = None;
-    if let Some(link) = link {
-        // The server's statistics size the leaves (and, by cost, decide).
-        let size = source.estimate_size(&table.name).await;
-        if by_cost {
-            cost = link.zip(size).map(|(link, size)| link.estimate(size));
+    let mut method = method;
+    if by_cost {
+        let alternative = match hashable {
+            true => Alternative::Hashes,
+            false => Alternative::Bisect,
+        };
+        cost = link
+            .zip(size)
+            .map(|(link, size)| link.estimate(size, alternative));
+        method = match (cost.map(CostEstimate::prefers_alternative), alternative) {
+            (Some(false), _) => Found::Stream,
+            (_, Alternative::Hashes) => Found::Hashes,
+            (_, Alternative::Bisect) => Found::Bisect,
+        };
+    }
+    let mut found = FindStats {
+        method: Some(method),
+        ranges_read: 1,
+        cost,
+        parts: 1,
+        ..FindStats::default()
+    };
+    match method {
+        Found::Hashes => {
+            let rows = rows.or(size.map(|s| s.rows)).unwrap_or(0);
+            let hashed = diff_by_hashes(
+                source,
+                reader,
+                table,
+                rows,
+                within_or_all,
+                bar.clone(),
+                sink,
+            )
+            .await?;
+            found.ranges_read = hashed.parts;
+            found.hashes_read = hashed.hashes_read;
+            found.rows_read = hashed.rows_read;
         }
-        if cost.is_none_or(CostEstimate::bisects) {
+        Found::Bisect => {
             let leaf_rows = link.map_or(MAX_LEAF_ROWS, |l| l.leaf_rows(size));
             let rows = size.map_or(leaf_rows * FANOUT as u64, |s| s.rows);
-            let all = KeyRange::all();
-            let within = within.unwrap_or(&all);
-            ranges = differing_ranges(source, reader, table, rows, leaf_rows, within).await?;
+            match differing_ranges(source, reader, table, rows, leaf_rows, within_or_all).await? {
+                Some(ranges) => {
+                    for range in &ranges {
+                        let read = RowRead::Rows(Some(range));
+                        found.rows_read +=
+                            diff_table(source, reader, table, read, false, bar.clone(), sink)
+                                .await?;
+                    }
+                    found.ranges_read = ranges.len();
+                }
+                None => {
+                    // The servers cannot compare checksums: stream.
+                    found.method = Some(Found::Stream);
+                    found.rows_read += diff_table(
+                        source,
+                        reader,
+                        table,
+                        RowRead::Rows(within),
+                        false,
+                        bar.clone(),
+                        sink,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Found::Stream | Found::Copy => {
+            let copy = method == Found::Copy;
+            found.rows_read = diff_table(
+                source,
+                reader,
+                table,
+                RowRead::Rows(within),
+                copy,
+                bar.clone(),
+                sink,
+            )
+            .await?;
         }
     }
-    let found = match ranges {
-        Some(ranges) => {
-            let mut rows_read = 0;
-            for range in &ranges {
-                rows_read +=
-                    diff_table(source, reader, table, Some(range), false, bar.clone(), sink)
-                        .await?;
-            }
-            FindStats {
-                method: Some(Found::Bisect),
-                ranges_read: ranges.len(),
-                rows_read,
-                cost,
-                parts: 1,
-            }
-        }
-        None => {
-            let copy = how == Find::CopyAll;
-            let rows_read =
-                diff_table(source, reader, table, within, copy, bar.clone(), sink).await?;
-            FindStats {
-                method: Some(if copy { Found::Copy } else { Found::Stream }),
-                ranges_read: 1,
-                rows_read,
-                cost,
-                parts: 1,
-            }
-        }
-    };
     if let Some(bar) = bar {
         bar.finish();
     }

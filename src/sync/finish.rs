@@ -208,6 +208,7 @@ pub(crate) async fn verify_all(
                     table,
                     how,
                     None,
+                    None,
                     bar,
                     &mut applier,
                 )
@@ -305,6 +306,7 @@ async fn verify(
         reader,
         table,
         Find::Diff(shared.method),
+        None,
         None,
         bar,
         &mut counter,

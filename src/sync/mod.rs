@@ -25,6 +25,7 @@ mod find;
 mod finish;
 mod first_look;
 mod fk;
+mod hashes;
 mod lanes;
 mod pipeline;
 mod ranges;

@@ -11,10 +11,9 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 use crate::data::rowdiff::{RowChange, RowDiff};
-use crate::data::segment::KeyRange;
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::{SourceDb, TargetReader, ROW_CHUNK};
+use crate::engine::{RowRead, SourceDb, TargetReader, ROW_CHUNK};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
@@ -58,16 +57,17 @@ pub(crate) trait ChangeSink {
     async fn accept(&mut self, changes: Vec<RowChange>) -> Result<()>;
 }
 
-/// Streams `table` (or one key range of it) from both sides and hands each
-/// chunk of changes to `sink`, until the merge ends or the sink fails.
-/// `progress` counts the source rows read. Returns how many rows were
-/// read from both sides together. With `target_empty` the target is not read at all:
+/// Streams what `what` asks of `table` (all rows, one key range's, those
+/// with given keys, or keys with row hashes) from both sides and hands each chunk of
+/// changes to `sink`, until the merge ends or the sink fails. `progress`
+/// counts the source rows read. Returns how many rows were read from both
+/// sides together. With `target_empty` the target is not read at all:
 /// every source row is an insert.
 pub(crate) async fn diff_table(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
-    range: Option<&KeyRange>,
+    what: RowRead<'_>,
     target_empty: bool,
     progress: Option<RowBar>,
     sink: &mut impl ChangeSink,
@@ -76,7 +76,11 @@ pub(crate) async fn diff_table(
     let (target_tx, target_rx) = mpsc::channel(CHANNEL_DEPTH);
     let (change_tx, mut change_rx) = mpsc::channel::<Result<Vec<RowChange>>>(CHANNEL_DEPTH);
 
-    let key = table.key.clone();
+    // Keys with row hashes carry the key first.
+    let key = match what {
+        RowRead::KeyHashes(_) => (0..table.key.len()).collect(),
+        RowRead::Rows(_) | RowRead::Keyed(_) => table.key.clone(),
+    };
     let name = table.name.clone();
     let read = Arc::new(AtomicU64::new(0));
     let rows_read = read.clone();
@@ -119,10 +123,10 @@ pub(crate) async fn diff_table(
 
     // Each reader owns its sender: when it is done the channel closes and
     // the merge sees the end of that stream.
-    let read_source = async move { source.stream_rows(table, range, &source_tx).await };
+    let read_source = async move { source.stream(table, what, &source_tx).await };
     let read_target = async move {
         if !target_empty {
-            target.stream_rows(table, range, &target_tx).await
+            target.stream(table, what, &target_tx).await
         }
     };
     // The consumer owns the change receiver: if it stops early, dropping

@@ -13,7 +13,7 @@ use super::ranges::Part;
 use super::{RowMode, Shared, StopFlag, SyncTable, TargetRows};
 use crate::data::table::TableData;
 use crate::data::value::Row;
-use crate::engine::{BulkLoad, WriteErrorKind};
+use crate::engine::{BulkLoad, RowRead, WriteErrorKind};
 use crate::error::{Error, Result};
 use crate::report::progress::RowBar;
 
@@ -109,8 +109,8 @@ pub(crate) async fn sync_one(
                 method: Some(Found::Copy),
                 ranges_read: 1,
                 rows_read: rows,
-                cost: None,
                 parts: 1,
+                ..FindStats::default()
             });
             return Ok(());
         }
@@ -146,6 +146,7 @@ pub(crate) async fn sync_one(
         table,
         how,
         range,
+        total,
         bar,
         &mut applier,
     )
@@ -179,7 +180,7 @@ async fn stream_copy(
     let (source, writer) = (&mut *lane.source, &mut *lane.writer);
     let read = async move {
         let tx = read_tx;
-        source.stream_rows(table, None, &tx).await;
+        source.stream(table, RowRead::Rows(None), &tx).await;
     };
     let progress = bar.clone();
     let count = async move {

@@ -217,8 +217,10 @@ pub async fn run(
                 Some(method) => {
                     let chosen = match found.cost {
                         Some(c) => format!(
-                            " (by cost: about {} ms streaming, {} ms bisecting)",
-                            c.stream_ms, c.bisect_ms
+                            " (by cost: about {} ms streaming, {} ms {})",
+                            c.stream_ms,
+                            c.alternative_ms,
+                            c.alternative.as_str()
                         ),
                         None => String::new(),
                     };
@@ -227,6 +229,15 @@ pub async fn run(
                         Found::Bisect => format!(
                             "bisect{parts}{chosen}: {} differing key ranges, {} rows read",
                             found.ranges_read, found.rows_read
+                        ),
+                        Found::Hashes => format!(
+                            "hashes{parts}{chosen}: {} keys with row hashes compared{}, {} rows read",
+                            found.hashes_read,
+                            match found.ranges_read {
+                                0 | 1 => String::new(),
+                                n => format!(" in {n} parts"),
+                            },
+                            found.rows_read
                         ),
                         _ => format!(
                             "{}{parts}{chosen}: {} rows read",

@@ -438,11 +438,15 @@ fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, St
             DiffMethod::Stream,
             "stream: diff_algorithm = \"stream\"".to_string(),
         ),
+        (DiffAlgorithm::Hashes, _) => (
+            DiffMethod::Hashes,
+            "hashes: diff_algorithm = \"hashes\" (tables without a key are streamed)".to_string(),
+        ),
         (DiffAlgorithm::Auto, Some(rtt)) if rtt >= BISECT_FROM_RTT => match cost {
             Some(cost) => (
                 DiffMethod::ByCost(cost),
                 format!(
-                    "by cost (auto): a server answers in {:.1} ms (at least {:.0} ms: over a network) and the source's answers arrive at {:.0} Mbit/s, so each table is streamed where its bytes cross the link sooner than the servers hash its rows for checksums of key ranges, and bisected elsewhere (each table's estimates under found_by)",
+                    "by cost (auto): a server answers in {:.1} ms (at least {:.0} ms: over a network) and the source's answers arrive at {:.0} Mbit/s, so each table is streamed where its bytes cross the link sooner than the servers hash its rows and their keys and hashes cross, and compared by row hashes elsewhere (bisected, without a key; each table's estimates under found_by)",
                     ms(rtt),
                     ms(BISECT_FROM_RTT),
                     mbit(&cost)

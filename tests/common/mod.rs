@@ -726,7 +726,8 @@ pub async fn collect_rows(
     source: &mut lockstep::engine::SourceDb,
     table: &lockstep::data::table::TableData,
 ) -> Vec<lockstep::data::value::Row> {
-    gather_rows(|tx| async move { source.stream_rows(table, None, &tx).await }).await
+    let read = lockstep::engine::RowRead::Rows(None);
+    gather_rows(|tx| async move { source.stream(table, read, &tx).await }).await
 }
 
 /// Asserts that rows read back equal the rows written bit for bit (unlike

@@ -1,5 +1,6 @@
 //! The only test code that calls into `lockstep::engine`: opening a
-//! source, a target and its reader, a table's data view, streaming rows,
+//! source, a target and its reader, a table's data view, streaming rows
+//! (whole, by key, or keys with row hashes),
 //! rendering and running writes, foreign key checks, triggers, the begin
 //! and end of data sessions, and SQLite's literal of a value. When the
 //! engine API changes, this file changes and the tests stay as they are.
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 
 use lockstep::data::table::TableData;
 use lockstep::data::value::{Row, Value};
-use lockstep::engine::{ConnectOptions, RowSender, SourceDb, TargetDb, TargetReader};
+use lockstep::engine::{ConnectOptions, RowRead, RowSender, SourceDb, TargetDb, TargetReader};
 pub use lockstep::engine::{WriteError, WriteErrorKind, WriteOp};
 // The contract's chunk sizes; the engine-specific tests do not ask.
 #[allow(unused_imports)]
@@ -54,12 +55,29 @@ impl Source {
 
     /// Streams every row of `table` into `tx`, in key order.
     pub async fn stream(&mut self, table: &TableData, tx: &RowSender) {
-        self.0.stream_rows(table, None, tx).await
+        self.0.stream(table, RowRead::Rows(None), tx).await
     }
 
     /// Every row of `table`, streamed through a real channel.
     pub async fn rows(&mut self, table: &TableData) -> Vec<Row> {
         crate::common::gather_rows(|tx| async move { self.stream(table, &tx).await }).await
+    }
+
+    /// Whether this engine hashes `table`'s rows by key.
+    pub fn hashes_by_key(&self, table: &TableData) -> bool {
+        self.0.hashes_by_key(table)
+    }
+
+    /// Each row's key values and row hash, in key order.
+    pub async fn key_hashes(&mut self, table: &TableData) -> Vec<Row> {
+        let read = RowRead::KeyHashes(None);
+        crate::common::gather_rows(|tx| async move { self.0.stream(table, read, &tx).await }).await
+    }
+
+    /// The rows with these keys, in key order.
+    pub async fn keyed_rows(&mut self, table: &TableData, keys: &[Row]) -> Vec<Row> {
+        let read = RowRead::Keyed(keys);
+        crate::common::gather_rows(|tx| async move { self.0.stream(table, read, &tx).await }).await
     }
 
     /// Closes the snapshot.
@@ -154,7 +172,7 @@ impl Target {
 impl Reader {
     /// Streams every row of `table` into `tx`, in key order.
     pub async fn stream(&mut self, table: &TableData, tx: &RowSender) {
-        self.0.stream_rows(table, None, tx).await
+        self.0.stream(table, RowRead::Rows(None), tx).await
     }
 
     /// Every row of `table`, streamed through a real channel.

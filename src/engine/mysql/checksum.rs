@@ -27,6 +27,7 @@ use crate::catalog::model::{Flavor, SqlType};
 use crate::data::segment::{Checksum, KeyRange};
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::Value;
+use crate::engine::keyed;
 use crate::engine::split::split_points_sql;
 use crate::engine::RowHash;
 use crate::error::{Error, Result};
@@ -98,6 +99,51 @@ fn row_encoding(table: &TableData) -> String {
 /// columns are equal byte for byte (collisions aside).
 pub fn row_hash_expr(table: &TableData) -> String {
     format!("MD5({})", row_encoding(table))
+}
+
+/// The row's hash in 64 bits: the two CRCs side by side, or the first
+/// half of the MD5.
+fn row_hash64(table: &TableData, hash: RowHash) -> String {
+    match hash {
+        RowHash::Crc32Pair => {
+            let row = row_encoding(table);
+            format!("(CRC32({row}) << 32) | CRC32C({row})")
+        }
+        RowHash::Md5 => format!(
+            "CAST(CONV(LEFT({}, 16), 16, 10) AS UNSIGNED)",
+            row_hash_expr(table)
+        ),
+    }
+}
+
+/// `SELECT <key columns>, <64-bit row hash> FROM t [WHERE range] ORDER BY
+/// <key>`: the rows' keys in stream order, each with its row's hash.
+pub fn key_hashes_sql(
+    flavor: &Flavor,
+    table: &TableData,
+    range: Option<&KeyRange>,
+    hash: RowHash,
+) -> String {
+    let keys: Vec<String> = key_columns(table)
+        .into_iter()
+        .map(|c| quote_ident(&c.name))
+        .collect();
+    format!(
+        "SELECT {}, {} {} ORDER BY {}",
+        keys.join(", "),
+        row_hash64(table, hash),
+        from_where(flavor, table, range),
+        order_terms(table).join(", ")
+    )
+}
+
+/// The condition true for the rows whose key is one of `keys` (see
+/// `engine::keyed`).
+pub fn keyed_condition(flavor: &Flavor, table: &TableData, keys: &[Vec<Value>]) -> String {
+    let columns = key_columns(table);
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let literal = |i: usize, v: &Value| literal(flavor, columns[i], v);
+    keyed::keyed_condition(&names, keys, literal, "<=>")
 }
 
 /// The row hashes `flavor` computes, cheapest first. CRC32C came with
@@ -485,6 +531,17 @@ mod tests {
         assert!(hash.contains("IFNULL(CONCAT(`a`, ','), 'N')"));
         assert!(hash.contains("LENGTH(CAST(`b` AS BINARY)), ':'"));
         assert!(hash.contains("IFNULL(IF(LENGTH(`c`) <= 65535, CONCAT(LENGTH(`c`), ':', `c`), CONCAT('M', MD5(`c`))), 'N')"));
+    }
+
+    #[test]
+    fn keys_are_matched_by_the_columns_own_equality() {
+        let flavor = Flavor::MariaDb {
+            version: String::new(),
+        };
+        let keys = vec![vec![Value::Int(1), Value::Text(b"x".to_vec())]];
+        let condition = keyed_condition(&flavor, &table(), &keys);
+        assert!(condition.starts_with("(`a`, `b`) IN ((1, "), "{condition}");
+        assert!(!condition.contains("CAST"), "{condition}");
     }
 
     #[test]

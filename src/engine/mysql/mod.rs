@@ -328,6 +328,50 @@ impl EngineConnection for MySqlConnection {
             .map_err(|e| self.located(e))
     }
 
+    fn hashes_by_key(&self, table: &TableData) -> bool {
+        !table.key.is_empty()
+    }
+
+    /// The key columns as `rows.rs` reads them, then the 64-bit hash
+    /// (CRC32 and CRC32C side by side, or MD5's first half).
+    async fn stream_key_hashes(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()> {
+        if let Some(range) = range {
+            range.check(table)?;
+        }
+        let sql = checksum::key_hashes_sql(&self.flavor, table, range, self.options.row_hash);
+        let mut columns: Vec<(rows::Kind, &str)> = table
+            .key
+            .iter()
+            .map(|&i| &table.columns[i])
+            .map(|c| (rows::Kind::of(&c.sql_type), c.name.as_str()))
+            .collect();
+        columns.push((rows::Kind::UInt, "row hash"));
+        let context = format!("hashing the rows of `{}`", table.name);
+        rows::stream_select(&mut self.conn, &sql, &columns, &context, tx)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
+    async fn stream_keyed_rows(
+        &mut self,
+        table: &TableData,
+        keys: &[Vec<Value>],
+        tx: &RowSender,
+    ) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let condition = checksum::keyed_condition(&self.flavor, table, keys);
+        rows::stream(&mut self.conn, table, Some(condition), tx)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         let sql = format!("SELECT 1 FROM {} LIMIT 1", ddl::quote_ident(&table.name));
         let row: Option<mysql_async::Value> = self

@@ -116,46 +116,54 @@ pub(super) async fn stream(
     condition: Option<String>,
     tx: &RowSender,
 ) -> Result<()> {
-    let sql = select_sql(table, condition);
-    let context = || format!("reading the rows of `{}`", table.name);
-    let kinds: Vec<Kind> = table
+    let columns: Vec<(Kind, &str)> = table
         .columns
         .iter()
-        .map(|c| Kind::of(&c.sql_type))
+        .map(|c| (Kind::of(&c.sql_type), c.name.as_str()))
         .collect();
+    let context = format!("reading the rows of `{}`", table.name);
+    stream_select(conn, &select_sql(table, condition), &columns, &context, tx).await
+}
+
+/// Streams the rows of `sql` (a prepared statement: binary protocol),
+/// each value read as its `columns` kind says, into `tx`, `ROW_CHUNK` at
+/// a time. Stops quietly when the receiver is gone.
+pub(super) async fn stream_select(
+    conn: &mut mysql_async::Conn,
+    sql: &str,
+    columns: &[(Kind, &str)],
+    context: &str,
+    tx: &RowSender,
+) -> Result<()> {
     let mut result = conn
-        .exec_iter(sql.as_str(), ())
+        .exec_iter(sql, ())
         .await
-        .map_err(|e| super::transient::query_error(context(), &sql, e))?;
+        .map_err(|e| super::transient::query_error(context, sql, e))?;
     let mut chunk: Vec<Row> = Vec::with_capacity(ROW_CHUNK);
     while let Some(row) = result
         .next()
         .await
-        .map_err(|e| super::transient::query_error(context(), &sql, e))?
+        .map_err(|e| super::transient::query_error(context, sql, e))?
     {
         let values = row.unwrap_raw();
-        if values.len() != kinds.len() {
+        if values.len() != columns.len() {
             return Err(Error::statement(
-                context(),
-                &sql,
+                context,
+                sql,
                 format!(
                     "expected {} columns, the server sent {}",
-                    kinds.len(),
+                    columns.len(),
                     values.len()
                 ),
             ));
         }
         let mut out = Vec::with_capacity(values.len());
-        for (i, value) in values.into_iter().enumerate() {
+        for (value, (kind, name)) in values.into_iter().zip(columns) {
             let converted = value
                 .ok_or_else(|| "a value went missing".to_string())
-                .and_then(|v| convert(kinds[i], v))
+                .and_then(|v| convert(*kind, v))
                 .map_err(|message| {
-                    Error::statement(
-                        context(),
-                        &sql,
-                        format!("column `{}`: {message}", table.columns[i].name),
-                    )
+                    Error::statement(context, sql, format!("column `{name}`: {message}"))
                 })?;
             out.push(converted);
         }

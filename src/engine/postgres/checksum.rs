@@ -39,6 +39,20 @@ pub fn row_hash_expr(table: &TableData) -> String {
     format!("md5({})", pieces.join(" || "))
 }
 
+/// `SELECT <key columns>, <64-bit row hash> FROM t [WHERE range] ORDER BY
+/// <key>`: the rows' keys in stream order, each with the first half of
+/// its row's MD5 as a bigint.
+pub fn key_hashes_sql(table: &TableData, range: Option<&KeyRange>) -> String {
+    let keys: Vec<String> = key_columns(table).into_iter().map(read_expr).collect();
+    format!(
+        "SELECT {}, ('x' || substr({}, 1, 16))::bit(64)::bigint {} ORDER BY {}",
+        keys.join(", "),
+        row_hash_expr(table),
+        from_where(table, range),
+        order_by(table)
+    )
+}
+
 /// The row count and the sums of the two hash halves, as text.
 pub fn checksum_sql(table: &TableData, range: Option<&KeyRange>) -> String {
     sums_sql(&row_hash_expr(table), &from_where(table, range))

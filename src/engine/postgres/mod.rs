@@ -41,9 +41,9 @@ use futures_util::future::try_join_all;
 use tokio_postgres::Client;
 
 use crate::catalog::change::SchemaChange;
-use crate::catalog::model::{Catalog, Flavor, ForeignKey};
+use crate::catalog::model::{Catalog, Flavor, ForeignKey, SqlType};
 use crate::data::segment::{Checksum, KeyRange};
-use crate::data::table::TableData;
+use crate::data::table::{DataColumn, TableData};
 use crate::data::value::{Row, Value};
 use crate::engine::{
     BulkLoad, ConnectOptions, DataSession, DatabaseIdentity, EngineConnection, Link, Role,
@@ -267,7 +267,63 @@ impl EngineConnection for PgConnection {
         if let Some(range) = range {
             range.check(table)?;
         }
-        rows::stream(&self.client, self.in_snapshot, table, range, tx)
+        let condition = range.and_then(|r| rows::range_condition(r, table));
+        rows::stream(&self.client, self.in_snapshot, table, condition, tx)
+            .await
+            .map_err(|e| self.located(e))
+    }
+
+    fn hashes_by_key(&self, table: &TableData) -> bool {
+        !table.key.is_empty()
+    }
+
+    /// The key columns as `rows.rs` reads them, then the first half of
+    /// the row's MD5 (the checksums' row hash) as a bigint.
+    async fn stream_key_hashes(
+        &mut self,
+        table: &TableData,
+        range: Option<&KeyRange>,
+        tx: &RowSender,
+    ) -> Result<()> {
+        if let Some(range) = range {
+            range.check(table)?;
+        }
+        let hash = DataColumn {
+            name: "row hash".to_string(),
+            sql_type: SqlType::Integer {
+                bytes: 8,
+                unsigned: false,
+            },
+            data_type: "bigint".to_string(),
+            nullable: false,
+        };
+        let mut columns: Vec<&DataColumn> = table.key.iter().map(|&i| &table.columns[i]).collect();
+        columns.push(&hash);
+        let select = checksum::key_hashes_sql(table, range);
+        let context = format!("hashing the rows of `{}`", table.name);
+        rows::stream_select(
+            &self.client,
+            self.in_snapshot,
+            &select,
+            &columns,
+            &context,
+            tx,
+        )
+        .await
+        .map_err(|e| self.located(e))
+    }
+
+    async fn stream_keyed_rows(
+        &mut self,
+        table: &TableData,
+        keys: &[Vec<Value>],
+        tx: &RowSender,
+    ) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let condition = rows::keyed_condition(table, keys);
+        rows::stream(&self.client, self.in_snapshot, table, Some(condition), tx)
             .await
             .map_err(|e| self.located(e))
     }

@@ -20,6 +20,7 @@ use super::write::literal;
 use crate::data::segment::KeyRange;
 use crate::data::table::{DataColumn, TableData};
 use crate::data::value::{Row, Value};
+use crate::engine::keyed;
 use crate::engine::{RowSender, ROW_CHUNK};
 use crate::error::{Error, Result};
 
@@ -140,15 +141,25 @@ pub(super) fn from_where(table: &TableData, range: Option<&KeyRange>) -> String 
     sql
 }
 
-/// `SELECT <stored columns> FROM t [WHERE range] ORDER BY <key>`.
-pub(super) fn select_sql(table: &TableData, range: Option<&KeyRange>) -> String {
+/// `SELECT <stored columns> FROM t [WHERE condition] ORDER BY <key>`.
+pub(super) fn select_sql(table: &TableData, condition: Option<String>) -> String {
     let columns: Vec<String> = table.columns.iter().map(read_expr).collect();
+    let filter = condition.map(|c| format!(" WHERE {c}")).unwrap_or_default();
     format!(
-        "SELECT {} {} ORDER BY {}",
+        "SELECT {} FROM {}{filter} ORDER BY {}",
         columns.join(", "),
-        from_where(table, range),
+        relation(table),
         order_by(table)
     )
+}
+
+/// The condition true for the rows whose key is one of `keys` (see
+/// `engine::keyed`).
+pub(super) fn keyed_condition(table: &TableData, keys: &[Vec<Value>]) -> String {
+    let columns = key_columns(table);
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let literal = |i: usize, v: &Value| literal(Kind::of(columns[i]), v);
+    keyed::keyed_condition(&names, keys, literal, "IS NOT DISTINCT FROM")
 }
 
 /// A value as the server sent it, before it is read by its column's kind.
@@ -254,11 +265,25 @@ pub(super) async fn stream(
     client: &Client,
     in_transaction: bool,
     table: &TableData,
-    range: Option<&KeyRange>,
+    condition: Option<String>,
     tx: &RowSender,
 ) -> Result<()> {
-    let select = select_sql(table, range);
-    let context = || format!("reading the rows of `{}`", table.name);
+    let columns: Vec<&DataColumn> = table.columns.iter().collect();
+    let context = format!("reading the rows of `{}`", table.name);
+    let select = select_sql(table, condition);
+    stream_select(client, in_transaction, &select, &columns, &context, tx).await
+}
+
+/// Streams the rows of `select`, read as `columns` say, like `stream`.
+pub(super) async fn stream_select(
+    client: &Client,
+    in_transaction: bool,
+    select: &str,
+    columns: &[&DataColumn],
+    context: &str,
+    tx: &RowSender,
+) -> Result<()> {
+    let context = || context.to_string();
     let run = |sql: String| async move {
         client
             .batch_execute(&sql)
@@ -270,7 +295,6 @@ pub(super) async fn stream(
     }
     let read = async {
         run(format!("DECLARE {CURSOR} NO SCROLL CURSOR FOR {select}")).await?;
-        let columns: Vec<&DataColumn> = table.columns.iter().collect();
         // Prepared once: a FETCH then goes out when its future is first
         // polled, so the pipelined ones reach the server in order (an
         // unprepared query would first await its own Parse, and the
@@ -285,10 +309,10 @@ pub(super) async fn stream(
             in_flight.push_back(client.query(&fetch, &[]));
         }
         while let Some(fetched) = in_flight.next().await {
-            let rows = fetched.map_err(|e| transient::query_error(context(), &select, &e))?;
+            let rows = fetched.map_err(|e| transient::query_error(context(), select, &e))?;
             let last = rows.len() < ROW_CHUNK;
-            let chunk = decode_rows(&rows, &columns)
-                .map_err(|m| Error::statement(context(), &select, m))?;
+            let chunk =
+                decode_rows(&rows, columns).map_err(|m| Error::statement(context(), select, m))?;
             if !chunk.is_empty() && tx.send(Ok(chunk)).await.is_err() {
                 break;
             }
