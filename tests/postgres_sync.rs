@@ -338,13 +338,14 @@ fn chinook_syncs_into_an_empty_and_a_drifted_target() {
 }
 
 #[test]
-fn a_url_asking_for_tls_or_a_missing_database_is_refused_with_what_to_do() {
+fn a_url_with_an_unknown_parameter_or_a_missing_database_is_refused_with_what_to_do() {
     let db = PgDb::new("pgrefuse");
-    let tls = format!("{}?sslmode=require", db.url());
-    let out = common::lockstep_sync("--validate-only", &tls, &db.url());
+    let typo = format!("{}?sslmod=require", db.url());
+    let out = common::lockstep_sync("--validate-only", &typo, &db.url());
     let text = common::output_text(&out);
     assert_eq!(out.status.code(), Some(2), "{text}");
-    assert!(text.contains("sslmode=require asks for TLS"), "{text}");
+    assert!(text.contains("unknown parameter `sslmod`"), "{text}");
+    assert!(text.contains("sslmode and sslrootcert"), "{text}");
 
     let server = common::postgres_server_url();
     let (scheme, rest) = server.split_once("://").unwrap();

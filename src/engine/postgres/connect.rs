@@ -1,12 +1,16 @@
-//! Opening a PostgreSQL session: the URL's parameters (no TLS in this
-//! engine yet, so a URL that asks for it is refused), the connect
-//! timeout, the session settings every value is read and written in, a
+//! Opening a PostgreSQL session: the URL's parameters (`sslmode` and
+//! `sslrootcert`, as libpq reads them: see `tls`), the connect timeout, the session settings every value is read and written in, a
 //! read-only session unless the role writes, the server's version, and
 //! the round trip to it (measured on the first session to a server).
 
 use futures_util::TryStreamExt;
+use std::path::PathBuf;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
+
+use tokio_postgres::tls::MakeTlsConnect;
+use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage, Socket};
+
+use super::tls::{self, SslMode};
 
 use crate::catalog::model::Flavor;
 use crate::engine::{ConnectOptions, Link, Role};
@@ -31,29 +35,57 @@ pub const SESSION_SETTINGS: &[&str] = &[
     "SET check_function_bodies = off",
 ];
 
+/// The URL's TLS settings.
+struct TlsParams {
+    mode: SslMode,
+    root_cert: Option<PathBuf>,
+}
+
 /// Reads the URL's parameters; unknown ones are refused so a typo never
-/// silently weakens a setting.
-fn check_params(server: &ServerUrl) -> Result<()> {
+/// silently weakens a setting. Without `sslmode`, TLS is preferred, as
+/// libpq does.
+fn check_params(server: &ServerUrl) -> Result<TlsParams> {
     let bad = |message: String| Error::Url {
         url: format!("postgres://{server}"),
         message,
     };
+    let mut params = TlsParams {
+        mode: SslMode::Prefer,
+        root_cert: None,
+    };
     for (key, value) in &server.params {
-        match (key.as_str(), value.as_str()) {
-            ("sslmode", "disable" | "allow" | "prefer") => {}
-            ("sslmode", other) => {
-                return Err(bad(format!(
-                    "sslmode={other} asks for TLS, which lockstep's PostgreSQL engine does not have yet; connect over a trusted network or an SSH tunnel with sslmode=disable"
-                )))
+        match key.as_str() {
+            "sslmode" => {
+                params.mode = SslMode::parse(value).ok_or_else(|| {
+                    bad(format!(
+                        "unknown sslmode `{value}`; use disable, allow, prefer, require, verify-ca or verify-full"
+                    ))
+                })?
             }
-            (other, _) => {
+            "sslrootcert" if !value.is_empty() => params.root_cert = Some(PathBuf::from(value)),
+            "sslrootcert" => return Err(bad("sslrootcert needs a file path".to_string())),
+            other => {
                 return Err(bad(format!(
-                    "unknown parameter `{other}`; PostgreSQL URLs take sslmode (disable, allow or prefer)"
+                    "unknown parameter `{other}`; PostgreSQL URLs take sslmode and sslrootcert"
                 )))
             }
         }
     }
-    Ok(())
+    Ok(params)
+}
+
+/// Opens the session over `tls` and starts the task that does its I/O
+/// (it ends when the client is dropped).
+async fn open<T>(config: &Config, tls: T) -> std::result::Result<Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+{
+    let (client, connection) = config.connect(tls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 /// Connects, sets the session up and reads the server's version; times
@@ -64,7 +96,7 @@ pub(super) async fn connect(
     role: Role,
     known: Option<Link>,
 ) -> Result<(Client, Flavor, Link)> {
-    check_params(server)?;
+    let tls = check_params(server)?;
     let fail = |message: String, hint: String| Error::Connect {
         role: role.as_str(),
         endpoint: format!("postgres://{server}"),
@@ -78,24 +110,32 @@ pub(super) async fn connect(
         .user(&server.user)
         .dbname(&server.database)
         .application_name("lockstep")
-        .connect_timeout(options.connect_timeout);
+        .connect_timeout(options.connect_timeout)
+        .ssl_mode(tls.mode.wire());
     if let Some(password) = &server.password {
         config.password(password);
     }
-    let (client, connection) =
-        match tokio::time::timeout(options.connect_timeout, config.connect(NoTls)).await {
-            Err(_) => return Err(fail(options.no_answer(), server.unreachable_hint())),
-            Ok(Err(e)) => {
-                let hint = connect_hint(&e, server);
-                return Err(fail(error_text(&e), hint));
-            }
-            Ok(Ok(pair)) => pair,
-        };
-    // The connection object does the socket I/O; it ends when the client
-    // is dropped.
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
+    let opened = async {
+        match tls.mode {
+            SslMode::Disable => Ok(open(&config, NoTls).await),
+            mode => match tls::connector(mode, tls.root_cert.as_deref()) {
+                Ok(connector) => Ok(open(&config, connector).await),
+                Err(message) => Err(message),
+            },
+        }
+    };
+    let client = match tokio::time::timeout(options.connect_timeout, opened).await {
+        Err(_) => return Err(fail(options.no_answer(), server.unreachable_hint())),
+        Ok(Err(message)) => {
+            let hint = "fix sslrootcert, or connect with sslmode=require or prefer".to_string();
+            return Err(fail(message, hint));
+        }
+        Ok(Ok(Err(e))) => {
+            let hint = connect_hint(&e, server, tls.mode);
+            return Err(fail(error_text(&e), hint));
+        }
+        Ok(Ok(Ok(client))) => client,
+    };
     let flavor = setup_session(&client, role).await.map_err(|e| {
         fail(
             e.to_string(),
@@ -186,7 +226,24 @@ async fn setup_session(client: &Client, role: Role) -> Result<Flavor> {
     Ok(Flavor::Postgres { version })
 }
 
-/// The server's message with its SQLSTATE and detail, or the client's.
+/// A client error with every cause under it (a TLS failure's reason is
+/// two levels down).
+fn error_chain(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// The server's message with its SQLSTATE and detail, or the client's
+/// with its causes.
 pub fn error_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
@@ -196,13 +253,33 @@ pub fn error_text(e: &tokio_postgres::Error) -> String {
             }
             text
         }
-        None => e.to_string(),
+        None => error_chain(e),
     }
 }
 
 /// What the user can do about a failed connection, by error kind.
-fn connect_hint(error: &tokio_postgres::Error, server: &ServerUrl) -> String {
+fn connect_hint(error: &tokio_postgres::Error, server: &ServerUrl, mode: SslMode) -> String {
     let Some(db) = error.as_db_error() else {
+        let text = error_chain(error);
+        if text.contains("does not support TLS") {
+            return format!(
+                "the server does not offer TLS, which sslmode={} requires: enable ssl on the server, or connect with sslmode=prefer or disable",
+                mode.as_str()
+            );
+        }
+        if text.contains("certificate") || text.contains("TLS") || text.contains("tls") {
+            let name = match mode {
+                SslMode::VerifyFull => format!(
+                    " (verify-full also needs the certificate to name `{}`: connect by that name, or use verify-ca)",
+                    server.host
+                ),
+                _ => String::new(),
+            };
+            return format!(
+                "the TLS handshake failed: check sslrootcert (the CA that signed the server's certificate) and sslmode={}{name}",
+                mode.as_str()
+            );
+        }
         return server.unreachable_hint();
     };
     let code = db.code();

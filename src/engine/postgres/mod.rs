@@ -29,6 +29,7 @@ mod load;
 mod names;
 mod restate;
 mod rows;
+mod tls;
 mod transient;
 pub mod types;
 mod user_types;
