@@ -29,6 +29,11 @@ pub const SESSION_SETTINGS: &[&str] = &[
     "SET bytea_output = 'hex'",
     "SET standard_conforming_strings = on",
     "SET check_function_bodies = off",
+    // A table's policies never filter what lockstep reads or writes
+    // unseen: where they would apply (the account neither owns the table
+    // nor bypasses row-level security, or the table forces it), the
+    // statement fails and says so.
+    "SET row_security = off",
 ];
 
 /// Reads the URL's parameters; unknown ones are refused so a typo never

@@ -18,6 +18,7 @@
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::comments;
 use super::introspect::unqualified;
 use super::names::relation;
 use crate::catalog::model::{Catalog, CheckConstraint};
@@ -73,10 +74,18 @@ pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
         if wanted.definition == view.definition {
             continue;
         }
+        // Their comments must agree; the query is restated without them.
+        let ((wanted_query, wanted_comment), (own_query, own_comment)) = (
+            comments::split(&wanted.definition),
+            comments::split(&view.definition),
+        );
+        if wanted_comment != own_comment {
+            continue;
+        }
         // A materialized view's query is printed as a plain view's is.
         let (Some((_, body)), Some((_, own))) = (
-            wanted.definition.split_once(" AS\n"),
-            view.definition.split_once(" AS\n"),
+            wanted_query.split_once(" AS\n"),
+            own_query.split_once(" AS\n"),
         ) else {
             continue;
         };
