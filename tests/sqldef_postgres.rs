@@ -6,7 +6,7 @@
 //!
 //! Not every case converges: some use what lockstep does not sync
 //! (extensions, other schemas, partitions, some user-defined types,
-//! policies, privileges, free-standing sequences), some `desired` texts only sqldef's
+//! privileges, free-standing sequences), some `desired` texts only sqldef's
 //! parser takes. Each miss is counted under its reason, the table of
 //! reasons is printed, and the converging count per direction may not
 //! fall below the floor recorded here. Cases that test sqldef itself

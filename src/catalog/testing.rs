@@ -14,6 +14,7 @@
 
 use super::change::{AlterClause, ColumnPosition, SchemaChange};
 use super::diff::{diff, DiffOptions, PlannedChange};
+use super::row_security::Policy;
 use super::model::{
     Catalog, CheckConstraint, Column, FkAction, Flavor, ForeignKey, Generated, Index, IndexKind,
     IndexPart, ObjectContext, ObjectKind, PartitionOf, SchemaObject, SqlType, Table, TableOptions,
@@ -166,6 +167,27 @@ impl TableBuilder {
         self.table.options.inherits.push(parent.into());
         self.table.options.inherited_columns =
             self.table.columns.iter().map(|c| c.name.clone()).collect();
+        self
+    }
+
+    /// Row security on, and forced when `forced`.
+    pub fn row_security(mut self, forced: bool) -> Self {
+        self.table.options.row_security.enabled = true;
+        self.table.options.row_security.forced = forced;
+        self
+    }
+
+    /// A permissive policy for every command and role with its `USING`.
+    pub fn policy(mut self, name: &str, using: &str) -> Self {
+        self.table.options.row_security.policies.push(Policy {
+            name: name.into(),
+            permissive: true,
+            command: "ALL".into(),
+            roles: Vec::new(),
+            using: Some(using.into()),
+            check: None,
+            comment: String::new(),
+        });
         self
     }
 
