@@ -1,6 +1,6 @@
 //! PostgreSQL comments on indexes, constraints (primary key, unique,
 //! foreign key, check), views, materialized views, functions,
-//! procedures and triggers: created, changed and taken off as the
+//! procedures, triggers, enum types and domains: created, changed and taken off as the
 //! source has them, kept on an index created again and on the triggers
 //! taken out of the rows' way and put back; a second run finds nothing,
 //! and a `--sql-out` script replayed by psql gets there too.
@@ -20,6 +20,8 @@ CREATE MATERIALIZED VIEW child_count AS SELECT count(*) AS n FROM child;
 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE PROCEDURE noop(x int) LANGUAGE sql AS $$ SELECT 1 $$;
 CREATE TRIGGER child_touch BEFORE INSERT ON child FOR EACH ROW EXECUTE FUNCTION touch();
+CREATE TYPE mood AS ENUM ('calm', 'busy');
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
 ";
 
 /// The source: `SCHEMA`, an index the target has otherwise, comments on
@@ -39,6 +41,8 @@ fn source() -> PgDb {
          COMMENT ON MATERIALIZED VIEW child_count IS 'how many';
          COMMENT ON PROCEDURE noop(int) IS 'it''s a no-op';
          COMMENT ON TRIGGER child_touch ON child IS 'fires first';
+         COMMENT ON TYPE mood IS 'how it feels';
+         COMMENT ON DOMAIN positive IS 'above zero';
          INSERT INTO parent VALUES (1, 'a'), (2, 'b');
          INSERT INTO child VALUES (1, 1, 5), (2, 2, 20);",
     );
@@ -56,6 +60,7 @@ fn target() -> PgDb {
          COMMENT ON CONSTRAINT qty_positive ON child IS 'old words';
          COMMENT ON VIEW big_children IS 'old words';
          COMMENT ON FUNCTION touch() IS 'stale';
+         COMMENT ON TYPE mood IS 'old words';
          INSERT INTO parent VALUES (1, 'a');",
     );
     db
@@ -77,7 +82,7 @@ fn comments_on_every_kind_of_object_are_synced_and_then_left_alone() {
         common::sync_with_report(&source.url(), &target.url(), &["--fix-schemas", "--yes"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(comments(&target), comments(&source), "{out}");
-    assert_eq!(comments(&source).len(), 10);
+    assert_eq!(comments(&source).len(), 12);
     assert_eq!(target.schema_dump(), source.schema_dump());
 
     let again = common::lockstep_sync("--validate-only", &source.url(), &target.url());

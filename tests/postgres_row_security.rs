@@ -56,14 +56,14 @@ fn flags_and_policies_are_created_changed_and_then_left_alone() {
          CREATE POLICY reader ON notes FOR SELECT USING (false); \
          CREATE POLICY writer ON notes FOR DELETE USING (true)",
     );
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--schema-only", "--yes"],
-    );
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--schema-only", "--yes"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(policies(&target), policies(&source), "{out}");
-    assert_eq!(flags(&target), vec![vec![Some("true".into()), Some("true".into())]]);
+    assert_eq!(
+        flags(&target),
+        vec![vec![Some("true".into()), Some("true".into())]]
+    );
     assert_eq!(target.schema_dump(), source.schema_dump());
 
     // Nothing is left to do.
@@ -81,13 +81,13 @@ fn flags_and_policies_are_created_changed_and_then_left_alone() {
          ALTER TABLE notes DISABLE ROW LEVEL SECURITY; \
          COMMENT ON POLICY everyone ON notes IS NULL",
     );
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--schema-only", "--yes"],
-    );
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--schema-only", "--yes"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(flags(&target), vec![vec![Some("false".into()), Some("false".into())]]);
+    assert_eq!(
+        flags(&target),
+        vec![vec![Some("false".into()), Some("false".into())]]
+    );
     assert_eq!(target.schema_dump(), source.schema_dump());
 }
 
@@ -103,11 +103,8 @@ fn a_policy_only_the_target_has_is_dropped_only_when_drops_are_allowed() {
     target.exec(&format!(
         "{table} CREATE POLICY extra ON t USING (tenant = 3)"
     ));
-    let (_, out, report) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--schema-only", "--yes"],
-    );
+    let (_, out, report) =
+        common::sync_with_report(&source.url(), &target.url(), &["--schema-only", "--yes"]);
     let names = |db: &PgDb| -> Vec<String> {
         db.query("SELECT polname::text FROM pg_policy ORDER BY 1")
             .into_iter()
@@ -115,7 +112,11 @@ fn a_policy_only_the_target_has_is_dropped_only_when_drops_are_allowed() {
             .collect()
     };
     // The missing policy is created; the extra one stays, refused.
-    assert_eq!(names(&target), ["extra", "tenant_one", "tenant_two"], "{out}");
+    assert_eq!(
+        names(&target),
+        ["extra", "tenant_one", "tenant_two"],
+        "{out}"
+    );
     assert!(
         out.contains("drops policy `extra`"),
         "the refusal names the policy: {out}"

@@ -390,10 +390,7 @@ fn object_changes(
 /// roles see, not a stored value, and is the source's schema: safe, as
 /// any other schema change.
 fn row_security_steps(current: &Table, desired: &Table) -> Vec<PlannedChange> {
-    let (from, to) = (
-        &current.options.row_security,
-        &desired.options.row_security,
-    );
+    let (from, to) = (&current.options.row_security, &desired.options.row_security);
     let kept = from.without_drops(to);
     let step = |before: &RowSecurity, after: &RowSecurity| {
         let (mut old, mut new) = (desired.clone(), desired.clone());

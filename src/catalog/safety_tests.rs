@@ -243,11 +243,18 @@ fn row_security_comes_after_the_rows_and_only_a_policy_drop_is_destructive() {
                 .policy("kept", "(a = 2)")
                 .policy("new", "true"),
         )
-        .table(table("u").col("id", "int NOT NULL").row_security(false).policy("p", "true"))
+        .table(
+            table("u")
+                .col("id", "int NOT NULL")
+                .row_security(false)
+                .policy("p", "true"),
+        )
         .build();
     let plan = mysql_plan(&source, &target);
     let security = |p: &PlannedChange| match &p.change {
-        SchemaChange::AlterTable { desired, clauses, .. } => match clauses.as_slice() {
+        SchemaChange::AlterTable {
+            desired, clauses, ..
+        } => match clauses.as_slice() {
             [AlterClause::ChangeOptions { from, to }] => Some((
                 desired.name.clone(),
                 from.row_security.clone(),
@@ -262,7 +269,10 @@ fn row_security_comes_after_the_rows_and_only_a_policy_drop_is_destructive() {
         panic!("{plan:#?}");
     };
     assert_eq!(u.options.row_security, Default::default());
-    let after: Vec<_> = plan.iter().filter_map(|p| security(p).map(|s| (p, s))).collect();
+    let after: Vec<_> = plan
+        .iter()
+        .filter_map(|p| security(p).map(|s| (p, s)))
+        .collect();
     assert_eq!(after.len(), 3, "{plan:#?}");
     assert!(after.iter().all(|(p, _)| p.phase == Phase::PostData));
     // `t`: enabled, forced, `kept` changed, `new` created: safe, with

@@ -14,12 +14,12 @@
 
 use super::change::{AlterClause, ColumnPosition, SchemaChange};
 use super::diff::{diff, DiffOptions, PlannedChange};
-use super::row_security::Policy;
 use super::model::{
     Catalog, CheckConstraint, Column, FkAction, Flavor, ForeignKey, Generated, Index, IndexKind,
     IndexPart, ObjectContext, ObjectKind, PartitionOf, SchemaObject, SqlType, Table, TableOptions,
     View,
 };
+use super::row_security::Policy;
 
 pub fn mysql() -> CatalogBuilder {
     CatalogBuilder::new(Flavor::MySql {

@@ -261,21 +261,27 @@ fn describe_clause(
             }
             let (old, new) = (&from.row_security, &to.row_security);
             if (old.enabled, old.forced) != (new.enabled, new.forced) {
-                let flags = |r: &crate::catalog::row_security::RowSecurity| match (r.enabled, r.forced) {
-                    (false, _) => "off",
-                    (true, false) => "enabled",
-                    (true, true) => "enabled and forced",
-                };
-                parts.push(format!("row-level security {} -> {}", flags(old), flags(new)));
+                let flags =
+                    |r: &crate::catalog::row_security::RowSecurity| match (r.enabled, r.forced) {
+                        (false, _) => "off",
+                        (true, false) => "enabled",
+                        (true, true) => "enabled and forced",
+                    };
+                parts.push(format!(
+                    "row-level security {} -> {}",
+                    flags(old),
+                    flags(new)
+                ));
             }
-            let policies = |a: &crate::catalog::row_security::RowSecurity,
-                            b: &crate::catalog::row_security::RowSecurity| {
-                a.policies
-                    .iter()
-                    .filter(|p| b.policy(&p.name) != Some(*p))
-                    .map(|p| format!("`{}`", p.name))
-                    .collect::<Vec<_>>()
-            };
+            let policies =
+                |a: &crate::catalog::row_security::RowSecurity,
+                 b: &crate::catalog::row_security::RowSecurity| {
+                    a.policies
+                        .iter()
+                        .filter(|p| b.policy(&p.name) != Some(*p))
+                        .map(|p| format!("`{}`", p.name))
+                        .collect::<Vec<_>>()
+                };
             let wanted = policies(new, old);
             if !wanted.is_empty() {
                 parts.push(format!("policies {} created or changed", wanted.join(", ")));

@@ -4,7 +4,8 @@
 //! routines and triggers, whose comment statement follows their
 //! definition text (`<definition>\n;\nCOMMENT ON ...`): a comment that
 //! changes there changes the object, which is created again (a routine
-//! replaced) with it.
+//! replaced) with it. User-defined types carry theirs the same way, and
+//! are commented in place.
 
 use super::names::{beside, relation};
 use super::types::{quote_ident, quote_text};
@@ -53,6 +54,17 @@ pub(super) fn cleared(current: &str, desired: &str) -> Option<String> {
     // its argument types, which hold no ` IS `.
     let (what, _) = statement.strip_prefix("COMMENT ON ")?.split_once(" IS ")?;
     Some(comment_on(what, ""))
+}
+
+/// The statement that gives an object changed in place (a type) the
+/// comment `desired` has, where `current` has another.
+pub(super) fn changed(current: &str, desired: &str) -> Option<String> {
+    match (split(current).1, split(desired).1) {
+        (a, b) if a == b => None,
+        (_, Some(statement)) => Some(statement.to_string()),
+        (Some(_), None) => cleared(current, desired),
+        (None, None) => None,
+    }
 }
 
 /// What an index or constraint of `table` is called in `COMMENT ON`.
@@ -139,12 +151,7 @@ pub(super) fn changed_parts(
             let kept = part_definition(current, *part, name);
             kept.is_some() && kept == part_definition(desired, *part, name)
         })
-        .map(|(part, name)| {
-            comment_on(
-                &part_name(&desired.name, part, name),
-                text(to, part, name),
-            )
-        })
+        .map(|(part, name)| comment_on(&part_name(&desired.name, part, name), text(to, part, name)))
         .collect()
 }
 
@@ -172,5 +179,15 @@ mod tests {
         );
         assert_eq!(cleared(plain, &commented), None);
         assert_eq!(cleared(&commented, &commented), None);
+        assert_eq!(changed(&commented, &commented), None);
+        assert_eq!(changed(plain, plain), None);
+        assert_eq!(
+            changed(plain, &commented).as_deref(),
+            Some("COMMENT ON VIEW \"v\" IS 'it''s one'")
+        );
+        assert_eq!(
+            changed(&commented, plain).as_deref(),
+            Some("COMMENT ON VIEW \"v\" IS NULL")
+        );
     }
 }

@@ -18,8 +18,8 @@
 //! before each object created in it. Schemas are never dropped.
 
 use super::names::{beside, relation, schema_prelude};
-use super::{comments, row_security};
 use super::types::{quote_ident, quote_text};
+use super::{comments, row_security};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{
     Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions, TablePart,

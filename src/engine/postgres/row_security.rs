@@ -135,7 +135,11 @@ fn drop(table: &str, policy: &Policy) -> String {
 
 fn comment(table: &str, policy: &Policy) -> String {
     super::comments::comment_on(
-        &format!("POLICY {} ON {}", quote_ident(&policy.name), relation(table)),
+        &format!(
+            "POLICY {} ON {}",
+            quote_ident(&policy.name),
+            relation(table)
+        ),
         &policy.comment,
     )
 }
