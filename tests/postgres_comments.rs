@@ -25,7 +25,9 @@ CREATE DOMAIN positive AS int CHECK (VALUE > 0);
 ";
 
 /// The source: `SCHEMA`, an index the target has otherwise, comments on
-/// all but the function, and rows (so a full sync writes `child`).
+/// all but the function, two new tables in a foreign key cycle (the key
+/// closing it is added after the rows, its comment with it), and rows
+/// (so a full sync writes `child`).
 fn source() -> PgDb {
     let db = PgDb::new("pgcomment_src");
     db.exec(SCHEMA);
@@ -43,6 +45,11 @@ fn source() -> PgDb {
          COMMENT ON TRIGGER child_touch ON child IS 'fires first';
          COMMENT ON TYPE mood IS 'how it feels';
          COMMENT ON DOMAIN positive IS 'above zero';
+         CREATE TABLE ring_a (id int PRIMARY KEY, b_id int);
+         CREATE TABLE ring_b (id int PRIMARY KEY, a_id int REFERENCES ring_a);
+         ALTER TABLE ring_a ADD CONSTRAINT ring_a_b FOREIGN KEY (b_id) REFERENCES ring_b;
+         COMMENT ON CONSTRAINT ring_a_b ON ring_a IS 'closes the ring';
+         COMMENT ON CONSTRAINT ring_b_a_id_fkey ON ring_b IS 'opens it';
          INSERT INTO parent VALUES (1, 'a'), (2, 'b');
          INSERT INTO child VALUES (1, 1, 5), (2, 2, 20);",
     );
@@ -82,7 +89,7 @@ fn comments_on_every_kind_of_object_are_synced_and_then_left_alone() {
         common::sync_with_report(&source.url(), &target.url(), &["--fix-schemas", "--yes"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(comments(&target), comments(&source), "{out}");
-    assert_eq!(comments(&source).len(), 12);
+    assert_eq!(comments(&source).len(), 14);
     assert_eq!(target.schema_dump(), source.schema_dump());
 
     let again = common::lockstep_sync("--validate-only", &source.url(), &target.url());

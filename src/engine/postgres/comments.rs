@@ -84,12 +84,14 @@ fn part_comment(table: &str, comment: &PartComment) -> String {
     )
 }
 
-/// The comments of every index and constraint of a new `table`.
+/// The comments of every index and constraint a new `table` is created
+/// with (a foreign key that closes a cycle is added later, `of_part`).
 pub(super) fn of_parts(table: &Table) -> Vec<String> {
     table
         .options
         .part_comments
         .iter()
+        .filter(|c| part_definition(table, c.part, &c.name).is_some())
         .map(|c| part_comment(&table.name, c))
         .collect()
 }
