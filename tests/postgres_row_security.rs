@@ -200,7 +200,10 @@ fn rows_a_policy_would_hide_from_lockstep_are_refused_not_read_in_part() {
         &["--data-only", "--allow-destructive", "--yes"],
     );
     assert_ne!(code, 0, "{out}");
-    assert!(out.contains("row-level security"), "{out}");
+    assert!(
+        out.contains("row-level security policy for table \"t\"") && out.contains("BYPASSRLS"),
+        "{out}"
+    );
     assert_eq!(
         target.query("SELECT id::text FROM t"),
         vec![vec![Some("2".into())]],

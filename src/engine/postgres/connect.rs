@@ -191,13 +191,26 @@ async fn setup_session(client: &Client, role: Role) -> Result<Flavor> {
     Ok(Flavor::Postgres { version })
 }
 
-/// The server's message with its SQLSTATE and detail, or the client's.
+/// The server's message with its SQLSTATE and detail (and what to do,
+/// where a row-level security policy stopped the statement), or the
+/// client's.
 pub fn error_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
             let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
             if let Some(detail) = db.detail() {
                 text.push_str(&format!("; {detail}"));
+            }
+            // `row_security = off`: a policy would have filtered the rows.
+            if db
+                .message()
+                .starts_with("query would be affected by row-level security policy")
+            {
+                text.push_str(
+                    "; lockstep reads and writes every row: connect as a role that bypasses \
+                     row-level security (a superuser, or one WITH BYPASSRLS), or as the table's \
+                     owner where the table does not FORCE ROW LEVEL SECURITY",
+                );
             }
             text
         }
