@@ -2,7 +2,8 @@
 //! flags and the policies are created, changed in place (roles,
 //! expressions) or dropped and created again (command, restrictive),
 //! a policy only the target has is dropped only with
-//! `--allow-destructive`, a second run finds nothing; a `--sql-out`
+//! `--allow-destructive`, a second run finds nothing (also where the
+//! server prints a policy's expression otherwise once printed); a `--sql-out`
 //! script replays with psql, and stops with the policy and the role
 //! named where the role is missing; a table whose policies would filter
 //! lockstep's own reads is refused, not read in part.
@@ -208,5 +209,30 @@ fn rows_a_policy_would_hide_from_lockstep_are_refused_not_read_in_part() {
         target.query("SELECT id::text FROM t"),
         vec![vec![Some("2".into())]],
         "{out}"
+    );
+}
+
+#[test]
+fn a_policy_the_server_prints_otherwise_once_printed_is_left_alone_after_the_sync() {
+    let (source, target) = (PgDb::new("pgrls_print_src"), PgDb::new("pgrls_print_tgt"));
+    let table = "CREATE TABLE t (id int PRIMARY KEY, status varchar(10))";
+    // `IN` on a varchar prints as `= ANY ((ARRAY[...])::text[])`, and that,
+    // created again, as `= ANY (ARRAY[(...)::text, ...])`.
+    source.exec(&format!(
+        "{table}; CREATE POLICY listed ON t USING (status IN ('draft', 'gone')) \
+         WITH CHECK (status = ANY (ARRAY['x', 'y']))"
+    ));
+    target.exec(table);
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--schema-only", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    let printed = |db: &PgDb| db.query("SELECT qual, with_check FROM pg_policies");
+    assert_ne!(printed(&target), printed(&source), "the prints differ");
+    let again = common::lockstep_sync("--validate-only", &source.url(), &target.url());
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        common::output_text(&again)
     );
 }
