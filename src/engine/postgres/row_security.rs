@@ -1,6 +1,6 @@
 //! PostgreSQL's row-level security: each table's policies (read with
-//! the catalog's other queries, the flags with the table), and the statements that enable,
-//! force, create, alter and drop them. A policy changes in place
+//! the catalog's other queries, the flags with the table), and the
+//! statements that enable, force, create, alter and drop them. A policy changes in place
 //! (`ALTER POLICY`) where PostgreSQL can (roles, expressions), and is
 //! dropped and created again otherwise. A policy naming a role the
 //! target server lacks stops the run with the policy's and the role's
@@ -52,7 +52,8 @@ pub(super) fn policies(
     Ok(policies)
 }
 
-/// The statements that give `table` the row security `to` from `from`.
+/// The statements that give `table` the row security `to` from `from`:
+/// drops first (a policy created again under its name goes after them).
 pub(super) fn change(table: &str, from: &RowSecurity, to: &RowSecurity) -> Vec<String> {
     let alter = |what: &str| format!("ALTER TABLE {} {what}", relation(table));
     let mut out = Vec::new();
