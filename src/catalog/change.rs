@@ -221,14 +221,22 @@ impl SchemaChange {
     /// match the source first (a constraint they could refuse); triggers,
     /// routines, events and types only need the rows written.
     pub fn needs_rows(&self) -> bool {
-        !matches!(
-            self,
+        match self {
+            // Row security refuses no row.
+            SchemaChange::AlterTable { clauses, .. } => !clauses.iter().all(|c| {
+                matches!(c, AlterClause::ChangeOptions { from, to }
+                    if *to == TableOptions { row_security: to.row_security.clone(), ..from.clone() })
+            }),
             SchemaChange::CreateObject { .. }
-                | SchemaChange::DropObject { .. }
-                | SchemaChange::ReplaceObject { .. }
-                | SchemaChange::Type(_)
-                | SchemaChange::Extension(_)
-        )
+            | SchemaChange::DropObject { .. }
+            | SchemaChange::ReplaceObject { .. }
+            | SchemaChange::Type(_)
+            | SchemaChange::Extension(_) => false,
+            SchemaChange::CreateTable(_)
+            | SchemaChange::DropTable(_)
+            | SchemaChange::CreateView(_)
+            | SchemaChange::DropView(_) => true,
+        }
     }
 
     /// The worst safety class among the change's parts, with a reason for
@@ -283,7 +291,16 @@ impl AlterClause {
                         old.bound, new.bound, new.parent
                     )),
                 ),
-                _ => (Safety::Safe, None),
+                _ => match from.row_security.dropped(&to.row_security).next() {
+                    Some(policy) => (
+                        Safety::Destructive,
+                        Some(format!(
+                            "drops policy `{}`, which the source does not have: the rows it let through or kept out are no longer filtered by it",
+                            policy.name
+                        )),
+                    ),
+                    None => (Safety::Safe, None),
+                },
             },
             _ => (Safety::Safe, None),
         }

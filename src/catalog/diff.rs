@@ -5,7 +5,9 @@
 //! away are dropped first, views that change are dropped next, then tables
 //! are created and altered, extra tables dropped, routines created,
 //! foreign keys added, and views created; triggers and events come after
-//! the rows (their drops before everything). Extensions are created and
+//! the rows (their drops before everything), and so does row-level
+//! security (flags and policies; a policy's drop is a step of its own,
+//! destructive). Extensions are created and
 //! updated before anything else, dropped after the tables. User-defined types are
 //! created and changed before the tables, dropped after them, and changed
 //! after the rows where a change is not safe. Objects are compared on their
@@ -20,6 +22,7 @@ use super::change::{
 };
 use super::deps::read_order;
 use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::row_security::RowSecurity;
 
 /// What the target engine needs from the plan's shape.
 #[derive(Debug, Clone, Copy)]
@@ -95,14 +98,17 @@ pub fn diff(
     let mut post_alters = Vec::new();
     let mut add_fks = Vec::new();
     let mut create_views = Vec::new();
+    let mut row_security = Vec::new();
 
     for desired in source.tables.iter().filter(|t| selected(&t.name)) {
         let Some(current) = target.table(&desired.name) else {
-            creates.push(PlannedChange::new(SchemaChange::CreateTable(
-                desired.clone(),
-            )));
+            let mut bare = desired.clone();
+            bare.options.row_security = Default::default();
+            row_security.extend(row_security_steps(&bare, desired));
+            creates.push(PlannedChange::new(SchemaChange::CreateTable(bare)));
             continue;
         };
+        row_security.extend(row_security_steps(current, desired));
         let mut clauses = table_clauses(current, desired, options);
         if options.separate_fk_phase {
             let (fk_drops, rest): (Vec<_>, Vec<_>) = clauses
@@ -249,6 +255,7 @@ pub fn diff(
         change.phase = Phase::PostData;
     }
     plan.extend(add_fks);
+    plan.extend(row_security);
     plan.extend(typed(types.after_rows).map(|mut change| {
         change.phase = Phase::PostData;
         change
@@ -371,6 +378,42 @@ fn object_changes(
             object: desired.clone(),
             why,
         }));
+    }
+    steps
+}
+
+/// The post-data steps that give `desired` the source's row security
+/// from the `current` table's: first every change but the policy drops
+/// (enabling, forcing, policies created or changed), then the drops, a
+/// step of their own (destructive: refused, they leave the rest done).
+/// Enabling or forcing row security changes which rows the application's
+/// roles see, not a stored value, and is the source's schema: safe, as
+/// any other schema change.
+fn row_security_steps(current: &Table, desired: &Table) -> Vec<PlannedChange> {
+    let (from, to) = (&current.options.row_security, &desired.options.row_security);
+    let kept = from.without_drops(to);
+    let step = |before: &RowSecurity, after: &RowSecurity| {
+        let (mut old, mut new) = (desired.clone(), desired.clone());
+        old.options.row_security = before.clone();
+        new.options.row_security = after.clone();
+        PlannedChange::in_phase(
+            SchemaChange::AlterTable {
+                clauses: vec![AlterClause::ChangeOptions {
+                    from: old.options.clone(),
+                    to: new.options.clone(),
+                }],
+                current: old,
+                desired: new,
+            },
+            Phase::PostData,
+        )
+    };
+    let mut steps = Vec::new();
+    if *from != kept {
+        steps.push(step(from, &kept));
+    }
+    if kept != *to {
+        steps.push(step(&kept, to));
     }
     steps
 }
@@ -698,12 +741,16 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     }
     let mut current_options = current.options.clone();
     current_options.native_create = desired.options.native_create.clone();
+    // Row security changes after the rows (`row_security_steps`).
+    current_options.row_security = desired.options.row_security.clone();
     // Which columns come from a parent follows from the parents.
     current_options.inherited_columns = desired.options.inherited_columns.clone();
     if current_options != desired.options {
+        let mut to = desired.options.clone();
+        to.row_security = current.options.row_security.clone();
         adds.push(AlterClause::ChangeOptions {
             from: current.options.clone(),
-            to: desired.options.clone(),
+            to,
         });
     }
 

@@ -1,12 +1,13 @@
 //! The engine-neutral schema layer: the model, the changes between two
 //! models, the diff that finds them, the FK dependency graph,
-//! user-defined types and extensions.
+//! user-defined types, extensions and row-level security.
 
 pub mod change;
 pub mod deps;
 pub mod diff;
 pub mod extensions;
 pub mod model;
+pub mod row_security;
 pub mod user_types;
 
 #[cfg(test)]

@@ -241,6 +241,30 @@ pub struct TableOptions {
     /// The engine's full native CREATE statement for the table (SQLite keeps
     /// the user's text; MySQL's `SHOW CREATE TABLE` without AUTO_INCREMENT).
     pub native_create: String,
+    /// Row-level security: its flags and policies (PostgreSQL).
+    pub row_security: super::row_security::RowSecurity,
+    /// Comments on the table's indexes and constraints, where the engine
+    /// keeps them apart from their definitions (PostgreSQL), by kind and
+    /// name.
+    pub part_comments: Vec<PartComment>,
+}
+
+/// What a [`PartComment`] is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TablePart {
+    /// An index that backs no constraint.
+    Index,
+    /// A primary key, unique, exclusion, foreign key or check constraint.
+    Constraint,
+}
+
+/// The comment on one of a table's indexes or constraints.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct PartComment {
+    pub part: TablePart,
+    pub name: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

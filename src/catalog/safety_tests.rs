@@ -222,3 +222,74 @@ fn a_stored_column_becoming_generated_is_lossy_and_back_is_safe() {
         Safety::Safe,
     );
 }
+
+#[test]
+fn row_security_comes_after_the_rows_and_only_a_policy_drop_is_destructive() {
+    use super::change::{AlterClause, SchemaChange};
+    use super::diff::Phase;
+    let target = mysql()
+        .table(
+            table("t")
+                .col("id", "int NOT NULL")
+                .policy("gone", "(a = 0)")
+                .policy("kept", "(a = 1)"),
+        )
+        .build();
+    let source = mysql()
+        .table(
+            table("t")
+                .col("id", "int NOT NULL")
+                .row_security(true)
+                .policy("kept", "(a = 2)")
+                .policy("new", "true"),
+        )
+        .table(
+            table("u")
+                .col("id", "int NOT NULL")
+                .row_security(false)
+                .policy("p", "true"),
+        )
+        .build();
+    let plan = mysql_plan(&source, &target);
+    let security = |p: &PlannedChange| match &p.change {
+        SchemaChange::AlterTable {
+            desired, clauses, ..
+        } => match clauses.as_slice() {
+            [AlterClause::ChangeOptions { from, to }] => Some((
+                desired.name.clone(),
+                from.row_security.clone(),
+                to.row_security.clone(),
+            )),
+            _ => None,
+        },
+        _ => None,
+    };
+    // `u` is created without its row security, which follows the rows.
+    let SchemaChange::CreateTable(u) = &plan[0].change else {
+        panic!("{plan:#?}");
+    };
+    assert_eq!(u.options.row_security, Default::default());
+    let after: Vec<_> = plan
+        .iter()
+        .filter_map(|p| security(p).map(|s| (p, s)))
+        .collect();
+    assert_eq!(after.len(), 3, "{plan:#?}");
+    assert!(after.iter().all(|(p, _)| p.phase == Phase::PostData));
+    // `t`: enabled, forced, `kept` changed, `new` created: safe, with
+    // `gone` still there ...
+    let (step, (name, from, to)) = &after[0];
+    assert_eq!((name.as_str(), step.safety), ("t", Safety::Safe));
+    assert!(!from.enabled && to.enabled && to.forced);
+    assert_eq!(to.policies.len(), 3);
+    // ... which goes in a step of its own, destructive, naming it.
+    let (step, (name, from, to)) = &after[1];
+    assert_eq!((name.as_str(), step.safety), ("t", Safety::Destructive));
+    assert!(step.reason.as_deref().unwrap().contains("policy `gone`"));
+    assert_eq!(from.dropped(to).count(), 1);
+    let (step, (name, _, to)) = &after[2];
+    assert_eq!((name.as_str(), step.safety), ("u", Safety::Safe));
+    assert!(!step.change.needs_rows());
+    assert_eq!(to.policies.len(), 1);
+    // Equal on both sides: nothing to do.
+    assert!(mysql_plan(&source, &source).is_empty());
+}

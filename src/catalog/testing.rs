@@ -19,6 +19,7 @@ use super::model::{
     IndexPart, ObjectContext, ObjectKind, PartitionOf, SchemaObject, SqlType, Table, TableOptions,
     View,
 };
+use super::row_security::Policy;
 
 pub fn mysql() -> CatalogBuilder {
     CatalogBuilder::new(Flavor::MySql {
@@ -166,6 +167,27 @@ impl TableBuilder {
         self.table.options.inherits.push(parent.into());
         self.table.options.inherited_columns =
             self.table.columns.iter().map(|c| c.name.clone()).collect();
+        self
+    }
+
+    /// Row security on, and forced when `forced`.
+    pub fn row_security(mut self, forced: bool) -> Self {
+        self.table.options.row_security.enabled = true;
+        self.table.options.row_security.forced = forced;
+        self
+    }
+
+    /// A permissive policy for every command and role with its `USING`.
+    pub fn policy(mut self, name: &str, using: &str) -> Self {
+        self.table.options.row_security.policies.push(Policy {
+            name: name.into(),
+            permissive: true,
+            command: "ALL".into(),
+            roles: Vec::new(),
+            using: Some(using.into()),
+            check: None,
+            comment: String::new(),
+        });
         self
     }
 

@@ -256,6 +256,40 @@ fn describe_clause(
             if from.partitioning != to.partitioning {
                 parts.push("partitioning".into());
             }
+            if from.part_comments != to.part_comments {
+                parts.push("comments on indexes or constraints".into());
+            }
+            let (old, new) = (&from.row_security, &to.row_security);
+            if (old.enabled, old.forced) != (new.enabled, new.forced) {
+                let flags =
+                    |r: &crate::catalog::row_security::RowSecurity| match (r.enabled, r.forced) {
+                        (false, _) => "off",
+                        (true, false) => "enabled",
+                        (true, true) => "enabled and forced",
+                    };
+                parts.push(format!(
+                    "row-level security {} -> {}",
+                    flags(old),
+                    flags(new)
+                ));
+            }
+            let policies =
+                |a: &crate::catalog::row_security::RowSecurity,
+                 b: &crate::catalog::row_security::RowSecurity| {
+                    a.policies
+                        .iter()
+                        .filter(|p| b.policy(&p.name) != Some(*p))
+                        .map(|p| format!("`{}`", p.name))
+                        .collect::<Vec<_>>()
+                };
+            let wanted = policies(new, old);
+            if !wanted.is_empty() {
+                parts.push(format!("policies {} created or changed", wanted.join(", ")));
+            }
+            let dropped: Vec<String> = old.dropped(new).map(|p| format!("`{}`", p.name)).collect();
+            if !dropped.is_empty() {
+                parts.push(format!("policies {} dropped", dropped.join(", ")));
+            }
             if from.partition_of != to.partition_of {
                 let place = |o: &Option<crate::catalog::model::PartitionOf>| match o {
                     Some(p) => format!("partition of `{}` {}", p.parent, p.bound),

@@ -16,10 +16,6 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
         "user-defined types and domains (not every change of them is synced)",
     ),
     (
-        &["CREATE POLICY", "ROW LEVEL SECURITY"],
-        "row-level security policies are not synced",
-    ),
-    (
         &["GRANT ", "REVOKE ", "CREATE ROLE", "OWNER TO"],
         "privileges and owners are not synced",
     ),
@@ -28,18 +24,6 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
         "sequences that no column owns are not synced",
     ),
     (&["CREATE COLLATION"], "collations are not synced"),
-    (
-        &[
-            "COMMENT ON INDEX",
-            "COMMENT ON CONSTRAINT",
-            "COMMENT ON VIEW",
-            "COMMENT ON MATERIALIZED VIEW",
-            "COMMENT ON FUNCTION",
-            "COMMENT ON PROCEDURE",
-            "COMMENT ON TRIGGER",
-        ],
-        "comments on indexes, constraints, views, routines and triggers are not synced",
-    ),
 ];
 
 /// The first unsupported feature the SQL uses, as its reason.

@@ -33,6 +33,11 @@ pub const SESSION_SETTINGS: &[&str] = &[
     "SET bytea_output = 'hex'",
     "SET standard_conforming_strings = on",
     "SET check_function_bodies = off",
+    // A table's policies never filter what lockstep reads or writes
+    // unseen: where they would apply (the account neither owns the table
+    // nor bypasses row-level security, or the table forces it), the
+    // statement fails and says so.
+    "SET row_security = off",
 ];
 
 /// The URL's TLS settings.
@@ -242,14 +247,26 @@ fn error_chain(e: &tokio_postgres::Error) -> String {
     text
 }
 
-/// The server's message with its SQLSTATE and detail, or the client's
-/// with its causes.
+/// The server's message with its SQLSTATE and detail (and what to do,
+/// where a row-level security policy stopped the statement), or the
+/// client's with its causes.
 pub fn error_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => {
             let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
             if let Some(detail) = db.detail() {
                 text.push_str(&format!("; {detail}"));
+            }
+            // `row_security = off`: a policy would have filtered the rows.
+            if db
+                .message()
+                .starts_with("query would be affected by row-level security policy")
+            {
+                text.push_str(
+                    "; lockstep reads and writes every row: connect as a role that bypasses \
+                     row-level security (a superuser, or one WITH BYPASSRLS), or as the table's \
+                     owner where the table does not FORCE ROW LEVEL SECURITY",
+                );
             }
             text
         }

@@ -19,9 +19,10 @@
 
 use super::names::{beside, relation, schema_prelude};
 use super::types::{quote_ident, quote_text};
+use super::{comments, row_security};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{
-    Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions,
+    Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions, TablePart,
 };
 use crate::catalog::user_types::TypeChange;
 
@@ -98,8 +99,8 @@ fn is_constraint(index: &Index) -> bool {
 }
 
 /// `CREATE TABLE` with the columns, the primary key, the unique and
-/// exclusion constraints, checks and foreign keys, then the plain indexes
-/// and comments: what the table has of its own. A partition is created
+/// exclusion constraints, checks and foreign keys, then the plain indexes,
+/// comments and row security: what the table has of its own. A partition is created
 /// `PARTITION OF` its parent with its bound, an inheriting table with its
 /// `INHERITS`; what they have from a parent comes with it.
 pub fn create_table(table: &Table) -> Vec<String> {
@@ -186,6 +187,12 @@ pub fn create_table(table: &Table) -> Vec<String> {
     for column in table.columns.iter().filter(|c| !c.comment.is_empty()) {
         out.push(column_comment(&table.name, column));
     }
+    out.extend(comments::of_parts(table));
+    out.extend(row_security::change(
+        &table.name,
+        &Default::default(),
+        &table.options.row_security,
+    ));
     out
 }
 
@@ -302,7 +309,9 @@ fn statements(change: &SchemaChange) -> Vec<String> {
             ObjectKind::Function | ObjectKind::Procedure
                 if routine_head(current) == routine_head(desired) =>
             {
-                vec![desired.definition.clone()]
+                let mut out = vec![desired.definition.clone()];
+                out.extend(comments::cleared(&current.definition, &desired.definition));
+                out
             }
             ObjectKind::Function | ObjectKind::Procedure => {
                 vec![drop_object(current), desired.definition.clone()]
@@ -392,7 +401,13 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
             vec![drop_index(index)]
         }
         AlterClause::AddPrimaryKey(index) | AlterClause::AddIndex(index) => {
-            vec![add_index(index)]
+            let part = match is_constraint(index) {
+                true => TablePart::Constraint,
+                false => TablePart::Index,
+            };
+            let mut out = vec![add_index(index)];
+            out.extend(comments::of_part(desired, part, &index.name));
+            out
         }
         AlterClause::DropForeignKey(fk) => {
             vec![alter(format!("DROP CONSTRAINT {}", quote_ident(&fk.name)))]
@@ -403,16 +418,28 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
                 quote_ident(&check.name)
             ))]
         }
-        AlterClause::AddForeignKey(fk) => vec![alter(format!(
-            "ADD CONSTRAINT {} {}",
-            quote_ident(&fk.name),
-            fk.definition
-        ))],
-        AlterClause::AddCheck(check) => vec![alter(format!(
-            "ADD CONSTRAINT {} {}",
-            quote_ident(&check.name),
-            check.definition
-        ))],
+        AlterClause::AddForeignKey(fk) => {
+            let mut out = vec![alter(format!(
+                "ADD CONSTRAINT {} {}",
+                quote_ident(&fk.name),
+                fk.definition
+            ))];
+            out.extend(comments::of_part(desired, TablePart::Constraint, &fk.name));
+            out
+        }
+        AlterClause::AddCheck(check) => {
+            let mut out = vec![alter(format!(
+                "ADD CONSTRAINT {} {}",
+                quote_ident(&check.name),
+                check.definition
+            ))];
+            out.extend(comments::of_part(
+                desired,
+                TablePart::Constraint,
+                &check.name,
+            ));
+            out
+        }
         AlterClause::ChangeOptions { from, to } => {
             let mut out = Vec::new();
             if from.partitioning != to.partitioning {
@@ -442,7 +469,12 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
             if from.comment != to.comment {
                 out.push(table_comment(&desired.name, &to.comment));
             }
-            let _ = current;
+            out.extend(comments::changed_parts(current, desired, from, to));
+            out.extend(row_security::change(
+                &desired.name,
+                &from.row_security,
+                &to.row_security,
+            ));
             out
         }
     }

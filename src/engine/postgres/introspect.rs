@@ -1,8 +1,9 @@
 //! Reading a PostgreSQL database into the neutral model: the tables and
 //! views of every schema but the system's and the extensions' (see
 //! `user_schema!`), with columns, keys, indexes, foreign keys, checks,
-//! and the triggers and functions (user-defined types are read by
-//! `user_types`). Each is named by `names::Namer`: bare in the current
+//! and the triggers and functions, the comments on each (see `comments`)
+//! and the tables' row-level security (see `row_security`; user-defined
+//! types are read by `user_types`). Each is named by `names::Namer`: bare in the current
 //! schema (`public` unless the account's `search_path` says otherwise),
 //! `schema.name` in any other.
 //!
@@ -23,15 +24,17 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
+use super::comments;
 use super::connect::error_text;
 use super::ddl;
 use super::names::{relation, user_schema, Namer};
-use super::types::sql_type;
+use super::types::{quote_ident, sql_type};
 use crate::catalog::model::{
     Catalog, CheckConstraint, Column, DefaultValue, FkAction, Flavor, ForeignKey, Generated, Index,
-    IndexKind, IndexPart, ObjectContext, ObjectKind, PartitionOf, SchemaObject, Table,
-    TableOptions, View,
+    IndexKind, IndexPart, ObjectContext, ObjectKind, PartComment, PartitionOf, SchemaObject, Table,
+    TableOptions, TablePart, View,
 };
+use crate::catalog::row_security::RowSecurity;
 use crate::error::{Error, Result};
 
 /// Runs a catalog query.
@@ -56,7 +59,8 @@ const TABLES: &str = concat!(
      ARRAY(SELECT pn.nspname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
         JOIN pg_namespace pn ON pn.oid = p.relnamespace WHERE i.inhrelid = c.oid ORDER BY i.inhseqno), \
      ARRAY(SELECT p.relname::text FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent \
-        WHERE i.inhrelid = c.oid ORDER BY i.inhseqno) \
+        WHERE i.inhrelid = c.oid ORDER BY i.inhseqno), \
+     c.relrowsecurity, c.relforcerowsecurity \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE c.relkind IN ('r', 'p') AND ",
     user_schema!()
@@ -89,7 +93,9 @@ const INDEXES: &str = concat!(
         || coalesce((SELECT attname FROM pg_attribute WHERE attrelid = x.indrelid \
               AND attnum = x.indkey[k - 1] AND x.indkey[k - 1] <> 0), \
               pg_get_indexdef(x.indexrelid, k, true)) \
-        FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k), n.nspname \
+        FROM generate_series(1, x.indnkeyatts) AS k ORDER BY k), n.nspname, \
+     coalesce(CASE WHEN con.oid IS NULL THEN obj_description(x.indexrelid, 'pg_class') \
+        ELSE obj_description(con.oid, 'pg_constraint') END, '') \
      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
      LEFT JOIN pg_constraint con ON con.conindid = x.indexrelid AND con.conrelid = x.indrelid \
@@ -108,7 +114,8 @@ const CONSTRAINTS: &str = concat!(
         JOIN pg_attribute ON attrelid = con.conrelid AND attnum = k.num ORDER BY k.pos), \
      ARRAY(SELECT attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, pos) \
         JOIN pg_attribute ON attrelid = con.confrelid AND attnum = k.num ORDER BY k.pos), \
-     con.confdeltype::text, con.confupdtype::text, rn.nspname, n.nspname \
+     con.confdeltype::text, con.confupdtype::text, rn.nspname, n.nspname, \
+     coalesce(obj_description(con.oid, 'pg_constraint'), '') \
      FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid \
      JOIN pg_namespace n ON n.oid = t.relnamespace LEFT JOIN pg_class r ON r.oid = con.confrelid \
      LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
@@ -121,7 +128,8 @@ const CONSTRAINTS: &str = concat!(
 /// length (their schemas, their names).
 const VIEWS: &str = concat!(
     "SELECT c.relname, c.relkind::text, pg_get_viewdef(c.oid, true), \
-     coalesce(reads.schemas, '{}'), coalesce(reads.names, '{}'), n.nspname \
+     coalesce(reads.schemas, '{}'), coalesce(reads.names, '{}'), n.nspname, \
+     coalesce(obj_description(c.oid, 'pg_class'), '') \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
      LEFT JOIN LATERAL (SELECT array_agg(dn.nspname::text ORDER BY d.oid) AS schemas, \
         array_agg(d.relname::text ORDER BY d.oid) AS names \
@@ -140,7 +148,8 @@ const VIEWS: &str = concat!(
 const ROUTINES: &str = concat!(
     "SELECT p.proname, p.prokind::text, \
      CASE WHEN p.prokind = 'a' THEN (SELECT {AGGREGATE} FROM pg_aggregate a WHERE a.aggfnoid = p.oid) \
-        ELSE pg_get_functiondef(p.oid) END, n.nspname \
+        ELSE pg_get_functiondef(p.oid) END, n.nspname, \
+     coalesce(obj_description(p.oid, 'pg_proc'), ''), pg_get_function_identity_arguments(p.oid) \
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
      WHERE p.prokind IN ('f', 'p', 'a') \
      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
@@ -165,7 +174,8 @@ const AGGREGATE: &str = "'CREATE OR REPLACE AGGREGATE ' || quote_ident(n.nspname
 
 /// Triggers but those a partition has from its parent's.
 const TRIGGERS: &str = concat!(
-    "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid), n.nspname \
+    "SELECT tg.tgname, c.relname, pg_get_triggerdef(tg.oid), n.nspname, \
+     coalesce(obj_description(tg.oid, 'pg_trigger'), '') \
      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid \
      JOIN pg_namespace n ON n.oid = c.relnamespace \
      WHERE NOT tg.tgisinternal AND tg.tgparentid = 0 AND ",
@@ -189,10 +199,15 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         query(client, "indexes", INDEXES),
         query(client, "constraints", CONSTRAINTS),
     )?;
-    let (view_rows, routine_rows, trigger_rows) = tokio::try_join!(
+    let (view_rows, routine_rows, trigger_rows, policy_rows) = tokio::try_join!(
         query(client, "views", VIEWS),
         query(client, "functions", &routines),
         query(client, "triggers", TRIGGERS),
+        query(
+            client,
+            "row-level security policies",
+            super::row_security::POLICIES
+        ),
     )?;
     let (current, quoted): (String, String) = schema_row
         .first()
@@ -211,10 +226,12 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     };
     let qualifier = format!("{quoted}.");
     let unqualify = |text: &str| unqualified(text, &qualifier);
+    let mut policies = super::row_security::policies(policy_rows, &namer, &unqualify)?;
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in table_rows {
         let name = named(&row, 4, 0)?;
+        let own_policies = policies.remove(&name).unwrap_or_default();
         let persistence: String = row.get(1);
         let partitioning: String = row.get(3);
         let bound: String = row.get(5);
@@ -249,6 +266,11 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                     partitioning: (!partitioning.is_empty()).then_some(partitioning),
                     partition_of,
                     inherits: parents,
+                    row_security: RowSecurity {
+                        enabled: row.get(8),
+                        forced: row.get(9),
+                        policies: own_policies,
+                    },
                     ..TableOptions::default()
                 },
             },
@@ -269,6 +291,18 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             continue;
         };
         let index = index(&row, &unqualify);
+        let comment: String = row.get(11);
+        if !comment.is_empty() {
+            let part = match index.definition.starts_with("CONSTRAINT ") {
+                true => TablePart::Constraint,
+                false => TablePart::Index,
+            };
+            table.options.part_comments.push(PartComment {
+                part,
+                name: index.name.clone(),
+                text: comment,
+            });
+        }
         if index.kind == IndexKind::Primary {
             table.primary_key = Some(index);
         } else {
@@ -282,6 +316,14 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         let name: String = row.get(1);
         let kind: String = row.get(2);
         let text = unqualify(row.get::<_, &str>(3));
+        let comment: String = row.get(11);
+        if !comment.is_empty() {
+            table.options.part_comments.push(PartComment {
+                part: TablePart::Constraint,
+                name: name.clone(),
+                text: comment,
+            });
+        }
         if kind == "f" {
             table.foreign_keys.push(ForeignKey {
                 name,
@@ -307,6 +349,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     }
     let mut tables: Vec<Table> = tables.into_values().collect();
     for table in &mut tables {
+        table.options.part_comments.sort();
         table.options.native_create = ddl::create_table(table).join(";\n");
     }
 
@@ -328,10 +371,14 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             .collect::<Result<Vec<String>>>()?;
         depends_on.sort();
         views.push(View {
-            definition: format!(
-                "CREATE {what} {} AS\n{}",
-                relation(&name),
-                unqualify(select.trim_end_matches(';'))
+            definition: comments::with_comment(
+                format!(
+                    "CREATE {what} {} AS\n{}",
+                    relation(&name),
+                    unqualify(select.trim_end_matches(';'))
+                ),
+                &format!("{what} {}", relation(&name)),
+                row.get(6),
             ),
             name,
             depends_on,
@@ -342,24 +389,45 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     let mut objects = Vec::new();
     for row in routine_rows {
         let kind: String = row.get(1);
+        let name = named(&row, 3, 0)?;
+        let what = match kind.as_str() {
+            "p" => "PROCEDURE",
+            "a" => "AGGREGATE",
+            _ => "FUNCTION",
+        };
+        let signature = format!(
+            "{what} {}({})",
+            relation(&name),
+            unqualify(row.get::<_, &str>(5))
+        );
         objects.push(SchemaObject {
             kind: if kind == "p" {
                 ObjectKind::Procedure
             } else {
                 ObjectKind::Function
             },
-            name: named(&row, 3, 0)?,
+            definition: comments::with_comment(
+                unqualify(row.get::<_, &str>(2)).trim_end().to_string(),
+                &signature,
+                row.get(4),
+            ),
+            name,
             table: None,
-            definition: unqualify(row.get::<_, &str>(2)).trim_end().to_string(),
             context: ObjectContext::default(),
         });
     }
     for row in trigger_rows {
+        let name: String = row.get(0);
+        let table = named(&row, 3, 1)?;
         objects.push(SchemaObject {
             kind: ObjectKind::Trigger,
-            name: row.get(0),
-            table: Some(named(&row, 3, 1)?),
-            definition: unqualify(row.get::<_, &str>(2)),
+            definition: comments::with_comment(
+                unqualify(row.get::<_, &str>(2)),
+                &format!("TRIGGER {} ON {}", quote_ident(&name), relation(&table)),
+                row.get(4),
+            ),
+            name,
+            table: Some(table),
             context: ObjectContext::default(),
         });
     }

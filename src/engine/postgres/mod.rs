@@ -19,6 +19,7 @@
 //! `pg_export_snapshot()` and `SET TRANSACTION SNAPSHOT`.
 
 mod checksum;
+mod comments;
 mod connect;
 pub mod ddl;
 mod dialect;
@@ -28,6 +29,7 @@ pub mod introspect;
 mod load;
 mod names;
 mod restate;
+mod row_security;
 mod rows;
 mod tls;
 mod transient;

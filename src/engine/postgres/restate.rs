@@ -9,18 +9,20 @@
 //! So a copy made from the source's text shows different text from the
 //! source forever, and every run would drop and re-add it.
 //!
-//! Before comparing, each source CHECK or view whose text differs from the
-//! target's object of the same name is given to the target to store on a
-//! temporary table or view, inside a transaction that is rolled back (no
+//! Before comparing, each source CHECK, view or policy whose text differs
+//! from the target's object of the same name is given to the target to
+//! store on a temporary table or view, inside a transaction that is rolled back (no
 //! table of the user's is touched, nothing stays). Where the target prints
 //! it exactly as it prints its own object, the two are the same object,
 //! and the target's catalog takes the source's text for it.
 
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::comments;
 use super::introspect::unqualified;
 use super::names::relation;
-use crate::catalog::model::{Catalog, CheckConstraint};
+use crate::catalog::model::{Catalog, CheckConstraint, Table};
+use crate::catalog::row_security::Policy;
 
 const PROBE_TABLE: &str = "lockstep_restate_probe";
 const PROBE_VIEW: &str = "lockstep_restate_view";
@@ -37,6 +39,7 @@ pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
         let Some(wanted) = source.table(&table.name) else {
             continue;
         };
+        restate_policies(client, wanted, table, &mut qualifier).await;
         let differing: Vec<(usize, &CheckConstraint)> = table
             .checks
             .iter()
@@ -73,10 +76,18 @@ pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
         if wanted.definition == view.definition {
             continue;
         }
+        // Their comments must agree; the query is restated without them.
+        let ((wanted_query, wanted_comment), (own_query, own_comment)) = (
+            comments::split(&wanted.definition),
+            comments::split(&view.definition),
+        );
+        if wanted_comment != own_comment {
+            continue;
+        }
         // A materialized view's query is printed as a plain view's is.
         let (Some((_, body)), Some((_, own))) = (
-            wanted.definition.split_once(" AS\n"),
-            view.definition.split_once(" AS\n"),
+            wanted_query.split_once(" AS\n"),
+            own_query.split_once(" AS\n"),
         ) else {
             continue;
         };
@@ -88,6 +99,76 @@ pub async fn restate(client: &Client, source: &Catalog, target: &mut Catalog) {
         };
         if unqualified(text.trim_end_matches(';'), qualifier) == own {
             view.definition = wanted.definition.clone();
+        }
+    }
+}
+
+/// Gives `table` (the target's) the source's text for the expressions of
+/// each policy of `wanted` (the source's table) that the target prints
+/// as it prints its own: created on a temporary copy of the table.
+async fn restate_policies(
+    client: &Client,
+    wanted: &Table,
+    table: &mut Table,
+    qualifier: &mut Option<String>,
+) {
+    let differing: Vec<(usize, &Policy)> = table
+        .options
+        .row_security
+        .policies
+        .iter()
+        .enumerate()
+        .filter_map(|(at, policy)| {
+            let s = wanted.options.row_security.policy(&policy.name)?;
+            (s.command == policy.command && (&s.using, &s.check) != (&policy.using, &policy.check))
+                .then_some((at, s))
+        })
+        .collect();
+    if differing.is_empty() {
+        return;
+    }
+    let mut script = format!(
+        "BEGIN READ WRITE; SET LOCAL lock_timeout = '5s'; \
+         CREATE TEMP TABLE {PROBE_TABLE} (LIKE {}); ",
+        relation(&table.name)
+    );
+    for (n, (_, policy)) in differing.iter().enumerate() {
+        let using = policy.using.as_ref().map(|u| format!(" USING ({u})"));
+        let check = policy.check.as_ref().map(|c| format!(" WITH CHECK ({c})"));
+        script.push_str(&format!(
+            "CREATE POLICY probe_{n} ON {PROBE_TABLE} FOR {}{}{}; ",
+            policy.command,
+            using.unwrap_or_default(),
+            check.unwrap_or_default()
+        ));
+    }
+    // Two rows a policy: `u<n>` its USING, `c<n>` its WITH CHECK ('' for none).
+    script.push_str(&format!(
+        "SELECT 'u' || substr(polname, 7), coalesce(pg_get_expr(polqual, polrelid), '') \
+         FROM pg_policy WHERE polrelid = 'pg_temp.{PROBE_TABLE}'::regclass UNION ALL \
+         SELECT 'c' || substr(polname, 7), coalesce(pg_get_expr(polwithcheck, polrelid), '') \
+         FROM pg_policy WHERE polrelid = 'pg_temp.{PROBE_TABLE}'::regclass"
+    ));
+    let Some(rows) = in_rolled_back_transaction(client, &script).await else {
+        return;
+    };
+    let Some(qualifier) = schema_qualifier(client, qualifier).await else {
+        return;
+    };
+    let printed = |key: String| {
+        rows.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, text)| (!text.is_empty()).then(|| unqualified(text, qualifier)))
+    };
+    for (n, (at, source)) in differing.into_iter().enumerate() {
+        let (Some(using), Some(check)) = (printed(format!("u{n}")), printed(format!("c{n}")))
+        else {
+            continue;
+        };
+        let own = &mut table.options.row_security.policies[at];
+        if (&using, &check) == (&own.using, &own.check) {
+            own.using = source.using.clone();
+            own.check = source.check.clone();
         }
     }
 }

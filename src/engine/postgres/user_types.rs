@@ -10,10 +10,13 @@
 //! (renamed away, created again, each column converted through its text,
 //! the old type dropped). What cannot change in place (a domain's base
 //! type or collation, a range type, a composite's attribute order, a type
-//! of another kind) stops the run with a message saying so.
+//! of another kind) stops the run with a message saying so. A type's
+//! comment follows its definition (see `comments`), and a type that
+//! differs only by it is commented in place.
 
 use tokio_postgres::Client;
 
+use super::comments;
 use super::connect::error_text;
 use super::ddl::refuse;
 use super::introspect::query;
@@ -52,7 +55,8 @@ const TYPES: &str = concat!(
         (6, 'MULTIRANGE_TYPE_NAME = ' || (SELECT quote_ident(mn.nspname) || '.' \
             || quote_ident(m.typname) FROM pg_type m JOIN pg_namespace mn ON mn.oid = m.typnamespace \
             WHERE m.oid = (to_jsonb(r) ->> 'rngmultitypid')::oid))) AS v(k, o) \
-        WHERE r.rngtypid IS NOT NULL AND o IS NOT NULL ORDER BY k), n.nspname \
+        WHERE r.rngtypid IS NOT NULL AND o IS NOT NULL ORDER BY k), n.nspname, \
+     coalesce(obj_description(t.oid, 'pg_type'), '') \
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
      LEFT JOIN pg_type bt ON bt.oid = t.typbasetype \
      LEFT JOIN pg_collation co ON co.oid = t.typcollation \
@@ -160,7 +164,15 @@ pub(super) async fn read(
             kind,
             definition: String::new(),
         };
-        t.definition = create(&t);
+        let what = match t.kind {
+            UserTypeKind::Domain { .. } => "DOMAIN",
+            _ => "TYPE",
+        };
+        t.definition = comments::with_comment(
+            create(&t),
+            &format!("{what} {}", relation(&t.name)),
+            row.get(12),
+        );
         types.push(t);
     }
     types.sort_by(|a, b| a.name.cmp(&b.name));
@@ -227,7 +239,15 @@ pub(super) fn render(change: &TypeChange) -> Vec<String> {
             current,
             desired,
             columns,
-        } => alter(current, desired, columns),
+        } => {
+            // Equal but for their comments: commented in place.
+            let mut out = match current.kind == desired.kind {
+                true => Vec::new(),
+                false => alter(current, desired, columns),
+            };
+            out.extend(comments::changed(&current.definition, &desired.definition));
+            out
+        }
     }
 }
 
@@ -384,7 +404,7 @@ fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn])
     let old = format!("{}_lockstep_old", split(&current.name).1);
     let mut out = vec![
         format!("ALTER TYPE {name} RENAME TO {}", quote_ident(&old)),
-        create(desired),
+        desired.definition.clone(),
     ];
     for typed in columns {
         let alter = |what: String| {
