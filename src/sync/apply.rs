@@ -4,6 +4,7 @@
 //! the counts. The same code renders the statements for `--sql-out`
 //! without running them, or only counts the changes (validate, verify).
 
+use super::kept::KeptKeys;
 use super::pipeline::ChangeSink;
 use super::{RowMode, StopFlag};
 use crate::data::rowdiff::RowChange;
@@ -172,8 +173,8 @@ pub(crate) struct TableApplier<'a> {
     pub counts: Counts,
     /// Changes seen that this pass does not act on.
     /// Deletes an `Upserts` pass found, kept for the deletes phase: their
-    /// key values only (`TableData::into_key`).
-    pub deferred_deletes: Vec<Row>,
+    /// key values only (`TableData::into_key`), in memory up to a bound.
+    pub deferred_deletes: KeptKeys,
     pub refused: Vec<RefusedRow>,
 }
 
@@ -206,7 +207,7 @@ impl<'a> TableApplier<'a> {
             keeps_moves: false,
             stop: None,
             counts: Counts::default(),
-            deferred_deletes: Vec::new(),
+            deferred_deletes: KeptKeys::default(),
             refused: Vec::new(),
         }
     }
@@ -451,7 +452,7 @@ impl ChangeSink for TableApplier<'_> {
             };
             if !self.wants(kind) {
                 if let RowChange::Delete(row) = change {
-                    self.deferred_deletes.push(self.table.into_key(row));
+                    self.deferred_deletes.push(self.table.into_key(row))?;
                 }
                 continue;
             }
