@@ -12,8 +12,8 @@ use crate::data::encode::{read_row, write_row};
 use crate::data::value::Row;
 use crate::error::{Error, Result};
 
-/// Keys held in memory before they go to the file: a few hundred kB of
-/// integer keys (a 10M-row dense re-sync defers 100,000 deletes).
+/// Keys held in memory before they go to the file: under 1 MB of integer
+/// keys (a 10M-row dense re-sync of the bench defers 100,000 deletes).
 const IN_MEMORY: usize = 10_000;
 
 /// Keys in the order they were kept.
