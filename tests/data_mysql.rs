@@ -478,6 +478,22 @@ fn deletes_kept_for_the_end_beyond_what_memory_holds_go_through_a_temporary_file
         "INSERT INTO parent SELECT seq FROM seq_2_to_25001;
          INSERT INTO child SELECT seq, seq FROM seq_2_to_25001;",
     );
+    // A script reads the deletes in a pass of their own and keeps none.
+    let plan = std::env::temp_dir().join(format!("{}.sql", target.name));
+    let (code, out, report) = common::sync_with_report_env(
+        &source.url(),
+        &target.url(),
+        &[
+            "--allow-destructive",
+            "--dry-run",
+            "--sql-out",
+            plan.to_str().unwrap(),
+        ],
+        &[("TMPDIR", "/nonexistent/lockstep")],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(report["data"]["rows_deleted"], 50_000, "{}", report["data"]);
+    let _ = std::fs::remove_file(plan);
     // Where no file can be made, the run says which and what to do.
     let (code, out, _) = common::sync_with_report_env(
         &source.url(),

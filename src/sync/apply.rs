@@ -168,6 +168,8 @@ pub(crate) struct TableApplier<'a> {
     /// caller (`take_moves`): a key range of a table whose other ranges
     /// may hold the unique values they take.
     keeps_moves: bool,
+    /// Deletes an `Upserts` pass finds are kept (`deferred_deletes`).
+    keeps_deferred: bool,
     /// Writes stop (before the next batch) once this asks.
     stop: Option<&'a StopFlag>,
     pub counts: Counts,
@@ -205,6 +207,7 @@ impl<'a> TableApplier<'a> {
             holds_inserts: !table.unique_keys.is_empty(),
             bulk_load: false,
             keeps_moves: false,
+            keeps_deferred: true,
             stop: None,
             counts: Counts::default(),
             deferred_deletes: KeptKeys::default(),
@@ -264,6 +267,12 @@ impl<'a> TableApplier<'a> {
     /// writing them at `finish` (see `take_moves`).
     pub fn keep_moves(&mut self) {
         self.keeps_moves = true;
+    }
+
+    /// Keeps no deletes for later: a script reads them in a pass of their
+    /// own.
+    pub fn forget_deferred(&mut self) {
+        self.keeps_deferred = false;
     }
 
     /// The rows whose unique values move, kept by `keep_moves`.
@@ -451,7 +460,7 @@ impl ChangeSink for TableApplier<'_> {
                 RowChange::Delete(_) => ChangeKind::Delete,
             };
             if !self.wants(kind) {
-                if let RowChange::Delete(row) = change {
+                if let (RowChange::Delete(row), true) = (change, self.keeps_deferred) {
                     self.deferred_deletes.push(self.table.into_key(row))?;
                 }
                 continue;

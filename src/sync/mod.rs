@@ -340,7 +340,6 @@ pub async fn sync_tables(
         outcomes: &mut outcomes,
         deferred: (0..tables.len()).map(|_| KeptKeys::default()).collect(),
         moves: vec![Vec::new(); tables.len()],
-        keep_deferred: !scripting,
         overall: overall.as_ref(),
         waits_for: Vec::new(),
         started: vec![false; items.len()],
@@ -468,8 +467,6 @@ struct MainPass<'a, 'o> {
     /// Rows whose unique values move, kept by a table's key ranges for
     /// the end of the main pass, per table.
     moves: Vec<Vec<Row>>,
-    /// A script writes its deletes in a pass of their own instead.
-    keep_deferred: bool,
     overall: Option<&'a crate::report::progress::Overall>,
     /// Per table, the tables it waits for (lanes only).
     waits_for: Vec<Vec<usize>>,
@@ -529,10 +526,7 @@ impl MainPass<'_, '_> {
         if let (Some(bar), true) = (self.overall, table_done) {
             bar.table_done();
         }
-        match self.keep_deferred {
-            true => self.deferred[i].append(work.deferred),
-            false => Ok(()),
-        }
+        self.deferred[i].append(work.deferred)
     }
 }
 

@@ -116,6 +116,7 @@ pub(crate) async fn sync_one(
             return Ok(());
         }
     }
+    let scripting = matches!(mode, RowMode::Script(_));
     let output = Output::new(mode, lane.writer);
     let mut applier = TableApplier::new(
         output,
@@ -131,6 +132,10 @@ pub(crate) async fn sync_one(
     }
     if part.is_some() {
         applier.keep_moves();
+    }
+    if scripting {
+        // A script writes a table's deletes in a pass of their own.
+        applier.forget_deferred();
     }
     applier.start().await?;
     if replace == Some(true) {
