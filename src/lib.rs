@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod memory;
 pub mod report;
 pub mod sync;
 pub mod tunnel;

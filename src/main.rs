@@ -42,6 +42,7 @@ fn return_freed_memory_at_once() {
 }
 
 fn main() {
+    lockstep::memory::bound_driver_buffers();
     return_freed_memory_at_once();
     let cli = Cli::parse();
     let code = match run(cli) {

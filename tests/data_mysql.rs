@@ -461,6 +461,71 @@ fn every_type_round_trips_exactly_into_an_empty_a_diverged_and_an_all_different_
 }
 
 #[test]
+fn deletes_kept_for_the_end_beyond_what_memory_holds_go_through_a_temporary_file() {
+    let schema = "CREATE TABLE parent (id INT PRIMARY KEY);
+        CREATE TABLE child (id INT PRIMARY KEY, parent_id INT NOT NULL, FOREIGN KEY (parent_id) REFERENCES parent (id));";
+    let rows = "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (1, 1);";
+    let source = MyDb::new("kept_src");
+    source.exec(schema);
+    source.exec(rows);
+    // 25,000 rows in each table only the target has, every extra child
+    // pointing at an extra parent: more deletes than are kept in memory,
+    // and the children's must run first.
+    let target = MyDb::new("kept_tgt");
+    target.exec(schema);
+    target.exec(rows);
+    target.exec(
+        "INSERT INTO parent SELECT seq FROM seq_2_to_25001;
+         INSERT INTO child SELECT seq, seq FROM seq_2_to_25001;",
+    );
+    // A script reads the deletes in a pass of their own and keeps none.
+    let plan = std::env::temp_dir().join(format!("{}.sql", target.name));
+    let (code, out, report) = common::sync_with_report_env(
+        &source.url(),
+        &target.url(),
+        &[
+            "--allow-destructive",
+            "--dry-run",
+            "--sql-out",
+            plan.to_str().unwrap(),
+        ],
+        &[("TMPDIR", "/nonexistent/lockstep")],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(report["data"]["rows_deleted"], 50_000, "{}", report["data"]);
+    let _ = std::fs::remove_file(plan);
+    // Where no file can be made, the run says which and what to do.
+    let (code, out, _) = common::sync_with_report_env(
+        &source.url(),
+        &target.url(),
+        &["--data-only", "--allow-destructive"],
+        &[("TMPDIR", "/nonexistent/lockstep")],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("temporary file /nonexistent/lockstep/") && out.contains("TMPDIR"),
+        "{out}"
+    );
+    let tmp = std::env::temp_dir().join(&target.name);
+    std::fs::create_dir(&tmp).unwrap();
+    let (code, out, report) = common::sync_with_report_env(
+        &source.url(),
+        &target.url(),
+        &["--data-only", "--allow-destructive"],
+        &[("TMPDIR", tmp.to_str().unwrap())],
+    );
+    assert_eq!(code, 0, "{out}");
+    source.assert_same_data(&target);
+    assert_eq!(report["data"]["rows_deleted"], 50_000, "{}", report["data"]);
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "the temporary files are gone"
+    );
+    std::fs::remove_dir(&tmp).unwrap();
+}
+
+#[test]
 fn a_unique_value_freed_by_a_delete_goes_to_a_new_row_in_a_referenced_table() {
     let schema = "CREATE TABLE users (id INT PRIMARY KEY, email VARCHAR(50) NOT NULL UNIQUE);
         CREATE TABLE orders (id INT PRIMARY KEY, user_id INT NOT NULL, FOREIGN KEY (user_id) REFERENCES users (id));";

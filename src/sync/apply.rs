@@ -4,6 +4,7 @@
 //! the counts. The same code renders the statements for `--sql-out`
 //! without running them, or only counts the changes (validate, verify).
 
+use super::kept::KeptKeys;
 use super::pipeline::ChangeSink;
 use super::{RowMode, StopFlag};
 use crate::data::rowdiff::RowChange;
@@ -167,13 +168,15 @@ pub(crate) struct TableApplier<'a> {
     /// caller (`take_moves`): a key range of a table whose other ranges
     /// may hold the unique values they take.
     keeps_moves: bool,
+    /// Deletes an `Upserts` pass finds are kept (`deferred_deletes`).
+    keeps_deferred: bool,
     /// Writes stop (before the next batch) once this asks.
     stop: Option<&'a StopFlag>,
     pub counts: Counts,
     /// Changes seen that this pass does not act on.
     /// Deletes an `Upserts` pass found, kept for the deletes phase: their
-    /// key values only (`TableData::into_key`).
-    pub deferred_deletes: Vec<Row>,
+    /// key values only (`TableData::into_key`), in memory up to a bound.
+    pub deferred_deletes: KeptKeys,
     pub refused: Vec<RefusedRow>,
 }
 
@@ -204,9 +207,10 @@ impl<'a> TableApplier<'a> {
             holds_inserts: !table.unique_keys.is_empty(),
             bulk_load: false,
             keeps_moves: false,
+            keeps_deferred: true,
             stop: None,
             counts: Counts::default(),
-            deferred_deletes: Vec::new(),
+            deferred_deletes: KeptKeys::default(),
             refused: Vec::new(),
         }
     }
@@ -263,6 +267,12 @@ impl<'a> TableApplier<'a> {
     /// writing them at `finish` (see `take_moves`).
     pub fn keep_moves(&mut self) {
         self.keeps_moves = true;
+    }
+
+    /// Keeps no deletes for later: a script reads them in a pass of their
+    /// own.
+    pub fn forget_deferred(&mut self) {
+        self.keeps_deferred = false;
     }
 
     /// The rows whose unique values move, kept by `keep_moves`.
@@ -450,8 +460,8 @@ impl ChangeSink for TableApplier<'_> {
                 RowChange::Delete(_) => ChangeKind::Delete,
             };
             if !self.wants(kind) {
-                if let RowChange::Delete(row) = change {
-                    self.deferred_deletes.push(self.table.into_key(row));
+                if let (RowChange::Delete(row), true) = (change, self.keeps_deferred) {
+                    self.deferred_deletes.push(self.table.into_key(row))?;
                 }
                 continue;
             }

@@ -10,6 +10,7 @@ use super::compare::quick_compare;
 use super::find::{find_changes, Find};
 use super::first_look::{Look, Looks};
 use super::fk::WriteStep;
+use super::kept::KeptKeys;
 use super::lanes::Lane;
 use super::{RowMode, Shared, SyncTable, TableOutcome};
 use crate::data::rowdiff::RowChange;
@@ -63,7 +64,7 @@ pub(crate) async fn deferred_deletes(
     lane: &mut Lane<'_>,
     mode: &mut RowMode<'_>,
     tables: &[SyncTable],
-    deferred: &mut [Vec<Row>],
+    deferred: &mut [KeptKeys],
     outcomes: &mut [TableOutcome],
     shared: &Shared<'_>,
 ) -> Result<()> {
@@ -84,11 +85,11 @@ pub(crate) async fn deferred_deletes(
             shared.max_bytes,
         );
         applier.start().await?;
-        let mut keys = keys.into_iter();
+        let mut keys = keys.into_chunks()?;
         loop {
             let chunk: Vec<RowChange> = keys
-                .by_ref()
-                .take(ROW_CHUNK)
+                .next_chunk(ROW_CHUNK)?
+                .into_iter()
                 .map(|key| RowChange::Delete(table.row_of_key(key)))
                 .collect();
             if chunk.is_empty() {

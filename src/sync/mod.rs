@@ -26,6 +26,7 @@ mod finish;
 mod first_look;
 mod fk;
 mod hashes;
+mod kept;
 mod lanes;
 mod pipeline;
 mod ranges;
@@ -55,6 +56,7 @@ use crate::report::progress::Progress;
 use apply::Pass;
 use first_look::{first_looks, Look};
 use fk::FkPolicy;
+use kept::KeptKeys;
 use lanes::{run_on_lanes, Schedule};
 use ranges::{cut_tables, Part};
 use retry::sync_retrying;
@@ -337,9 +339,8 @@ pub async fn sync_tables(
         estimates: &estimates,
         main_pass: &main_pass,
         outcomes: &mut outcomes,
-        deferred: vec![Vec::new(); tables.len()],
+        deferred: (0..tables.len()).map(|_| KeptKeys::default()).collect(),
         moves: vec![Vec::new(); tables.len()],
-        keep_deferred: !scripting,
         overall: overall.as_ref(),
         waits_for: Vec::new(),
         started: vec![false; items.len()],
@@ -365,8 +366,9 @@ pub async fn sync_tables(
                 let step = main.step(i, pass, None);
                 let (work, done) =
                     sync_retrying(&mut lanes[0], mode.reborrow(), &tables[i], step, &shared).await;
-                main.record(i, work, pass != Pass::Deletes && done.is_ok());
+                let recorded = main.record(i, work, pass != Pass::Deletes && done.is_ok());
                 done?;
+                recorded?;
             }
             Ok(())
         } else {
@@ -462,12 +464,10 @@ struct MainPass<'a, 'o> {
     main_pass: &'a dyn Fn(usize) -> Pass,
     outcomes: &'o mut Vec<TableOutcome>,
     /// Deletes kept for the end, per table, as key values.
-    deferred: Vec<Vec<Row>>,
+    deferred: Vec<KeptKeys>,
     /// Rows whose unique values move, kept by a table's key ranges for
     /// the end of the main pass, per table.
     moves: Vec<Vec<Row>>,
-    /// A script writes its deletes in a pass of their own instead.
-    keep_deferred: bool,
     overall: Option<&'a crate::report::progress::Overall>,
     /// Per table, the tables it waits for (lanes only).
     waits_for: Vec<Vec<usize>>,
@@ -515,19 +515,19 @@ impl MainPass<'_, '_> {
         })
     }
 
-    fn record(&mut self, i: usize, work: TableWork, table_done: bool) {
+    /// Adds what a pass did to the table's outcome; fails only when its
+    /// deferred deletes cannot be kept (a temporary file).
+    fn record(&mut self, i: usize, work: TableWork, table_done: bool) -> Result<()> {
         let outcome = &mut self.outcomes[i];
         outcome.counts.add(work.counts);
         outcome.refused.extend(work.refused);
         outcome.found.add(work.found);
         outcome.retries.extend(work.retries);
-        if self.keep_deferred {
-            self.deferred[i].extend(work.deferred);
-        }
         self.moves[i].extend(work.moves);
         if let (Some(bar), true) = (self.overall, table_done) {
             bar.table_done();
         }
+        self.deferred[i].append(work.deferred)
     }
 }
 
@@ -553,8 +553,8 @@ impl Schedule for MainPass<'_, '_> {
         self.parts_left[i] -= 1;
         self.part_failed[i] |= done.is_err();
         let table_done = self.parts_left[i] == 0 && !self.part_failed[i];
-        self.record(i, work, table_done);
+        let recorded = self.record(i, work, table_done);
         self.finished[i] = table_done;
-        done
+        done.and(recorded)
     }
 }

@@ -125,7 +125,7 @@ pub(crate) async fn sync_retrying(
             }
         }
         work.refused.clear();
-        work.deferred.clear();
+        work.deferred = Default::default();
         work.moves.clear();
         match sync_one(
             lane,

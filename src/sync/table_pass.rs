@@ -7,6 +7,7 @@ use super::apply::{ChangeKind, Counts, Output, Pass, TableApplier};
 use super::find::{find_changes, Find, FindStats, Found};
 use super::first_look::Look;
 use super::fk::WriteStep;
+use super::kept::KeptKeys;
 use super::lanes::Lane;
 use super::pipeline::CHANNEL_DEPTH;
 use super::ranges::Part;
@@ -39,7 +40,7 @@ pub(crate) struct TableWork {
     pub refused: Vec<super::apply::RefusedRow>,
     pub found: FindStats,
     /// Deletes kept for the end (children first), as key values.
-    pub deferred: Vec<Row>,
+    pub deferred: KeptKeys,
     /// Rows of a key range whose unique values move, written with the
     /// other ranges' once the main pass is done (whole rows).
     pub moves: Vec<Row>,
@@ -115,6 +116,7 @@ pub(crate) async fn sync_one(
             return Ok(());
         }
     }
+    let scripting = matches!(mode, RowMode::Script(_));
     let output = Output::new(mode, lane.writer);
     let mut applier = TableApplier::new(
         output,
@@ -130,6 +132,10 @@ pub(crate) async fn sync_one(
     }
     if part.is_some() {
         applier.keep_moves();
+    }
+    if scripting {
+        // A script writes a table's deletes in a pass of their own.
+        applier.forget_deferred();
     }
     applier.start().await?;
     if replace == Some(true) {

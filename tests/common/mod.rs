@@ -847,6 +847,16 @@ pub fn sync_with_report(
     target: &str,
     extra: &[&str],
 ) -> (i32, String, serde_json::Value) {
+    sync_with_report_env(source, target, extra, &[])
+}
+
+/// `sync_with_report` with environment variables `env` set for the run.
+pub fn sync_with_report_env(
+    source: &str,
+    target: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, serde_json::Value) {
     static REPORTS: AtomicU32 = AtomicU32::new(0);
     let json = std::env::temp_dir().join(format!(
         "lst_report_{}_{}.json",
@@ -865,7 +875,11 @@ pub fn sync_with_report(
         &json_arg,
     ];
     args.extend_from_slice(extra);
-    let out = lockstep(&args);
+    let out = std::process::Command::new(lockstep_bin())
+        .args(&args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     let report = std::fs::read_to_string(&json)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
