@@ -1,0 +1,156 @@
+//! PostgreSQL's table privileges: read from each table's ACL (every
+//! grantee but the table's owner, `PUBLIC` as role 0), the statements
+//! that grant and revoke them, and the source's grants to roles this
+//! target server lacks, taken out of the plan with a warning: roles
+//! belong to the server, and lockstep never creates or drops one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tokio_postgres::Client;
+
+use super::introspect::query;
+use super::names::{relation, user_schema, Namer};
+use super::types::quote_ident;
+use crate::catalog::grants::{changes, Grant};
+use crate::catalog::model::Catalog;
+use crate::error::Result;
+
+/// Every privilege on a table or partitioned table granted to another
+/// role than its owner, with the table's schema and name.
+pub(super) const GRANTS: &str = concat!(
+    "SELECT n.nspname, c.relname, \
+     CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END, \
+     a.privilege_type::text, a.is_grantable \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     CROSS JOIN LATERAL aclexplode(c.relacl) AS a \
+     WHERE c.relkind IN ('r', 'p') AND a.grantee <> c.relowner AND ",
+    user_schema!(),
+);
+
+/// The grants of every table out of [`GRANTS`]' rows, by the table's
+/// model name, each sorted.
+pub(super) fn grants(
+    rows: Vec<tokio_postgres::Row>,
+    namer: &Namer,
+) -> Result<BTreeMap<String, Vec<Grant>>> {
+    let mut grants: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
+    for row in rows {
+        let table = namer.name(row.get::<_, &str>(0), row.get::<_, &str>(1))?;
+        grants.entry(table).or_default().push(Grant {
+            grantee: row.get(2),
+            privilege: row.get(3),
+            grantable: row.get(4),
+        });
+    }
+    for list in grants.values_mut() {
+        list.sort();
+    }
+    Ok(grants)
+}
+
+/// The statements that turn `table`'s grants `from` into `to`: revokes
+/// first, then grants.
+pub(super) fn change(table: &str, from: &[Grant], to: &[Grant]) -> Vec<String> {
+    let on = relation(table);
+    let grantee = |g: &Grant| match &g.grantee {
+        Some(role) => quote_ident(role),
+        None => "PUBLIC".to_string(),
+    };
+    let wanted = changes(from, to);
+    let revokes = wanted
+        .revoked
+        .iter()
+        .map(|g| format!("REVOKE {} ON TABLE {on} FROM {}", g.privilege, grantee(g)));
+    let options = wanted.option_revoked.iter().map(|g| {
+        format!(
+            "REVOKE GRANT OPTION FOR {} ON TABLE {on} FROM {}",
+            g.privilege,
+            grantee(g)
+        )
+    });
+    let grants = wanted.granted.iter().map(|g| {
+        let option = if g.grantable {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        };
+        format!(
+            "GRANT {} ON TABLE {on} TO {}{option}",
+            g.privilege,
+            grantee(g)
+        )
+    });
+    revokes.chain(options).chain(grants).collect()
+}
+
+/// Takes out of `source` every grant to a role this server lacks, with
+/// one warning per table and role naming what to do.
+pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result<Vec<String>> {
+    if source
+        .tables
+        .iter()
+        .all(|t| t.options.grants.iter().all(|g| g.grantee.is_none()))
+    {
+        return Ok(Vec::new());
+    }
+    let rows = query(client, "roles", "SELECT rolname::text FROM pg_roles").await?;
+    let roles: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    let mut warnings = Vec::new();
+    for table in &mut source.tables {
+        let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        table.options.grants.retain(|g| match &g.grantee {
+            Some(role) if !roles.contains(role) => {
+                skipped
+                    .entry(role.clone())
+                    .or_default()
+                    .push(g.privilege.clone());
+                false
+            }
+            _ => true,
+        });
+        for (role, privileges) in skipped {
+            warnings.push(format!(
+                "table `{}`: the source grants {} to role `{role}`, which the target server does not have: not granted; create the role on the target (CREATE ROLE {}) and run again to grant it",
+                table.name,
+                privileges.join(", "),
+                quote_ident(&role)
+            ));
+        }
+    }
+    Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Option<&str>, privilege: &str, grantable: bool) -> Grant {
+        Grant {
+            grantee: role.map(str::to_string),
+            privilege: privilege.into(),
+            grantable,
+        }
+    }
+
+    #[test]
+    fn revokes_go_before_grants_and_names_are_quoted() {
+        let from = vec![
+            grant(Some("Old App"), "DELETE", false),
+            grant(Some("app"), "SELECT", true),
+        ];
+        let to = vec![
+            grant(Some("app"), "SELECT", false),
+            grant(None, "SELECT", false),
+            grant(Some("ro"), "UPDATE", true),
+        ];
+        assert_eq!(
+            change("shop.items", &from, &to),
+            [
+                r#"REVOKE DELETE ON TABLE shop.items FROM "Old App""#,
+                "REVOKE GRANT OPTION FOR SELECT ON TABLE shop.items FROM app",
+                "GRANT SELECT ON TABLE shop.items TO PUBLIC",
+                "GRANT UPDATE ON TABLE shop.items TO ro WITH GRANT OPTION",
+            ]
+        );
+    }
+}
