@@ -146,10 +146,10 @@ mod tests {
         assert_eq!(
             change("shop.items", &from, &to),
             [
-                r#"REVOKE DELETE ON TABLE shop.items FROM "Old App""#,
-                "REVOKE GRANT OPTION FOR SELECT ON TABLE shop.items FROM app",
-                "GRANT SELECT ON TABLE shop.items TO PUBLIC",
-                "GRANT UPDATE ON TABLE shop.items TO ro WITH GRANT OPTION",
+                r#"REVOKE DELETE ON TABLE "shop"."items" FROM "Old App""#,
+                r#"REVOKE GRANT OPTION FOR SELECT ON TABLE "shop"."items" FROM "app""#,
+                r#"GRANT SELECT ON TABLE "shop"."items" TO PUBLIC"#,
+                r#"GRANT UPDATE ON TABLE "shop"."items" TO "ro" WITH GRANT OPTION"#,
             ]
         );
     }
