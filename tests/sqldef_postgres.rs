@@ -16,6 +16,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use common::pg_corpus::{converge, unsupported_feature, Miss};
@@ -107,6 +108,58 @@ fn run_case(case: &Case, [a, b, c]: &[PgDb; 3]) -> (Outcome, Outcome) {
     (up, down)
 }
 
+/// The roles the cases' SQL grants to, revokes from or gives objects
+/// to (`GRANT ... TO`, `REVOKE ... FROM`, `OWNER TO`), unquoted: roles
+/// are the server's, not a database's, so the run makes them.
+fn roles_named(cases: &[Case]) -> BTreeSet<String> {
+    let mut roles = BTreeSet::new();
+    let texts = cases
+        .iter()
+        .flat_map(|c| [c.text("current"), c.text("desired")])
+        .flatten();
+    for text in texts {
+        for statement in text.split(';') {
+            let upper = statement.to_ascii_uppercase();
+            let head = upper.trim_start();
+            let after = match () {
+                _ if head.starts_with("GRANT ") => upper.rfind(" TO ").map(|at| at + 4),
+                _ if head.starts_with("REVOKE ") => upper.rfind(" FROM ").map(|at| at + 6),
+                _ => upper.find(" OWNER TO ").map(|at| at + 10),
+            };
+            let Some(at) = after else { continue };
+            let end = upper[at..].find(" WITH ").map_or(upper.len(), |e| at + e);
+            for name in statement[at..end].split(',') {
+                let name = name.trim();
+                let special = ["PUBLIC", "CURRENT_USER", "SESSION_USER", "CURRENT_ROLE"];
+                if name.is_empty() || special.contains(&name.to_ascii_uppercase().as_str()) {
+                    continue;
+                }
+                let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                    Some(quoted) => quoted.replace("\"\"", "\""),
+                    None if name.contains(char::is_whitespace) => continue,
+                    None => name.to_lowercase(),
+                };
+                roles.insert(name);
+            }
+        }
+    }
+    roles
+}
+
+/// Creates each of `roles` the server lacks; returns those it created.
+fn make_roles(admin: &PgDb, roles: &BTreeSet<String>) -> Vec<String> {
+    let quoted = |r: &str| r.replace('"', "\"\"");
+    roles
+        .iter()
+        .filter(|r| {
+            admin
+                .try_exec(&format!("CREATE ROLE \"{}\"", quoted(r)))
+                .is_ok()
+        })
+        .map(|r| quoted(r))
+        .collect()
+}
+
 #[test]
 fn psqldef_cases_converge_in_both_directions() {
     let mut skipped = Vec::new();
@@ -117,6 +170,8 @@ fn psqldef_cases_converge_in_both_directions() {
             None => cases.push(case),
         }
     }
+    let admin = PgDb::new("psqldef_roles");
+    let created = make_roles(&admin, &roles_named(&cases));
     let queue = Mutex::new(cases.iter());
     let results = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -166,6 +221,11 @@ fn psqldef_cases_converge_in_both_directions() {
                 Err(m) => tally.missed(&id, &m.reason, &m.detail),
             }
         }
+    }
+    // Each worker's databases are gone: nothing of the cases' depends on
+    // the roles any more (a role another run's database still uses stays).
+    for role in created {
+        let _ = admin.try_exec(&format!("DROP ROLE \"{role}\""));
     }
     skipped.sort();
     for (id, why) in &skipped {
