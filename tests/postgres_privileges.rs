@@ -165,3 +165,20 @@ fn a_grant_to_a_role_the_target_server_lacks_is_skipped_with_a_warning() {
         assert_eq!(public(&server), ["- SELECT"], "{run} run: {out}");
     }
 }
+
+#[test]
+fn the_same_grants_made_in_another_order_are_no_difference() {
+    let (app, reader) = (PgRole::new("pgpriv_ord_app"), PgRole::new("pgpriv_ord_ro"));
+    let (source, target) = (PgDb::new("pgpriv_ord_src"), PgDb::new("pgpriv_ord_tgt"));
+    let table = "CREATE TABLE t (id int PRIMARY KEY)";
+    let to = |role: &PgRole| format!("GRANT SELECT ON t TO \"{}\"", role.name);
+    source.exec(&format!("{table}; {}; {}", to(&app), to(&reader)));
+    target.exec(&format!("{table}; {}; {}", to(&reader), to(&app)));
+    let check = common::lockstep_sync("--validate-only", &source.url(), &target.url());
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        common::output_text(&check)
+    );
+}

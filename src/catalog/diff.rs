@@ -420,11 +420,14 @@ fn row_security_steps(current: &Table, desired: &Table) -> Vec<PlannedChange> {
         )
     };
     let kept = (&kept.0, &kept.1);
+    let differ = |a: (&RowSecurity, &Vec<Grant>), b: (&RowSecurity, &Vec<Grant>)| {
+        a.0 != b.0 || !grants::same(a.1, b.1)
+    };
     let mut steps = Vec::new();
-    if from != kept {
+    if differ(from, kept) {
         steps.push(step(from, kept));
     }
-    if kept != to {
+    if differ(kept, to) {
         steps.push(step(kept, to));
     }
     steps

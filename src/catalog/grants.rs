@@ -73,8 +73,15 @@ pub fn changes<'a>(from: &'a [Grant], to: &'a [Grant]) -> GrantChanges<'a> {
     out
 }
 
-/// `to` with everything `from` has beyond it kept: every change from
-/// `from` to `to` that takes no access away. Sorted.
+/// Whether `a` and `b` grant the same, in whatever order (the order of
+/// a table's ACL is the order of its grants, and says nothing more).
+pub fn same(a: &[Grant], b: &[Grant]) -> bool {
+    let c = changes(a, b);
+    c.granted.is_empty() && !c.takes_away()
+}
+
+/// `to` with everything `from` has beyond it kept, after it: every
+/// change from `from` to `to` that takes no access away.
 pub fn without_revokes(from: &[Grant], to: &[Grant]) -> Vec<Grant> {
     let mut kept: Vec<Grant> = to
         .iter()
@@ -123,6 +130,10 @@ mod tests {
         assert_eq!(c.option_revoked, [&to[0]]);
         assert!(c.takes_away());
         assert_eq!(changes(&to, &to), GrantChanges::default());
+        let mut reordered = to.clone();
+        reordered.reverse();
+        assert!(same(&to, &reordered));
+        assert!(!same(&from, &to));
     }
 
     #[test]

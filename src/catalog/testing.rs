@@ -198,7 +198,6 @@ impl TableBuilder {
             privilege: privilege.into(),
             grantable: false,
         });
-        self.table.options.grants.sort();
         self
     }
 

@@ -22,13 +22,15 @@ pub(super) const GRANTS: &str = concat!(
      CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END, \
      a.privilege_type::text, a.is_grantable \
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     CROSS JOIN LATERAL aclexplode(c.relacl) AS a \
+     CROSS JOIN LATERAL aclexplode(c.relacl) WITH ORDINALITY AS a \
      WHERE c.relkind IN ('r', 'p') AND a.grantee <> c.relowner AND ",
     user_schema!(),
+    " ORDER BY c.oid, a.ordinality"
 );
 
 /// The grants of every table out of [`GRANTS`]' rows, by the table's
-/// model name, each sorted.
+/// model name, each in its ACL's order (granted in that order on the
+/// target, its ACL reads the same).
 pub(super) fn grants(
     rows: Vec<tokio_postgres::Row>,
     namer: &Namer,
@@ -41,9 +43,6 @@ pub(super) fn grants(
             privilege: row.get(3),
             grantable: row.get(4),
         });
-    }
-    for list in grants.values_mut() {
-        list.sort();
     }
     Ok(grants)
 }
