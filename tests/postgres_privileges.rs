@@ -1,5 +1,5 @@
 //! PostgreSQL table privileges in a schema sync: what the source grants
-//! (to roles, to PUBLIC, with the grant option) is granted on the
+//! (to roles, to PUBLIC, with the grant option, on columns) is granted on the
 //! target, on tables it has and tables it creates; what only the target
 //! grants is revoked only with `--allow-destructive`; a second run finds
 //! nothing; a `--sql-out` script replays with psql; a grant to a role
@@ -28,6 +28,7 @@ fn source_schema(app: &str, reader: &str) -> String {
          GRANT SELECT, INSERT ON t TO \"{app}\"; \
          GRANT UPDATE ON t TO \"{app}\" WITH GRANT OPTION; \
          GRANT SELECT ON t TO PUBLIC; \
+         GRANT SELECT (v) ON t TO \"{reader}\"; \
          GRANT SELECT ON fresh TO \"{reader}\""
     )
 }
@@ -41,7 +42,8 @@ fn grants_are_synced_and_revokes_wait_for_allow_destructive() {
     // DELETE for `reader` (only the target's), no table `fresh`.
     target.exec(&format!(
         "CREATE TABLE t (id int PRIMARY KEY, v text); \
-         GRANT SELECT ON t TO \"{0}\" WITH GRANT OPTION; GRANT DELETE ON t TO \"{1}\"",
+         GRANT SELECT ON t TO \"{0}\" WITH GRANT OPTION; GRANT DELETE ON t TO \"{1}\"; \
+         GRANT UPDATE (v) ON t TO \"{1}\"",
         app.name, reader.name
     ));
     let (code, out, _) =
@@ -71,6 +73,13 @@ fn grants_are_synced_and_revokes_wait_for_allow_destructive() {
         "the refusal names the revoke: {out}"
     );
     assert_ne!(code, 0, "a refused change is not a clean run: {out}");
+    // Column privileges too: the source's granted, the target's own kept.
+    let dump = target.schema_dump();
+    let column_grants = format!(
+        "GRANT SELECT(v),UPDATE(v) ON TABLE public.t TO {};",
+        reader.name
+    );
+    assert!(dump.contains(&column_grants), "{column_grants}: {dump}");
 
     let (code, out, _) = common::sync_with_report(
         &source.url(),
@@ -123,6 +132,7 @@ fn a_plan_script_with_grants_and_revokes_replays_with_psql() {
         panic!("psql stopped: {e}\n{script}");
     }
     assert_eq!(acl(&replayed), acl(&source), "{script}");
+    assert_eq!(replayed.schema_dump(), source.schema_dump(), "{script}");
 }
 
 #[test]

@@ -370,7 +370,7 @@ fn revokes_safety(from: &[Grant], to: &[Grant]) -> (Safety, Option<String>) {
         Safety::Destructive,
         Some(format!(
             "revokes {} from {}, which the source does not grant: whoever connects as that role loses that access",
-            first.privilege,
+            first.what(),
             first.grantee_name()
         )),
     )

@@ -1,4 +1,5 @@
-//! Privileges granted on a table (PostgreSQL's `GRANT ... ON TABLE`) to
+//! Privileges granted on a table or its columns (PostgreSQL's `GRANT ...
+//! ON TABLE`, `GRANT SELECT (c) ON TABLE`) to
 //! roles other than its owner, `PUBLIC` among them. Kept with the
 //! table's options; the diff plans them after the rows, the grants the
 //! target lacks first (safe: they give access, take none), then the
@@ -20,13 +21,26 @@ pub struct Grant {
     pub privilege: String,
     /// `WITH GRANT OPTION`: the grantee may grant it on.
     pub grantable: bool,
+    /// The column it is granted on (`SELECT (c)`), unquoted; `None`: the
+    /// whole table.
+    pub column: Option<String>,
 }
 
 impl Grant {
     /// Whether `other` is the same privilege of the same grantee, with
     /// or without the grant option.
     pub fn same(&self, other: &Grant) -> bool {
-        self.grantee == other.grantee && self.privilege == other.privilege
+        self.grantee == other.grantee
+            && self.privilege == other.privilege
+            && self.column == other.column
+    }
+
+    /// The privilege as the report names it: `SELECT`, `SELECT (c)`.
+    pub fn what(&self) -> String {
+        match &self.column {
+            Some(column) => format!("{} ({column})", self.privilege),
+            None => self.privilege.clone(),
+        }
     }
 
     /// The grantee as a statement names it: the role, or `PUBLIC`.
@@ -95,7 +109,6 @@ pub fn without_revokes(from: &[Grant], to: &[Grant]) -> Vec<Grant> {
             .filter(|h| !to.iter().any(|g| g.same(h)))
             .cloned(),
     );
-    kept.sort();
     kept
 }
 
@@ -108,6 +121,7 @@ mod tests {
             grantee: role.map(str::to_string),
             privilege: privilege.into(),
             grantable,
+            column: None,
         }
     }
 
@@ -134,6 +148,11 @@ mod tests {
         reordered.reverse();
         assert!(same(&to, &reordered));
         assert!(!same(&from, &to));
+        let column = Grant {
+            column: Some("c".into()),
+            ..to[1].clone()
+        };
+        assert_eq!(changes(&to, &[column.clone()]).granted, [&column]);
     }
 
     #[test]

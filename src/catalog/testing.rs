@@ -197,6 +197,7 @@ impl TableBuilder {
             grantee: Some(role.into()),
             privilege: privilege.into(),
             grantable: false,
+            column: None,
         });
         self
     }

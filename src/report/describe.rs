@@ -293,7 +293,7 @@ fn describe_clause(
             let privileges = crate::catalog::grants::changes(&from.grants, &to.grants);
             let listed = |list: &[&crate::catalog::grants::Grant], to: &str| {
                 list.iter()
-                    .map(|g| format!("{} {to} {}", g.privilege, g.grantee_name()))
+                    .map(|g| format!("{} {to} {}", g.what(), g.grantee_name()))
                     .collect::<Vec<_>>()
                     .join(", ")
             };

@@ -193,7 +193,7 @@ pub fn create_table(table: &Table) -> Vec<String> {
         &Default::default(),
         &table.options.row_security,
     ));
-    out.extend(grants::change(&table.name, &[], &table.options.grants));
+    out.extend(grants::change(table, &[], &table.options.grants));
     out
 }
 
@@ -476,7 +476,7 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
                 &from.row_security,
                 &to.row_security,
             ));
-            out.extend(grants::change(&desired.name, &from.grants, &to.grants));
+            out.extend(grants::change(desired, &from.grants, &to.grants));
             out
         }
     }
