@@ -152,7 +152,10 @@ mod tests {
             column: Some("c".into()),
             ..to[1].clone()
         };
-        assert_eq!(changes(&to, &[column.clone()]).granted, [&column]);
+        assert_eq!(
+            changes(&to, std::slice::from_ref(&column)).granted,
+            [&column]
+        );
     }
 
     #[test]
