@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::grants::{self, Grant};
 use super::model::{
     CheckConstraint, Column, ForeignKey, Index, ObjectKind, SchemaObject, Table, TableOptions, View,
 };
@@ -222,10 +223,14 @@ impl SchemaChange {
     /// routines, events and types only need the rows written.
     pub fn needs_rows(&self) -> bool {
         match self {
-            // Row security refuses no row.
+            // Row security and privileges refuse no row.
             SchemaChange::AlterTable { clauses, .. } => !clauses.iter().all(|c| {
                 matches!(c, AlterClause::ChangeOptions { from, to }
-                    if *to == TableOptions { row_security: to.row_security.clone(), ..from.clone() })
+                if *to == TableOptions {
+                    row_security: to.row_security.clone(),
+                    grants: to.grants.clone(),
+                    ..from.clone()
+                })
             }),
             SchemaChange::CreateObject { .. }
             | SchemaChange::DropObject { .. }
@@ -299,7 +304,7 @@ impl AlterClause {
                             policy.name
                         )),
                     ),
-                    None => (Safety::Safe, None),
+                    None => revokes_safety(&from.grants, &to.grants),
                 },
             },
             _ => (Safety::Safe, None),
@@ -351,4 +356,22 @@ pub(crate) fn column_change_safety(from: &Column, to: &Column) -> (Safety, Optio
         );
     }
     (Safety::Safe, None)
+}
+
+/// A revoke takes access away from whoever uses the target as that
+/// role (an application's login may stop working): destructive, as a
+/// drop is. Granting takes nothing away: safe.
+fn revokes_safety(from: &[Grant], to: &[Grant]) -> (Safety, Option<String>) {
+    let changes = grants::changes(from, to);
+    let Some(first) = changes.revoked.first().or(changes.option_revoked.first()) else {
+        return (Safety::Safe, None);
+    };
+    (
+        Safety::Destructive,
+        Some(format!(
+            "revokes {} from {}, which the source does not grant: whoever connects as that role loses that access",
+            first.what(),
+            first.grantee_name()
+        )),
+    )
 }

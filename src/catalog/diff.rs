@@ -5,9 +5,9 @@
 //! away are dropped first, views that change are dropped next, then tables
 //! are created and altered, extra tables dropped, routines created,
 //! foreign keys added, and views created; triggers and events come after
-//! the rows (their drops before everything), and so does row-level
-//! security (flags and policies; a policy's drop is a step of its own,
-//! destructive). Extensions are created and
+//! the rows (their drops before everything), and so do row-level
+//! security (flags and policies) and privileges (a policy's drop and a
+//! revoke are a step of their own, destructive). Extensions are created and
 //! updated before anything else, dropped after the tables. User-defined types are
 //! created and changed before the tables, dropped after them, and changed
 //! after the rows where a change is not safe. Objects are compared on their
@@ -21,6 +21,7 @@ use super::change::{
     column_change_safety, AlterClause, ColumnPosition, ObjectChange, Safety, SchemaChange,
 };
 use super::deps::read_order;
+use super::grants::{self, Grant};
 use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
 use super::row_security::RowSecurity;
 
@@ -104,6 +105,7 @@ pub fn diff(
         let Some(current) = target.table(&desired.name) else {
             let mut bare = desired.clone();
             bare.options.row_security = Default::default();
+            bare.options.grants = Vec::new();
             row_security.extend(row_security_steps(&bare, desired));
             creates.push(PlannedChange::new(SchemaChange::CreateTable(bare)));
             continue;
@@ -383,19 +385,28 @@ fn object_changes(
 }
 
 /// The post-data steps that give `desired` the source's row security
-/// from the `current` table's: first every change but the policy drops
-/// (enabling, forcing, policies created or changed), then the drops, a
-/// step of their own (destructive: refused, they leave the rest done).
+/// and privileges from the `current` table's: first every change that
+/// takes nothing away (enabling, forcing, policies created or changed,
+/// privileges granted), then the policy drops and the revokes, a step
+/// of their own (destructive: refused, they leave the rest done).
 /// Enabling or forcing row security changes which rows the application's
 /// roles see, not a stored value, and is the source's schema: safe, as
 /// any other schema change.
 fn row_security_steps(current: &Table, desired: &Table) -> Vec<PlannedChange> {
-    let (from, to) = (&current.options.row_security, &desired.options.row_security);
-    let kept = from.without_drops(to);
-    let step = |before: &RowSecurity, after: &RowSecurity| {
+    let (from, to) = (
+        (&current.options.row_security, &current.options.grants),
+        (&desired.options.row_security, &desired.options.grants),
+    );
+    let kept = (
+        from.0.without_drops(to.0),
+        grants::without_revokes(from.1, to.1),
+    );
+    let step = |before: (&RowSecurity, &Vec<Grant>), after: (&RowSecurity, &Vec<Grant>)| {
         let (mut old, mut new) = (desired.clone(), desired.clone());
-        old.options.row_security = before.clone();
-        new.options.row_security = after.clone();
+        old.options.row_security = before.0.clone();
+        old.options.grants = before.1.clone();
+        new.options.row_security = after.0.clone();
+        new.options.grants = after.1.clone();
         PlannedChange::in_phase(
             SchemaChange::AlterTable {
                 clauses: vec![AlterClause::ChangeOptions {
@@ -408,12 +419,16 @@ fn row_security_steps(current: &Table, desired: &Table) -> Vec<PlannedChange> {
             Phase::PostData,
         )
     };
+    let kept = (&kept.0, &kept.1);
+    let differ = |a: (&RowSecurity, &Vec<Grant>), b: (&RowSecurity, &Vec<Grant>)| {
+        a.0 != b.0 || !grants::same(a.1, b.1)
+    };
     let mut steps = Vec::new();
-    if *from != kept {
-        steps.push(step(from, &kept));
+    if differ(from, kept) {
+        steps.push(step(from, kept));
     }
-    if kept != *to {
-        steps.push(step(&kept, to));
+    if differ(kept, to) {
+        steps.push(step(kept, to));
     }
     steps
 }
@@ -741,13 +756,16 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     }
     let mut current_options = current.options.clone();
     current_options.native_create = desired.options.native_create.clone();
-    // Row security changes after the rows (`row_security_steps`).
+    // Row security and privileges change after the rows
+    // (`row_security_steps`).
     current_options.row_security = desired.options.row_security.clone();
+    current_options.grants = desired.options.grants.clone();
     // Which columns come from a parent follows from the parents.
     current_options.inherited_columns = desired.options.inherited_columns.clone();
     if current_options != desired.options {
         let mut to = desired.options.clone();
         to.row_security = current.options.row_security.clone();
+        to.grants = current.options.grants.clone();
         adds.push(AlterClause::ChangeOptions {
             from: current.options.clone(),
             to,

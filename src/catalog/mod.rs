@@ -1,11 +1,13 @@
 //! The engine-neutral schema layer: the model, the changes between two
 //! models, the diff that finds them, the FK dependency graph,
-//! user-defined types, extensions and row-level security.
+//! user-defined types, extensions, row-level security and
+//! privileges.
 
 pub mod change;
 pub mod deps;
 pub mod diff;
 pub mod extensions;
+pub mod grants;
 pub mod model;
 pub mod row_security;
 pub mod user_types;

@@ -243,6 +243,10 @@ pub struct TableOptions {
     pub native_create: String,
     /// Row-level security: its flags and policies (PostgreSQL).
     pub row_security: super::row_security::RowSecurity,
+    /// Privileges granted to roles other than the owner (PostgreSQL),
+    /// in the order of the table's ACL: granted in that order, compared
+    /// in any (`grants::same`).
+    pub grants: Vec<super::grants::Grant>,
     /// Comments on the table's indexes and constraints, where the engine
     /// keeps them apart from their definitions (PostgreSQL), by kind and
     /// name.

@@ -293,3 +293,54 @@ fn row_security_comes_after_the_rows_and_only_a_policy_drop_is_destructive() {
     // Equal on both sides: nothing to do.
     assert!(mysql_plan(&source, &source).is_empty());
 }
+
+#[test]
+fn grants_follow_the_rows_and_only_a_revoke_is_destructive() {
+    use super::change::{AlterClause, SchemaChange};
+    use super::diff::Phase;
+    let target = mysql()
+        .table(table("t").col("id", "int NOT NULL").grant("DELETE", "old"))
+        .build();
+    let source = mysql()
+        .table(table("t").col("id", "int NOT NULL").grant("SELECT", "app"))
+        .table(table("u").col("id", "int NOT NULL").grant("SELECT", "app"))
+        .build();
+    let plan = mysql_plan(&source, &target);
+    // `u` is created without its grants, which follow the rows.
+    let SchemaChange::CreateTable(u) = &plan[0].change else {
+        panic!("{plan:#?}");
+    };
+    assert!(u.options.grants.is_empty());
+    let steps: Vec<_> = plan
+        .iter()
+        .filter_map(|p| match &p.change {
+            SchemaChange::AlterTable {
+                desired, clauses, ..
+            } => match clauses.as_slice() {
+                [AlterClause::ChangeOptions { from, to }] => {
+                    Some((p, desired.name.as_str(), from.grants.len(), to.grants.len()))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    // `t`: SELECT granted with DELETE kept (safe), then DELETE revoked
+    // (destructive); `u`: SELECT granted.
+    let shape: Vec<_> = steps
+        .iter()
+        .map(|(p, name, from, to)| (*name, *from, *to, p.safety))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("t", 1, 2, Safety::Safe),
+            ("t", 2, 1, Safety::Destructive),
+            ("u", 0, 1, Safety::Safe)
+        ],
+        "{plan:#?}"
+    );
+    assert!(steps.iter().all(|(p, ..)| p.phase == Phase::PostData));
+    let why = steps[1].0.reason.as_deref().unwrap_or_default();
+    assert!(why.contains("revokes DELETE from old"), "{why}");
+}

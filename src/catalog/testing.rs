@@ -191,6 +191,17 @@ impl TableBuilder {
         self
     }
 
+    /// `privilege` granted to `role`, without the grant option.
+    pub fn grant(mut self, privilege: &str, role: &str) -> Self {
+        self.table.options.grants.push(super::grants::Grant {
+            grantee: Some(role.into()),
+            privilege: privilege.into(),
+            grantable: false,
+            column: None,
+        });
+        self
+    }
+
     pub fn check(mut self, name: &str, expression: &str) -> Self {
         self.table.checks.push(CheckConstraint {
             name: name.into(),

@@ -307,6 +307,15 @@ pub trait EngineConnection: Sized {
         Ok(())
     }
 
+    /// Takes out of `source`, before any plan, what this target server
+    /// cannot hold and lockstep does not create (PostgreSQL: privileges
+    /// granted to roles the server lacks), with a warning for each
+    /// naming what to do. Nothing by default.
+    async fn unplaceable(&mut self, source: &mut Catalog) -> Result<Vec<String>> {
+        let _ = source;
+        Ok(Vec::new())
+    }
+
     /// Which database this connection reaches (server and database, or
     /// file), so a run can refuse a source and target that are one
     /// database; `None`: this engine cannot tell.

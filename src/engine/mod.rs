@@ -99,6 +99,9 @@ impl EngineConnection for Connection {
     async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
         on_engine!(self, c => c.restate(source, target).await)
     }
+    async fn unplaceable(&mut self, source: &mut Catalog) -> Result<Vec<String>> {
+        on_engine!(self, c => c.unplaceable(source).await)
+    }
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         on_engine!(self, c => c.identity().await)
     }
@@ -570,6 +573,11 @@ impl TargetDb {
     /// See [`EngineConnection::restate`].
     pub async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
         self.conn.restate(source, target).await
+    }
+
+    /// See [`EngineConnection::unplaceable`].
+    pub async fn unplaceable(&mut self, source: &mut Catalog) -> Result<Vec<String>> {
+        self.conn.unplaceable(source).await
     }
 
     /// See [`EngineConnection::identity`].

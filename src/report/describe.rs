@@ -290,6 +290,25 @@ fn describe_clause(
             if !dropped.is_empty() {
                 parts.push(format!("policies {} dropped", dropped.join(", ")));
             }
+            let privileges = crate::catalog::grants::changes(&from.grants, &to.grants);
+            let listed = |list: &[&crate::catalog::grants::Grant], to: &str| {
+                list.iter()
+                    .map(|g| format!("{} {to} {}", g.what(), g.grantee_name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !privileges.granted.is_empty() {
+                parts.push(format!("grants {}", listed(&privileges.granted, "to")));
+            }
+            if !privileges.revoked.is_empty() {
+                parts.push(format!("revokes {}", listed(&privileges.revoked, "from")));
+            }
+            if !privileges.option_revoked.is_empty() {
+                parts.push(format!(
+                    "revokes the grant option for {}",
+                    listed(&privileges.option_revoked, "of")
+                ));
+            }
             if from.partition_of != to.partition_of {
                 let place = |o: &Option<crate::catalog::model::PartitionOf>| match o {
                     Some(p) => format!("partition of `{}` {}", p.parent, p.bound),

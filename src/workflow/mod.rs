@@ -146,8 +146,11 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         )));
     }
     preflight::distinct_databases(&mut source, &mut target).await?;
-    let (source_catalog, mut target_catalog) =
+    let (mut source_catalog, mut target_catalog) =
         tokio::try_join!(source.introspect(), target.introspect())?;
+    // What the target cannot hold (grants to roles it lacks) is not
+    // planned; the report says so.
+    let unplaceable = target.unplaceable(&mut source_catalog).await?;
     target.restate(&source_catalog, &mut target_catalog).await?;
     let selection = Selection::new(settings, &source_catalog, &target_catalog)?;
     let graph = DependencyGraph::build(&source_catalog, &selection.source_tables(&source_catalog));
@@ -157,7 +160,7 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
 
     // Schema first. The modes that write rows fix the schema too, unless
     // the config says not to (then tables that differ are skipped).
-    let mut warnings = Vec::new();
+    let mut warnings = unplaceable;
     let objects_compared = unreadable_objects(&source_catalog, &target_catalog, &mut warnings);
     let fixes_schema = match mode {
         Mode::SchemaOnly => settings.auto_fix_schema,

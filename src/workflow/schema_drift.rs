@@ -5,7 +5,7 @@
 //! the schema again at the end finds such a change, and the run says so
 //! instead of calling the copy identical.
 
-use crate::catalog::model::Catalog;
+use crate::catalog::model::{Catalog, Table};
 
 /// The selected tables and views whose definition differs between two
 /// reads of the source's schema (created, dropped or changed), by name.
@@ -29,7 +29,7 @@ pub fn changed(before: &Catalog, after: &Catalog, selected: impl Fn(&str) -> boo
     names
         .into_iter()
         .filter(|name| {
-            before.table(name) != after.table(name)
+            without_grants(before, name) != without_grants(after, name)
                 || before.views.iter().find(|v| v.name == *name)
                     != after.views.iter().find(|v| v.name == *name)
         })
@@ -44,4 +44,15 @@ pub fn warning(changed: &[String]) -> String {
         "the source's schema changed during the run ({}): lockstep read it before the rows, so these were synced as they were defined then, and the copy is not called identical; run the same command again to follow the change",
         names.join(", ")
     )
+}
+
+/// The table `name` without its privileges: they decide who may read
+/// the rows, not what the rows are, and the run takes out of the
+/// source's first read the grants the target cannot hold.
+fn without_grants(catalog: &Catalog, name: &str) -> Option<Table> {
+    catalog.table(name).map(|t| {
+        let mut t = t.clone();
+        t.options.grants.clear();
+        t
+    })
 }

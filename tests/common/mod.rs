@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use mysql_async::prelude::Queryable;
 
 pub mod pg_corpus;
+pub mod private_pg;
 pub mod private_server;
 pub mod proxy;
 pub mod retries;

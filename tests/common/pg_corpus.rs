@@ -17,7 +17,7 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
     ),
     (
         &["GRANT ", "REVOKE ", "CREATE ROLE", "OWNER TO"],
-        "privileges and owners are not synced",
+        "privileges (but tables' and columns') and owners are not synced",
     ),
     (
         &["CREATE SEQUENCE", "ALTER SEQUENCE"],

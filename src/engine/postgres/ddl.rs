@@ -19,7 +19,7 @@
 
 use super::names::{beside, relation, schema_prelude};
 use super::types::{quote_ident, quote_text};
-use super::{comments, row_security};
+use super::{comments, grants, row_security};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{
     Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions, TablePart,
@@ -193,6 +193,7 @@ pub fn create_table(table: &Table) -> Vec<String> {
         &Default::default(),
         &table.options.row_security,
     ));
+    out.extend(grants::change(table, &[], &table.options.grants));
     out
 }
 
@@ -475,6 +476,7 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
                 &from.row_security,
                 &to.row_security,
             ));
+            out.extend(grants::change(desired, &from.grants, &to.grants));
             out
         }
     }

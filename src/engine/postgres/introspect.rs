@@ -199,7 +199,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         query(client, "indexes", INDEXES),
         query(client, "constraints", CONSTRAINTS),
     )?;
-    let (view_rows, routine_rows, trigger_rows, policy_rows) = tokio::try_join!(
+    let (view_rows, routine_rows, trigger_rows, policy_rows, grant_rows) = tokio::try_join!(
         query(client, "views", VIEWS),
         query(client, "functions", &routines),
         query(client, "triggers", TRIGGERS),
@@ -208,6 +208,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             "row-level security policies",
             super::row_security::POLICIES
         ),
+        query(client, "table privileges", super::grants::GRANTS),
     )?;
     let (current, quoted): (String, String) = schema_row
         .first()
@@ -227,11 +228,13 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     let qualifier = format!("{quoted}.");
     let unqualify = |text: &str| unqualified(text, &qualifier);
     let mut policies = super::row_security::policies(policy_rows, &namer, &unqualify)?;
+    let mut grants = super::grants::grants(grant_rows, &namer)?;
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in table_rows {
         let name = named(&row, 4, 0)?;
         let own_policies = policies.remove(&name).unwrap_or_default();
+        let own_grants = grants.remove(&name).unwrap_or_default();
         let persistence: String = row.get(1);
         let partitioning: String = row.get(3);
         let bound: String = row.get(5);
@@ -271,6 +274,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                         forced: row.get(9),
                         policies: own_policies,
                     },
+                    grants: own_grants,
                     ..TableOptions::default()
                 },
             },

@@ -25,6 +25,7 @@ pub mod ddl;
 mod dialect;
 mod execute;
 mod extensions;
+mod grants;
 pub mod introspect;
 mod load;
 mod names;
@@ -163,6 +164,10 @@ impl EngineConnection for PgConnection {
     async fn restate(&mut self, source: &Catalog, target: &mut Catalog) -> Result<()> {
         restate::restate(&self.client, source, target).await;
         Ok(())
+    }
+
+    async fn unplaceable(&mut self, source: &mut Catalog) -> Result<Vec<String>> {
+        grants::unplaceable(&self.client, source).await
     }
 
     /// The schema, and the next value of each identity or serial

@@ -1,0 +1,179 @@
+//! Privileges granted on a table or its columns (PostgreSQL's `GRANT ...
+//! ON TABLE`, `GRANT SELECT (c) ON TABLE`) to
+//! roles other than its owner, `PUBLIC` among them. Kept with the
+//! table's options; the diff plans them after the rows, the grants the
+//! target lacks first (safe: they give access, take none), then the
+//! revokes, a step of their own (destructive: they take access away
+//! from whoever uses the target). Roles are the server's, not the
+//! database's: a grant to a role the target server lacks is never
+//! planned (the engine takes it out of the source's catalog, with a
+//! warning).
+
+use serde::Serialize;
+
+/// One privilege held by one grantee.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Grant {
+    /// The role, unquoted; `None`: `PUBLIC`, every role.
+    pub grantee: Option<String>,
+    /// `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE`, `REFERENCES`,
+    /// `TRIGGER`, ... as the engine names it.
+    pub privilege: String,
+    /// `WITH GRANT OPTION`: the grantee may grant it on.
+    pub grantable: bool,
+    /// The column it is granted on (`SELECT (c)`), unquoted; `None`: the
+    /// whole table.
+    pub column: Option<String>,
+}
+
+impl Grant {
+    /// Whether `other` is the same privilege of the same grantee, with
+    /// or without the grant option.
+    pub fn same(&self, other: &Grant) -> bool {
+        self.grantee == other.grantee
+            && self.privilege == other.privilege
+            && self.column == other.column
+    }
+
+    /// The privilege as the report names it: `SELECT`, `SELECT (c)`.
+    pub fn what(&self) -> String {
+        match &self.column {
+            Some(column) => format!("{} ({column})", self.privilege),
+            None => self.privilege.clone(),
+        }
+    }
+
+    /// The grantee as a statement names it: the role, or `PUBLIC`.
+    pub fn grantee_name(&self) -> &str {
+        self.grantee.as_deref().unwrap_or("PUBLIC")
+    }
+}
+
+/// What it takes to turn the grants `from` into `to`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GrantChanges<'a> {
+    /// Granted, with the grant option where `to` has it.
+    pub granted: Vec<&'a Grant>,
+    /// Revoked altogether.
+    pub revoked: Vec<&'a Grant>,
+    /// Keeping the privilege, losing its grant option.
+    pub option_revoked: Vec<&'a Grant>,
+}
+
+impl GrantChanges<'_> {
+    /// Whether any access is taken away.
+    pub fn takes_away(&self) -> bool {
+        !self.revoked.is_empty() || !self.option_revoked.is_empty()
+    }
+}
+
+/// The grants and revokes that turn `from` into `to`.
+pub fn changes<'a>(from: &'a [Grant], to: &'a [Grant]) -> GrantChanges<'a> {
+    let find = |list: &'a [Grant], g: &Grant| list.iter().find(|o| o.same(g));
+    let mut out = GrantChanges::default();
+    for wanted in to {
+        match find(from, wanted) {
+            Some(had) if had.grantable || !wanted.grantable => {}
+            _ => out.granted.push(wanted),
+        }
+    }
+    for had in from {
+        match find(to, had) {
+            None => out.revoked.push(had),
+            Some(wanted) if had.grantable && !wanted.grantable => out.option_revoked.push(wanted),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+/// Whether `a` and `b` grant the same, in whatever order (the order of
+/// a table's ACL is the order of its grants, and says nothing more).
+pub fn same(a: &[Grant], b: &[Grant]) -> bool {
+    let c = changes(a, b);
+    c.granted.is_empty() && !c.takes_away()
+}
+
+/// `to` with everything `from` has beyond it kept, after it: every
+/// change from `from` to `to` that takes no access away.
+pub fn without_revokes(from: &[Grant], to: &[Grant]) -> Vec<Grant> {
+    let mut kept: Vec<Grant> = to
+        .iter()
+        .map(|g| Grant {
+            grantable: g.grantable || from.iter().any(|h| h.same(g) && h.grantable),
+            ..g.clone()
+        })
+        .collect();
+    kept.extend(
+        from.iter()
+            .filter(|h| !to.iter().any(|g| g.same(h)))
+            .cloned(),
+    );
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Option<&str>, privilege: &str, grantable: bool) -> Grant {
+        Grant {
+            grantee: role.map(str::to_string),
+            privilege: privilege.into(),
+            grantable,
+            column: None,
+        }
+    }
+
+    #[test]
+    fn grants_what_is_missing_and_revokes_what_is_extra_or_too_much() {
+        let from = vec![
+            grant(Some("app"), "SELECT", true),
+            grant(Some("app"), "DELETE", false),
+            grant(None, "SELECT", false),
+        ];
+        let to = vec![
+            grant(Some("app"), "SELECT", false),
+            grant(Some("app"), "INSERT", false),
+            grant(None, "SELECT", false),
+            grant(Some("ro"), "SELECT", true),
+        ];
+        let c = changes(&from, &to);
+        assert_eq!(c.granted, [&to[1], &to[3]]);
+        assert_eq!(c.revoked, [&from[1]]);
+        assert_eq!(c.option_revoked, [&to[0]]);
+        assert!(c.takes_away());
+        assert_eq!(changes(&to, &to), GrantChanges::default());
+        let mut reordered = to.clone();
+        reordered.reverse();
+        assert!(same(&to, &reordered));
+        assert!(!same(&from, &to));
+        let column = Grant {
+            column: Some("c".into()),
+            ..to[1].clone()
+        };
+        assert_eq!(
+            changes(&to, std::slice::from_ref(&column)).granted,
+            [&column]
+        );
+    }
+
+    #[test]
+    fn without_revokes_leaves_only_revokes_to_do() {
+        let from = vec![
+            grant(Some("app"), "SELECT", true),
+            grant(Some("app"), "DELETE", false),
+        ];
+        let to = vec![
+            grant(Some("app"), "SELECT", false),
+            grant(Some("ro"), "SELECT", false),
+        ];
+        let kept = without_revokes(&from, &to);
+        assert!(changes(&from, &kept).revoked.is_empty());
+        assert!(!changes(&from, &kept).takes_away());
+        let rest = changes(&kept, &to);
+        assert!(rest.granted.is_empty());
+        assert_eq!(rest.revoked.len(), 1);
+        assert_eq!(rest.option_revoked.len(), 1);
+    }
+}

@@ -1,0 +1,200 @@
+//! PostgreSQL's table privileges: read from each table's and column's
+//! ACL (every grantee but the table's owner, `PUBLIC` as role 0), the statements
+//! that grant and revoke them, and the source's grants to roles this
+//! target server lacks, taken out of the plan with a warning: roles
+//! belong to the server, and lockstep never creates or drops one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tokio_postgres::Client;
+
+use super::introspect::query;
+use super::names::{relation, user_schema, Namer};
+use super::types::quote_ident;
+use crate::catalog::grants::{changes, Grant};
+use crate::catalog::model::{Catalog, Table};
+use crate::error::Result;
+
+/// Every privilege on a table or partitioned table, or on one of its
+/// columns, granted to another role than its owner, with the table's
+/// schema and name: the table's own first, then its columns' in their
+/// order, each in its ACL's order.
+pub(super) const GRANTS: &str = concat!(
+    "SELECT n.nspname, c.relname, \
+     CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END, \
+     a.privilege_type::text, a.is_grantable, acl.attname \
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     CROSS JOIN LATERAL (SELECT NULL::text AS attname, 0 AS attnum, c.relacl AS acl \
+        UNION ALL SELECT t.attname::text, t.attnum, t.attacl FROM pg_attribute t \
+        WHERE t.attrelid = c.oid AND t.attnum > 0 AND NOT t.attisdropped \
+        AND t.attacl IS NOT NULL) AS acl \
+     CROSS JOIN LATERAL aclexplode(acl.acl) WITH ORDINALITY AS a \
+     WHERE c.relkind IN ('r', 'p') AND a.grantee <> c.relowner AND ",
+    user_schema!(),
+    " ORDER BY c.oid, acl.attnum, a.ordinality"
+);
+
+/// The grants of every table out of [`GRANTS`]' rows, by the table's
+/// model name, each in its ACL's order (granted in that order on the
+/// target, its ACL reads the same).
+pub(super) fn grants(
+    rows: Vec<tokio_postgres::Row>,
+    namer: &Namer,
+) -> Result<BTreeMap<String, Vec<Grant>>> {
+    let mut grants: BTreeMap<String, Vec<Grant>> = BTreeMap::new();
+    for row in rows {
+        let table = namer.name(row.get::<_, &str>(0), row.get::<_, &str>(1))?;
+        grants.entry(table).or_default().push(Grant {
+            grantee: row.get(2),
+            privilege: row.get(3),
+            grantable: row.get(4),
+            column: row.get(5),
+        });
+    }
+    Ok(grants)
+}
+
+/// The statements that turn `table`'s grants `from` into `to`: revokes
+/// first, then grants. A column `table` no longer has took its grants
+/// with it: nothing is revoked on it.
+pub(super) fn change(table: &Table, from: &[Grant], to: &[Grant]) -> Vec<String> {
+    let on = relation(&table.name);
+    let grantee = |g: &Grant| match &g.grantee {
+        Some(role) => quote_ident(role),
+        None => "PUBLIC".to_string(),
+    };
+    let what = |g: &Grant| match &g.column {
+        Some(column) => format!("{} ({})", g.privilege, quote_ident(column)),
+        None => g.privilege.clone(),
+    };
+    let kept = |g: &&&Grant| {
+        g.column
+            .as_ref()
+            .is_none_or(|c| table.columns.iter().any(|k| &k.name == c))
+    };
+    let wanted = changes(from, to);
+    let revokes = wanted
+        .revoked
+        .iter()
+        .filter(kept)
+        .map(|g| format!("REVOKE {} ON TABLE {on} FROM {}", what(g), grantee(g)));
+    let options = wanted.option_revoked.iter().filter(kept).map(|g| {
+        format!(
+            "REVOKE GRANT OPTION FOR {} ON TABLE {on} FROM {}",
+            what(g),
+            grantee(g)
+        )
+    });
+    // A privilege revoked on the table is revoked on its columns too:
+    // the column grants `to` keeps of it are made again.
+    let table_wide: Vec<&Grant> = wanted
+        .revoked
+        .iter()
+        .chain(&wanted.option_revoked)
+        .filter(|g| g.column.is_none())
+        .copied()
+        .collect();
+    let again = to.iter().filter(|g| {
+        g.column.is_some()
+            && !wanted.granted.contains(g)
+            && table_wide
+                .iter()
+                .any(|t| t.grantee == g.grantee && t.privilege == g.privilege)
+    });
+    let grants = wanted.granted.iter().copied().chain(again).map(|g| {
+        let option = if g.grantable {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        };
+        format!("GRANT {} ON TABLE {on} TO {}{option}", what(g), grantee(g))
+    });
+    revokes.chain(options).chain(grants).collect()
+}
+
+/// Takes out of `source` every grant to a role this server lacks, with
+/// one warning per table and role naming what to do.
+pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result<Vec<String>> {
+    if source
+        .tables
+        .iter()
+        .all(|t| t.options.grants.iter().all(|g| g.grantee.is_none()))
+    {
+        return Ok(Vec::new());
+    }
+    let rows = query(client, "roles", "SELECT rolname::text FROM pg_roles").await?;
+    let roles: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+    let mut warnings = Vec::new();
+    for table in &mut source.tables {
+        let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        table.options.grants.retain(|g| match &g.grantee {
+            Some(role) if !roles.contains(role) => {
+                skipped.entry(role.clone()).or_default().push(g.what());
+                false
+            }
+            _ => true,
+        });
+        for (role, privileges) in skipped {
+            warnings.push(format!(
+                "table `{}`: the source grants {} to role `{role}`, which the target server does not have: not granted; create the role on the target (CREATE ROLE {}) and run again to grant it",
+                table.name,
+                privileges.join(", "),
+                quote_ident(&role)
+            ));
+        }
+    }
+    Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(role: Option<&str>, privilege: &str, grantable: bool) -> Grant {
+        Grant {
+            grantee: role.map(str::to_string),
+            privilege: privilege.into(),
+            grantable,
+            column: None,
+        }
+    }
+
+    #[test]
+    fn revokes_go_before_grants_and_names_are_quoted() {
+        let from = vec![
+            grant(Some("Old App"), "DELETE", false),
+            grant(Some("app"), "SELECT", true),
+        ];
+        let to = vec![
+            grant(Some("app"), "SELECT", false),
+            grant(None, "SELECT", false),
+            grant(Some("ro"), "UPDATE", true),
+        ];
+        let mut to = to;
+        to.push(Grant {
+            column: Some("Price".into()),
+            ..grant(Some("ro"), "SELECT", false)
+        });
+        let mut from = from;
+        from.push(Grant {
+            column: Some("gone".into()),
+            ..grant(Some("ro"), "SELECT", false)
+        });
+        use crate::catalog::testing::{mysql, table};
+        let items = mysql()
+            .table(table("shop.items").col("Price", "int"))
+            .build()
+            .tables
+            .remove(0);
+        assert_eq!(
+            change(&items, &from, &to),
+            [
+                r#"REVOKE DELETE ON TABLE "shop"."items" FROM "Old App""#,
+                r#"REVOKE GRANT OPTION FOR SELECT ON TABLE "shop"."items" FROM "app""#,
+                r#"GRANT SELECT ON TABLE "shop"."items" TO PUBLIC"#,
+                r#"GRANT UPDATE ON TABLE "shop"."items" TO "ro" WITH GRANT OPTION"#,
+                r#"GRANT SELECT ("Price") ON TABLE "shop"."items" TO "ro""#,
+            ]
+        );
+    }
+}
