@@ -145,6 +145,10 @@ pub struct Tunnel {
     reader: Option<JoinHandle<()>>,
 }
 
+/// How long a failed connection waits for ssh's reason (see
+/// `Tunnel::failure`); only a connection that failed waits.
+const REASON_WAIT: Duration = Duration::from_millis(500);
+
 /// Attempts at a free local port: another process may take the one picked
 /// between its pick and ssh's bind (ssh then exits, and a new one is tried).
 const PORT_ATTEMPTS: usize = 3;
@@ -310,8 +314,18 @@ impl Tunnel {
 
     /// After a database connection through the tunnel failed: the SSH
     /// side's reason, if it has one (the SSH host could not reach the
-    /// database, or the tunnel ended).
-    pub fn failure(&mut self) -> Option<TunnelError> {
+    /// database, or the tunnel ended). ssh may close the forwarded
+    /// connection before its reason reaches its stderr, so a tunnel still
+    /// running is given up to `REASON_WAIT` to say it.
+    pub async fn failure(&mut self) -> Option<TunnelError> {
+        let said = |log: &str| log.contains("open failed");
+        let waited = tokio::time::Instant::now();
+        while !said(&self.log_text())
+            && matches!(self.child.try_wait(), Ok(None))
+            && waited.elapsed() < REASON_WAIT
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let log = self.log_text();
         let (host, port) = &self.remote;
         let hop = &self.hop;

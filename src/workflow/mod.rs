@@ -121,8 +121,10 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
         ),
     )?;
     let open_source = async {
-        let opened = SourceDb::open(&source_route.url, &settings.connect).await;
-        opened.map_err(|e| source_route.explain(e))
+        match SourceDb::open(&source_route.url, &settings.connect).await {
+            Ok(source) => Ok(source),
+            Err(e) => Err(source_route.explain(e).await),
+        }
     };
     let open_target = async {
         let opened = match mode {
@@ -133,7 +135,10 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             }
             _ => TargetDb::open(&target_route.url, &settings.connect).await,
         };
-        opened.map_err(|e| target_route.explain(e))
+        match opened {
+            Ok(target) => Ok(target),
+            Err(e) => Err(target_route.explain(e).await),
+        }
     };
     let (mut source, mut target) = tokio::try_join!(open_source, open_target)?;
     agree_on_row_hash(&mut source, &mut target);
@@ -535,8 +540,10 @@ pub async fn run_graph(settings: &Settings, format: GraphFormat) -> Result<Strin
         &settings.connect,
     )
     .await?;
-    let opened = SourceDb::open(&route.url, &settings.connect).await;
-    let mut source = opened.map_err(|e| route.explain(e))?;
+    let mut source = match SourceDb::open(&route.url, &settings.connect).await {
+        Ok(source) => source,
+        Err(e) => return Err(route.explain(e).await),
+    };
     let catalog = source.introspect().await?;
     let selection = Selection::new(settings, &catalog, &catalog)?;
     let graph = DependencyGraph::build(&catalog, &selection.source_tables(&catalog));

@@ -61,11 +61,11 @@ impl Route {
     /// A failed connection through this route, told as the user configured
     /// it (the database's own host and the SSH hop, not the tunnel's local
     /// port), with the SSH side's reason when it has one.
-    pub fn explain(&mut self, error: Error) -> Error {
+    pub async fn explain(&mut self, error: Error) -> Error {
         let Some(tunnel) = &mut self.tunnel else {
             return error;
         };
-        match (tunnel.failure(), error) {
+        match (tunnel.failure().await, error) {
             (Some(failure), Error::Connect { message, .. }) => connect_error(
                 self.role,
                 &self.shown,
