@@ -115,15 +115,7 @@ pub fn without_revokes(from: &[Grant], to: &[Grant]) -> Vec<Grant> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn grant(role: Option<&str>, privilege: &str, grantable: bool) -> Grant {
-        Grant {
-            grantee: role.map(str::to_string),
-            privilege: privilege.into(),
-            grantable,
-            column: None,
-        }
-    }
+    use crate::catalog::testing::grant;
 
     #[test]
     fn grants_what_is_missing_and_revokes_what_is_extra_or_too_much() {

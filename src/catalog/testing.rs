@@ -414,6 +414,16 @@ fn clause(clause: &AlterClause) -> String {
     }
 }
 
+/// A table-wide grant of `privilege` to `role` (`None`: PUBLIC).
+pub fn grant(role: Option<&str>, privilege: &str, grantable: bool) -> super::grants::Grant {
+    super::grants::Grant {
+        grantee: role.map(str::to_string),
+        privilege: privilege.into(),
+        grantable,
+        column: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,15 +106,16 @@ pub(crate) async fn find_changes(
     sink: &mut TableApplier<'_>,
 ) -> Result<FindStats> {
     let hashable = source.hashes_by_key(table) && reader.hashes_by_key(table);
-    let (method, link) = match how {
-        Find::CopyAll => (Found::Copy, None),
-        Find::Diff(DiffMethod::Stream) => (Found::Stream, None),
-        Find::Diff(DiffMethod::Hashes) if hashable => (Found::Hashes, None),
-        Find::Diff(DiffMethod::Hashes) => (Found::Stream, None),
-        Find::Diff(DiffMethod::Bisect(link)) => (Found::Bisect, link),
-        Find::Diff(DiffMethod::ByCost(link)) => (Found::Bisect, Some(link)),
+    // The method asked for, the link (sizing bisection's leaves), and
+    // whether the link's cost decides instead.
+    let (method, link, by_cost) = match how {
+        Find::CopyAll => (Found::Copy, None, false),
+        Find::Diff(DiffMethod::Stream) => (Found::Stream, None, false),
+        Find::Diff(DiffMethod::Hashes) if hashable => (Found::Hashes, None, false),
+        Find::Diff(DiffMethod::Hashes) => (Found::Stream, None, false),
+        Find::Diff(DiffMethod::Bisect(link)) => (Found::Bisect, link, false),
+        Find::Diff(DiffMethod::ByCost(link)) => (Found::Bisect, Some(link), true),
     };
-    let by_cost = matches!(how, Find::Diff(DiffMethod::ByCost(_)));
     let all = KeyRange::all();
     let within_or_all = within.unwrap_or(&all);
     // The server's statistics size the parts and leaves (and, by cost,

@@ -149,15 +149,7 @@ pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn grant(role: Option<&str>, privilege: &str, grantable: bool) -> Grant {
-        Grant {
-            grantee: role.map(str::to_string),
-            privilege: privilege.into(),
-            grantable,
-            column: None,
-        }
-    }
+    use crate::catalog::testing::grant;
 
     #[test]
     fn revokes_go_before_grants_and_names_are_quoted() {
