@@ -569,3 +569,51 @@ async fn every_row_hash_finds_the_same_differing_segments() {
         assert_eq!(differing, &[1, 5, 10, 19], "{hash:?}");
     }
 }
+
+/// The CRC pair encodes each row once and shares the encoding between its
+/// two CRCs: each half must still be that row's own CRC (not a constant,
+/// not another row's), in the key hash stream and in the checksum alike.
+#[tokio::test]
+async fn the_crc_pair_shares_one_encoding_per_row() {
+    let db = MyDb::new("ck_pair");
+    db.exec(
+        "CREATE TABLE p (id INT PRIMARY KEY, v VARCHAR(20) NULL, b BLOB NULL);
+         INSERT INTO p VALUES (1, 'one', NULL), (2, NULL, x'00ff'), (3, 'three', ''), (7, 'seven', x'07')",
+    );
+    let mut probe = Probe::new(&db, "p", None).await;
+    if !probe.hashes().contains(&RowHash::Crc32Pair) {
+        // Only MariaDB 10.8 and later have CRC32C; the MD5 tests cover the rest.
+        assert!(probe.conn.query_drop("DO CRC32C('')").await.is_err());
+        return;
+    }
+    let md5 = checksum::row_hash_expr(&probe.table);
+    let encoding = md5
+        .strip_prefix("MD5(")
+        .and_then(|e| e.strip_suffix(')'))
+        .expect("MD5 of the encoding");
+    let apart: Vec<(i64, u64, u64)> = probe
+        .conn
+        .exec(
+            format!("SELECT id, CRC32({encoding}), CRC32C({encoding}) FROM p ORDER BY id"),
+            (),
+        )
+        .await
+        .unwrap();
+    let sql = checksum::key_hashes_sql(&probe.flavor, &probe.table, None, RowHash::Crc32Pair);
+    let paired: Vec<(i64, u64)> = probe.conn.exec(sql, ()).await.unwrap();
+    let expected: Vec<(i64, u64)> = apart
+        .iter()
+        .map(|&(id, crc32, crc32c)| (id, (crc32 << 32) | crc32c))
+        .collect();
+    assert_eq!(paired, expected);
+    probe.hash = RowHash::Crc32Pair;
+    let sums = apart
+        .iter()
+        .fold((0u64, 0u64), |(a, b), &(_, crc32, crc32c)| {
+            (a.wrapping_add(crc32), b.wrapping_add(crc32c))
+        });
+    assert_eq!(
+        probe.checksum(None).await,
+        Checksum::from_halves(4, sums.0, sums.1)
+    );
+}
