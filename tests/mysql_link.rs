@@ -8,8 +8,10 @@ mod common;
 
 use common::proxy::Proxy;
 use common::MyDb;
+use lockstep::data::table::TableData;
+use lockstep::data::value::{Row, Value};
 use lockstep::engine::mysql::MySqlConnection;
-use lockstep::engine::{ConnectOptions, EngineConnection, Role};
+use lockstep::engine::{ConnectOptions, DataSession, EngineConnection, Role};
 use lockstep::url::{DatabaseUrl, ServerUrl};
 
 fn server_with(db: &MyDb, compress: Option<&str>) -> ServerUrl {
@@ -214,4 +216,71 @@ fn auto_chooses_per_table_by_what_the_link_costs() {
         let expected = if table == "wide" { 2 } else { 1 };
         assert_eq!(changed, expected, "{t}");
     }
+}
+
+/// Over a link slow to answer but wide (a compressed session, and a
+/// throughput at which zlib on the server costs more than it saves on
+/// random hashes), the readers of a shared snapshot stream keys and row
+/// hashes over uncompressed sessions of their own. Those sessions read the
+/// same moment as the rest: a change made after the snapshot opened is
+/// seen by none of them.
+#[tokio::test]
+async fn row_hashes_leave_a_compressed_session_but_not_its_snapshot() {
+    let db = MyDb::new("hash_apart");
+    db.exec(
+        "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(40));
+         INSERT INTO t SELECT seq, MD5(seq) FROM seq_1_to_3000",
+    );
+    let link = Proxy::slow_wide(std::time::Duration::from_millis(4));
+    let DatabaseUrl::MySql(server) = DatabaseUrl::parse(&link.url(&db.name)).unwrap() else {
+        panic!("a MySQL URL")
+    };
+    let options = ConnectOptions::default();
+    let mut first = MySqlConnection::open(&server, &options, Role::Source)
+        .await
+        .unwrap();
+    let measured = first.link().unwrap();
+    assert!(
+        measured.compressed && !measured.hashes_compressed,
+        "a wide link with 8 ms round trips: {measured:?}"
+    );
+    let catalog = first.introspect().await.unwrap();
+    let table = TableData::new(catalog.table("t").unwrap(), None).unwrap();
+    let shared = first.share_snapshot(1).await.unwrap();
+    assert_eq!(shared.note, None);
+    let mut readers = shared.more;
+    db.exec("UPDATE t SET v = 'later' WHERE id <= 10; DELETE FROM t WHERE id = 500");
+
+    let mut now = MySqlConnection::open(&server, &options, Role::Source)
+        .await
+        .unwrap();
+    now.begin_data_session(DataSession::SourceSnapshot)
+        .await
+        .unwrap();
+    let later = key_hashes(&mut now, &table).await;
+    now.end_data_session().await.unwrap();
+    assert_eq!(later.len(), 2999);
+    for reader in std::iter::once(&mut first).chain(&mut readers) {
+        assert!(reader.hashes_apart());
+        let hashes = key_hashes(reader, &table).await;
+        assert_eq!(
+            hashes.len(),
+            3000,
+            "the deleted row is still in the snapshot"
+        );
+        let differing: Vec<&Value> = hashes
+            .iter()
+            .filter(|row| !later.contains(row))
+            .map(|row| &row[0])
+            .collect();
+        let expected: Vec<Value> = (1..=10).chain([500]).map(Value::Int).collect();
+        assert_eq!(differing, expected.iter().collect::<Vec<_>>());
+        reader.end_data_session().await.unwrap();
+    }
+}
+
+/// Every key of `table` with its row hash, streamed by `conn`.
+async fn key_hashes(conn: &mut MySqlConnection, table: &TableData) -> Vec<Row> {
+    common::gather_rows(|tx| async move { conn.stream_key_hashes(table, None, &tx).await.unwrap() })
+        .await
 }

@@ -143,6 +143,11 @@ pub struct Link {
     pub rtt: Duration,
     /// Whether the sessions use a compressed protocol.
     pub compressed: bool,
+    /// Whether streams of keys and row hashes travel compressed too: on a
+    /// link fast enough, compressing them costs the server more than the
+    /// bytes it saves (their hash half is random), and an engine may send
+    /// them over an uncompressed session of their own.
+    pub hashes_compressed: bool,
     /// Bytes a second the server's answers arrive at, timed on one answer
     /// of random bytes; `None`: not measured (a round trip so short the
     /// link is as fast as loopback).

@@ -65,6 +65,8 @@ pub struct LinkCost {
     pub rtt: Duration,
     pub bytes_per_sec: u64,
     pub compressed: bool,
+    /// Whether keys and row hashes travel compressed (`Link`).
+    pub hashes_compressed: bool,
 }
 
 /// The way besides streaming that a table's differences may be found.
@@ -132,7 +134,7 @@ impl LinkCost {
                 f64::from(round_trips) * rtt + hashing
             }
             Alternative::Hashes => {
-                let wire = KEY_HASH_WIRE_BYTES[usize::from(self.compressed)];
+                let wire = KEY_HASH_WIRE_BYTES[usize::from(self.hashes_compressed)];
                 let round_trips = FIXED_ROUND_TRIPS + hash_parts(size.rows) as u32;
                 f64::from(round_trips) * rtt + hashing.max(rows * wire / bytes_per_sec)
             }
@@ -187,6 +189,7 @@ mod tests {
             rtt: Duration::from_millis(ms),
             bytes_per_sec: mbit * 1_000_000 / 8,
             compressed: true,
+            hashes_compressed: mbit < 40,
         }
     }
 

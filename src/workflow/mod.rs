@@ -434,6 +434,7 @@ fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, St
             rtt: slowest?,
             bytes_per_sec: link.bytes_per_sec?,
             compressed: link.compressed,
+            hashes_compressed: link.hashes_compressed,
         })
     });
     let mbit = |c: &LinkCost| c.bytes_per_sec as f64 * 8.0 / 1e6;

@@ -405,6 +405,10 @@ impl Drop for MyDb {
         let server = self.server.clone();
         run_blocking(async move {
             if let Ok(mut c) = mysql_async::Conn::from_url(server).await {
+                // A test that failed with a transaction still open would
+                // hold the drop (and so its own failure report) forever:
+                // give up after a while and leave the database behind.
+                let _ = c.query_drop("SET SESSION lock_wait_timeout = 20").await;
                 let _ = c.query_drop(sql).await;
                 let _ = c.disconnect().await;
             }

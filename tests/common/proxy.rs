@@ -3,9 +3,10 @@
 //! direction (counted over every connection it carries): the connection
 //! that carries byte N is shut on both ends, as a network failure would,
 //! and every connection after that is carried whole. Or, as a slow link,
-//! one that cuts nothing and holds every chunk it reads (up to 16 KiB)
-//! for a while before passing it on, each way: a round trip of at least
-//! twice that, and a throughput of at most 16 KiB per hold.
+//! one that cuts nothing and holds every chunk it reads (up to 16 KiB,
+//! or 1 MiB for a wide one) for a while before passing it on, each way: a
+//! round trip of at least twice that, and a throughput of at most a chunk
+//! per hold.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -46,6 +47,9 @@ pub enum Direction {
     ToClient,
 }
 
+/// The most bytes a chunk of a narrow proxy holds.
+const SMALL_CHUNK: usize = 16 * 1024;
+
 /// State shared by the proxy's threads.
 struct Cut {
     direction: Direction,
@@ -57,6 +61,8 @@ struct Cut {
     cuts: AtomicU64,
     /// How long each chunk is held before it is passed on.
     hold: std::time::Duration,
+    /// The most bytes one chunk holds.
+    chunk: usize,
 }
 
 pub struct Proxy {
@@ -75,13 +81,37 @@ impl Proxy {
 
     /// `cutting`, in front of the given test server.
     pub fn cutting_to(upstream: Upstream, direction: Direction, after_bytes: u64) -> Proxy {
-        Proxy::start(upstream, direction, after_bytes, std::time::Duration::ZERO)
+        Proxy::start(
+            upstream,
+            direction,
+            after_bytes,
+            std::time::Duration::ZERO,
+            SMALL_CHUNK,
+        )
     }
 
     /// A slow link to the test server: nothing cut, every chunk held for
     /// `hold` each way.
     pub fn slow(hold: std::time::Duration) -> Proxy {
-        Proxy::start(Upstream::MySql, Direction::ToClient, u64::MAX, hold)
+        Proxy::start(
+            Upstream::MySql,
+            Direction::ToClient,
+            u64::MAX,
+            hold,
+            SMALL_CHUNK,
+        )
+    }
+
+    /// A slow link with a wide pipe: chunks of up to 1 MiB held for
+    /// `hold` each way (tens of MB/s).
+    pub fn slow_wide(hold: std::time::Duration) -> Proxy {
+        Proxy::start(
+            Upstream::MySql,
+            Direction::ToClient,
+            u64::MAX,
+            hold,
+            1 << 20,
+        )
     }
 
     fn start(
@@ -89,6 +119,7 @@ impl Proxy {
         direction: Direction,
         after_bytes: u64,
         hold: std::time::Duration,
+        chunk: usize,
     ) -> Proxy {
         let (_, server) = upstream.server();
         let (host, port) = (server.host, server.port);
@@ -100,6 +131,7 @@ impl Proxy {
             armed: AtomicBool::new(true),
             cuts: AtomicU64::new(0),
             hold,
+            chunk,
         });
         let closing = Arc::new(AtomicBool::new(false));
         let proxy = Proxy {
@@ -166,7 +198,7 @@ fn carry(client: TcpStream, server: TcpStream, cut: &Arc<Cut>) {
         let cut = cut.clone();
         let ends = [ends[0].try_clone().unwrap(), ends[1].try_clone().unwrap()];
         std::thread::spawn(move || {
-            let mut buffer = [0u8; 16 * 1024];
+            let mut buffer = vec![0u8; cut.chunk];
             loop {
                 let n = match from.read(&mut buffer) {
                     Ok(0) | Err(_) => break,

@@ -44,6 +44,16 @@ enum Compress {
 /// or loopback, where zlib on the server costs more than the bytes it saves.
 const AUTO_COMPRESS_RTT: Duration = Duration::from_millis(5);
 
+/// Under `compress = auto`, streams of keys and row hashes go over an
+/// uncompressed session of their own (`Link::hashes_compressed`) from
+/// this throughput on, in bytes a second (40 Mbit/s). Measured on the
+/// benchmark's `job_orders` (590,000 rows, MariaDB 10.11): the key-and-hash
+/// stream cost the server 0.75-0.86 s of CPU uncompressed and 1.42-1.50 s
+/// compressed, about 1.1 µs a row of zlib, in series with the hashing; the
+/// random hashes let zlib save only about 5 of a row's 18 bytes, which
+/// take longer than that to cross only below about 40 Mbit/s.
+const PLAIN_HASHES_FROM: u64 = 5_000_000;
+
 /// The throughput probe: 512 rows of 1 KiB of random bytes (512 KiB,
 /// about 42 ms at 100 Mbit/s), made by the server's fast `RANDOM_BYTES`
 /// (MySQL 5.6, MariaDB 10.10 on). A recursive CTE of 512 rows stays
@@ -185,9 +195,13 @@ pub(super) async fn connect(
                 })?),
                 false => None,
             };
+            let hashes_compressed = compressed
+                && (params.compress == Compress::On
+                    || bytes_per_sec.is_none_or(|rate| rate < PLAIN_HASHES_FROM));
             Link {
                 rtt,
                 compressed,
+                hashes_compressed,
                 bytes_per_sec,
             }
         }

@@ -63,6 +63,10 @@ pub struct MySqlConnection {
     local_infile: bool,
     /// The round trip and compression, as the first session measured them.
     link: Link,
+    /// An uncompressed session in the same snapshot that streams of keys
+    /// and row hashes go through, where the link says they should travel
+    /// uncompressed and this session is compressed (see `snapshot`).
+    hash_session: Option<Box<MySqlConnection>>,
 }
 
 /// Assumed until the server says otherwise (the smallest default of the
@@ -107,6 +111,7 @@ impl MySqlConnection {
             max_allowed_packet: DEFAULT_MAX_ALLOWED_PACKET,
             local_infile: true,
             link,
+            hash_session: None,
         })
     }
 
@@ -114,6 +119,21 @@ impl MySqlConnection {
     /// link as this one measured it.
     async fn open_sibling(&self) -> Result<Self> {
         Self::open_with(&self.server, &self.options, self.role, Some(self.link)).await
+    }
+
+    /// Whether streams of keys and row hashes want a session of their own:
+    /// this one is compressed and they should not be.
+    fn wants_hash_session(&self) -> bool {
+        self.link.compressed && !self.link.hashes_compressed
+    }
+
+    /// An uncompressed sibling for streams of keys and row hashes.
+    async fn open_hash_session(&self) -> Result<Self> {
+        let plain = Link {
+            compressed: false,
+            ..self.link
+        };
+        Self::open_with(&self.server, &self.options, self.role, Some(plain)).await
     }
 
     /// A transient error of this connection tagged with its side and
@@ -136,6 +156,13 @@ impl MySqlConnection {
             }
         }
         Err(last.unwrap_or_else(|| Error::database("reading the session mode", "no answer")))
+    }
+
+    /// Whether streams of keys and row hashes go over an uncompressed
+    /// session of their own (opened with the snapshot, where the link
+    /// wants them uncompressed and this session is compressed).
+    pub fn hashes_apart(&self) -> bool {
+        self.hash_session.is_some()
     }
 
     /// Whether the server says this session uses the compressed protocol.
@@ -301,6 +328,9 @@ impl EngineConnection for MySqlConnection {
     /// Ends a source's snapshot transaction (a target's session has
     /// nothing to undo).
     async fn end_data_session(&mut self) -> Result<()> {
+        if let Some(mut plain) = self.hash_session.take() {
+            Box::pin(plain.end_data_session()).await?;
+        }
         match self.role {
             Role::Source => execute::session(&mut self.conn, "COMMIT").await,
             Role::Target | Role::TargetReadOnly => Ok(()),
@@ -344,6 +374,10 @@ impl EngineConnection for MySqlConnection {
             range.check(table)?;
         }
         let sql = checksum::key_hashes_sql(&self.flavor, table, range, self.options.row_hash);
+        let session = match self.hash_session.as_deref_mut() {
+            Some(plain) => plain,
+            None => self,
+        };
         let mut columns: Vec<(rows::Kind, &str)> = table
             .key
             .iter()
@@ -352,9 +386,9 @@ impl EngineConnection for MySqlConnection {
             .collect();
         columns.push((rows::Kind::UInt, "row hash"));
         let context = format!("hashing the rows of `{}`", table.name);
-        rows::stream_select(&mut self.conn, &sql, &columns, &context, tx)
+        rows::stream_select(&mut session.conn, &sql, &columns, &context, tx)
             .await
-            .map_err(|e| self.located(e))
+            .map_err(|e| session.located(e))
     }
 
     async fn stream_keyed_rows(

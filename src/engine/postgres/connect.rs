@@ -172,6 +172,7 @@ pub(super) async fn connect(
             Link {
                 rtt,
                 compressed: false,
+                hashes_compressed: false,
                 bytes_per_sec,
             }
         }
