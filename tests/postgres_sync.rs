@@ -391,3 +391,35 @@ fn an_account_that_is_no_superuser_copies_and_syncs_with_checks_on() {
     let rows = "SELECT p::text FROM parent p UNION ALL SELECT c::text FROM child c ORDER BY 1";
     assert_eq!(target.query(rows), source.query(rows));
 }
+
+/// The size estimates come with the schema: the planner's row counts (a
+/// partitioned table's summed over its partitions, a table in another
+/// schema by its qualified name), none for a table never analyzed; a table
+/// the schema's read did not see is asked for on its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn size_estimates_come_with_the_schema() {
+    let db = PgDb::new("pgsizes");
+    db.exec(
+        "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 500); \
+         CREATE SCHEMA other; CREATE TABLE other.u (id int PRIMARY KEY); \
+         INSERT INTO other.u SELECT generate_series(1, 30); \
+         CREATE TABLE p (id int) PARTITION BY RANGE (id); \
+         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100); \
+         CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (100) TO (1000); \
+         INSERT INTO p SELECT generate_series(1, 300); \
+         CREATE TABLE never (id int); \
+         ANALYZE t; ANALYZE other.u; ANALYZE p1; ANALYZE p2",
+    );
+    let mut source = source(&db).await;
+    source.introspect().await.unwrap();
+    db.exec("CREATE TABLE later (id int); INSERT INTO later VALUES (1), (2); ANALYZE later");
+    let mut rows = async |table: &str| source.estimate_size(table).await.map(|s| s.rows);
+    assert_eq!(rows("t").await, Some(500));
+    assert_eq!(rows("other.u").await, Some(30));
+    assert_eq!(rows("p").await, Some(300));
+    assert_eq!(rows("p1").await, Some(99));
+    assert_eq!(rows("never").await, None);
+    assert_eq!(rows("later").await, Some(2));
+    let bytes = source.estimate_size("t").await.map(|s| s.bytes);
+    assert!(bytes.is_some_and(|b| b > 0), "{bytes:?}");
+}

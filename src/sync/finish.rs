@@ -11,7 +11,7 @@ use super::find::{find_changes, Find};
 use super::first_look::{Look, Looks};
 use super::fk::WriteStep;
 use super::kept::KeptKeys;
-use super::lanes::Lane;
+use super::lanes::{run_on_lanes, Lane, Schedule};
 use super::{RowMode, Shared, SyncTable, TableOutcome};
 use crate::data::rowdiff::RowChange;
 use crate::data::table::TableData;
@@ -157,23 +157,42 @@ pub(crate) async fn retry_refused(
     Ok(())
 }
 
-/// Verifies every table; with `multi_pass`, syncs the ones written that
-/// still differ again (up to `MULTI_PASS_ROUNDS` more times) and verifies
-/// again. A table the first look found equal is never written here: its
+/// Verifies every table, the tables spread over the lanes; with
+/// `multi_pass`, syncs the ones written that still differ again (up to
+/// `MULTI_PASS_ROUNDS` more times, on the first lane) and verifies again.
+/// A table the first look found equal is never written here: its
 /// triggers were not taken out of the rows' way.
 pub(crate) async fn verify_all(
-    lane: &mut Lane<'_>,
+    lanes: &mut Vec<Lane<'_>>,
     tables: &[SyncTable],
     outcomes: &mut [TableOutcome],
     looks: &mut Looks,
     shared: &Shared<'_>,
 ) -> Result<()> {
+    let settled = |o: &TableOutcome| o.differences_after == Some(0) || o.guarded.is_some();
+    let queue: Vec<usize> = (0..tables.len())
+        .filter(|&i| !settled(&outcomes[i]))
+        .collect();
+    let mut checks = Checks {
+        queue: queue.into_iter(),
+        sums: &mut looks.source_sums,
+        outcomes: &mut *outcomes,
+    };
+    run_on_lanes(lanes, &mut checks, async |lane, i, mut sum| {
+        let left = verify(lane.source, lane.reader, &tables[i].data, &mut sum, shared).await?;
+        Ok((left, sum))
+    })
+    .await?;
     let rounds = if shared.multi_pass {
         MULTI_PASS_ROUNDS
     } else {
         0
     };
-    for round in 0..=rounds {
+    let lane = &mut lanes[0];
+    for _ in 0..rounds {
+        if outcomes.iter().all(settled) {
+            break;
+        }
         for (((table, outcome), source_sum), look) in tables
             .iter()
             .zip(outcomes.iter_mut())
@@ -182,53 +201,66 @@ pub(crate) async fn verify_all(
         {
             let table = &table.data;
             // A guarded table was left as it was, on purpose.
-            if outcome.differences_after == Some(0) || outcome.guarded.is_some() {
+            if settled(outcome) || !look.writes() {
                 continue;
             }
-            if round > 0 && !look.writes() {
-                continue;
-            }
-            if round > 0 {
-                // Multi-pass: one more full pass over a table that still differs.
-                let fk_checks = shared.fk.checks(&table.name, WriteStep::Pass);
-                let output = Output::new(RowMode::Apply, &mut *lane.writer);
-                let mut applier = TableApplier::new(
-                    output,
-                    shared.dialect,
-                    table,
-                    Pass::All,
-                    fk_checks,
-                    shared.max_bytes,
-                );
-                applier.start().await?;
-                let bar = shared.progress.rows(&table.name, "resync", None);
-                let how = Find::Diff(shared.method);
-                find_changes(
-                    lane.source,
-                    lane.reader,
-                    table,
-                    how,
-                    None,
-                    None,
-                    bar,
-                    &mut applier,
-                )
-                .await?;
-                applier.finish().await?;
-                outcome.counts.add(applier.counts);
-                outcome.refused = std::mem::take(&mut applier.refused);
-            }
+            // Multi-pass: one more full pass over a table that still differs.
+            let fk_checks = shared.fk.checks(&table.name, WriteStep::Pass);
+            let output = Output::new(RowMode::Apply, &mut *lane.writer);
+            let mut applier = TableApplier::new(
+                output,
+                shared.dialect,
+                table,
+                Pass::All,
+                fk_checks,
+                shared.max_bytes,
+            );
+            applier.start().await?;
+            let bar = shared.progress.rows(&table.name, "resync", None);
+            let how = Find::Diff(shared.method);
+            find_changes(
+                lane.source,
+                lane.reader,
+                table,
+                how,
+                None,
+                None,
+                bar,
+                &mut applier,
+            )
+            .await?;
+            applier.finish().await?;
+            outcome.counts.add(applier.counts);
+            outcome.refused = std::mem::take(&mut applier.refused);
             let left = verify(lane.source, lane.reader, table, source_sum, shared).await?;
             outcome.differences_after = Some(left);
         }
-        if outcomes
-            .iter()
-            .all(|o| o.differences_after == Some(0) || o.guarded.is_some())
-        {
-            break;
-        }
     }
     Ok(())
+}
+
+/// The first check of the tables after the writes, one table a lane at a
+/// time: each starts from the source's checksum the first look kept, if
+/// any, and hands back how many rows still differ and that checksum.
+struct Checks<'o> {
+    queue: std::vec::IntoIter<usize>,
+    sums: &'o mut [Option<u64>],
+    outcomes: &'o mut [TableOutcome],
+}
+
+impl Schedule for Checks<'_> {
+    type Start = Option<u64>;
+    type Done = (u64, Option<u64>);
+
+    fn next(&mut self) -> Option<(usize, Option<u64>)> {
+        self.queue.next().map(|i| (i, self.sums[i]))
+    }
+
+    fn done(&mut self, i: usize, (left, sum): Self::Done) -> Result<()> {
+        self.outcomes[i].differences_after = Some(left);
+        self.sums[i] = sum;
+        Ok(())
+    }
 }
 
 /// Gives every table the source's AUTO_INCREMENT counter where the

@@ -424,8 +424,9 @@ pub async fn sync_tables(
             WritePoint::AfterWrites { synced: &synced },
         )
         .await?;
-        finish::verify_all(lane, tables, &mut outcomes, &mut looks, &shared).await?;
+        finish::verify_all(lanes, tables, &mut outcomes, &mut looks, &shared).await?;
     }
+    let lane = &mut lanes[0];
     if !shared.stop.requested() {
         finish::follow_counters(
             lane,

@@ -37,14 +37,15 @@ use crate::catalog::model::{
 use crate::catalog::row_security::RowSecurity;
 use crate::error::{Error, Result};
 
-/// Runs a catalog query.
+/// Runs a catalog query in one round trip (parsed, bound and run in one
+/// message: `query` would wait for the statement's description first).
 pub(super) async fn query(
     client: &Client,
     what: &str,
     sql: &str,
 ) -> Result<Vec<tokio_postgres::Row>> {
     client
-        .query(sql, &[])
+        .query_typed(sql, &[])
         .await
         .map_err(|e| Error::statement(format!("reading the {what}"), sql, error_text(&e)))
 }
@@ -188,27 +189,43 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     // Every query is sent at once: one session answers them in order, so
     // over a link their round trips overlap.
     let routines = ROUTINES.replace("{AGGREGATE}", AGGREGATE);
-    let (schema_row, table_rows, column_rows, index_rows, constraint_rows) = tokio::try_join!(
-        query(
-            client,
-            "current schema",
-            "SELECT current_schema()::text, quote_ident(current_schema())",
-        ),
-        query(client, "tables", TABLES),
-        query(client, "columns", COLUMNS),
-        query(client, "indexes", INDEXES),
-        query(client, "constraints", CONSTRAINTS),
-    )?;
-    let (view_rows, routine_rows, trigger_rows, policy_rows, grant_rows) = tokio::try_join!(
-        query(client, "views", VIEWS),
-        query(client, "functions", &routines),
-        query(client, "triggers", TRIGGERS),
-        query(
-            client,
-            "row-level security policies",
-            super::row_security::POLICIES
-        ),
-        query(client, "table privileges", super::grants::GRANTS),
+    let (
+        (schema_row, table_rows, column_rows, index_rows, constraint_rows),
+        (view_rows, routine_rows, trigger_rows, policy_rows, grant_rows),
+        (type_rows, extensions),
+    ) = tokio::try_join!(
+        async {
+            tokio::try_join!(
+                query(
+                    client,
+                    "current schema",
+                    "SELECT current_schema()::text, quote_ident(current_schema())",
+                ),
+                query(client, "tables", TABLES),
+                query(client, "columns", COLUMNS),
+                query(client, "indexes", INDEXES),
+                query(client, "constraints", CONSTRAINTS),
+            )
+        },
+        async {
+            tokio::try_join!(
+                query(client, "views", VIEWS),
+                query(client, "functions", &routines),
+                query(client, "triggers", TRIGGERS),
+                query(
+                    client,
+                    "row-level security policies",
+                    super::row_security::POLICIES
+                ),
+                query(client, "table privileges", super::grants::GRANTS),
+            )
+        },
+        async {
+            tokio::try_join!(
+                super::user_types::rows(client),
+                super::extensions::read(client),
+            )
+        },
     )?;
     let (current, quoted): (String, String) = schema_row
         .first()
@@ -436,13 +453,14 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         });
     }
 
+    let types = super::user_types::read(type_rows, &namer, &unqualify)?;
     Ok(Catalog {
         flavor: flavor.clone(),
         tables,
         views,
         objects,
-        types: super::user_types::read(client, &namer, &unqualify).await?,
-        extensions: super::extensions::read(client).await?,
+        types,
+        extensions,
         unreadable: Vec::new(),
         counters: Default::default(),
     })

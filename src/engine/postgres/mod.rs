@@ -10,6 +10,7 @@
 //! - `dialect`, `ddl`, `write`: SQL text for schema changes and rows.
 //! - `rows`, `checksum`: streaming by key range through a cursor,
 //!   server-side checksums and split points.
+//! - `sizes`: the tables' size estimates, read with the schema.
 //! - `execute`, `load`: row writes, DDL, `COPY` bulk loads.
 //! - `restate`: the target's own print of a source definition, so the
 //!   same CHECK or view compares equal.
@@ -32,6 +33,7 @@ mod names;
 mod restate;
 mod row_security;
 mod rows;
+mod sizes;
 mod tls;
 mod transient;
 pub mod types;
@@ -40,6 +42,8 @@ pub mod write;
 
 pub use connect::SESSION_SETTINGS;
 pub use dialect::PostgresDialect;
+
+use std::collections::BTreeMap;
 
 use futures_util::future::try_join_all;
 use tokio_postgres::Client;
@@ -79,6 +83,8 @@ pub struct PgConnection {
     in_snapshot: bool,
     /// The round trip, as the first session to this server measured it.
     link: Link,
+    /// The tables' size estimates as read with the schema (see `sizes`).
+    sizes: BTreeMap<String, TableSize>,
 }
 
 impl PgConnection {
@@ -103,6 +109,7 @@ impl PgConnection {
             options: options.clone(),
             role,
             in_snapshot: false,
+            sizes: BTreeMap::new(),
         })
     }
 
@@ -117,11 +124,12 @@ impl PgConnection {
         Self::open_with(&self.server, &self.options, self.role, Some(self.link)).await
     }
 
-    /// One text value of a query's only row, if any.
+    /// One text value of a query's only row, if any (one round trip: see
+    /// `introspect::query`).
     async fn text(&self, context: String, sql: &str) -> Result<Option<String>> {
         let rows = self
             .client
-            .query(sql, &[])
+            .query_typed(sql, &[])
             .await
             .map_err(|e| Error::statement(context, sql, error_text(&e)))?;
         Ok(rows.first().and_then(|r| r.get::<_, Option<String>>(0)))
@@ -173,7 +181,8 @@ impl EngineConnection for PgConnection {
     /// The schema, and the next value of each identity or serial
     /// column's sequence as the table's counter (read with the schema, as
     /// MySQL's AUTO_INCREMENT is; the tables' reads pipelined, so a link's
-    /// round trip is paid about once, not twice a table).
+    /// round trip is paid about once, not twice a table), and the tables'
+    /// size estimates with them (kept for `estimate_size`).
     async fn introspect(&mut self) -> Result<Catalog> {
         let mut catalog = introspect::catalog(&self.client, &self.flavor).await?;
         let counting: Vec<String> = catalog
@@ -182,8 +191,14 @@ impl EngineConnection for PgConnection {
             .filter(|t| t.columns.iter().any(|c| c.auto_increment))
             .map(|t| t.name.clone())
             .collect();
+        let names: Vec<String> = catalog.tables.iter().map(|t| t.name.clone()).collect();
         let this = &*self;
-        let nexts = try_join_all(counting.iter().map(|t| this.next_counter(t))).await?;
+        let (nexts, sizes) = tokio::join!(
+            try_join_all(counting.iter().map(|t| this.next_counter(t))),
+            sizes::read(&this.client, &names)
+        );
+        let nexts = nexts?;
+        self.sizes = sizes;
         for (table, next) in counting.into_iter().zip(nexts) {
             if let Some(next) = next {
                 catalog.counters.insert(table, next);
@@ -198,7 +213,7 @@ impl EngineConnection for PgConnection {
     async fn identity(&mut self) -> Result<Option<DatabaseIdentity>> {
         let sql = "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
                    current_database()";
-        let Ok(row) = self.client.query_one(sql, &[]).await else {
+        let Ok(row) = self.client.query_typed_one(sql, &[]).await else {
             return Ok(None);
         };
         let (system, database): (Option<String>, String) = (row.get(0), row.get(1));
@@ -236,7 +251,7 @@ impl EngineConnection for PgConnection {
     /// sessions, which then read exactly what this one reads.
     async fn share_snapshot(&mut self, more: usize) -> Result<SharedSnapshot<Self>> {
         self.begin_data_session(DataSession::SourceSnapshot).await?;
-        let mut readers = Vec::with_capacity(more);
+        let mut readers = Vec::new();
         if more > 0 {
             let id = self
                 .text(
@@ -245,20 +260,25 @@ impl EngineConnection for PgConnection {
                 )
                 .await?
                 .unwrap_or_default();
-            for _ in 0..more {
-                let reader = self.open_sibling().await?;
-                let import = format!(
-                    "{SNAPSHOT_BEGIN}; SET TRANSACTION SNAPSHOT {}",
-                    quote_text(id.as_bytes())
-                );
+            let import = format!(
+                "{SNAPSHOT_BEGIN}; SET TRANSACTION SNAPSHOT {}",
+                quote_text(id.as_bytes())
+            );
+            // The sessions are opened side by side: over a link each
+            // costs a few round trips.
+            let this = &*self;
+            let opened = (0..more).map(|_| async {
+                let reader = this.open_sibling().await?;
                 execute::session(&reader.client, &import)
                     .await
                     .map_err(|e| reader.located(e))?;
-                readers.push(PgConnection {
+                Ok::<_, Error>(PgConnection {
                     in_snapshot: true,
+                    sizes: this.sizes.clone(),
                     ..reader
-                });
-            }
+                })
+            });
+            readers = try_join_all(opened).await?;
         }
         Ok(SharedSnapshot {
             more: readers,
@@ -338,7 +358,7 @@ impl EngineConnection for PgConnection {
 
     async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
         let sql = format!("SELECT 1 FROM {} LIMIT 1", rows::relation(table));
-        let rows = self.client.query(sql.as_str(), &[]).await.map_err(|e| {
+        let rows = self.client.query_typed(&sql, &[]).await.map_err(|e| {
             self.located(transient::query_error(
                 format!("reading `{}`", table.name),
                 &sql,
@@ -350,17 +370,13 @@ impl EngineConnection for PgConnection {
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
         let sql = format!("SELECT count(*) FROM {}", rows::relation(table));
-        let row = self
-            .client
-            .query_one(sql.as_str(), &[])
-            .await
-            .map_err(|e| {
-                self.located(transient::query_error(
-                    format!("counting the rows of `{}`", table.name),
-                    &sql,
-                    &e,
-                ))
-            })?;
+        let row = self.client.query_typed_one(&sql, &[]).await.map_err(|e| {
+            self.located(transient::query_error(
+                format!("counting the rows of `{}`", table.name),
+                &sql,
+                &e,
+            ))
+        })?;
         Ok(row.get::<_, i64>(0).max(0) as u64)
     }
 
@@ -396,23 +412,14 @@ impl EngineConnection for PgConnection {
             .map_err(|e| self.located(e))
     }
 
-    /// `pg_class.reltuples` (the planner's estimate, -1 before the first
-    /// ANALYZE: no estimate) and `pg_table_size`: free. A partitioned
-    /// table's are its partitions' summed; an inheritance parent's are its
-    /// own.
+    /// The estimate read with the schema, else the server's now (see
+    /// `sizes`).
     async fn estimate_size(&mut self, table: &str) -> Option<TableSize> {
-        let sql = format!(
-            "SELECT CASE WHEN bool_and(c.reltuples >= 0) THEN sum(c.reltuples)::bigint ELSE -1 END, \
-             sum(pg_table_size(c.oid))::bigint \
-             FROM pg_class c WHERE c.relkind <> 'p' AND (c.oid = {relation}::regclass \
-             OR c.oid IN (SELECT relid FROM pg_partition_tree({relation}::regclass)))",
-            relation = quote_text(relation(table).as_bytes())
-        );
-        let row = self.client.query_opt(sql.as_str(), &[]).await.ok()??;
-        Some(TableSize {
-            rows: u64::try_from(row.get::<_, Option<i64>>(0)?).ok()?,
-            bytes: u64::try_from(row.get::<_, Option<i64>>(1)?).ok()?,
-        })
+        if let Some(size) = self.sizes.get(table) {
+            return Some(*size);
+        }
+        let name = [table.to_string()];
+        sizes::read(&self.client, &name).await.remove(table)
     }
 
     /// MATCH SIMPLE: a key with a NULL column references nothing. One
@@ -440,17 +447,13 @@ impl EngineConnection for PgConnection {
                 relation(&key.referenced_table),
                 joined.join(" AND ")
             );
-            let orphan = self
-                .client
-                .query_opt(sql.as_str(), &[])
-                .await
-                .map_err(|e| {
-                    Error::statement(
-                        format!("checking `{}`.`{}`", table.name, key.name),
-                        &sql,
-                        error_text(&e),
-                    )
-                })?;
+            let orphan = self.client.query_typed_opt(&sql, &[]).await.map_err(|e| {
+                Error::statement(
+                    format!("checking `{}`.`{}`", table.name, key.name),
+                    &sql,
+                    error_text(&e),
+                )
+            })?;
             if orphan.is_some() {
                 return Ok(false);
             }

@@ -294,16 +294,23 @@ pub(super) async fn stream_select(
         run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_string()).await?;
     }
     let read = async {
-        run(format!("DECLARE {CURSOR} NO SCROLL CURSOR FOR {select}")).await?;
         // Prepared once: a FETCH then goes out when its future is first
         // polled, so the pipelined ones reach the server in order (an
         // unprepared query would first await its own Parse, and the
-        // FETCHes could overtake each other).
+        // FETCHes could overtake each other). Prepared in the DECLARE's
+        // round trip: sent after it, it is described once the cursor is
+        // there (the session answers in order).
         let fetch_sql = format!("FETCH {ROW_CHUNK} FROM {CURSOR}");
-        let fetch = client
-            .prepare(&fetch_sql)
-            .await
-            .map_err(|e| transient::query_error(context(), &fetch_sql, &e))?;
+        let prepare = async {
+            client
+                .prepare(&fetch_sql)
+                .await
+                .map_err(|e| transient::query_error(context(), &fetch_sql, &e))
+        };
+        let ((), fetch) = tokio::try_join!(
+            run(format!("DECLARE {CURSOR} NO SCROLL CURSOR FOR {select}")),
+            prepare
+        )?;
         let mut in_flight = FuturesOrdered::new();
         for _ in 0..=FETCHES_AHEAD {
             in_flight.push_back(client.query(&fetch, &[]));

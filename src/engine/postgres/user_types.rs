@@ -14,7 +14,7 @@
 //! comment follows its definition (see `comments`), and a type that
 //! differs only by it is commented in place.
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Row};
 
 use super::comments;
 use super::connect::error_text;
@@ -83,18 +83,23 @@ const DOMAIN_CHECKS: &str = concat!(
     " ORDER BY c.conname COLLATE \"C\""
 );
 
-/// The user-defined types, named by `namer`, with `unqualify` taking the
-/// current schema's name out of every text; in the order of their names.
-pub(super) async fn read(
-    client: &Client,
+/// The rows `read` reads the types from, both queries sent at once (see
+/// `introspect::catalog`): the domains' checks, and the types.
+pub(super) async fn rows(client: &Client) -> Result<(Vec<Row>, Vec<Row>)> {
+    tokio::try_join!(
+        query(client, "domain checks", DOMAIN_CHECKS),
+        query(client, "user-defined types", TYPES),
+    )
+}
+
+/// The user-defined types of `rows`, named by `namer`, with `unqualify`
+/// taking the current schema's name out of every text; in the order of
+/// their names.
+pub(super) fn read(
+    (checks, type_rows): (Vec<Row>, Vec<Row>),
     namer: &Namer,
     unqualify: &dyn Fn(&str) -> String,
 ) -> Result<Vec<UserType>> {
-    // Both sent at once (see `introspect::catalog`).
-    let (checks, type_rows) = tokio::try_join!(
-        query(client, "domain checks", DOMAIN_CHECKS),
-        query(client, "user-defined types", TYPES),
-    )?;
     let mut types = Vec::new();
     let checks = checks
         .iter()
