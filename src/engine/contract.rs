@@ -412,8 +412,10 @@ pub trait EngineConnection: Sized {
         )))
     }
 
-    /// Whether the table has no row at all.
-    async fn is_empty(&mut self, table: &TableData) -> Result<bool>;
+    /// Which of `tables` have no row at all, in order, asked in as few
+    /// round trips as the engine can (a run's first look asks it of
+    /// every table).
+    async fn empty_tables(&mut self, tables: &[&TableData]) -> Result<Vec<bool>>;
 
     /// The table's exact row count.
     async fn count_rows(&mut self, table: &TableData) -> Result<u64>;
@@ -442,11 +444,12 @@ pub trait EngineConnection: Sized {
         let _ = hash;
     }
 
-    /// The server's own whole-table checksum (MySQL's `CHECKSUM TABLE`),
-    /// comparable only between servers of the same flavor and version;
-    /// `None`: this engine has none.
-    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
-        let _ = table;
+    /// The server's own whole-table checksum of each of `tables` (MySQL's
+    /// `CHECKSUM TABLE`), in order, asked in as few round trips as the
+    /// engine can; comparable only between servers of the same flavor and
+    /// version; `None`: this engine has none.
+    async fn table_checksums(&mut self, tables: &[&TableData]) -> Result<Option<Vec<u64>>> {
+        let _ = tables;
         Ok(None)
     }
 

@@ -150,8 +150,8 @@ impl EngineConnection for Connection {
     ) -> Result<()> {
         on_engine!(self, c => c.stream_keyed_rows(table, keys, tx).await)
     }
-    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        on_engine!(self, c => c.is_empty(table).await)
+    async fn empty_tables(&mut self, tables: &[&TableData]) -> Result<Vec<bool>> {
+        on_engine!(self, c => c.empty_tables(tables).await)
     }
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
         on_engine!(self, c => c.count_rows(table).await)
@@ -169,8 +169,8 @@ impl EngineConnection for Connection {
     fn set_row_hash(&mut self, hash: RowHash) {
         on_engine!(self, c => c.set_row_hash(hash))
     }
-    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
-        on_engine!(self, c => c.table_checksum(table).await)
+    async fn table_checksums(&mut self, tables: &[&TableData]) -> Result<Option<Vec<u64>>> {
+        on_engine!(self, c => c.table_checksums(tables).await)
     }
     async fn split_points(
         &mut self,
@@ -323,11 +323,11 @@ impl Reader {
         self.conn.count_rows(table).await
     }
 
-    /// Whether the table has no row (an empty target's rows need no
+    /// Which of `tables` have no row (an empty target's rows need no
     /// reading: every source row is new; an empty source's nothing to
     /// write either).
-    pub async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        self.conn.is_empty(table).await
+    pub async fn empty_tables(&mut self, tables: &[&TableData]) -> Result<Vec<bool>> {
+        self.conn.empty_tables(tables).await
     }
 
     /// See [`EngineConnection::range_checksums`].
@@ -339,9 +339,9 @@ impl Reader {
         self.conn.range_checksums(table, ranges).await
     }
 
-    /// See [`EngineConnection::table_checksum`].
-    pub async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
-        self.conn.table_checksum(table).await
+    /// See [`EngineConnection::table_checksums`].
+    pub async fn table_checksums(&mut self, tables: &[&TableData]) -> Result<Option<Vec<u64>>> {
+        self.conn.table_checksums(tables).await
     }
 }
 

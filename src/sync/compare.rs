@@ -28,28 +28,61 @@ pub(crate) async fn range_checksums(
 }
 
 /// Compares a table on both sides by the servers' own whole-table
-/// checksums, computed at the same time: `Some(true)` means equal rows,
-/// `Some(false)` different ones, `None` that the servers cannot tell
-/// (another engine, flavor or version, whose checksums differ for equal
-/// rows). `source_sum` keeps the source's checksum between calls: the
-/// source is read in one snapshot, so a table's checksum there cannot
-/// change, and the check after the writes costs the target's alone.
+/// checksums (see `quick_compare_all`).
 pub(crate) async fn quick_compare(
     source: &mut SourceDb,
     target: &mut TargetReader,
     table: &TableData,
     source_sum: &mut Option<u64>,
 ) -> Result<Option<bool>> {
+    let verdicts =
+        quick_compare_all(source, target, &[table], std::slice::from_mut(source_sum)).await?;
+    Ok(verdicts[0])
+}
+
+/// Compares tables on both sides by the servers' own whole-table
+/// checksums, each side asked for all of them at once, both sides at the
+/// same time: per table `Some(true)` means equal rows, `Some(false)`
+/// different ones, `None` that the servers cannot tell (another engine,
+/// flavor or version, whose checksums differ for equal rows).
+/// `source_sums` keeps the source's checksums between calls: the source
+/// is read in one snapshot, so a table's checksum there cannot change,
+/// and the check after the writes costs the target's alone.
+pub(crate) async fn quick_compare_all(
+    source: &mut SourceDb,
+    target: &mut TargetReader,
+    tables: &[&TableData],
+    source_sums: &mut [Option<u64>],
+) -> Result<Vec<Option<bool>>> {
+    let cannot_tell = vec![None; tables.len()];
     if source.flavor() != target.flavor() {
-        return Ok(None);
+        return Ok(cannot_tell);
     }
-    let (a, b) = match *source_sum {
-        Some(known) => (Some(known), target.table_checksum(table).await?),
-        None => tokio::try_join!(source.table_checksum(table), target.table_checksum(table))?,
+    let unknown: Vec<&TableData> = tables
+        .iter()
+        .zip(source_sums.iter())
+        .filter(|(_, sum)| sum.is_none())
+        .map(|(table, _)| *table)
+        .collect();
+    let (fresh, theirs) = match unknown.is_empty() {
+        true => (Some(Vec::new()), target.table_checksums(tables).await?),
+        false => tokio::try_join!(
+            source.table_checksums(&unknown),
+            target.table_checksums(tables)
+        )?,
     };
-    *source_sum = a;
-    Ok(match (a, b) {
-        (Some(a), Some(b)) => Some(a == b),
-        _ => None,
-    })
+    let (Some(fresh), Some(theirs)) = (fresh, theirs) else {
+        return Ok(cannot_tell);
+    };
+    let mut fresh = fresh.into_iter();
+    Ok(source_sums
+        .iter_mut()
+        .zip(theirs)
+        .map(|(sum, theirs)| {
+            if sum.is_none() {
+                *sum = fresh.next();
+            }
+            sum.map(|ours| ours == theirs)
+        })
+        .collect())
 }

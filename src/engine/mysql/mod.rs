@@ -74,6 +74,8 @@ pub struct MySqlConnection {
 const DEFAULT_MAX_ALLOWED_PACKET: usize = 4 << 20;
 /// Room left in a packet for the protocol's framing.
 const PACKET_MARGIN: usize = 1024;
+/// Tables one statement asks about at most (emptiness, checksums).
+const TABLES_A_STATEMENT: usize = 100;
 /// Statements are kept this small even when the server takes more.
 const MAX_STATEMENT_CAP: usize = 16 << 20;
 /// Session settings for exact row values, shared by lockstep's own
@@ -406,12 +408,40 @@ impl EngineConnection for MySqlConnection {
             .map_err(|e| self.located(e))
     }
 
-    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM {} LIMIT 1", ddl::quote_ident(&table.name));
-        let row: Option<mysql_async::Value> = self
-            .first(format!("reading `{}`", table.name), &sql)
-            .await?;
-        Ok(row.is_none())
+    /// `NOT EXISTS` of each table, `TABLES_A_STATEMENT` tables to a
+    /// statement.
+    async fn empty_tables(&mut self, tables: &[&TableData]) -> Result<Vec<bool>> {
+        let mut empty = Vec::with_capacity(tables.len());
+        for some in tables.chunks(TABLES_A_STATEMENT) {
+            let tests: Vec<String> = some
+                .iter()
+                .map(|t| {
+                    let name = ddl::quote_ident(&t.name);
+                    format!("NOT EXISTS (SELECT 1 FROM {name})")
+                })
+                .collect();
+            let sql = format!("SELECT {}", tests.join(", "));
+            let context = format!(
+                "reading whether `{}` and the tables after it are empty",
+                some[0].name
+            );
+            let row: Option<mysql_async::Row> = self.first(context.clone(), &sql).await?;
+            let answers = row.map(|r| r.unwrap()).unwrap_or_default();
+            if answers.len() != some.len() {
+                return Err(Error::statement(
+                    context,
+                    &sql,
+                    "the server answered for fewer tables",
+                ));
+            }
+            for answer in answers {
+                match mysql_async::from_value_opt::<i64>(answer) {
+                    Ok(none) => empty.push(none != 0),
+                    Err(e) => return Err(Error::statement(context, &sql, e)),
+                }
+            }
+        }
+        Ok(empty)
     }
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
@@ -448,20 +478,39 @@ impl EngineConnection for MySqlConnection {
     }
 
     /// `CHECKSUM TABLE`, read inside the session's transaction.
-    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
-        let table = &table.name;
-        let sql = format!("CHECKSUM TABLE {}", ddl::quote_ident(table));
-        let context = format!("checksumming `{table}`");
-        let row: Option<(mysql_async::Value, Option<u64>)> =
-            self.first(context.clone(), &sql).await?;
-        match row {
-            Some((_, Some(sum))) => Ok(Some(sum)),
-            _ => Err(Error::statement(
-                context,
-                &sql,
-                "the server returned no checksum",
-            )),
+    /// `CHECKSUM TABLE` of up to `TABLES_A_STATEMENT` tables at once
+    /// (one answer row per table, in the order named), read inside the
+    /// session's transaction.
+    async fn table_checksums(&mut self, tables: &[&TableData]) -> Result<Option<Vec<u64>>> {
+        let mut sums = Vec::with_capacity(tables.len());
+        for some in tables.chunks(TABLES_A_STATEMENT) {
+            let names: Vec<String> = some.iter().map(|t| ddl::quote_ident(&t.name)).collect();
+            let sql = format!("CHECKSUM TABLE {}", names.join(", "));
+            let context = format!("checksumming `{}` and the tables after it", some[0].name);
+            let rows: Vec<(mysql_async::Value, Option<u64>)> = self
+                .conn
+                .query(&sql)
+                .await
+                .map_err(|e| self.located(transient::query_error(context.clone(), &sql, e)))?;
+            if rows.len() != some.len() {
+                return Err(Error::statement(
+                    context,
+                    &sql,
+                    "the server answered for fewer tables",
+                ));
+            }
+            for ((_, sum), table) in rows.into_iter().zip(some) {
+                let Some(sum) = sum else {
+                    return Err(Error::statement(
+                        format!("checksumming `{}`", table.name),
+                        &sql,
+                        "the server returned no checksum",
+                    ));
+                };
+                sums.push(sum);
+            }
         }
+        Ok(Some(sums))
     }
 
     async fn split_points(

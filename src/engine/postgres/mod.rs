@@ -356,16 +356,17 @@ impl EngineConnection for PgConnection {
             .map_err(|e| self.located(e))
     }
 
-    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        let sql = format!("SELECT 1 FROM {} LIMIT 1", rows::relation(table));
-        let rows = self.client.query_typed(&sql, &[]).await.map_err(|e| {
-            self.located(transient::query_error(
-                format!("reading `{}`", table.name),
-                &sql,
-                &e,
-            ))
-        })?;
-        Ok(rows.is_empty())
+    /// One query a table, all sent at once (one round trip).
+    async fn empty_tables(&mut self, tables: &[&TableData]) -> Result<Vec<bool>> {
+        let client = &self.client;
+        let empty = tables.iter().map(|table| async move {
+            let sql = format!("SELECT 1 FROM {} LIMIT 1", rows::relation(table));
+            let rows = client.query_typed(&sql, &[]).await.map_err(|e| {
+                transient::query_error(format!("reading `{}`", table.name), &sql, &e)
+            })?;
+            Ok::<_, Error>(rows.is_empty())
+        });
+        try_join_all(empty).await.map_err(|e| self.located(e))
     }
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
@@ -394,8 +395,12 @@ impl EngineConnection for PgConnection {
         Ok(Some(sums))
     }
 
-    async fn table_checksum(&mut self, table: &TableData) -> Result<Option<u64>> {
-        checksum::table_checksum(&self.client, table)
+    /// One query a table, all sent at once (one round trip).
+    async fn table_checksums(&mut self, tables: &[&TableData]) -> Result<Option<Vec<u64>>> {
+        let sums = tables
+            .iter()
+            .map(|table| checksum::table_checksum(&self.client, table));
+        try_join_all(sums)
             .await
             .map(Some)
             .map_err(|e| self.located(e))

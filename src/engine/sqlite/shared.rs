@@ -90,8 +90,9 @@ impl EngineConnection for SharedSqlite {
             })
     }
 
-    async fn is_empty(&mut self, table: &TableData) -> Result<bool> {
-        self.lock().is_empty(table)
+    async fn empty_tables(&mut self, tables: &[&TableData]) -> Result<Vec<bool>> {
+        let mut sqlite = self.lock();
+        tables.iter().map(|table| sqlite.is_empty(table)).collect()
     }
 
     async fn count_rows(&mut self, table: &TableData) -> Result<u64> {
