@@ -8,7 +8,9 @@
 //! the rows (their drops before everything), and so do row-level
 //! security (flags and policies) and privileges (a policy's drop and a
 //! revoke are a step of their own, destructive). Extensions are created and
-//! updated before anything else, dropped after the tables. User-defined types are
+//! updated before anything else, dropped after the tables; so are
+//! sequences (see `sequences` for their owners), and schemas only the
+//! target has are dropped last, after what was in them. User-defined types are
 //! created and changed before the tables, dropped after them, and changed
 //! after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
@@ -22,7 +24,7 @@ use super::change::{
 };
 use super::deps::read_order;
 use super::grants::{self, Grant};
-use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::model::{Catalog, Column, Index, IndexKind, ObjectKind, SchemaObject, Table};
 use super::row_security::RowSecurity;
 
 /// What the target engine needs from the plan's shape.
@@ -102,16 +104,46 @@ pub fn diff(
     let mut row_security = Vec::new();
 
     for desired in source.tables.iter().filter(|t| selected(&t.name)) {
+        // Whether a parent's column stops being NOT NULL: the server takes
+        // NOT NULL off the children's too.
+        let loses_not_null = |column: &str| {
+            desired.parents().any(|p| {
+                let was = target.table(p).and_then(|t| t.column(column));
+                let will = source.table(p).and_then(|t| t.column(column));
+                matches!((was, will), (Some(was), Some(will)) if !was.nullable && will.nullable)
+            })
+        };
         let Some(current) = target.table(&desired.name) else {
             let mut bare = desired.clone();
             bare.options.row_security = Default::default();
             bare.options.grants = Vec::new();
             row_security.extend(row_security_steps(&bare, desired));
             creates.push(PlannedChange::new(SchemaChange::CreateTable(bare)));
+            let own = created_own_columns(desired, source, target, &loses_not_null);
+            if !own.is_empty() {
+                // Safe: the table is new (a NOT NULL it refuses is an
+                // error, never a changed value).
+                let mut change = PlannedChange::new(SchemaChange::AlterTable {
+                    current: desired.clone(),
+                    desired: desired.clone(),
+                    clauses: own,
+                });
+                (change.safety, change.reason) = (Safety::Safe, None);
+                alters.push(change);
+            }
             continue;
         };
         row_security.extend(row_security_steps(current, desired));
-        let mut clauses = table_clauses(current, desired, options);
+        let mut clauses = table_clauses(current, desired, options, &loses_not_null);
+        // NOT NULL put back on a column that has it on both sides, after
+        // its parent's change takes it off: no value changes.
+        let restored: Vec<String> = current
+            .columns
+            .iter()
+            .filter(|c| desired.inherits_column(&c.name) && !c.nullable && loses_not_null(&c.name))
+            .filter(|c| desired.column(&c.name).is_some_and(|d| !d.nullable))
+            .map(|c| c.name.clone())
+            .collect();
         if options.separate_fk_phase {
             let (fk_drops, rest): (Vec<_>, Vec<_>) = clauses
                 .into_iter()
@@ -126,6 +158,11 @@ pub fn diff(
             push_alter(&mut add_fks, current, desired, fk_adds);
         }
         push_alter(&mut alters, current, desired, clauses);
+        if !restored.is_empty() {
+            for list in [&mut alters, &mut post_alters] {
+                excuse_restored(list, &desired.name, &restored);
+            }
+        }
     }
     for extra in target.tables.iter().filter(|t| selected(&t.name)) {
         if source.table(&extra.name).is_none() {
@@ -229,12 +266,19 @@ pub fn diff(
             .into_iter()
             .map(|c| PlannedChange::new(SchemaChange::Extension(c)))
     };
+    let sequences = super::sequences::sequence_changes(source, target, selected);
+    let sequence_steps = |changes: Vec<super::sequences::SequenceChange>| {
+        changes
+            .into_iter()
+            .map(|c| PlannedChange::new(SchemaChange::Sequence(c)))
+    };
     // Extensions first: anything after may use them.
     let mut plan: Vec<PlannedChange> = extension_steps(extensions.first).collect();
     plan.extend(objects.drops);
     plan.extend(drop_fks);
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
+    plan.extend(sequence_steps(sequences.before_tables));
     order_creates(&mut creates, source);
     let mut creates = under_parents(creates, false);
     let drop_tables = under_parents(drop_tables, true);
@@ -243,10 +287,17 @@ pub fn diff(
     }
     plan.extend(creates);
     plan.extend(under_parents(alters, false));
+    plan.extend(sequence_steps(sequences.owners));
     plan.extend(drop_tables);
     plan.extend(objects.routine_drops);
     plan.extend(typed(types.after_tables));
     plan.extend(extension_steps(extensions.after_tables));
+    plan.extend(sequence_steps(sequences.after_tables));
+    plan.extend(
+        super::schemas::extra_schemas(source, target, selected)
+            .into_iter()
+            .map(|s| PlannedChange::new(SchemaChange::DropSchema(s))),
+    );
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
@@ -617,10 +668,37 @@ fn push_alter(
     }
 }
 
+/// The safety of `table`'s step last pushed onto `list`, without the
+/// NOT NULL it puts back on the `restored` columns.
+fn excuse_restored(list: &mut [PlannedChange], table: &str, restored: &[String]) {
+    let Some(last) = list.last_mut() else { return };
+    let SchemaChange::AlterTable {
+        desired, clauses, ..
+    } = &last.change
+    else {
+        return;
+    };
+    if desired.name != table {
+        return;
+    }
+    let puts_back = |c: &AlterClause| matches!(c, AlterClause::ModifyColumn { to, .. } if restored.contains(&to.name));
+    (last.safety, last.reason) = clauses
+        .iter()
+        .filter(|c| !puts_back(c))
+        .map(AlterClause::safety)
+        .max_by_key(|(s, _)| *s)
+        .unwrap_or((Safety::Safe, None));
+}
+
 /// The clauses that turn `current` into `desired`, in the order an engine
 /// can apply them one after the other: drops, then column changes in the
 /// desired column order, then additions.
-fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<AlterClause> {
+fn table_clauses(
+    current: &Table,
+    desired: &Table,
+    options: DiffOptions,
+    loses_not_null: &dyn Fn(&str) -> bool,
+) -> Vec<AlterClause> {
     let mut drops = Vec::new();
     let mut adds = Vec::new();
     // A column the target's table has only from a parent and the
@@ -704,8 +782,13 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     let mut column_clauses = Vec::new();
     for (i, column) in desired.columns.iter().enumerate() {
         if same_parents && desired.inherits_column(&column.name) {
-            // The parent's column: changed with the parent. (A table
-            // joining a parent must have its columns first.)
+            // The parent's column: changed with the parent, but for what
+            // the table has of its own. (A table joining a parent must
+            // have its columns first.)
+            let own = current
+                .column(&column.name)
+                .and_then(|old| own_column_clause(old, column, loses_not_null(&column.name)));
+            column_clauses.extend(own);
             continue;
         }
         let position = match i {
@@ -775,6 +858,61 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     drops.extend(column_clauses);
     drops.extend(adds);
     drops
+}
+
+/// A column a table has from a parent (a partition's, an inheriting
+/// table's) has the parent's type, but its default, NOT NULL and comment
+/// are its own: the clause that gives it the source's, from `from` (as it
+/// is, or as it comes with a new table; without NOT NULL where the
+/// parent's is taken off, which the server takes off it too).
+fn own_column_clause(from: &Column, to: &Column, loses_not_null: bool) -> Option<AlterClause> {
+    let own = |c: &Column| (c.default.clone(), c.nullable, c.comment.clone());
+    let mut from = Column {
+        data_type: to.data_type.clone(),
+        sql_type: to.sql_type.clone(),
+        collation: to.collation.clone(),
+        generated: to.generated.clone(),
+        ..from.clone()
+    };
+    from.nullable |= loses_not_null;
+    (own(&from) != own(to)).then(|| AlterClause::ModifyColumn {
+        from,
+        to: to.clone(),
+        position: None,
+    })
+}
+
+/// What a new table that has columns from a parent sets of its own on
+/// them after it is created: it starts with its parent's default and NOT
+/// NULL (as the target's parent has them, or the source's for a new
+/// parent), and the parent's changes come after it.
+fn created_own_columns(
+    table: &Table,
+    source: &Catalog,
+    target: &Catalog,
+    loses_not_null: &dyn Fn(&str) -> bool,
+) -> Vec<AlterClause> {
+    let parent_column = |name: &str| {
+        table.parents().find_map(|p| {
+            target
+                .table(p)
+                .or_else(|| source.table(p))
+                .and_then(|t| t.column(name))
+        })
+    };
+    table
+        .columns
+        .iter()
+        .filter(|c| table.inherits_column(&c.name))
+        .filter_map(|c| {
+            // Its comment comes with the table.
+            let created = Column {
+                comment: c.comment.clone(),
+                ..parent_column(&c.name)?.clone()
+            };
+            own_column_clause(&created, c, loses_not_null(&c.name))
+        })
+        .collect()
 }
 
 /// Columns present on both sides whose relative order differs: every

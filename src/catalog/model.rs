@@ -69,6 +69,11 @@ pub struct Catalog {
     pub types: Vec<super::user_types::UserType>,
     /// Extensions (PostgreSQL), by name.
     pub extensions: Vec<super::extensions::Extension>,
+    /// Sequences but identity columns' (PostgreSQL), by name.
+    pub sequences: Vec<super::sequences::Sequence>,
+    /// Schemas but the system's, the extensions' and the connection's
+    /// current one (PostgreSQL), by name.
+    pub schemas: Vec<super::schemas::Schema>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,

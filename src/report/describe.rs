@@ -6,6 +6,7 @@ use crate::catalog::change::{AlterClause, ObjectChange, SchemaChange};
 use crate::catalog::diff::PlannedChange;
 use crate::catalog::extensions::ExtensionChange;
 use crate::catalog::model::SchemaObject;
+use crate::catalog::sequences::SequenceChange;
 use crate::catalog::user_types::TypeChange;
 
 use super::Mismatch;
@@ -102,6 +103,34 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                     "extension `{}` is version {} in schema `{}` in the source, {} in `{}` in the target",
                     desired.name, desired.version, desired.schema, current.version, current.schema
                 ),
+            ),
+            SchemaChange::Sequence(SequenceChange::Create(q)) => {
+                push("missing_sequence", format!("sequence `{}` is missing", q.name))
+            }
+            SchemaChange::Sequence(SequenceChange::Drop(q)) => push(
+                "extra_sequence",
+                format!("sequence `{}` exists only in the target", q.name),
+            ),
+            SchemaChange::Sequence(SequenceChange::Alter { current, desired }) => push(
+                "sequence_difference",
+                format!(
+                    "sequence `{}` is {} in the source, {} in the target",
+                    desired.name, desired.options, current.options
+                ),
+            ),
+            SchemaChange::Sequence(SequenceChange::Own { sequence, owner }) => push(
+                "sequence_owner_difference",
+                match owner {
+                    Some(o) => format!(
+                        "sequence `{sequence}` belongs to column `{}` of `{}` in the source",
+                        o.column, o.table
+                    ),
+                    None => format!("sequence `{sequence}` belongs to another column or none in the source"),
+                },
+            ),
+            SchemaChange::DropSchema(schema) => push(
+                "extra_schema",
+                format!("schema `{}` exists only in the target", schema.name),
             ),
         }
     }

@@ -157,6 +157,8 @@ pub async fn catalog(
         objects,
         types: Vec::new(),
         extensions: Vec::new(),
+        sequences: Vec::new(),
+        schemas: Vec::new(),
         unreadable,
         counters,
     })

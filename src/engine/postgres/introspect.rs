@@ -5,7 +5,8 @@
 //! and the tables' row-level security (see `row_security`; user-defined
 //! types are read by `user_types`). Each is named by `names::Namer`: bare in the current
 //! schema (`public` unless the account's `search_path` says otherwise),
-//! `schema.name` in any other.
+//! `schema.name` in any other. Sequences and the schemas themselves are
+//! read by `sequences` and `schemas`.
 //!
 //! A partition is a table with its parent and bound, an inheriting table
 //! one with its parents; of either, only what is its own is read as its
@@ -209,6 +210,10 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             super::row_security::POLICIES
         ),
         query(client, "table privileges", super::grants::GRANTS),
+    )?;
+    let (sequence_rows, schema_rows) = tokio::try_join!(
+        query(client, "sequences", super::sequences::SEQUENCES),
+        query(client, "schemas", super::schemas::SCHEMAS),
     )?;
     let (current, quoted): (String, String) = schema_row
         .first()
@@ -443,6 +448,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         objects,
         types: super::user_types::read(client, &namer, &unqualify).await?,
         extensions: super::extensions::read(client).await?,
+        sequences: super::sequences::sequences(sequence_rows, &namer)?,
+        schemas: super::schemas::schemas(schema_rows),
         unreadable: Vec::new(),
         counters: Default::default(),
     })

@@ -32,6 +32,8 @@ mod names;
 mod restate;
 mod row_security;
 mod rows;
+mod schemas;
+mod sequences;
 mod tls;
 mod transient;
 pub mod types;

@@ -69,6 +69,8 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
         objects: triggers(conn)?,
         types: Vec::new(),
         extensions: Vec::new(),
+        sequences: Vec::new(),
+        schemas: Vec::new(),
         unreadable: Vec::new(),
         counters: Default::default(),
     })
