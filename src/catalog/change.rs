@@ -374,7 +374,7 @@ pub(crate) fn column_change_safety(from: &Column, to: &Column) -> (Safety, Optio
 /// A revoke takes access away from whoever uses the target as that
 /// role (an application's login may stop working): destructive, as a
 /// drop is. Granting takes nothing away: safe.
-fn revokes_safety(from: &[Grant], to: &[Grant]) -> (Safety, Option<String>) {
+pub(crate) fn revokes_safety(from: &[Grant], to: &[Grant]) -> (Safety, Option<String>) {
     let changes = grants::changes(from, to);
     let Some(first) = changes.revoked.first().or(changes.option_revoked.first()) else {
         return (Safety::Safe, None);

@@ -309,6 +309,10 @@ pub fn diff(
     }
     plan.extend(add_fks);
     plan.extend(row_security);
+    plan.extend(sequence_steps(sequences.privileges).map(|mut change| {
+        change.phase = Phase::PostData;
+        change
+    }));
     plan.extend(typed(types.after_rows).map(|mut change| {
         change.phase = Phase::PostData;
         change

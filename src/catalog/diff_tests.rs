@@ -602,6 +602,7 @@ fn sequence(name: &str, options: &str, owner: Option<(&str, &str)>) -> Sequence 
             column: column.into(),
         }),
         used_by: Vec::new(),
+        grants: Vec::new(),
     }
 }
 

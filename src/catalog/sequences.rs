@@ -11,11 +11,13 @@
 //! after the tables are created and altered, taken from a column before
 //! them (so dropping that column or its table does not take it along),
 //! and dropped after the tables (an owned one may already be gone with
-//! its table).
+//! its table). Its privileges change after the rows, as a table's do:
+//! grants first (safe), then revokes (destructive).
 
 use serde::Serialize;
 
-use super::change::Safety;
+use super::change::{revokes_safety, Safety};
+use super::grants::{self, Grant};
 use super::model::Catalog;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +31,9 @@ pub struct Sequence {
     pub owned_by: Option<SequenceOwner>,
     /// The tables whose column defaults draw from it, by name.
     pub used_by: Vec<String>,
+    /// Privileges granted to roles other than its owner, in its ACL's
+    /// order (see `grants`).
+    pub grants: Vec<Grant>,
 }
 
 /// A sequence's owning column.
@@ -55,6 +60,13 @@ pub enum SequenceChange {
     },
     /// Only the target has it.
     Drop(Sequence),
+    /// Its privileges go from `from` to `to`: grants, or revokes (a step
+    /// of their own, destructive), after the rows as a table's are.
+    Grants {
+        sequence: String,
+        from: Vec<Grant>,
+        to: Vec<Grant>,
+    },
 }
 
 impl SequenceChange {
@@ -62,7 +74,9 @@ impl SequenceChange {
         match self {
             SequenceChange::Create(s) | SequenceChange::Drop(s) => &s.name,
             SequenceChange::Alter { desired, .. } => &desired.name,
-            SequenceChange::Own { sequence, .. } => sequence,
+            SequenceChange::Own { sequence, .. } | SequenceChange::Grants { sequence, .. } => {
+                sequence
+            }
         }
     }
 
@@ -78,6 +92,7 @@ impl SequenceChange {
                     s.name
                 )),
             ),
+            SequenceChange::Grants { from, to, .. } => revokes_safety(from, to),
             SequenceChange::Create(_)
             | SequenceChange::Alter { .. }
             | SequenceChange::Own { .. } => (Safety::Safe, None),
@@ -93,6 +108,8 @@ pub struct SequenceSteps {
     pub owners: Vec<SequenceChange>,
     /// Drops: after the tables are dropped.
     pub after_tables: Vec<SequenceChange>,
+    /// Privileges: after the rows, grants before revokes.
+    pub privileges: Vec<SequenceChange>,
 }
 
 /// Whether `selected` covers the sequence: by its own name, its owner's
@@ -116,12 +133,25 @@ pub fn sequence_changes(
         before_tables: Vec::new(),
         owners: Vec::new(),
         after_tables: Vec::new(),
+        privileges: Vec::new(),
     };
     for wanted in source.sequences.iter().filter(|s| in_scope(s, selected)) {
         let current = target.sequences.iter().find(|s| s.name == wanted.name);
+        let had = current.map_or(&[][..], |c| &c.grants);
+        let kept = grants::without_revokes(had, &wanted.grants);
+        for (from, to) in [(had, &kept[..]), (&kept[..], &wanted.grants[..])] {
+            if !grants::same(from, to) {
+                steps.privileges.push(SequenceChange::Grants {
+                    sequence: wanted.name.clone(),
+                    from: from.to_vec(),
+                    to: to.to_vec(),
+                });
+            }
+        }
         match current {
             None => steps.before_tables.push(SequenceChange::Create(Sequence {
                 owned_by: None,
+                grants: Vec::new(),
                 ..wanted.clone()
             })),
             Some(current) if current.options != wanted.options => {

@@ -391,6 +391,7 @@ fn step(change: &SchemaChange) -> String {
             } => format!("own sequence {sequence} by {}.{}", o.table, o.column),
             SequenceChange::Own { sequence, .. } => format!("disown sequence {sequence}"),
             SequenceChange::Drop(q) => format!("drop sequence {}", q.name),
+            SequenceChange::Grants { sequence, .. } => format!("grants on sequence {sequence}"),
         },
         SchemaChange::DropSchema(schema) => format!("drop schema {}", schema.name),
     }

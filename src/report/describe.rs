@@ -5,6 +5,7 @@
 use crate::catalog::change::{AlterClause, ObjectChange, SchemaChange};
 use crate::catalog::diff::PlannedChange;
 use crate::catalog::extensions::ExtensionChange;
+use crate::catalog::grants::Grant;
 use crate::catalog::model::SchemaObject;
 use crate::catalog::sequences::SequenceChange;
 use crate::catalog::user_types::TypeChange;
@@ -128,6 +129,14 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                     None => format!("sequence `{sequence}` belongs to another column or none in the source"),
                 },
             ),
+            SchemaChange::Sequence(SequenceChange::Grants { sequence, from, to }) => push(
+                "sequence_privilege_difference",
+                format!(
+                    "sequence `{sequence}`: privileges differ (the source grants {}, the target {})",
+                    grant_list(to),
+                    grant_list(from)
+                ),
+            ),
             SchemaChange::DropSchema(schema) => push(
                 "extra_schema",
                 format!("schema `{}` exists only in the target", schema.name),
@@ -135,6 +144,18 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
         }
     }
     out
+}
+
+/// `SELECT to app, USAGE to PUBLIC`, or `nothing`.
+fn grant_list(grants: &[Grant]) -> String {
+    if grants.is_empty() {
+        return "nothing".to_string();
+    }
+    let each: Vec<String> = grants
+        .iter()
+        .map(|g| format!("{} to {}", g.what(), g.grantee_name()))
+        .collect();
+    each.join(", ")
 }
 
 /// `trigger `t_ins` on `t``, `procedure `p``.

@@ -448,7 +448,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         objects,
         types: super::user_types::read(client, &namer, &unqualify).await?,
         extensions: super::extensions::read(client).await?,
-        sequences: super::sequences::sequences(sequence_rows, &namer)?,
+        sequences: super::sequences::sequences(sequence_rows, &namer, &mut grants)?,
         schemas: super::schemas::schemas(schema_rows),
         unreadable: Vec::new(),
         counters: Default::default(),

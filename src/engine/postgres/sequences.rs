@@ -1,12 +1,16 @@
 //! PostgreSQL's sequences: reading the database's (all but an identity
 //! column's, which is part of its column, and an extension's), with the
-//! column that owns each and the tables whose defaults draw from it, and
-//! the statements that create, change, give away and drop them.
+//! column that owns each, the tables whose defaults draw from it and its
+//! privileges, and the statements that create, change, give away, grant
+//! on and drop them.
+
+use std::collections::BTreeMap;
 
 use tokio_postgres::Row;
 
 use super::names::{relation, user_schema, Namer};
 use super::types::quote_ident;
+use crate::catalog::grants::Grant;
 use crate::catalog::sequences::{Sequence, SequenceChange, SequenceOwner};
 use crate::error::Result;
 
@@ -44,8 +48,13 @@ pub(super) const SEQUENCES: &str = concat!(
     " ORDER BY n.nspname COLLATE \"C\", c.relname COLLATE \"C\""
 );
 
-/// The sequences of `rows` (from [`SEQUENCES`]), named by `namer`.
-pub(super) fn sequences(rows: Vec<Row>, namer: &Namer) -> Result<Vec<Sequence>> {
+/// The sequences of `rows` (from [`SEQUENCES`]), named by `namer`, each
+/// with its privileges taken out of `grants` (by model name).
+pub(super) fn sequences(
+    rows: Vec<Row>,
+    namer: &Namer,
+    grants: &mut BTreeMap<String, Vec<Grant>>,
+) -> Result<Vec<Sequence>> {
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let owner_table: String = row.get(4);
@@ -63,8 +72,10 @@ pub(super) fn sequences(rows: Vec<Row>, namer: &Namer) -> Result<Vec<Sequence>> 
             .map(|(schema, name)| namer.name(schema, name))
             .collect::<Result<Vec<String>>>()?;
         used_by.dedup();
+        let name = namer.name(row.get(1), row.get(0))?;
         out.push(Sequence {
-            name: namer.name(row.get(1), row.get(0))?,
+            grants: grants.remove(&name).unwrap_or_default(),
+            name,
             options: row.get(2),
             owned_by,
             used_by,
@@ -101,5 +112,11 @@ pub(super) fn render(change: &SequenceChange) -> Vec<String> {
             )]
         }
         SequenceChange::Drop(s) => vec![format!("DROP SEQUENCE IF EXISTS {}", relation(&s.name))],
+        SequenceChange::Grants { sequence, from, to } => super::grants::statements(
+            &format!("SEQUENCE {}", relation(sequence)),
+            &|_| false,
+            from,
+            to,
+        ),
     }
 }
