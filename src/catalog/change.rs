@@ -116,6 +116,8 @@ pub enum SchemaChange {
     /// Drop a schema only the target has, once its objects are gone
     /// (PostgreSQL).
     DropSchema(super::schemas::Schema),
+    /// Grant or revoke privileges on a sequence or view (PostgreSQL).
+    Grants(super::grants::ObjectGrants),
 }
 
 /// Why an object is created or dropped.
@@ -167,6 +169,7 @@ impl SchemaChange {
             SchemaChange::Extension(change) => change.name(),
             SchemaChange::Sequence(change) => change.name(),
             SchemaChange::DropSchema(schema) => &schema.name,
+            SchemaChange::Grants(grants) => &grants.name,
         }
     }
 
@@ -195,7 +198,8 @@ impl SchemaChange {
             | SchemaChange::Type(_)
             | SchemaChange::Extension(_)
             | SchemaChange::Sequence(_)
-            | SchemaChange::DropSchema(_) => false,
+            | SchemaChange::DropSchema(_)
+            | SchemaChange::Grants(_) => false,
         }
     }
 
@@ -247,7 +251,8 @@ impl SchemaChange {
             | SchemaChange::Type(_)
             | SchemaChange::Extension(_)
             | SchemaChange::Sequence(_)
-            | SchemaChange::DropSchema(_) => false,
+            | SchemaChange::DropSchema(_)
+            | SchemaChange::Grants(_) => false,
             SchemaChange::CreateTable(_)
             | SchemaChange::DropTable(_)
             | SchemaChange::CreateView(_)
@@ -272,6 +277,7 @@ impl SchemaChange {
             SchemaChange::Extension(change) => change.safety(),
             SchemaChange::Sequence(change) => change.safety(),
             SchemaChange::DropSchema(schema) => schema.drop_safety(),
+            SchemaChange::Grants(grants) => revokes_safety(&grants.from, &grants.to),
             SchemaChange::DropObject {
                 object,
                 why: ObjectChange::Extra,
@@ -374,7 +380,7 @@ pub(crate) fn column_change_safety(from: &Column, to: &Column) -> (Safety, Optio
 /// A revoke takes access away from whoever uses the target as that
 /// role (an application's login may stop working): destructive, as a
 /// drop is. Granting takes nothing away: safe.
-pub(crate) fn revokes_safety(from: &[Grant], to: &[Grant]) -> (Safety, Option<String>) {
+fn revokes_safety(from: &[Grant], to: &[Grant]) -> (Safety, Option<String>) {
     let changes = grants::changes(from, to);
     let Some(first) = changes.revoked.first().or(changes.option_revoked.first()) else {
         return (Safety::Safe, None);

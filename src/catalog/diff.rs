@@ -309,10 +309,26 @@ pub fn diff(
     }
     plan.extend(add_fks);
     plan.extend(row_security);
-    plan.extend(sequence_steps(sequences.privileges).map(|mut change| {
-        change.phase = Phase::PostData;
-        change
-    }));
+    // Privileges on sequences and views; a view the plan creates (again)
+    // has none yet.
+    let mut privileges = sequences.privileges;
+    for view in source.views.iter().filter(|v| selected(&v.name)) {
+        let had = match target.view(&view.name) {
+            Some(v) if !replaced.contains(&v.name.as_str()) => &v.grants[..],
+            _ => &[],
+        };
+        privileges.extend(grants::object_grant_steps(
+            grants::GrantedKind::View,
+            &view.name,
+            had,
+            &view.grants,
+        ));
+    }
+    plan.extend(
+        privileges
+            .into_iter()
+            .map(|g| PlannedChange::in_phase(SchemaChange::Grants(g), Phase::PostData)),
+    );
     plan.extend(typed(types.after_rows).map(|mut change| {
         change.phase = Phase::PostData;
         change

@@ -583,6 +583,9 @@ pub struct View {
     pub definition: String,
     /// Tables and views the view reads, when known.
     pub depends_on: Vec<String>,
+    /// Privileges granted to roles other than its owner (PostgreSQL), in
+    /// its ACL's order.
+    pub grants: Vec<super::grants::Grant>,
 }
 
 impl View {

@@ -16,8 +16,8 @@
 
 use serde::Serialize;
 
-use super::change::{revokes_safety, Safety};
-use super::grants::{self, Grant};
+use super::change::Safety;
+use super::grants::{object_grant_steps, Grant, GrantedKind, ObjectGrants};
 use super::model::Catalog;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,13 +60,6 @@ pub enum SequenceChange {
     },
     /// Only the target has it.
     Drop(Sequence),
-    /// Its privileges go from `from` to `to`: grants, or revokes (a step
-    /// of their own, destructive), after the rows as a table's are.
-    Grants {
-        sequence: String,
-        from: Vec<Grant>,
-        to: Vec<Grant>,
-    },
 }
 
 impl SequenceChange {
@@ -74,9 +67,7 @@ impl SequenceChange {
         match self {
             SequenceChange::Create(s) | SequenceChange::Drop(s) => &s.name,
             SequenceChange::Alter { desired, .. } => &desired.name,
-            SequenceChange::Own { sequence, .. } | SequenceChange::Grants { sequence, .. } => {
-                sequence
-            }
+            SequenceChange::Own { sequence, .. } => sequence,
         }
     }
 
@@ -92,7 +83,6 @@ impl SequenceChange {
                     s.name
                 )),
             ),
-            SequenceChange::Grants { from, to, .. } => revokes_safety(from, to),
             SequenceChange::Create(_)
             | SequenceChange::Alter { .. }
             | SequenceChange::Own { .. } => (Safety::Safe, None),
@@ -109,7 +99,7 @@ pub struct SequenceSteps {
     /// Drops: after the tables are dropped.
     pub after_tables: Vec<SequenceChange>,
     /// Privileges: after the rows, grants before revokes.
-    pub privileges: Vec<SequenceChange>,
+    pub privileges: Vec<ObjectGrants>,
 }
 
 /// Whether `selected` covers the sequence: by its own name, its owner's
@@ -138,16 +128,12 @@ pub fn sequence_changes(
     for wanted in source.sequences.iter().filter(|s| in_scope(s, selected)) {
         let current = target.sequences.iter().find(|s| s.name == wanted.name);
         let had = current.map_or(&[][..], |c| &c.grants);
-        let kept = grants::without_revokes(had, &wanted.grants);
-        for (from, to) in [(had, &kept[..]), (&kept[..], &wanted.grants[..])] {
-            if !grants::same(from, to) {
-                steps.privileges.push(SequenceChange::Grants {
-                    sequence: wanted.name.clone(),
-                    from: from.to_vec(),
-                    to: to.to_vec(),
-                });
-            }
-        }
+        steps.privileges.extend(object_grant_steps(
+            GrantedKind::Sequence,
+            &wanted.name,
+            had,
+            &wanted.grants,
+        ));
         match current {
             None => steps.before_tables.push(SequenceChange::Create(Sequence {
                 owned_by: None,

@@ -67,6 +67,7 @@ impl CatalogBuilder {
             name: name.into(),
             definition: format!("CREATE VIEW `{name}` AS {select}"),
             depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+            grants: Vec::new(),
         });
         self
     }
@@ -391,9 +392,9 @@ fn step(change: &SchemaChange) -> String {
             } => format!("own sequence {sequence} by {}.{}", o.table, o.column),
             SequenceChange::Own { sequence, .. } => format!("disown sequence {sequence}"),
             SequenceChange::Drop(q) => format!("drop sequence {}", q.name),
-            SequenceChange::Grants { sequence, .. } => format!("grants on sequence {sequence}"),
         },
         SchemaChange::DropSchema(schema) => format!("drop schema {}", schema.name),
+        SchemaChange::Grants(g) => format!("grants on {} {}", g.kind.as_str(), g.name),
     }
 }
 

@@ -129,12 +129,14 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                     None => format!("sequence `{sequence}` belongs to another column or none in the source"),
                 },
             ),
-            SchemaChange::Sequence(SequenceChange::Grants { sequence, from, to }) => push(
-                "sequence_privilege_difference",
+            SchemaChange::Grants(g) => push(
+                &format!("{}_privilege_difference", g.kind.as_str()),
                 format!(
-                    "sequence `{sequence}`: privileges differ (the source grants {}, the target {})",
-                    grant_list(to),
-                    grant_list(from)
+                    "{} `{}`: privileges differ (the source grants {}, the target {})",
+                    g.kind.as_str(),
+                    g.name,
+                    grant_list(&g.to),
+                    grant_list(&g.from)
                 ),
             ),
             SchemaChange::DropSchema(schema) => push(

@@ -54,6 +54,8 @@ pub fn render(flavor: &Flavor, change: &SchemaChange) -> Vec<String> {
         SchemaChange::DropSchema(schema) => {
             vec![format!("DROP SCHEMA {}", quote_ident(&schema.name))]
         }
+        // Never planned: privileges are PostgreSQL's here.
+        SchemaChange::Grants(grants) => vec![format!("GRANT ON {}", quote_ident(&grants.name))],
     }
 }
 

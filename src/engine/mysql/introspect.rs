@@ -147,6 +147,7 @@ pub async fn catalog(
             name: name.to_string(),
             definition,
             depends_on: depends.remove(name).unwrap_or_default(),
+            grants: Vec::new(),
         });
     }
     mention_dependencies(&mut views);

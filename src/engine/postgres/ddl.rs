@@ -292,6 +292,7 @@ fn statements(change: &SchemaChange) -> Vec<String> {
         SchemaChange::Extension(change) => super::extensions::render(change),
         SchemaChange::Sequence(change) => super::sequences::render(change),
         SchemaChange::DropSchema(schema) => vec![super::schemas::drop(schema)],
+        SchemaChange::Grants(change) => grants::object_change(change),
     }
 }
 

@@ -1,5 +1,5 @@
-//! PostgreSQL's table and sequence privileges: read from each table's,
-//! column's and sequence's ACL (every grantee but the owner, `PUBLIC` as
+//! PostgreSQL's table, sequence and view privileges: read from each
+//! table's, column's, sequence's and view's ACL (every grantee but the owner, `PUBLIC` as
 //! role 0), the statements
 //! that grant and revoke them, and the source's grants to roles this
 //! target server lacks, taken out of the plan with a warning: roles
@@ -12,12 +12,12 @@ use tokio_postgres::Client;
 use super::introspect::query;
 use super::names::{relation, user_schema, Namer};
 use super::types::quote_ident;
-use crate::catalog::grants::{changes, Grant};
+use crate::catalog::grants::{changes, Grant, GrantedKind, ObjectGrants};
 use crate::catalog::model::{Catalog, Table};
 use crate::error::Result;
 
-/// Every privilege on a table, partitioned table or sequence, or on one
-/// of a table's columns, granted to another role than its owner, with
+/// Every privilege on a table, partitioned table, sequence, view or
+/// materialized view, or on one of a table's columns, granted to another role than its owner, with
 /// the relation's schema and name: the relation's own first, then its
 /// columns' in their order, each in its ACL's order.
 pub(super) const GRANTS: &str = concat!(
@@ -30,12 +30,12 @@ pub(super) const GRANTS: &str = concat!(
         WHERE t.attrelid = c.oid AND t.attnum > 0 AND NOT t.attisdropped \
         AND t.attacl IS NOT NULL) AS acl \
      CROSS JOIN LATERAL aclexplode(acl.acl) WITH ORDINALITY AS a \
-     WHERE c.relkind IN ('r', 'p', 'S') AND a.grantee <> c.relowner AND ",
+     WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') AND a.grantee <> c.relowner AND ",
     user_schema!(),
     " ORDER BY c.oid, acl.attnum, a.ordinality"
 );
 
-/// The grants of every table and sequence out of [`GRANTS`]' rows, by
+/// The grants of every table, sequence and view out of [`GRANTS`]' rows, by
 /// its model name, each in its ACL's order (granted in that order on
 /// the target, its ACL reads the same).
 pub(super) fn grants(
@@ -68,9 +68,19 @@ pub(super) fn change(table: &Table, from: &[Grant], to: &[Grant]) -> Vec<String>
     )
 }
 
+/// The statements of a change of the privileges on a sequence or view.
+pub(super) fn object_change(change: &ObjectGrants) -> Vec<String> {
+    let kind = match change.kind {
+        GrantedKind::Sequence => "SEQUENCE",
+        GrantedKind::View => "TABLE",
+    };
+    let on = format!("{kind} {}", relation(&change.name));
+    statements(&on, &|_| false, &change.from, &change.to)
+}
+
 /// The statements that turn the grants `from` on `on` (`TABLE "t"`,
 /// `SEQUENCE "s"`) into `to`, for the columns `has_column` says it has.
-pub(super) fn statements(
+fn statements(
     on: &str,
     has_column: &dyn Fn(&str) -> bool,
     from: &[Grant],
@@ -126,11 +136,12 @@ pub(super) fn statements(
 }
 
 /// Takes out of `source` every grant to a role this server lacks, with
-/// one warning per table or sequence and role naming what to do.
+/// one warning per table, sequence or view and role naming what to do.
 pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result<Vec<String>> {
     let to_roles = |grants: &[Grant]| grants.iter().any(|g| g.grantee.is_some());
     if !source.tables.iter().any(|t| to_roles(&t.options.grants))
         && !source.sequences.iter().any(|s| to_roles(&s.grants))
+        && !source.views.iter().any(|v| to_roles(&v.grants))
     {
         return Ok(Vec::new());
     }
@@ -144,6 +155,10 @@ pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result
     for sequence in &mut source.sequences {
         let what = format!("sequence `{}`", sequence.name);
         warnings.extend(placeable_only(&what, &mut sequence.grants, &roles));
+    }
+    for view in &mut source.views {
+        let what = format!("view `{}`", view.name);
+        warnings.extend(placeable_only(&what, &mut view.grants, &roles));
     }
     Ok(warnings)
 }

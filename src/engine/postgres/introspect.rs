@@ -389,6 +389,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                 &format!("{what} {}", relation(&name)),
                 row.get(6),
             ),
+            grants: grants.remove(&name).unwrap_or_default(),
             name,
             depends_on,
         });

@@ -1,8 +1,8 @@
 //! PostgreSQL's sequences: reading the database's (all but an identity
 //! column's, which is part of its column, and an extension's), with the
 //! column that owns each, the tables whose defaults draw from it and its
-//! privileges, and the statements that create, change, give away, grant
-//! on and drop them.
+//! privileges, and the statements that create, change, give away and
+//! drop them.
 
 use std::collections::BTreeMap;
 
@@ -112,11 +112,5 @@ pub(super) fn render(change: &SequenceChange) -> Vec<String> {
             )]
         }
         SequenceChange::Drop(s) => vec![format!("DROP SEQUENCE IF EXISTS {}", relation(&s.name))],
-        SequenceChange::Grants { sequence, from, to } => super::grants::statements(
-            &format!("SEQUENCE {}", relation(sequence)),
-            &|_| false,
-            from,
-            to,
-        ),
     }
 }
