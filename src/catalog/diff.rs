@@ -24,7 +24,10 @@ use super::change::{
 };
 use super::deps::read_order;
 use super::grants::{self, Grant};
-use super::model::{Catalog, Column, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::own_columns::{
+    created_own_columns, excuse_restored, own_column_clause, restored_not_null,
+};
 use super::row_security::RowSecurity;
 
 /// What the target engine needs from the plan's shape.
@@ -135,15 +138,7 @@ pub fn diff(
         };
         row_security.extend(row_security_steps(current, desired));
         let mut clauses = table_clauses(current, desired, options, &loses_not_null);
-        // NOT NULL put back on a column that has it on both sides, after
-        // its parent's change takes it off: no value changes.
-        let restored: Vec<String> = current
-            .columns
-            .iter()
-            .filter(|c| desired.inherits_column(&c.name) && !c.nullable && loses_not_null(&c.name))
-            .filter(|c| desired.column(&c.name).is_some_and(|d| !d.nullable))
-            .map(|c| c.name.clone())
-            .collect();
+        let restored = restored_not_null(current, desired, &loses_not_null);
         if options.separate_fk_phase {
             let (fk_drops, rest): (Vec<_>, Vec<_>) = clauses
                 .into_iter()
@@ -688,28 +683,6 @@ fn push_alter(
     }
 }
 
-/// The safety of `table`'s step last pushed onto `list`, without the
-/// NOT NULL it puts back on the `restored` columns.
-fn excuse_restored(list: &mut [PlannedChange], table: &str, restored: &[String]) {
-    let Some(last) = list.last_mut() else { return };
-    let SchemaChange::AlterTable {
-        desired, clauses, ..
-    } = &last.change
-    else {
-        return;
-    };
-    if desired.name != table {
-        return;
-    }
-    let puts_back = |c: &AlterClause| matches!(c, AlterClause::ModifyColumn { to, .. } if restored.contains(&to.name));
-    (last.safety, last.reason) = clauses
-        .iter()
-        .filter(|c| !puts_back(c))
-        .map(AlterClause::safety)
-        .max_by_key(|(s, _)| *s)
-        .unwrap_or((Safety::Safe, None));
-}
-
 /// The clauses that turn `current` into `desired`, in the order an engine
 /// can apply them one after the other: drops, then column changes in the
 /// desired column order, then additions.
@@ -878,61 +851,6 @@ fn table_clauses(
     drops.extend(column_clauses);
     drops.extend(adds);
     drops
-}
-
-/// A column a table has from a parent (a partition's, an inheriting
-/// table's) has the parent's type, but its default, NOT NULL and comment
-/// are its own: the clause that gives it the source's, from `from` (as it
-/// is, or as it comes with a new table; without NOT NULL where the
-/// parent's is taken off, which the server takes off it too).
-fn own_column_clause(from: &Column, to: &Column, loses_not_null: bool) -> Option<AlterClause> {
-    let own = |c: &Column| (c.default.clone(), c.nullable, c.comment.clone());
-    let mut from = Column {
-        data_type: to.data_type.clone(),
-        sql_type: to.sql_type.clone(),
-        collation: to.collation.clone(),
-        generated: to.generated.clone(),
-        ..from.clone()
-    };
-    from.nullable |= loses_not_null;
-    (own(&from) != own(to)).then(|| AlterClause::ModifyColumn {
-        from,
-        to: to.clone(),
-        position: None,
-    })
-}
-
-/// What a new table that has columns from a parent sets of its own on
-/// them after it is created: it starts with its parent's default and NOT
-/// NULL (as the target's parent has them, or the source's for a new
-/// parent), and the parent's changes come after it.
-fn created_own_columns(
-    table: &Table,
-    source: &Catalog,
-    target: &Catalog,
-    loses_not_null: &dyn Fn(&str) -> bool,
-) -> Vec<AlterClause> {
-    let parent_column = |name: &str| {
-        table.parents().find_map(|p| {
-            target
-                .table(p)
-                .or_else(|| source.table(p))
-                .and_then(|t| t.column(name))
-        })
-    };
-    table
-        .columns
-        .iter()
-        .filter(|c| table.inherits_column(&c.name))
-        .filter_map(|c| {
-            // Its comment comes with the table.
-            let created = Column {
-                comment: c.comment.clone(),
-                ..parent_column(&c.name)?.clone()
-            };
-            own_column_clause(&created, c, loses_not_null(&c.name))
-        })
-        .collect()
 }
 
 /// Columns present on both sides whose relative order differs: every

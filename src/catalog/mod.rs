@@ -9,6 +9,7 @@ pub mod diff;
 pub mod extensions;
 pub mod grants;
 pub mod model;
+mod own_columns;
 pub mod row_security;
 pub mod schemas;
 pub mod sequences;

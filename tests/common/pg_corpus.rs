@@ -17,7 +17,7 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
     ),
     (
         &["GRANT ", "REVOKE ", "CREATE ROLE", "OWNER TO"],
-        "privileges (but tables', columns' and sequences') and owners are not synced",
+        "privileges (but tables', columns', sequences' and views') and owners are not synced",
     ),
     (&["CREATE COLLATION"], "collations are not synced"),
 ];
