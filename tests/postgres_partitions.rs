@@ -8,7 +8,9 @@
 //! without permission, done with it). Tables inheriting from another, with
 //! rows in the parent and in each child: each keeps its own rows (a read
 //! of the parent that took the children's with it counted them twice and
-//! wrote them into the parent). Extensions (citext, hstore, btree_gist)
+//! wrote them into the parent). A partition's or child's own default,
+//! NOT NULL and column comment (not its parent's) are created with it and
+//! changed on it alone, also while the parent's change too. Extensions (citext, hstore, btree_gist)
 //! are created on the target and their values round-trip; an EXCLUDE
 //! constraint over btree_gist is created, compared and dropped.
 
@@ -377,4 +379,72 @@ fn extensions_are_created_and_updated_and_exclusions_kept() {
     );
     assert_eq!(code, 0, "{out}");
     assert_eq!(extended(&target), extended(&source));
+}
+
+/// The default, NOT NULL and comment of each column of `tables`, as the
+/// server keeps them per table.
+fn own_columns(db: &PgDb, tables: &str) -> Vec<Vec<Option<String>>> {
+    db.query(&format!(
+        "SELECT c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid), \
+         a.attnotnull::text, col_description(c.oid, a.attnum) \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE c.relname IN ({tables}) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY 1, 2"
+    ))
+}
+
+/// A partition and an inheriting child with defaults, NOT NULL and
+/// comments of their own on columns of their parents: created with
+/// them in an empty target; then the source changes the parents'
+/// defaults and NOT NULL and the children's own (a child keeping NOT NULL
+/// that its parent drops, a child keeping its default while the parent's
+/// changes): each table ends as the source's.
+#[test]
+fn a_partitions_or_childs_own_default_and_not_null_are_synced() {
+    let (source, target) = (PgDb::new("pgown_src"), PgDb::new("pgown_tgt"));
+    source.exec(
+        "CREATE TABLE events (id int NOT NULL, kind text DEFAULT 'plain', note text, \
+           at date NOT NULL) PARTITION BY RANGE (id);
+         CREATE TABLE events_low PARTITION OF events FOR VALUES FROM (0) TO (100);
+         CREATE TABLE events_high PARTITION OF events FOR VALUES FROM (100) TO (200);
+         ALTER TABLE ONLY events_high ALTER COLUMN kind SET DEFAULT 'bulk';
+         ALTER TABLE events_high ALTER COLUMN note SET NOT NULL;
+         COMMENT ON COLUMN events_high.note IS 'always filled here';
+         CREATE TABLE people (id int, name text DEFAULT 'anon', age int NOT NULL);
+         CREATE TABLE staff (badge int) INHERITS (people);
+         ALTER TABLE staff ALTER COLUMN name DROP DEFAULT;
+         ALTER TABLE staff ALTER COLUMN id SET DEFAULT 0;
+         INSERT INTO events VALUES (1, DEFAULT, NULL, '2024-01-01'), (150, DEFAULT, 'n', '2024-01-02');
+         INSERT INTO staff (name, age, badge) VALUES ('s', 30, 7)",
+    );
+    let tables = "'events', 'events_low', 'events_high', 'people', 'staff'";
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(own_columns(&target, tables), own_columns(&source, tables));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
+
+    source.exec(
+        "ALTER TABLE ONLY events ALTER COLUMN kind SET DEFAULT 'new';
+         ALTER TABLE ONLY events_low ALTER COLUMN kind SET DEFAULT 'new';
+         ALTER TABLE events ALTER COLUMN at DROP NOT NULL;
+         ALTER TABLE events_high ALTER COLUMN at SET NOT NULL;
+         ALTER TABLE ONLY events_high ALTER COLUMN kind SET DEFAULT 'bulkier';
+         ALTER TABLE people ALTER COLUMN age DROP NOT NULL;
+         ALTER TABLE staff ALTER COLUMN age SET NOT NULL;
+         ALTER TABLE ONLY people ALTER COLUMN name SET DEFAULT 'nobody';
+         CREATE TABLE events_mid PARTITION OF events FOR VALUES FROM (200) TO (300);
+         ALTER TABLE ONLY events_mid ALTER COLUMN kind DROP DEFAULT;
+         ALTER TABLE events_mid ALTER COLUMN id SET DEFAULT 250",
+    );
+    let tables = "'events', 'events_low', 'events_high', 'events_mid', 'people', 'staff'";
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(own_columns(&target, tables), own_columns(&source, tables));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
 }

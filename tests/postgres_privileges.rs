@@ -4,7 +4,9 @@
 //! grants is revoked only with `--allow-destructive`; a second run finds
 //! nothing; a `--sql-out` script replays with psql; a grant to a role
 //! the target server lacks is skipped with a warning naming the table,
-//! the role and what to do, and the rest is granted.
+//! the role and what to do, and the rest is granted. Sequences' and
+//! views' privileges (a serial column's sequence and one made on its own,
+//! a view created again and a materialized view) are synced the same way.
 
 mod common;
 
@@ -191,4 +193,84 @@ fn the_same_grants_made_in_another_order_are_no_difference() {
         "{}",
         common::output_text(&check)
     );
+}
+
+/// Each grant on a sequence or view but the owner's: its name, grantee
+/// (`-` for PUBLIC), privilege, grantable.
+fn sequence_acl(db: &PgDb) -> Vec<Vec<Option<String>>> {
+    db.query(
+        "SELECT c.relname::text, a.grantee::regrole::text, a.privilege_type::text, \
+         a.is_grantable::text FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a \
+         WHERE c.relkind IN ('S', 'v', 'm') AND c.relnamespace = 'public'::regnamespace \
+         AND a.grantee <> c.relowner ORDER BY 1, 2, 3",
+    )
+}
+
+/// A serial column's sequence, a sequence made on its own, views (one
+/// the sync creates again, its definition differing) and a materialized
+/// view: what the source grants on them is granted (also on a sequence
+/// created in the same run, and on the view made again, which lost the
+/// target's grants), what only the target grants is revoked only with
+/// `--allow-destructive`.
+#[test]
+fn sequence_and_view_privileges_are_granted_and_revoked_as_tables_are() {
+    let (app, reader) = (PgRole::new("pgseqpriv_app"), PgRole::new("pgseqpriv_ro"));
+    let (source, target) = (PgDb::new("pgseqpriv_src"), PgDb::new("pgseqpriv_tgt"));
+    let schema = "CREATE TABLE counters (id bigint PRIMARY KEY, n serial); \
+         CREATE SEQUENCE tickets; CREATE VIEW same AS SELECT id FROM counters; \
+         CREATE MATERIALIZED VIEW totals AS SELECT count(*) AS n FROM counters;";
+    source.exec(&format!(
+        "{schema} CREATE SEQUENCE fresh; \
+         CREATE VIEW remade AS SELECT id FROM counters; \
+         GRANT USAGE, SELECT ON SEQUENCE counters_n_seq TO \"{0}\"; \
+         GRANT UPDATE ON SEQUENCE tickets TO \"{0}\" WITH GRANT OPTION; \
+         GRANT USAGE ON SEQUENCE fresh TO PUBLIC; \
+         GRANT SELECT ON remade TO \"{0}\"; GRANT SELECT ON totals TO \"{1}\"",
+        app.name, reader.name
+    ));
+    target.exec(&format!(
+        "{schema} GRANT USAGE, SELECT, UPDATE ON SEQUENCE counters_n_seq TO \"{0}\"; \
+         GRANT SELECT ON SEQUENCE tickets TO \"{1}\"; \
+         CREATE VIEW remade AS SELECT n FROM counters; GRANT SELECT ON remade TO \"{0}\"; \
+         GRANT SELECT ON same TO \"{1}\"",
+        app.name, reader.name
+    ));
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--schema-only", "--yes"]);
+    assert_ne!(code, 0, "the revokes are refused: {out}");
+    assert!(out.contains("revokes UPDATE from"), "{out}");
+    let row = |sequence: &str, role: &str, privilege: &str, grantable: bool| {
+        vec![
+            Some(sequence.to_string()),
+            Some(role.to_string()),
+            Some(privilege.to_string()),
+            Some(grantable.to_string()),
+        ]
+    };
+    assert_eq!(
+        sequence_acl(&target),
+        [
+            row("counters_n_seq", &app.name, "SELECT", false),
+            row("counters_n_seq", &app.name, "UPDATE", false),
+            row("counters_n_seq", &app.name, "USAGE", false),
+            row("fresh", "-", "USAGE", false),
+            row("remade", &app.name, "SELECT", false),
+            row("same", &reader.name, "SELECT", false),
+            row("tickets", &app.name, "UPDATE", true),
+            row("tickets", &reader.name, "SELECT", false),
+            row("totals", &reader.name, "SELECT", false),
+        ],
+        "{out}"
+    );
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--schema-only", "--yes", "--allow-destructive"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sequence_acl(&target), sequence_acl(&source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
 }

@@ -1,7 +1,12 @@
-//! The sequences behind identity and serial columns on PostgreSQL: a sync
-//! sets the target's to the source's even where the rows are equal, and
-//! `--validate-only` reports one that differs (naming the table) until
-//! then.
+//! Sequences on PostgreSQL. The sequences behind identity and serial
+//! columns: a sync sets the target's to the source's even where the rows
+//! are equal, and `--validate-only` reports one that differs (naming the
+//! table) until then. Sequences as schema objects: one created on its
+//! own (drawn from by no column, or by a default, in another schema
+//! too) is created with its options; its `OWNED BY` is given, changed
+//! and taken away (also when its table is created or dropped in the same
+//! run); its options are changed in place; one only the target has is
+//! dropped only with `--allow-destructive`.
 
 mod common;
 
@@ -74,4 +79,141 @@ fn a_serial_column_that_changes_type_takes_its_sequence_along() {
         assert_eq!(code, 0, "{out}");
         assert_eq!(target.schema_dump(), source.schema_dump(), "{from} -> {to}");
     }
+}
+
+/// Each sequence of the database with its options and owning column.
+fn sequences(db: &PgDb) -> Vec<Vec<Option<String>>> {
+    db.query(
+        "SELECT c.oid::regclass::text, format_type(s.seqtypid, NULL), s.seqstart::text, \
+         s.seqincrement::text, s.seqcycle::text, \
+         (SELECT d.refobjid::regclass::text || '.' || a.attname FROM pg_depend d \
+            JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a') \
+         FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid ORDER BY 1",
+    )
+}
+
+/// migra's `seq` fixture: the source's `test` draws from a sequence made
+/// on its own (bigint, owned by no column) and its `test2` is serial; the
+/// target has them the other way round. Ownership is taken from `test.id`
+/// before anything else and given to `test2.id`, the types follow, and
+/// the target-only table goes (with `--allow-destructive`).
+#[test]
+fn owned_by_is_given_and_taken_away_as_the_source_has_it() {
+    let (source, target) = (PgDb::new("pgseqown_src"), PgDb::new("pgseqown_tgt"));
+    source.exec(
+        "CREATE SEQUENCE test_id_seq;
+         CREATE TABLE test (id integer NOT NULL DEFAULT nextval('test_id_seq') PRIMARY KEY);
+         CREATE TABLE test2 (id serial PRIMARY KEY)",
+    );
+    target.exec(
+        "CREATE TABLE test (id serial PRIMARY KEY);
+         CREATE TABLE unwanted ();
+         CREATE SEQUENCE test2_id_seq;
+         CREATE TABLE test2 (id integer NOT NULL DEFAULT nextval('test2_id_seq') PRIMARY KEY)",
+    );
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("sequence `test2_id_seq` belongs to column `id` of `test2` in the source"),
+        "{out}"
+    );
+
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sequences(&target), sequences(&source));
+    assert_eq!(
+        sequences(&target),
+        [
+            ["test2_id_seq", "integer", "1", "1", "false", "test2.id"].map(|v| Some(v.into())),
+            ["test_id_seq", "bigint", "1", "1", "false", ""]
+                .map(|v| (!v.is_empty()).then(|| v.into())),
+        ]
+    );
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let (code, out, report) =
+        common::sync_with_report(&source.url(), &target.url(), &["--dry-run"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        report["schema"]["changes"].as_array().map(Vec::len),
+        Some(0),
+        "{out}"
+    );
+}
+
+/// Into an empty target: a sequence no column draws from (with its own
+/// options), one given to a column by `ALTER SEQUENCE ... OWNED BY` after
+/// both were made, and one of another schema a default draws from. Then
+/// the source changes options and owners and drops one: options change in
+/// place, ownership follows, and the dropped one goes only with
+/// `--allow-destructive`.
+#[test]
+fn standalone_sequences_are_created_changed_and_dropped() {
+    let (source, target) = (PgDb::new("pgseqsolo_src"), PgDb::new("pgseqsolo_tgt"));
+    source.exec(
+        "CREATE SEQUENCE tickets AS integer INCREMENT BY 5 START WITH 100 MAXVALUE 100000 CYCLE;
+         CREATE SCHEMA billing;
+         CREATE SEQUENCE billing.numbers CACHE 10;
+         CREATE TABLE billing.invoices (no bigint DEFAULT nextval('billing.numbers'), note text);
+         CREATE SEQUENCE counted;
+         CREATE TABLE counters (n bigint);
+         ALTER SEQUENCE counted OWNED BY counters.n;
+         INSERT INTO billing.invoices (note) VALUES ('a'), ('b')",
+    );
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sequences(&target), sequences(&source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
+
+    source.exec(
+        "ALTER SEQUENCE tickets INCREMENT BY 7 NO CYCLE;
+         ALTER SEQUENCE counted OWNED BY NONE;
+         ALTER SEQUENCE billing.numbers OWNED BY billing.invoices.no;
+         DROP SEQUENCE counted",
+    );
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 1, "the dropped sequence is a difference left:\n{out}");
+    assert!(out.contains("counted"), "{out}");
+    assert!(
+        target
+            .query("SELECT 1 FROM pg_class WHERE relname = 'counted'")
+            .len()
+            == 1,
+        "dropped without --allow-destructive:\n{out}"
+    );
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sequences(&target), sequences(&source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+}
+
+/// A table dropped in the source whose sequence the source keeps on its
+/// own: the sequence is let go before the table is dropped, so it stays.
+#[test]
+fn a_sequence_outlives_the_table_that_owned_it_when_the_source_keeps_it() {
+    let (source, target) = (PgDb::new("pgseqkeep_src"), PgDb::new("pgseqkeep_tgt"));
+    target.exec("CREATE TABLE old (id serial PRIMARY KEY)");
+    source.exec("CREATE SEQUENCE old_id_seq AS integer");
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sequences(&target), sequences(&source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
 }

@@ -111,6 +111,13 @@ pub enum SchemaChange {
     Type(TypeChange),
     /// A change to the target's extensions (PostgreSQL).
     Extension(super::extensions::ExtensionChange),
+    /// A change to the target's sequences (PostgreSQL).
+    Sequence(super::sequences::SequenceChange),
+    /// Drop a schema only the target has, once its objects are gone
+    /// (PostgreSQL).
+    DropSchema(super::schemas::Schema),
+    /// Grant or revoke privileges on a sequence or view (PostgreSQL).
+    Grants(super::grants::ObjectGrants),
 }
 
 /// Why an object is created or dropped.
@@ -160,6 +167,9 @@ impl SchemaChange {
             } => object.table.as_deref().unwrap_or(&object.name),
             SchemaChange::Type(change) => change.name(),
             SchemaChange::Extension(change) => change.name(),
+            SchemaChange::Sequence(change) => change.name(),
+            SchemaChange::DropSchema(schema) => &schema.name,
+            SchemaChange::Grants(grants) => &grants.name,
         }
     }
 
@@ -186,7 +196,10 @@ impl SchemaChange {
             | SchemaChange::DropObject { .. }
             | SchemaChange::ReplaceObject { .. }
             | SchemaChange::Type(_)
-            | SchemaChange::Extension(_) => false,
+            | SchemaChange::Extension(_)
+            | SchemaChange::Sequence(_)
+            | SchemaChange::DropSchema(_)
+            | SchemaChange::Grants(_) => false,
         }
     }
 
@@ -236,7 +249,10 @@ impl SchemaChange {
             | SchemaChange::DropObject { .. }
             | SchemaChange::ReplaceObject { .. }
             | SchemaChange::Type(_)
-            | SchemaChange::Extension(_) => false,
+            | SchemaChange::Extension(_)
+            | SchemaChange::Sequence(_)
+            | SchemaChange::DropSchema(_)
+            | SchemaChange::Grants(_) => false,
             SchemaChange::CreateTable(_)
             | SchemaChange::DropTable(_)
             | SchemaChange::CreateView(_)
@@ -259,6 +275,9 @@ impl SchemaChange {
                 .unwrap_or((Safety::Safe, None)),
             SchemaChange::Type(change) => change.safety(),
             SchemaChange::Extension(change) => change.safety(),
+            SchemaChange::Sequence(change) => change.safety(),
+            SchemaChange::DropSchema(schema) => schema.drop_safety(),
+            SchemaChange::Grants(grants) => revokes_safety(&grants.from, &grants.to),
             SchemaChange::DropObject {
                 object,
                 why: ObjectChange::Extra,

@@ -8,7 +8,9 @@
 //! the rows (their drops before everything), and so do row-level
 //! security (flags and policies) and privileges (a policy's drop and a
 //! revoke are a step of their own, destructive). Extensions are created and
-//! updated before anything else, dropped after the tables. User-defined types are
+//! updated before anything else, dropped after the tables; so are
+//! sequences (see `sequences` for their owners), and schemas only the
+//! target has are dropped last, after what was in them. User-defined types are
 //! created and changed before the tables, dropped after them, and changed
 //! after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
@@ -23,6 +25,9 @@ use super::change::{
 use super::deps::read_order;
 use super::grants::{self, Grant};
 use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::own_columns::{
+    created_own_columns, excuse_restored, own_column_clause, restored_not_null,
+};
 use super::row_security::RowSecurity;
 
 /// What the target engine needs from the plan's shape.
@@ -102,16 +107,38 @@ pub fn diff(
     let mut row_security = Vec::new();
 
     for desired in source.tables.iter().filter(|t| selected(&t.name)) {
+        // Whether a parent's column stops being NOT NULL: the server takes
+        // NOT NULL off the children's too.
+        let loses_not_null = |column: &str| {
+            desired.parents().any(|p| {
+                let was = target.table(p).and_then(|t| t.column(column));
+                let will = source.table(p).and_then(|t| t.column(column));
+                matches!((was, will), (Some(was), Some(will)) if !was.nullable && will.nullable)
+            })
+        };
         let Some(current) = target.table(&desired.name) else {
             let mut bare = desired.clone();
             bare.options.row_security = Default::default();
             bare.options.grants = Vec::new();
             row_security.extend(row_security_steps(&bare, desired));
             creates.push(PlannedChange::new(SchemaChange::CreateTable(bare)));
+            let own = created_own_columns(desired, source, target, &loses_not_null);
+            if !own.is_empty() {
+                // Safe: the table is new (a NOT NULL it refuses is an
+                // error, never a changed value).
+                let mut change = PlannedChange::new(SchemaChange::AlterTable {
+                    current: desired.clone(),
+                    desired: desired.clone(),
+                    clauses: own,
+                });
+                (change.safety, change.reason) = (Safety::Safe, None);
+                alters.push(change);
+            }
             continue;
         };
         row_security.extend(row_security_steps(current, desired));
-        let mut clauses = table_clauses(current, desired, options);
+        let mut clauses = table_clauses(current, desired, options, &loses_not_null);
+        let restored = restored_not_null(current, desired, &loses_not_null);
         if options.separate_fk_phase {
             let (fk_drops, rest): (Vec<_>, Vec<_>) = clauses
                 .into_iter()
@@ -126,6 +153,11 @@ pub fn diff(
             push_alter(&mut add_fks, current, desired, fk_adds);
         }
         push_alter(&mut alters, current, desired, clauses);
+        if !restored.is_empty() {
+            for list in [&mut alters, &mut post_alters] {
+                excuse_restored(list, &desired.name, &restored);
+            }
+        }
     }
     for extra in target.tables.iter().filter(|t| selected(&t.name)) {
         if source.table(&extra.name).is_none() {
@@ -229,12 +261,19 @@ pub fn diff(
             .into_iter()
             .map(|c| PlannedChange::new(SchemaChange::Extension(c)))
     };
+    let sequences = super::sequences::sequence_changes(source, target, selected);
+    let sequence_steps = |changes: Vec<super::sequences::SequenceChange>| {
+        changes
+            .into_iter()
+            .map(|c| PlannedChange::new(SchemaChange::Sequence(c)))
+    };
     // Extensions first: anything after may use them.
     let mut plan: Vec<PlannedChange> = extension_steps(extensions.first).collect();
     plan.extend(objects.drops);
     plan.extend(drop_fks);
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
+    plan.extend(sequence_steps(sequences.before_tables));
     order_creates(&mut creates, source);
     let mut creates = under_parents(creates, false);
     let drop_tables = under_parents(drop_tables, true);
@@ -243,10 +282,17 @@ pub fn diff(
     }
     plan.extend(creates);
     plan.extend(under_parents(alters, false));
+    plan.extend(sequence_steps(sequences.owners));
     plan.extend(drop_tables);
     plan.extend(objects.routine_drops);
     plan.extend(typed(types.after_tables));
     plan.extend(extension_steps(extensions.after_tables));
+    plan.extend(sequence_steps(sequences.after_tables));
+    plan.extend(
+        super::schemas::extra_schemas(source, target, selected)
+            .into_iter()
+            .map(|s| PlannedChange::new(SchemaChange::DropSchema(s))),
+    );
     plan.extend(objects.routines);
     plan.extend(create_views);
     for change in &mut post_alters {
@@ -258,6 +304,26 @@ pub fn diff(
     }
     plan.extend(add_fks);
     plan.extend(row_security);
+    // Privileges on sequences and views; a view the plan creates (again)
+    // has none yet.
+    let mut privileges = sequences.privileges;
+    for view in source.views.iter().filter(|v| selected(&v.name)) {
+        let had = match target.view(&view.name) {
+            Some(v) if !replaced.contains(&v.name.as_str()) => &v.grants[..],
+            _ => &[],
+        };
+        privileges.extend(grants::object_grant_steps(
+            grants::GrantedKind::View,
+            &view.name,
+            had,
+            &view.grants,
+        ));
+    }
+    plan.extend(
+        privileges
+            .into_iter()
+            .map(|g| PlannedChange::in_phase(SchemaChange::Grants(g), Phase::PostData)),
+    );
     plan.extend(typed(types.after_rows).map(|mut change| {
         change.phase = Phase::PostData;
         change
@@ -620,7 +686,12 @@ fn push_alter(
 /// The clauses that turn `current` into `desired`, in the order an engine
 /// can apply them one after the other: drops, then column changes in the
 /// desired column order, then additions.
-fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<AlterClause> {
+fn table_clauses(
+    current: &Table,
+    desired: &Table,
+    options: DiffOptions,
+    loses_not_null: &dyn Fn(&str) -> bool,
+) -> Vec<AlterClause> {
     let mut drops = Vec::new();
     let mut adds = Vec::new();
     // A column the target's table has only from a parent and the
@@ -704,8 +775,13 @@ fn table_clauses(current: &Table, desired: &Table, options: DiffOptions) -> Vec<
     let mut column_clauses = Vec::new();
     for (i, column) in desired.columns.iter().enumerate() {
         if same_parents && desired.inherits_column(&column.name) {
-            // The parent's column: changed with the parent. (A table
-            // joining a parent must have its columns first.)
+            // The parent's column: changed with the parent, but for what
+            // the table has of its own. (A table joining a parent must
+            // have its columns first.)
+            let own = current
+                .column(&column.name)
+                .and_then(|old| own_column_clause(old, column, loses_not_null(&column.name)));
+            column_clauses.extend(own);
             continue;
         }
         let position = match i {

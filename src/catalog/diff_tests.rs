@@ -4,6 +4,8 @@ use super::change::{Safety, SchemaChange};
 use super::diff::{diff, DiffOptions};
 use super::extensions::{Extension, ExtensionChange};
 use super::model::Catalog;
+use super::schemas::Schema;
+use super::sequences::{Sequence, SequenceOwner};
 use super::testing::{mysql, mysql_plan, sqlite, sqlite_plan, steps, table};
 
 /// A small shop: users, orders pointing at users, a check, an index, a view.
@@ -589,4 +591,60 @@ fn extensions_come_first_and_one_only_the_target_has_is_destructive() {
         &plan[0].change,
         SchemaChange::Extension(ExtensionChange::Update { current, .. }) if current.version == "1.5"
     ));
+}
+
+fn sequence(name: &str, options: &str, owner: Option<(&str, &str)>) -> Sequence {
+    Sequence {
+        name: name.into(),
+        options: options.into(),
+        owned_by: owner.map(|(table, column)| SequenceOwner {
+            table: table.into(),
+            column: column.into(),
+        }),
+        used_by: Vec::new(),
+        grants: Vec::new(),
+    }
+}
+
+/// Sequences are created and let go before the tables, given to their
+/// column after the tables are created, and dropped after the tables
+/// (destructive); a schema only the target has goes last, destructive.
+#[test]
+fn sequences_and_schemas_take_their_places_around_the_tables() {
+    let mut source = mysql().table(table("t").col("id", "int")).build();
+    source.sequences = vec![
+        sequence("kept", "AS bigint", None),
+        sequence("new", "AS integer", Some(("t", "id"))),
+        sequence("wider", "AS bigint", None),
+    ];
+    let mut target = mysql().table(table("old").col("id", "int")).build();
+    target.sequences = vec![
+        sequence("gone", "AS bigint", None),
+        sequence("kept", "AS bigint", Some(("old", "id"))),
+        sequence("wider", "AS integer", None),
+    ];
+    target.schemas = vec![Schema {
+        name: "scratch".into(),
+        unsynced: Vec::new(),
+    }];
+    let plan = mysql_plan(&source, &target);
+    assert_eq!(
+        steps(&plan),
+        [
+            "disown sequence kept",
+            "create sequence new",
+            "alter sequence wider",
+            "create table t",
+            "own sequence new by t.id",
+            "drop table old",
+            "drop sequence gone",
+            "drop schema scratch",
+        ]
+    );
+    let destructive: Vec<&str> = plan
+        .iter()
+        .filter(|p| p.safety == Safety::Destructive)
+        .map(|p| p.change.object_name())
+        .collect();
+    assert_eq!(destructive, ["old", "gone", "scratch"]);
 }

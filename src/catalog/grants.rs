@@ -1,7 +1,8 @@
 //! Privileges granted on a table or its columns (PostgreSQL's `GRANT ...
-//! ON TABLE`, `GRANT SELECT (c) ON TABLE`) to
+//! ON TABLE`, `GRANT SELECT (c) ON TABLE`), a sequence or a view to
 //! roles other than its owner, `PUBLIC` among them. Kept with the
-//! table's options; the diff plans them after the rows, the grants the
+//! table's options (a sequence's and a view's with them, changed by
+//! `ObjectGrants` steps); the diff plans them after the rows, the grants the
 //! target lacks first (safe: they give access, take none), then the
 //! revokes, a step of their own (destructive: they take access away
 //! from whoever uses the target). Roles are the server's, not the
@@ -47,6 +48,55 @@ impl Grant {
     pub fn grantee_name(&self) -> &str {
         self.grantee.as_deref().unwrap_or("PUBLIC")
     }
+}
+
+/// What kind of object other than a table privileges are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GrantedKind {
+    Sequence,
+    /// A view or materialized view.
+    View,
+}
+
+impl GrantedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantedKind::Sequence => "sequence",
+            GrantedKind::View => "view",
+        }
+    }
+}
+
+/// A change of the privileges on a sequence or view: grants only (safe),
+/// or revokes only (destructive), after the rows as a table's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObjectGrants {
+    pub kind: GrantedKind,
+    pub name: String,
+    pub from: Vec<Grant>,
+    pub to: Vec<Grant>,
+}
+
+/// The steps that turn the grants `from` on an object into `to`: what
+/// takes no access away first, then the revokes, each a step when needed.
+pub fn object_grant_steps(
+    kind: GrantedKind,
+    name: &str,
+    from: &[Grant],
+    to: &[Grant],
+) -> Vec<ObjectGrants> {
+    let kept = without_revokes(from, to);
+    [(from, &kept[..]), (&kept[..], to)]
+        .into_iter()
+        .filter(|(a, b)| !same(a, b))
+        .map(|(a, b)| ObjectGrants {
+            kind,
+            name: name.to_string(),
+            from: a.to_vec(),
+            to: b.to_vec(),
+        })
+        .collect()
 }
 
 /// What it takes to turn the grants `from` into `to`.

@@ -1,7 +1,7 @@
 //! The engine-neutral schema layer: the model, the changes between two
 //! models, the diff that finds them, the FK dependency graph,
-//! user-defined types, extensions, row-level security and
-//! privileges.
+//! user-defined types, extensions, sequences, schemas, row-level
+//! security and privileges.
 
 pub mod change;
 pub mod deps;
@@ -9,7 +9,10 @@ pub mod diff;
 pub mod extensions;
 pub mod grants;
 pub mod model;
+mod own_columns;
 pub mod row_security;
+pub mod schemas;
+pub mod sequences;
 pub mod user_types;
 
 #[cfg(test)]

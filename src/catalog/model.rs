@@ -69,6 +69,11 @@ pub struct Catalog {
     pub types: Vec<super::user_types::UserType>,
     /// Extensions (PostgreSQL), by name.
     pub extensions: Vec<super::extensions::Extension>,
+    /// Sequences but identity columns' (PostgreSQL), by name.
+    pub sequences: Vec<super::sequences::Sequence>,
+    /// Schemas but the system's, the extensions' and the connection's
+    /// current one (PostgreSQL), by name.
+    pub schemas: Vec<super::schemas::Schema>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,
@@ -578,6 +583,9 @@ pub struct View {
     pub definition: String,
     /// Tables and views the view reads, when known.
     pub depends_on: Vec<String>,
+    /// Privileges granted to roles other than its owner (PostgreSQL), in
+    /// its ACL's order.
+    pub grants: Vec<super::grants::Grant>,
 }
 
 impl View {

@@ -20,6 +20,7 @@ use super::model::{
     View,
 };
 use super::row_security::Policy;
+use super::sequences::SequenceChange;
 
 pub fn mysql() -> CatalogBuilder {
     CatalogBuilder::new(Flavor::MySql {
@@ -47,6 +48,8 @@ impl CatalogBuilder {
                 objects: Vec::new(),
                 types: Vec::new(),
                 extensions: Vec::new(),
+                sequences: Vec::new(),
+                schemas: Vec::new(),
                 unreadable: Vec::new(),
                 counters: Default::default(),
             },
@@ -64,6 +67,7 @@ impl CatalogBuilder {
             name: name.into(),
             definition: format!("CREATE VIEW `{name}` AS {select}"),
             depends_on: depends_on.iter().map(|d| d.to_string()).collect(),
+            grants: Vec::new(),
         });
         self
     }
@@ -379,6 +383,18 @@ fn step(change: &SchemaChange) -> String {
         }
         SchemaChange::Type(change) => format!("type {}", change.name()),
         SchemaChange::Extension(change) => format!("extension {}", change.name()),
+        SchemaChange::Sequence(change) => match change {
+            SequenceChange::Create(q) => format!("create sequence {}", q.name),
+            SequenceChange::Alter { desired, .. } => format!("alter sequence {}", desired.name),
+            SequenceChange::Own {
+                sequence,
+                owner: Some(o),
+            } => format!("own sequence {sequence} by {}.{}", o.table, o.column),
+            SequenceChange::Own { sequence, .. } => format!("disown sequence {sequence}"),
+            SequenceChange::Drop(q) => format!("drop sequence {}", q.name),
+        },
+        SchemaChange::DropSchema(schema) => format!("drop schema {}", schema.name),
+        SchemaChange::Grants(g) => format!("grants on {} {}", g.kind.as_str(), g.name),
     }
 }
 

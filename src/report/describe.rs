@@ -5,7 +5,9 @@
 use crate::catalog::change::{AlterClause, ObjectChange, SchemaChange};
 use crate::catalog::diff::PlannedChange;
 use crate::catalog::extensions::ExtensionChange;
+use crate::catalog::grants::Grant;
 use crate::catalog::model::SchemaObject;
+use crate::catalog::sequences::SequenceChange;
 use crate::catalog::user_types::TypeChange;
 
 use super::Mismatch;
@@ -103,9 +105,59 @@ pub fn mismatches(plan: &[PlannedChange]) -> Vec<Mismatch> {
                     desired.name, desired.version, desired.schema, current.version, current.schema
                 ),
             ),
+            SchemaChange::Sequence(SequenceChange::Create(q)) => {
+                push("missing_sequence", format!("sequence `{}` is missing", q.name))
+            }
+            SchemaChange::Sequence(SequenceChange::Drop(q)) => push(
+                "extra_sequence",
+                format!("sequence `{}` exists only in the target", q.name),
+            ),
+            SchemaChange::Sequence(SequenceChange::Alter { current, desired }) => push(
+                "sequence_difference",
+                format!(
+                    "sequence `{}` is {} in the source, {} in the target",
+                    desired.name, desired.options, current.options
+                ),
+            ),
+            SchemaChange::Sequence(SequenceChange::Own { sequence, owner }) => push(
+                "sequence_owner_difference",
+                match owner {
+                    Some(o) => format!(
+                        "sequence `{sequence}` belongs to column `{}` of `{}` in the source",
+                        o.column, o.table
+                    ),
+                    None => format!("sequence `{sequence}` belongs to another column or none in the source"),
+                },
+            ),
+            SchemaChange::Grants(g) => push(
+                &format!("{}_privilege_difference", g.kind.as_str()),
+                format!(
+                    "{} `{}`: privileges differ (the source grants {}, the target {})",
+                    g.kind.as_str(),
+                    g.name,
+                    grant_list(&g.to),
+                    grant_list(&g.from)
+                ),
+            ),
+            SchemaChange::DropSchema(schema) => push(
+                "extra_schema",
+                format!("schema `{}` exists only in the target", schema.name),
+            ),
         }
     }
     out
+}
+
+/// `SELECT to app, USAGE to PUBLIC`, or `nothing`.
+fn grant_list(grants: &[Grant]) -> String {
+    if grants.is_empty() {
+        return "nothing".to_string();
+    }
+    let each: Vec<String> = grants
+        .iter()
+        .map(|g| format!("{} to {}", g.what(), g.grantee_name()))
+        .collect();
+    each.join(", ")
 }
 
 /// `trigger `t_ins` on `t``, `procedure `p``.

@@ -17,11 +17,7 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
     ),
     (
         &["GRANT ", "REVOKE ", "CREATE ROLE", "OWNER TO"],
-        "privileges (but tables' and columns') and owners are not synced",
-    ),
-    (
-        &["CREATE SEQUENCE", "ALTER SEQUENCE"],
-        "sequences that no column owns are not synced",
+        "privileges (but tables', columns', sequences' and views') and owners are not synced",
     ),
     (&["CREATE COLLATION"], "collations are not synced"),
 ];

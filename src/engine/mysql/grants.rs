@@ -165,8 +165,14 @@ pub(super) fn missing(
                 }
                 continue;
             }
-            // MySQL has no user-defined types: a MySQL catalog holds none.
-            SchemaChange::Type(_) | SchemaChange::Extension(_) => continue,
+            // MySQL has no user-defined types, extensions, sequences or
+            // schemas in a database, and no view privileges are read: a
+            // MySQL catalog holds none.
+            SchemaChange::Type(_)
+            | SchemaChange::Extension(_)
+            | SchemaChange::Sequence(_)
+            | SchemaChange::DropSchema(_)
+            | SchemaChange::Grants(_) => continue,
         };
         need(privilege, Some(name), purpose);
         if checks_references {

@@ -147,6 +147,7 @@ pub async fn catalog(
             name: name.to_string(),
             definition,
             depends_on: depends.remove(name).unwrap_or_default(),
+            grants: Vec::new(),
         });
     }
     mention_dependencies(&mut views);
@@ -157,6 +158,8 @@ pub async fn catalog(
         objects,
         types: Vec::new(),
         extensions: Vec::new(),
+        sequences: Vec::new(),
+        schemas: Vec::new(),
         unreadable,
         counters,
     })

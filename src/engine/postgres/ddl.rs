@@ -15,7 +15,8 @@
 //!
 //! Tables, views, routines and types are named by `names::relation`; a
 //! schema the target lacks is created (`names::schema_prelude`) right
-//! before each object created in it. Schemas are never dropped.
+//! before each object created in it; one only the target has is dropped
+//! last (see `schemas`).
 
 use super::names::{beside, relation, schema_prelude};
 use super::types::{quote_ident, quote_text};
@@ -24,6 +25,7 @@ use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{
     Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions, TablePart,
 };
+use crate::catalog::sequences::SequenceChange;
 use crate::catalog::user_types::TypeChange;
 
 /// A statement that stops a DDL run with `message` (in a script too).
@@ -34,37 +36,10 @@ pub(super) fn refuse(message: &str) -> String {
     )
 }
 
-/// The sequence a `nextval('name'::regclass)` default draws from.
-fn serial_sequence(column: &Column) -> Option<String> {
-    let definition = &column.definition;
-    let start = definition.find("nextval('")? + "nextval('".len();
-    let rest = &definition[start..];
-    let end = rest.find("'::regclass)")?;
-    Some(rest[..end].replace("''", "'"))
-}
-
-/// `"c" <definition>`, and the statements a serial column's sequence
-/// needs before and after.
-fn column_sql(table: &str, column: &Column) -> (Vec<String>, String, Vec<String>) {
-    let line = format!("{} {}", quote_ident(&column.name), column.definition);
-    match serial_sequence(column) {
-        Some(sequence) => (
-            // As `serial` and `smallserial` make it: of the column's type.
-            vec![match column.data_type.as_str() {
-                t @ ("integer" | "smallint") => {
-                    format!("CREATE SEQUENCE IF NOT EXISTS {sequence} AS {t}")
-                }
-                _ => format!("CREATE SEQUENCE IF NOT EXISTS {sequence}"),
-            }],
-            line,
-            vec![format!(
-                "ALTER SEQUENCE {sequence} OWNED BY {}.{}",
-                relation(table),
-                quote_ident(&column.name)
-            )],
-        ),
-        None => (Vec::new(), line, Vec::new()),
-    }
+/// `"c" <definition>`: a serial column's sequence is a change of its
+/// own (created before the table, given to the column after it).
+fn column_sql(column: &Column) -> String {
+    format!("{} {}", quote_ident(&column.name), column.definition)
 }
 
 /// A query whose only row is the sequence behind `table`'s first identity
@@ -105,19 +80,12 @@ fn is_constraint(index: &Index) -> bool {
 /// `INHERITS`; what they have from a parent comes with it.
 pub fn create_table(table: &Table) -> Vec<String> {
     let name = relation(&table.name);
-    let mut before = Vec::new();
-    let mut lines = Vec::new();
-    let mut after = Vec::new();
-    for column in table
+    let mut lines: Vec<String> = table
         .columns
         .iter()
         .filter(|c| !table.inherits_column(&c.name))
-    {
-        let (b, line, a) = column_sql(&table.name, column);
-        before.extend(b);
-        lines.push(line);
-        after.extend(a);
-    }
+        .map(column_sql)
+        .collect();
     lines.extend(table.primary_key.iter().map(|pk| pk.definition.clone()));
     lines.extend(
         table
@@ -171,9 +139,7 @@ pub fn create_table(table: &Table) -> Vec<String> {
             inherits_clause(&table.options.inherits)
         ),
     };
-    let mut out = before;
-    out.push(create);
-    out.extend(after);
+    let mut out = vec![create];
     out.extend(
         table
             .indexes
@@ -275,6 +241,7 @@ fn created(change: &SchemaChange) -> Option<&str> {
             Some(&object.name)
         }
         SchemaChange::Type(TypeChange::Create(t)) => Some(&t.name),
+        SchemaChange::Sequence(SequenceChange::Create(s)) => Some(&s.name),
         _ => None,
     }
 }
@@ -323,6 +290,9 @@ fn statements(change: &SchemaChange) -> Vec<String> {
         },
         SchemaChange::Type(change) => super::user_types::render(change),
         SchemaChange::Extension(change) => super::extensions::render(change),
+        SchemaChange::Sequence(change) => super::sequences::render(change),
+        SchemaChange::DropSchema(schema) => vec![super::schemas::drop(schema)],
+        SchemaChange::Grants(change) => grants::object_change(change),
     }
 }
 
@@ -378,9 +348,7 @@ fn alter(current: &Table, desired: &Table, clause: &AlterClause) -> Vec<String> 
     };
     match clause {
         AlterClause::AddColumn { column, .. } => {
-            let (mut out, line, after) = column_sql(&desired.name, column);
-            out.push(alter(format!("ADD COLUMN {line}")));
-            out.extend(after);
+            let mut out = vec![alter(format!("ADD COLUMN {}", column_sql(column)))];
             if !column.comment.is_empty() {
                 out.push(column_comment(&desired.name, column));
             }
@@ -530,6 +498,15 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             quote_ident(&to.name)
         )
     };
+    // A default is changed on this table only: a partition or child has
+    // its own, compared and changed on its own.
+    let alter_default = |what: &str| {
+        format!(
+            "ALTER TABLE ONLY {} ALTER COLUMN {} {what}",
+            relation(table),
+            quote_ident(&to.name)
+        )
+    };
     if from.generated != to.generated {
         return vec![refuse(&format!(
             "table `{table}`: column `{}` is generated otherwise in the source; PostgreSQL cannot change a generation expression in place: drop and add the column",
@@ -562,12 +539,6 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             quote_ident(&to.name),
             to.data_type
         )));
-        // serial, bigserial, smallserial: the sequence takes the column's type.
-        if let (Some(sequence), "smallint" | "integer" | "bigint") =
-            (serial_sequence(to), to.data_type.as_str())
-        {
-            out.push(format!("ALTER SEQUENCE {sequence} AS {}", to.data_type));
-        }
     }
     let default_of = |c: &Column| match &c.default {
         Some(_) if identity(c).is_none() => c
@@ -579,13 +550,8 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     let (old_default, new_default) = (default_of(from), default_of(to));
     if old_default != new_default {
         match &new_default {
-            Some(d) => {
-                let (before, _, after) = column_sql(table, to);
-                out.extend(before);
-                out.push(alter(format!("SET DEFAULT {d}")));
-                out.extend(after);
-            }
-            None => out.push(alter("DROP DEFAULT".to_string())),
+            Some(d) => out.push(alter_default(&format!("SET DEFAULT {d}"))),
+            None => out.push(alter_default("DROP DEFAULT")),
         }
     }
     match (old_identity, new_identity) {

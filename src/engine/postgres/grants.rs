@@ -1,5 +1,6 @@
-//! PostgreSQL's table privileges: read from each table's and column's
-//! ACL (every grantee but the table's owner, `PUBLIC` as role 0), the statements
+//! PostgreSQL's table, sequence and view privileges: read from each
+//! table's, column's, sequence's and view's ACL (every grantee but the owner, `PUBLIC` as
+//! role 0), the statements
 //! that grant and revoke them, and the source's grants to roles this
 //! target server lacks, taken out of the plan with a warning: roles
 //! belong to the server, and lockstep never creates or drops one.
@@ -11,14 +12,14 @@ use tokio_postgres::Client;
 use super::introspect::query;
 use super::names::{relation, user_schema, Namer};
 use super::types::quote_ident;
-use crate::catalog::grants::{changes, Grant};
+use crate::catalog::grants::{changes, Grant, GrantedKind, ObjectGrants};
 use crate::catalog::model::{Catalog, Table};
 use crate::error::Result;
 
-/// Every privilege on a table or partitioned table, or on one of its
-/// columns, granted to another role than its owner, with the table's
-/// schema and name: the table's own first, then its columns' in their
-/// order, each in its ACL's order.
+/// Every privilege on a table, partitioned table, sequence, view or
+/// materialized view, or on one of a table's columns, granted to another role than its owner, with
+/// the relation's schema and name: the relation's own first, then its
+/// columns' in their order, each in its ACL's order.
 pub(super) const GRANTS: &str = concat!(
     "SELECT n.nspname, c.relname, \
      CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END, \
@@ -29,14 +30,14 @@ pub(super) const GRANTS: &str = concat!(
         WHERE t.attrelid = c.oid AND t.attnum > 0 AND NOT t.attisdropped \
         AND t.attacl IS NOT NULL) AS acl \
      CROSS JOIN LATERAL aclexplode(acl.acl) WITH ORDINALITY AS a \
-     WHERE c.relkind IN ('r', 'p') AND a.grantee <> c.relowner AND ",
+     WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm') AND a.grantee <> c.relowner AND ",
     user_schema!(),
     " ORDER BY c.oid, acl.attnum, a.ordinality"
 );
 
-/// The grants of every table out of [`GRANTS`]' rows, by the table's
-/// model name, each in its ACL's order (granted in that order on the
-/// target, its ACL reads the same).
+/// The grants of every table, sequence and view out of [`GRANTS`]' rows, by
+/// its model name, each in its ACL's order (granted in that order on
+/// the target, its ACL reads the same).
 pub(super) fn grants(
     rows: Vec<tokio_postgres::Row>,
     namer: &Namer,
@@ -58,7 +59,33 @@ pub(super) fn grants(
 /// first, then grants. A column `table` no longer has took its grants
 /// with it: nothing is revoked on it.
 pub(super) fn change(table: &Table, from: &[Grant], to: &[Grant]) -> Vec<String> {
-    let on = relation(&table.name);
+    let has_column = |c: &str| table.columns.iter().any(|k| k.name == c);
+    statements(
+        &format!("TABLE {}", relation(&table.name)),
+        &has_column,
+        from,
+        to,
+    )
+}
+
+/// The statements of a change of the privileges on a sequence or view.
+pub(super) fn object_change(change: &ObjectGrants) -> Vec<String> {
+    let kind = match change.kind {
+        GrantedKind::Sequence => "SEQUENCE",
+        GrantedKind::View => "TABLE",
+    };
+    let on = format!("{kind} {}", relation(&change.name));
+    statements(&on, &|_| false, &change.from, &change.to)
+}
+
+/// The statements that turn the grants `from` on `on` (`TABLE "t"`,
+/// `SEQUENCE "s"`) into `to`, for the columns `has_column` says it has.
+fn statements(
+    on: &str,
+    has_column: &dyn Fn(&str) -> bool,
+    from: &[Grant],
+    to: &[Grant],
+) -> Vec<String> {
     let grantee = |g: &Grant| match &g.grantee {
         Some(role) => quote_ident(role),
         None => "PUBLIC".to_string(),
@@ -67,20 +94,16 @@ pub(super) fn change(table: &Table, from: &[Grant], to: &[Grant]) -> Vec<String>
         Some(column) => format!("{} ({})", g.privilege, quote_ident(column)),
         None => g.privilege.clone(),
     };
-    let kept = |g: &&&Grant| {
-        g.column
-            .as_ref()
-            .is_none_or(|c| table.columns.iter().any(|k| &k.name == c))
-    };
+    let kept = |g: &&&Grant| g.column.as_deref().is_none_or(has_column);
     let wanted = changes(from, to);
     let revokes = wanted
         .revoked
         .iter()
         .filter(kept)
-        .map(|g| format!("REVOKE {} ON TABLE {on} FROM {}", what(g), grantee(g)));
+        .map(|g| format!("REVOKE {} ON {on} FROM {}", what(g), grantee(g)));
     let options = wanted.option_revoked.iter().filter(kept).map(|g| {
         format!(
-            "REVOKE GRANT OPTION FOR {} ON TABLE {on} FROM {}",
+            "REVOKE GRANT OPTION FOR {} ON {on} FROM {}",
             what(g),
             grantee(g)
         )
@@ -107,18 +130,18 @@ pub(super) fn change(table: &Table, from: &[Grant], to: &[Grant]) -> Vec<String>
         } else {
             ""
         };
-        format!("GRANT {} ON TABLE {on} TO {}{option}", what(g), grantee(g))
+        format!("GRANT {} ON {on} TO {}{option}", what(g), grantee(g))
     });
     revokes.chain(options).chain(grants).collect()
 }
 
 /// Takes out of `source` every grant to a role this server lacks, with
-/// one warning per table and role naming what to do.
+/// one warning per table, sequence or view and role naming what to do.
 pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result<Vec<String>> {
-    if source
-        .tables
-        .iter()
-        .all(|t| t.options.grants.iter().all(|g| g.grantee.is_none()))
+    let to_roles = |grants: &[Grant]| grants.iter().any(|g| g.grantee.is_some());
+    if !source.tables.iter().any(|t| to_roles(&t.options.grants))
+        && !source.sequences.iter().any(|s| to_roles(&s.grants))
+        && !source.views.iter().any(|v| to_roles(&v.grants))
     {
         return Ok(Vec::new());
     }
@@ -126,24 +149,41 @@ pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result
     let roles: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
     let mut warnings = Vec::new();
     for table in &mut source.tables {
-        let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        table.options.grants.retain(|g| match &g.grantee {
-            Some(role) if !roles.contains(role) => {
-                skipped.entry(role.clone()).or_default().push(g.what());
-                false
-            }
-            _ => true,
-        });
-        for (role, privileges) in skipped {
-            warnings.push(format!(
-                "table `{}`: the source grants {} to role `{role}`, which the target server does not have: not granted; create the role on the target (CREATE ROLE {}) and run again to grant it",
-                table.name,
-                privileges.join(", "),
-                quote_ident(&role)
-            ));
-        }
+        let what = format!("table `{}`", table.name);
+        warnings.extend(placeable_only(&what, &mut table.options.grants, &roles));
+    }
+    for sequence in &mut source.sequences {
+        let what = format!("sequence `{}`", sequence.name);
+        warnings.extend(placeable_only(&what, &mut sequence.grants, &roles));
+    }
+    for view in &mut source.views {
+        let what = format!("view `{}`", view.name);
+        warnings.extend(placeable_only(&what, &mut view.grants, &roles));
     }
     Ok(warnings)
+}
+
+/// Keeps of `grants` (on `what`) those to `roles` or `PUBLIC`; a warning
+/// per role left out.
+fn placeable_only(what: &str, grants: &mut Vec<Grant>, roles: &BTreeSet<String>) -> Vec<String> {
+    let mut skipped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    grants.retain(|g| match &g.grantee {
+        Some(role) if !roles.contains(role) => {
+            skipped.entry(role.clone()).or_default().push(g.what());
+            false
+        }
+        _ => true,
+    });
+    skipped
+        .into_iter()
+        .map(|(role, privileges)| {
+            format!(
+                "{what}: the source grants {} to role `{role}`, which the target server does not have: not granted; create the role on the target (CREATE ROLE {}) and run again to grant it",
+                privileges.join(", "),
+                quote_ident(&role)
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! and the tables' row-level security (see `row_security`; user-defined
 //! types are read by `user_types`). Each is named by `names::Namer`: bare in the current
 //! schema (`public` unless the account's `search_path` says otherwise),
-//! `schema.name` in any other.
+//! `schema.name` in any other. Sequences and the schemas themselves are
+//! read by `sequences` and `schemas`.
 //!
 //! A partition is a table with its parent and bound, an inheriting table
 //! one with its parents; of either, only what is its own is read as its
@@ -192,7 +193,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     let (
         (schema_row, table_rows, column_rows, index_rows, constraint_rows),
         (view_rows, routine_rows, trigger_rows, policy_rows, grant_rows),
-        (type_rows, extensions),
+        (type_rows, extensions, sequence_rows, schema_rows),
     ) = tokio::try_join!(
         async {
             tokio::try_join!(
@@ -224,6 +225,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
             tokio::try_join!(
                 super::user_types::rows(client),
                 super::extensions::read(client),
+                query(client, "sequences", super::sequences::SEQUENCES),
+                query(client, "schemas", super::schemas::SCHEMAS),
             )
         },
     )?;
@@ -401,6 +404,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                 &format!("{what} {}", relation(&name)),
                 row.get(6),
             ),
+            grants: grants.remove(&name).unwrap_or_default(),
             name,
             depends_on,
         });
@@ -461,6 +465,8 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         objects,
         types,
         extensions,
+        sequences: super::sequences::sequences(sequence_rows, &namer, &mut grants)?,
+        schemas: super::schemas::schemas(schema_rows),
         unreadable: Vec::new(),
         counters: Default::default(),
     })

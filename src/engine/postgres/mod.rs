@@ -33,6 +33,8 @@ mod names;
 mod restate;
 mod row_security;
 mod rows;
+mod schemas;
+mod sequences;
 mod sizes;
 mod tls;
 mod transient;

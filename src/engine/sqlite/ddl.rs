@@ -53,6 +53,15 @@ pub fn render(change: &SchemaChange) -> Vec<String> {
         SchemaChange::Extension(change) => {
             vec![format!("CREATE EXTENSION {}", quote_ident(change.name()))]
         }
+        // Never planned either: SQLite catalogs hold no sequences or schemas.
+        SchemaChange::Sequence(change) => {
+            vec![format!("CREATE SEQUENCE {}", quote_ident(change.name()))]
+        }
+        SchemaChange::DropSchema(schema) => {
+            vec![format!("DROP SCHEMA {}", quote_ident(&schema.name))]
+        }
+        // Never planned: privileges are PostgreSQL's here.
+        SchemaChange::Grants(grants) => vec![format!("GRANT ON {}", quote_ident(&grants.name))],
     }
 }
 

@@ -51,6 +51,7 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
                 name: name.clone(),
                 definition: sql.clone(),
                 depends_on: Vec::new(),
+                grants: Vec::new(),
             });
         } else if !tokenize(sql).get(1).is_some_and(|t| t.is_kw("VIRTUAL")) {
             tables.push(read_table(conn, name, sql)?);
@@ -69,6 +70,8 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
         objects: triggers(conn)?,
         types: Vec::new(),
         extensions: Vec::new(),
+        sequences: Vec::new(),
+        schemas: Vec::new(),
         unreadable: Vec::new(),
         counters: Default::default(),
     })
