@@ -598,3 +598,66 @@ fn without_the_reload_privilege_tables_sync_one_at_a_time_and_say_why() {
         "the password leaked: {out}"
     );
 }
+
+/// A database of more tables than one statement of the first look asks
+/// about (100): each side says which are empty, and checksums the rest, a
+/// group at a time. Every kind of table is told apart: equal, empty on
+/// both sides, empty only on the target (copied), empty only on the
+/// source (emptied), and differing.
+#[test]
+fn the_first_look_tells_apart_every_table_of_a_large_database() {
+    let source = MyDb::new("many_src");
+    let target = MyDb::new("many_tgt");
+    let mut schema = String::new();
+    for t in 0..130 {
+        schema.push_str(&format!("CREATE TABLE t{t} (id INT PRIMARY KEY, v INT);"));
+    }
+    source.exec(&schema);
+    target.exec(&schema);
+    let mut rows = String::new();
+    for t in 0..129 {
+        rows.push_str(&format!("INSERT INTO t{t} VALUES (1, {t}), (2, {t});"));
+    }
+    source.exec(&rows);
+    target.exec(&rows);
+    // t129: empty on both sides. t0-t9: empty on the target;
+    // t110-t114: empty on the source; t120-t124: one value differs.
+    for t in 0..10 {
+        target.exec(&format!("DELETE FROM t{t}"));
+    }
+    for t in 110..115 {
+        source.exec(&format!("DELETE FROM t{t}"));
+    }
+    for t in 120..125 {
+        target.exec(&format!("UPDATE t{t} SET v = -1 WHERE id = 2"));
+    }
+    let (code, out, report) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 1, "{out}");
+    let tables = report["data"]["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 130);
+    let mut differing = Vec::new();
+    for t in tables {
+        let name = t["table"].as_str().unwrap().to_string();
+        let n = |k: &str| t[k].as_u64().unwrap();
+        let counts = (n("rows_inserted"), n("rows_updated"), n("rows_deleted"));
+        if counts == (0, 0, 0) {
+            // Equal checksums, or empty on both sides: no row read.
+            let found = t["found_by"].as_str().unwrap();
+            assert!(found.ends_with("no row read"), "{t}");
+        } else {
+            differing.push((name, counts.0, counts.1, counts.2));
+        }
+    }
+    differing.sort_by_key(|(name, ..)| name[1..].parse::<u32>().unwrap());
+    let mut expected: Vec<(String, u64, u64, u64)> = Vec::new();
+    expected.extend((0..10).map(|t| (format!("t{t}"), 2, 0, 0)));
+    expected.extend((110..115).map(|t| (format!("t{t}"), 0, 0, 2)));
+    expected.extend((120..125).map(|t| (format!("t{t}"), 0, 1, 0)));
+    assert_eq!(differing, expected, "{out}");
+
+    let (code, out, _) = sync(&source, &target, &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = sync(&source, &target, &["--validate-only"]);
+    assert_eq!(code, 0, "{out}");
+    target.assert_same_data(&source);
+}

@@ -28,6 +28,19 @@ fn next_values(db: &PgDb) -> Vec<Vec<Option<String>>> {
     )
 }
 
+/// Syncs the schema with drops allowed; the target's sequences and whole
+/// schema then equal the source's.
+fn converge(source: &PgDb, target: &PgDb) {
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sequences(target), sequences(source));
+    assert_eq!(target.schema_dump(), source.schema_dump());
+}
+
 #[test]
 fn a_sequence_that_differs_is_reported_by_validate_and_set_by_a_sync() {
     let (source, target) = (PgDb::new("pgseq_src"), PgDb::new("pgseq_tgt"));
@@ -120,13 +133,7 @@ fn owned_by_is_given_and_taken_away_as_the_source_has_it() {
         "{out}"
     );
 
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--fix-schemas", "--allow-destructive", "--yes"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(sequences(&target), sequences(&source));
+    converge(&source, &target);
     assert_eq!(
         sequences(&target),
         [
@@ -135,7 +142,6 @@ fn owned_by_is_given_and_taken_away_as_the_source_has_it() {
                 .map(|v| (!v.is_empty()).then(|| v.into())),
         ]
     );
-    assert_eq!(target.schema_dump(), source.schema_dump());
     let (code, out, report) =
         common::sync_with_report(&source.url(), &target.url(), &["--dry-run"]);
     assert_eq!(code, 0, "{out}");
@@ -191,14 +197,7 @@ fn standalone_sequences_are_created_changed_and_dropped() {
             == 1,
         "dropped without --allow-destructive:\n{out}"
     );
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--fix-schemas", "--allow-destructive", "--yes"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(sequences(&target), sequences(&source));
-    assert_eq!(target.schema_dump(), source.schema_dump());
+    converge(&source, &target);
 }
 
 /// A table dropped in the source whose sequence the source keeps on its
@@ -208,12 +207,5 @@ fn a_sequence_outlives_the_table_that_owned_it_when_the_source_keeps_it() {
     let (source, target) = (PgDb::new("pgseqkeep_src"), PgDb::new("pgseqkeep_tgt"));
     target.exec("CREATE TABLE old (id serial PRIMARY KEY)");
     source.exec("CREATE SEQUENCE old_id_seq AS integer");
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--fix-schemas", "--allow-destructive", "--yes"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(sequences(&target), sequences(&source));
-    assert_eq!(target.schema_dump(), source.schema_dump());
+    converge(&source, &target);
 }
