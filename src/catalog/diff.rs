@@ -310,7 +310,7 @@ pub fn diff(
     }
     plan.extend(add_fks);
     plan.extend(row_security);
-    // Privileges on sequences and views; a view the plan creates (again)
+    // Privileges on sequences, views, routines and schemas; a view the plan creates (again)
     // has none yet.
     let mut privileges = sequences.privileges;
     for view in source.views.iter().filter(|v| selected(&v.name)) {
@@ -321,10 +321,17 @@ pub fn diff(
         privileges.extend(grants::object_grant_steps(
             grants::GrantedKind::View,
             &view.name,
+            None,
             had,
             &view.grants,
         ));
     }
+    // Routines' and schemas' privileges.
+    privileges.extend(grants::granted_object_steps(
+        &source.granted,
+        &target.granted,
+        selected,
+    ));
     plan.extend(
         privileges
             .into_iter()

@@ -199,7 +199,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
     let (
         (schema_row, table_rows, column_rows, index_rows, constraint_rows),
         (view_rows, routine_rows, trigger_rows, policy_rows, grant_rows),
-        (type_rows, extensions, sequence_rows, schema_rows),
+        (type_rows, extensions, sequence_rows, schema_rows, object_grant_rows),
     ) = tokio::try_join!(
         async {
             tokio::try_join!(
@@ -233,6 +233,11 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
                 super::extensions::read(client),
                 query(client, "sequences", super::sequences::SEQUENCES),
                 query(client, "schemas", super::schemas::SCHEMAS),
+                query(
+                    client,
+                    "routine and schema privileges",
+                    super::grants::OBJECT_GRANTS
+                ),
             )
         },
     )?;
@@ -473,6 +478,7 @@ pub async fn catalog(client: &Client, flavor: &Flavor) -> Result<Catalog> {
         extensions,
         sequences: super::sequences::sequences(sequence_rows, &namer, &mut grants)?,
         schemas: super::schemas::schemas(schema_rows),
+        granted: super::grants::granted_objects(object_grant_rows, &namer, &unqualify)?,
         unreadable: Vec::new(),
         counters: Default::default(),
     })
