@@ -569,13 +569,17 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     match (old_identity, new_identity) {
         (None, Some(how)) => out.push(alter(format!(
             "ADD GENERATED {how} AS IDENTITY{}",
-            identity_options(to).map(|o| format!(" ({o})")).unwrap_or_default()
+            identity_options(to)
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default()
         ))),
         (Some(a), Some(b)) => {
             if a != b {
                 out.push(alter(format!("SET GENERATED {b}")));
             }
-            if let Some(options) = identity_options(to).filter(|o| Some(*o) != identity_options(from)) {
+            if let Some(options) =
+                identity_options(to).filter(|o| Some(*o) != identity_options(from))
+            {
                 out.push(alter(set_identity_options(options)));
             }
         }

@@ -152,7 +152,10 @@ pub(super) fn object_change(change: &ObjectGrants) -> Vec<String> {
     // A schema the source has holds nothing yet on the target, which
     // made none for it: it comes with its privileges.
     if change.kind == GrantedKind::Schema && !changes(&change.from, &change.to).granted.is_empty() {
-        out.push(format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(&change.name)));
+        out.push(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(&change.name)
+        ));
     }
     out.extend(statements(&on, &|_| false, &change.from, &change.to));
     out

@@ -537,7 +537,11 @@ fn column(row: &tokio_postgres::Row, unqualify: &dyn Fn(&str) -> String) -> Colu
         }
         (None, "a" | "d", _) => definition.push_str(&format!(
             " GENERATED {} AS IDENTITY{}",
-            if identity == "a" { "ALWAYS" } else { "BY DEFAULT" },
+            if identity == "a" {
+                "ALWAYS"
+            } else {
+                "BY DEFAULT"
+            },
             identity_options(row.get(11))
         )),
         (None, _, Some(d)) => definition.push_str(&format!(" DEFAULT {d}")),
