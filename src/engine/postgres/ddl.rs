@@ -580,7 +580,20 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             if let Some(options) =
                 identity_options(to).filter(|o| Some(*o) != identity_options(from))
             {
-                out.push(alter(set_identity_options(options)));
+                let mut set = set_identity_options(options);
+                // The sequence's position may lie outside narrower bounds,
+                // which PostgreSQL refuses: it starts again from the start
+                // (a data sync then sets it to the source's).
+                let bound = |c: &Column, which: &str| -> Option<i128> {
+                    let (_, rest) = identity_options(c)?.split_once(which)?;
+                    rest.split(' ').next()?.parse().ok()
+                };
+                let narrower = bound(to, "MINVALUE ") > bound(from, "MINVALUE ")
+                    || bound(to, "MAXVALUE ") < bound(from, "MAXVALUE ");
+                if narrower {
+                    set.push_str(" RESTART");
+                }
+                out.push(alter(set));
             }
         }
         _ => {}
