@@ -6,7 +6,9 @@
 //! the target server lacks is skipped with a warning naming the table,
 //! the role and what to do, and the rest is granted. Sequences' and
 //! views' privileges (a serial column's sequence and one made on its own,
-//! a view created again and a materialized view) are synced the same way.
+//! a view created again and a materialized view) are synced the same way,
+//! and so are routines' and schemas' (a routine's `EXECUTE` to PUBLIC,
+//! which every routine is made with, is no difference).
 
 mod common;
 
@@ -273,4 +275,41 @@ fn sequence_and_view_privileges_are_granted_and_revoked_as_tables_are() {
     let (code, out, _) =
         common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn routine_and_schema_privileges_are_granted_and_revoked_as_tables_are() {
+    let app = PgRole::new("pgfnpriv_app");
+    let (source, target) = (PgDb::new("pgfnpriv_src"), PgDb::new("pgfnpriv_tgt"));
+    let schema = "CREATE SCHEMA billing; \
+         CREATE FUNCTION plain(x int) RETURNS int LANGUAGE sql AS $$ SELECT x $$; \
+         CREATE FUNCTION billing.total(x int, y int) RETURNS int LANGUAGE sql AS $$ SELECT x + y $$; \
+         CREATE PROCEDURE tidy() LANGUAGE sql AS $$ SELECT 1 $$;";
+    source.exec(&format!(
+        "{schema} CREATE SCHEMA reports; CREATE FUNCTION fresh() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$; \
+         REVOKE EXECUTE ON FUNCTION billing.total(int, int) FROM PUBLIC; \
+         GRANT EXECUTE ON FUNCTION billing.total(int, int) TO \"{0}\" WITH GRANT OPTION; \
+         GRANT EXECUTE ON PROCEDURE tidy() TO \"{0}\"; \
+         REVOKE EXECUTE ON FUNCTION fresh() FROM PUBLIC; \
+         GRANT USAGE ON SCHEMA billing TO \"{0}\"; GRANT USAGE, CREATE ON SCHEMA reports TO \"{0}\"",
+        app.name
+    ));
+    target.exec(&format!(
+        "{schema} GRANT EXECUTE ON FUNCTION plain(int) TO \"{0}\"; \
+         GRANT CREATE ON SCHEMA billing TO \"{0}\"",
+        app.name
+    ));
+    let (code, out, _) =
+        common::sync_with_report(&source.url(), &target.url(), &["--schema-only", "--yes"]);
+    assert_ne!(code, 0, "the revokes are refused: {out}");
+    assert!(out.contains("revokes EXECUTE from"), "{out}");
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--schema-only", "--yes", "--allow-destructive"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.schema_dump(), source.schema_dump());
+    let (_, out, _) = common::sync_with_report(&source.url(), &target.url(), &["--validate-only"]);
+    assert!(out.contains("Schema mismatches found: 0"), "{out}");
 }

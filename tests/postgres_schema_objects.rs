@@ -51,3 +51,28 @@ fn a_view_that_changes_under_views_reading_it_is_synced() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(target.schema_dump(), source.schema_dump());
 }
+
+#[test]
+fn functions_a_table_calls_are_created_before_it() {
+    let (source, target) = (PgDb::new("pgfncall_src"), PgDb::new("pgfncall_tgt"));
+    let functions = "CREATE FUNCTION zz_code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' $$; \
+         CREATE FUNCTION zz_positive(x int) RETURNS boolean LANGUAGE sql IMMUTABLE \
+         AS $$ SELECT x > 0 $$; \
+         CREATE FUNCTION zz_twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 2 * x $$";
+    source.exec(&format!(
+        "{functions}; \
+         CREATE TABLE made (id int PRIMARY KEY CHECK (zz_positive(id)), \
+           code text DEFAULT zz_code(), \
+           double int GENERATED ALWAYS AS (zz_twice(id)) STORED); \
+         CREATE INDEX made_twice ON made (zz_twice(id)) WHERE zz_positive(id); \
+         CREATE TABLE altered (id int PRIMARY KEY, code text DEFAULT zz_code())"
+    ));
+    target.exec("CREATE TABLE altered (id int PRIMARY KEY)");
+    let (code, out, _) = common::sync_with_report(
+        &source.url(),
+        &target.url(),
+        &["--schema-only", "--allow-destructive", "--yes"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(target.schema_dump(), source.schema_dump());
+}

@@ -3,7 +3,8 @@
 //!
 //! The order cannot fail on dependencies: foreign keys that change or go
 //! away are dropped first, views that change are dropped next, then tables
-//! are created and altered, extra tables dropped, routines created,
+//! are created and altered (after the routines their expressions call),
+//! extra tables dropped, the other routines created,
 //! foreign keys added, and views created; triggers and events come after
 //! the rows (their drops before everything), and so do row-level
 //! security (flags and policies) and privileges (a policy's drop and a
@@ -274,6 +275,11 @@ pub fn diff(
     plan.extend(drop_views);
     plan.extend(typed(types.before_tables));
     plan.extend(sequence_steps(sequences.before_tables));
+    // Routines the tables' defaults, checks and indexes call come before
+    // the tables (their bodies are not checked yet, as pg_dump restores).
+    let calling: Vec<&Table> = source.tables.iter().filter(|t| selected(&t.name)).collect();
+    let (called, routines) = super::called_routines::split_called(objects.routines, &calling);
+    plan.extend(called);
     order_creates(&mut creates, source);
     let mut creates = under_parents(creates, false);
     let drop_tables = under_parents(drop_tables, true);
@@ -293,7 +299,7 @@ pub fn diff(
             .into_iter()
             .map(|s| PlannedChange::new(SchemaChange::DropSchema(s))),
     );
-    plan.extend(objects.routines);
+    plan.extend(routines);
     plan.extend(create_views);
     for change in &mut post_alters {
         change.phase = Phase::PostData;
@@ -304,7 +310,7 @@ pub fn diff(
     }
     plan.extend(add_fks);
     plan.extend(row_security);
-    // Privileges on sequences and views; a view the plan creates (again)
+    // Privileges on sequences, views, routines and schemas; a view the plan creates (again)
     // has none yet.
     let mut privileges = sequences.privileges;
     for view in source.views.iter().filter(|v| selected(&v.name)) {
@@ -315,10 +321,17 @@ pub fn diff(
         privileges.extend(grants::object_grant_steps(
             grants::GrantedKind::View,
             &view.name,
+            None,
             had,
             &view.grants,
         ));
     }
+    // Routines' and schemas' privileges.
+    privileges.extend(grants::granted_object_steps(
+        &source.granted,
+        &target.granted,
+        selected,
+    ));
     plan.extend(
         privileges
             .into_iter()

@@ -1,7 +1,8 @@
 //! Privileges granted on a table or its columns (PostgreSQL's `GRANT ...
-//! ON TABLE`, `GRANT SELECT (c) ON TABLE`), a sequence or a view to
-//! roles other than its owner, `PUBLIC` among them. Kept with the
-//! table's options (a sequence's and a view's with them, changed by
+//! ON TABLE`, `GRANT SELECT (c) ON TABLE`), a sequence, a view, a routine
+//! or a schema to roles other than its owner, `PUBLIC` among them. Kept
+//! with the table's options (a sequence's and a view's with them, a
+//! routine's and a schema's in the catalog's `granted`, changed by
 //! `ObjectGrants` steps); the diff plans them after the rows, the grants the
 //! target lacks first (safe: they give access, take none), then the
 //! revokes, a step of their own (destructive: they take access away
@@ -57,6 +58,9 @@ pub enum GrantedKind {
     Sequence,
     /// A view or materialized view.
     View,
+    /// A function, procedure or aggregate.
+    Function,
+    Schema,
 }
 
 impl GrantedKind {
@@ -64,16 +68,78 @@ impl GrantedKind {
         match self {
             GrantedKind::Sequence => "sequence",
             GrantedKind::View => "view",
+            GrantedKind::Function => "function",
+            GrantedKind::Schema => "schema",
+        }
+    }
+
+    /// What an object of this kind grants when it is made: a routine
+    /// `EXECUTE` to `PUBLIC` (not a difference while both sides keep it),
+    /// the others nothing.
+    pub fn made_with(self) -> Vec<Grant> {
+        match self {
+            GrantedKind::Function => vec![Grant {
+                grantee: None,
+                privilege: "EXECUTE".into(),
+                grantable: false,
+                column: None,
+            }],
+            GrantedKind::Sequence | GrantedKind::View | GrantedKind::Schema => Vec::new(),
         }
     }
 }
 
-/// A change of the privileges on a sequence or view: grants only (safe),
+/// The privileges on a routine or a schema (PostgreSQL), every grantee's
+/// but the owner's; a routine's `EXECUTE` to `PUBLIC` that it is made
+/// with among them while it keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrantedObject {
+    pub kind: GrantedKind,
+    /// The routine's or schema's model name.
+    pub name: String,
+    /// A routine's argument types, as a statement names it (`integer, text`).
+    pub arguments: Option<String>,
+    pub grants: Vec<Grant>,
+}
+
+/// The privilege steps for each routine and schema the source has (and
+/// `selected` accepts, for routines) from the target's grants on it, or,
+/// if the target lacks it, those it is made with.
+pub fn granted_object_steps(
+    source: &[GrantedObject],
+    target: &[GrantedObject],
+    selected: &dyn Fn(&str) -> bool,
+) -> Vec<ObjectGrants> {
+    let mut steps = Vec::new();
+    for wanted in source {
+        if wanted.kind == GrantedKind::Function && !selected(&wanted.name) {
+            continue;
+        }
+        let had = target
+            .iter()
+            .find(|t| {
+                t.kind == wanted.kind && t.name == wanted.name && t.arguments == wanted.arguments
+            })
+            .map_or_else(|| wanted.kind.made_with(), |t| t.grants.clone());
+        steps.extend(object_grant_steps(
+            wanted.kind,
+            &wanted.name,
+            wanted.arguments.as_deref(),
+            &had,
+            &wanted.grants,
+        ));
+    }
+    steps
+}
+
+/// A change of the privileges on a sequence, view, routine or schema: grants only (safe),
 /// or revokes only (destructive), after the rows as a table's.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectGrants {
     pub kind: GrantedKind,
     pub name: String,
+    /// A routine's argument types (`integer, text`).
+    pub arguments: Option<String>,
     pub from: Vec<Grant>,
     pub to: Vec<Grant>,
 }
@@ -83,6 +149,7 @@ pub struct ObjectGrants {
 pub fn object_grant_steps(
     kind: GrantedKind,
     name: &str,
+    arguments: Option<&str>,
     from: &[Grant],
     to: &[Grant],
 ) -> Vec<ObjectGrants> {
@@ -93,6 +160,7 @@ pub fn object_grant_steps(
         .map(|(a, b)| ObjectGrants {
             kind,
             name: name.to_string(),
+            arguments: arguments.map(str::to_string),
             from: a.to_vec(),
             to: b.to_vec(),
         })

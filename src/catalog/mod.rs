@@ -3,6 +3,7 @@
 //! user-defined types, extensions, sequences, schemas, row-level
 //! security and privileges.
 
+mod called_routines;
 pub mod change;
 pub mod deps;
 pub mod diff;

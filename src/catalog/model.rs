@@ -74,6 +74,8 @@ pub struct Catalog {
     /// Schemas but the system's, the extensions' and the connection's
     /// current one (PostgreSQL), by name.
     pub schemas: Vec<super::schemas::Schema>,
+    /// The privileges on each routine and schema (PostgreSQL).
+    pub granted: Vec<super::grants::GrantedObject>,
     /// Kinds of object the account could not read completely: they were
     /// not compared, so the copy cannot be called identical.
     pub unreadable: Vec<Unreadable>,

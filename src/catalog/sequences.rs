@@ -131,6 +131,7 @@ pub fn sequence_changes(
         steps.privileges.extend(object_grant_steps(
             GrantedKind::Sequence,
             &wanted.name,
+            None,
             had,
             &wanted.grants,
         ));

@@ -50,6 +50,7 @@ impl CatalogBuilder {
                 extensions: Vec::new(),
                 sequences: Vec::new(),
                 schemas: Vec::new(),
+                granted: Vec::new(),
                 unreadable: Vec::new(),
                 counters: Default::default(),
             },

@@ -17,7 +17,7 @@ const UNSUPPORTED: &[(&[&str], &str)] = &[
     ),
     (
         &["GRANT ", "REVOKE ", "CREATE ROLE", "OWNER TO"],
-        "privileges (but tables', columns', sequences' and views') and owners are not synced",
+        "privileges' order in an ACL (which pg_dump shows), owners and roles are not synced",
     ),
     (&["CREATE COLLATION"], "collations are not synced"),
 ];

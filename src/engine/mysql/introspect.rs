@@ -160,6 +160,7 @@ pub async fn catalog(
         extensions: Vec::new(),
         sequences: Vec::new(),
         schemas: Vec::new(),
+        granted: Vec::new(),
         unreadable,
         counters,
     })

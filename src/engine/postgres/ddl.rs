@@ -554,11 +554,8 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             None => out.push(alter_default("DROP DEFAULT")),
         }
     }
-    match (old_identity, new_identity) {
-        (None, Some(how)) => out.push(alter(format!("ADD GENERATED {how} AS IDENTITY"))),
-        (Some(a), Some(b)) if a != b => out.push(alter(format!("SET GENERATED {b}"))),
-        _ => {}
-    }
+    // NOT NULL before an identity is added (it needs one), after one is
+    // dropped (above).
     if from.nullable != to.nullable {
         out.push(alter(
             if to.nullable {
@@ -569,10 +566,68 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             .to_string(),
         ));
     }
+    match (old_identity, new_identity) {
+        (None, Some(how)) => out.push(alter(format!(
+            "ADD GENERATED {how} AS IDENTITY{}",
+            identity_options(to)
+                .map(|o| format!(" ({o})"))
+                .unwrap_or_default()
+        ))),
+        (Some(a), Some(b)) => {
+            if a != b {
+                out.push(alter(format!("SET GENERATED {b}")));
+            }
+            if let Some(options) =
+                identity_options(to).filter(|o| Some(*o) != identity_options(from))
+            {
+                let mut set = set_identity_options(options);
+                // The sequence's position may lie outside narrower bounds,
+                // which PostgreSQL refuses: it starts again from the start
+                // (a data sync then sets it to the source's).
+                let bound = |c: &Column, which: &str| -> Option<i128> {
+                    let (_, rest) = identity_options(c)?.split_once(which)?;
+                    rest.split(' ').next()?.parse().ok()
+                };
+                let narrower = bound(to, "MINVALUE ") > bound(from, "MINVALUE ")
+                    || bound(to, "MAXVALUE ") < bound(from, "MAXVALUE ");
+                if narrower {
+                    set.push_str(" RESTART");
+                }
+                out.push(alter(set));
+            }
+        }
+        _ => {}
+    }
     if from.comment != to.comment {
         out.push(column_comment(table, to));
     }
     out
+}
+
+/// The sequence options of a column's identity, as its definition states
+/// them (`START WITH 1 INCREMENT BY 1 ... NO CYCLE`), if it has any.
+fn identity_options(column: &Column) -> Option<&str> {
+    let (_, rest) = column.definition.split_once(" AS IDENTITY (")?;
+    rest.split_once(')').map(|(options, _)| options)
+}
+
+/// `SET START WITH 1 SET INCREMENT BY 1 ... SET NO CYCLE`: each of an
+/// identity's sequence options as `ALTER COLUMN` changes it.
+fn set_identity_options(options: &str) -> String {
+    let mut out = String::new();
+    for word in options.split(' ') {
+        let starts = matches!(
+            word,
+            "START" | "INCREMENT" | "MINVALUE" | "MAXVALUE" | "CACHE" | "CYCLE" | "NO"
+        );
+        // `NO CYCLE` is one option.
+        if starts && !out.ends_with(" NO") {
+            out.push_str(" SET");
+        }
+        out.push(' ');
+        out.push_str(word);
+    }
+    out.trim_start().to_string()
 }
 
 /// Statements around a DDL script: none are needed (foreign keys are

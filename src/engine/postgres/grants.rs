@@ -1,6 +1,7 @@
-//! PostgreSQL's table, sequence and view privileges: read from each
-//! table's, column's, sequence's and view's ACL (every grantee but the owner, `PUBLIC` as
-//! role 0), the statements
+//! PostgreSQL's table, sequence, view, routine and schema privileges:
+//! read from each table's, column's, sequence's, view's, routine's and
+//! schema's ACL (every grantee but the owner, `PUBLIC` as role 0; a
+//! routine's or schema's ACL never set as the one it was made with), the statements
 //! that grant and revoke them, and the source's grants to roles this
 //! target server lacks, taken out of the plan with a warning: roles
 //! belong to the server, and lockstep never creates or drops one.
@@ -12,7 +13,7 @@ use tokio_postgres::Client;
 use super::introspect::query;
 use super::names::{relation, user_schema, Namer};
 use super::types::quote_ident;
-use crate::catalog::grants::{changes, Grant, GrantedKind, ObjectGrants};
+use crate::catalog::grants::{changes, Grant, GrantedKind, GrantedObject, ObjectGrants};
 use crate::catalog::model::{Catalog, Table};
 use crate::error::Result;
 
@@ -34,6 +35,73 @@ pub(super) const GRANTS: &str = concat!(
     user_schema!(),
     " ORDER BY c.oid, acl.attnum, a.ordinality"
 );
+
+/// Every routine (as `ROUTINES` reads them) and schema with each privilege
+/// on it granted to another role than its owner, one row a privilege (one
+/// row of NULLs for none): `f` or `n`, the schema, the routine's name and
+/// argument types (empty for a schema), grantee, privilege, grant option.
+/// An ACL never set is the one the object was made with (`acldefault`).
+pub(super) const OBJECT_GRANTS: &str = concat!(
+    "SELECT 'f', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), \
+     CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END, \
+     a.privilege_type::text, a.is_grantable \
+     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+     LEFT JOIN LATERAL (SELECT * FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) \
+        WITH ORDINALITY AS x WHERE x.grantee <> p.proowner) AS a ON true \
+     WHERE p.prokind IN ('f', 'p', 'a') \
+     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass \
+        AND d.objid = p.oid AND d.deptype IN ('e', 'i')) AND ",
+    user_schema!(),
+    " UNION ALL SELECT 'n', n.nspname, '', '', \
+     CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END, \
+     a.privilege_type::text, a.is_grantable \
+     FROM pg_namespace n \
+     LEFT JOIN LATERAL (SELECT * FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) \
+        WITH ORDINALITY AS x WHERE x.grantee <> n.nspowner) AS a ON true \
+     WHERE ",
+    user_schema!(),
+    " ORDER BY 1, 2, 3, 4"
+);
+
+/// The routines' and schemas' privileges out of [`OBJECT_GRANTS`]' rows;
+/// a routine named by `namer`, its argument types by `unqualify`.
+pub(super) fn granted_objects(
+    rows: Vec<tokio_postgres::Row>,
+    namer: &Namer,
+    unqualify: &dyn Fn(&str) -> String,
+) -> Result<Vec<GrantedObject>> {
+    let mut out: Vec<GrantedObject> = Vec::new();
+    for row in rows {
+        let schema: &str = row.get(1);
+        let (kind, name, arguments) = match row.get::<_, &str>(0) {
+            "n" => (GrantedKind::Schema, schema.to_string(), None),
+            _ => (
+                GrantedKind::Function,
+                namer.name(schema, row.get::<_, &str>(2))?,
+                Some(unqualify(row.get::<_, &str>(3))),
+            ),
+        };
+        let same = |o: &GrantedObject| o.kind == kind && o.name == name && o.arguments == arguments;
+        if !out.last().is_some_and(same) {
+            out.push(GrantedObject {
+                kind,
+                name: name.clone(),
+                arguments: arguments.clone(),
+                grants: Vec::new(),
+            });
+        }
+        let privilege: Option<String> = row.get(5);
+        if let (Some(privilege), Some(object)) = (privilege, out.last_mut()) {
+            object.grants.push(Grant {
+                grantee: row.get(4),
+                privilege,
+                grantable: row.get(6),
+                column: None,
+            });
+        }
+    }
+    Ok(out)
+}
 
 /// The grants of every table, sequence and view out of [`GRANTS`]' rows, by
 /// its model name, each in its ACL's order (granted in that order on
@@ -70,12 +138,27 @@ pub(super) fn change(table: &Table, from: &[Grant], to: &[Grant]) -> Vec<String>
 
 /// The statements of a change of the privileges on a sequence or view.
 pub(super) fn object_change(change: &ObjectGrants) -> Vec<String> {
-    let kind = match change.kind {
-        GrantedKind::Sequence => "SEQUENCE",
-        GrantedKind::View => "TABLE",
+    let on = match change.kind {
+        GrantedKind::Sequence => format!("SEQUENCE {}", relation(&change.name)),
+        GrantedKind::View => format!("TABLE {}", relation(&change.name)),
+        GrantedKind::Function => format!(
+            "ROUTINE {}({})",
+            relation(&change.name),
+            change.arguments.as_deref().unwrap_or_default()
+        ),
+        GrantedKind::Schema => format!("SCHEMA {}", quote_ident(&change.name)),
     };
-    let on = format!("{kind} {}", relation(&change.name));
-    statements(&on, &|_| false, &change.from, &change.to)
+    let mut out = Vec::new();
+    // A schema the source has holds nothing yet on the target, which
+    // made none for it: it comes with its privileges.
+    if change.kind == GrantedKind::Schema && !changes(&change.from, &change.to).granted.is_empty() {
+        out.push(format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(&change.name)
+        ));
+    }
+    out.extend(statements(&on, &|_| false, &change.from, &change.to));
+    out
 }
 
 /// The statements that turn the grants `from` on `on` (`TABLE "t"`,
@@ -142,6 +225,7 @@ pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result
     if !source.tables.iter().any(|t| to_roles(&t.options.grants))
         && !source.sequences.iter().any(|s| to_roles(&s.grants))
         && !source.views.iter().any(|v| to_roles(&v.grants))
+        && !source.granted.iter().any(|o| to_roles(&o.grants))
     {
         return Ok(Vec::new());
     }
@@ -159,6 +243,10 @@ pub(super) async fn unplaceable(client: &Client, source: &mut Catalog) -> Result
     for view in &mut source.views {
         let what = format!("view `{}`", view.name);
         warnings.extend(placeable_only(&what, &mut view.grants, &roles));
+    }
+    for object in &mut source.granted {
+        let what = format!("{} `{}`", object.kind.as_str(), object.name);
+        warnings.extend(placeable_only(&what, &mut object.grants, &roles));
     }
     Ok(warnings)
 }

@@ -72,6 +72,7 @@ pub fn catalog(conn: &Connection, flavor: &Flavor) -> Result<Catalog> {
         extensions: Vec::new(),
         sequences: Vec::new(),
         schemas: Vec::new(),
+        granted: Vec::new(),
         unreadable: Vec::new(),
         counters: Default::default(),
     })
