@@ -307,8 +307,8 @@ impl EngineConnection for PgConnection {
         !table.key.is_empty()
     }
 
-    /// The key columns as `rows.rs` reads them, then the first half of
-    /// the row's MD5 (the checksums' row hash) as a bigint.
+    /// The key columns as `rows.rs` reads them, then the 64-bit
+    /// `hashtextextended` of the row's encoding (see `checksum`).
     async fn stream_key_hashes(
         &mut self,
         table: &TableData,
