@@ -105,8 +105,9 @@ pub struct Settings {
     pub parallelism: usize,
     /// A table of at least twice this many rows (the source's estimate)
     /// is synced in key ranges of at least this many rows side by side,
-    /// one per lane; 0: each table on one lane.
-    pub range_rows: u64,
+    /// one per lane; 0: each table on one lane. `None`: the default, which
+    /// depends on the link (`sync::default_range_rows`).
+    pub range_rows: Option<u64>,
     pub skip_problematic_foreign_keys: bool,
     pub schema_validation: bool,
     pub auto_fix_schema: bool,

@@ -12,7 +12,7 @@ use super::raw::{Engine, Order, RawConfig, RawDatabase, Text, TextList};
 use super::{OrderStrategy, Overrides, Settings};
 use crate::engine::{ConnectOptions, Role};
 use crate::error::{Error, Result};
-use crate::sync::{RetryPolicy, DEFAULT_RANGE_ROWS};
+use crate::sync::RetryPolicy;
 use crate::tunnel::SshHop;
 use crate::url::{DatabaseUrl, ServerUrl};
 
@@ -113,7 +113,7 @@ pub(crate) fn resolve(
             .or(sync.diff_algorithm)
             .unwrap_or_default(),
         parallelism: parallelism(overrides.parallelism, sync.parallelism, src)?,
-        range_rows: sync.range_rows.unwrap_or(DEFAULT_RANGE_ROWS),
+        range_rows: sync.range_rows,
         skip_problematic_foreign_keys: sync.skip_problematic_foreign_keys.unwrap_or(true),
         schema_validation: sync.schema_validation.unwrap_or(true),
         auto_fix_schema: sync.auto_fix_schema.unwrap_or(true),

@@ -39,7 +39,7 @@ pub use choose::{CostEstimate, LinkCost};
 pub use find::{DiffMethod, FindStats, Found};
 pub use fk::FkStrategy;
 pub use lanes::Lane;
-pub use ranges::{lanes_to_fill, DEFAULT_RANGE_ROWS};
+pub use ranges::{default_range_rows, lanes_to_fill};
 pub use retry::RetryPolicy;
 pub use stop::StopFlag;
 

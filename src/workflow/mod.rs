@@ -27,7 +27,10 @@ use crate::error::{Error, Result};
 use crate::report::graph::GraphFormat;
 use crate::report::progress::Progress;
 use crate::report::{ChangeReport, ChangeStatus, Report, SchemaReport};
-use crate::sync::{DeleteGuard, DiffMethod, LinkCost, RowMode, StopFlag, SyncOptions, WritePoint};
+use crate::sync::{
+    default_range_rows, DeleteGuard, DiffMethod, LinkCost, RowMode, StopFlag, SyncOptions,
+    WritePoint,
+};
 use route::Route;
 
 /// What a sync does.
@@ -249,7 +252,8 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
             _ => RowMode::Apply,
         };
         let progress = Progress::new(options.quiet);
-        let (method, why) = diff_method(settings, [source.link(), target.link()]);
+        let links = [source.link(), target.link()];
+        let (method, why) = diff_method(settings, links);
         diff_choice = why;
         let plan = data_phase::DataPlan {
             source_catalog: &source_catalog,
@@ -285,7 +289,9 @@ pub async fn run_sync(settings: &Settings, mode: Mode, options: &RunOptions) -> 
                 }),
             },
             retry: settings.retry,
-            range_rows: settings.range_rows,
+            range_rows: settings
+                .range_rows
+                .unwrap_or_else(|| default_range_rows(over_network(links))),
         };
         let applies = matches!(rows, RowMode::Apply);
         // Around the rows: the suspensions the writes need, then the
@@ -421,13 +427,24 @@ fn agree_on_row_hash(source: &mut SourceDb, target: &mut TargetDb) {
 /// rows costs the servers less than hashing them.
 const BISECT_FROM_RTT: Duration = Duration::from_millis(2);
 
+/// The round trip to the slower of the two servers, where measured.
+fn slowest_rtt(links: [Option<Link>; 2]) -> Option<Duration> {
+    links.iter().flatten().map(|l| l.rtt).max()
+}
+
+/// Whether a server is reached over a network (`BISECT_FROM_RTT` or
+/// more), not on loopback or in one rack.
+fn over_network(links: [Option<Link>; 2]) -> bool {
+    slowest_rtt(links).is_some_and(|rtt| rtt >= BISECT_FROM_RTT)
+}
+
 /// How differing rows are found, and why (for the report). `auto` goes by
 /// the link measured at connect: below `BISECT_FROM_RTT` every row is
 /// streamed; over a slower link, each table by what streaming its bytes
 /// and bisecting it are estimated to cost (the source's link: the target
 /// is written whole anyway).
 fn diff_method(settings: &Settings, links: [Option<Link>; 2]) -> (DiffMethod, String) {
-    let slowest = links.iter().flatten().map(|l| l.rtt).max();
+    let slowest = slowest_rtt(links);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let cost = links[0].and_then(|link| {
         Some(LinkCost {
