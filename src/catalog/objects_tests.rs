@@ -33,7 +33,7 @@ fn phases(plan: &[PlannedChange]) -> Vec<(String, Phase)> {
 fn plan_with_rows(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
     let options = DiffOptions {
         separate_fk_phase: true,
-        fk_needs_parent: false,
+        fks_after_rows: false,
         index_order_matters: true,
         suspend_triggers: true,
     };

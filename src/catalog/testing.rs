@@ -337,7 +337,7 @@ pub fn sql_type(data_type: &str) -> SqlType {
 pub fn mysql_plan(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
     let options = DiffOptions {
         separate_fk_phase: true,
-        fk_needs_parent: false,
+        fks_after_rows: false,
         index_order_matters: true,
         suspend_triggers: false,
     };
@@ -348,7 +348,7 @@ pub fn mysql_plan(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
 pub fn sqlite_plan(source: &Catalog, target: &Catalog) -> Vec<PlannedChange> {
     let options = DiffOptions {
         separate_fk_phase: false,
-        fk_needs_parent: false,
+        fks_after_rows: false,
         index_order_matters: false,
         suspend_triggers: false,
     };

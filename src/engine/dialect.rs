@@ -66,8 +66,8 @@ pub trait Dialect: Send + Sync {
     }
 
     /// Whether a new table's foreign key may name a table not created yet
-    /// (MySQL with checks off, SQLite); else keys closing an FK cycle are
-    /// added after the tables.
+    /// (MySQL with checks off, SQLite); else a new table's keys are added
+    /// once the rows are in (`DiffOptions::fks_after_rows`).
     fn references_missing_tables(&self) -> bool {
         true
     }

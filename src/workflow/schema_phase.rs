@@ -76,7 +76,7 @@ impl SchemaContext<'_> {
     fn plan(&self, target: &Catalog, dialect: &dyn Dialect, first: bool) -> Vec<PlannedChange> {
         let options = DiffOptions {
             separate_fk_phase: dialect.alters_foreign_keys(),
-            fk_needs_parent: !dialect.references_missing_tables(),
+            fks_after_rows: !dialect.references_missing_tables(),
             index_order_matters: dialect.index_order_matters(),
             suspend_triggers: first && self.policy.rows_follow,
         };
