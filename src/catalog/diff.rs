@@ -25,7 +25,8 @@ use super::change::{
 };
 use super::deps::read_order;
 use super::grants::{self, Grant};
-use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::model::{Catalog, Column, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::user_types::{TypeChange, UserType};
 use super::own_columns::{
     created_own_columns, excuse_restored, own_column_clause, restored_not_null,
 };
@@ -273,12 +274,16 @@ pub fn diff(
     plan.extend(objects.drops);
     plan.extend(drop_fks);
     plan.extend(drop_views);
+    // Routines a domain's checks or default call come before the types.
+    let (called_by_types, routines) =
+        super::called_routines::split_called_by_types(objects.routines, &source.types);
+    plan.extend(called_by_types);
     plan.extend(typed(types.before_tables));
     plan.extend(sequence_steps(sequences.before_tables));
     // Routines the tables' defaults, checks and indexes call come before
     // the tables (their bodies are not checked yet, as pg_dump restores).
     let calling: Vec<&Table> = source.tables.iter().filter(|t| selected(&t.name)).collect();
-    let (called, routines) = super::called_routines::split_called(objects.routines, &calling);
+    let (called, routines) = super::called_routines::split_called(routines, &calling);
     plan.extend(called);
     order_creates(&mut creates, source);
     let mut creates = under_parents(creates, false);
@@ -290,8 +295,47 @@ pub fn diff(
     plan.extend(under_parents(alters, false));
     plan.extend(sequence_steps(sequences.owners));
     plan.extend(drop_tables);
-    plan.extend(objects.routine_drops);
-    plan.extend(typed(types.after_tables));
+    // Routines a dropped domain calls go after it.
+    let dropped_types: Vec<UserType> = types
+        .after_tables
+        .iter()
+        .filter_map(|c| match c {
+            TypeChange::Drop(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let (routine_drops_after_types, routine_drops) =
+        super::called_routines::split_called_by_types(objects.routine_drops, &dropped_types);
+    plan.extend(routine_drops);
+    // The target's columns that leave a type only after the rows (a
+    // retype the rows could refuse): the types only the target has then
+    // go after those changes, else PostgreSQL refuses the drop.
+    let retyped: Vec<&Column> = post_alters
+        .iter()
+        .filter_map(|p| match &p.change {
+            SchemaChange::AlterTable { clauses, .. } => Some(clauses),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|c| match c {
+            AlterClause::ModifyColumn { from, to, .. } if from.data_type != to.data_type => {
+                Some(from)
+            }
+            _ => None,
+        })
+        .collect();
+    let late_type_drops = super::user_types::drops_wait_for(&types.after_tables, &retyped);
+    let mut type_drops = Vec::new();
+    match late_type_drops {
+        true => {
+            type_drops.extend(typed(types.after_tables));
+            type_drops.extend(routine_drops_after_types);
+        }
+        false => {
+            plan.extend(typed(types.after_tables));
+            plan.extend(routine_drops_after_types);
+        }
+    }
     plan.extend(extension_steps(extensions.after_tables));
     plan.extend(sequence_steps(sequences.after_tables));
     plan.extend(
@@ -305,6 +349,10 @@ pub fn diff(
         change.phase = Phase::PostData;
     }
     plan.extend(post_alters);
+    for mut change in type_drops {
+        change.phase = Phase::PostData;
+        plan.push(change);
+    }
     for change in &mut add_fks {
         change.phase = Phase::PostData;
     }

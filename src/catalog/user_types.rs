@@ -297,6 +297,19 @@ pub fn columns_of(catalog: &Catalog, spelled: &str) -> Vec<TypedColumn> {
     out
 }
 
+/// Whether one of the types `drops` takes away is still the type (or
+/// array element type) of a column in `retyped`: the target's columns a
+/// plan moves to another type only after the rows, so those drops must
+/// wait for them.
+pub fn drops_wait_for(drops: &[TypeChange], retyped: &[&Column]) -> bool {
+    drops.iter().any(|change| match change {
+        TypeChange::Drop(t) => retyped
+            .iter()
+            .any(|c| c.data_type.trim_end_matches("[]") == t.spelled),
+        _ => false,
+    })
+}
+
 /// The type steps of a plan: those before the tables (creates and every
 /// safe change, in dependency order), those after the tables that used
 /// them are gone (drops, dependents first), and those after the rows
