@@ -26,11 +26,11 @@ use super::change::{
 use super::deps::read_order;
 use super::grants::{self, Grant};
 use super::model::{Catalog, Column, Index, IndexKind, ObjectKind, SchemaObject, Table};
-use super::user_types::{TypeChange, UserType};
 use super::own_columns::{
     created_own_columns, excuse_restored, own_column_clause, restored_not_null,
 };
 use super::row_security::RowSecurity;
+use super::user_types::{TypeChange, UserType};
 
 /// What the target engine needs from the plan's shape.
 #[derive(Debug, Clone, Copy)]
