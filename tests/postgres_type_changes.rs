@@ -365,3 +365,21 @@ fn a_routine_a_domain_calls_comes_before_it_and_goes_after_it() {
     let routines = "SELECT proname::text FROM pg_proc WHERE proname = 'is_email'";
     assert!(target.query(routines).is_empty());
 }
+
+#[test]
+fn a_domain_check_not_validated_on_the_source_is_added_after_its_rows() {
+    let source = PgDb::new("pgdomnv_src");
+    let target = PgDb::new("pgdomnv_tgt");
+    // `-1` predates the check: CREATE DOMAIN cannot say NOT VALID, and
+    // the row would refuse it, so the check comes after the rows.
+    source.exec(
+        "CREATE DOMAIN d AS integer; CREATE TABLE t (id int PRIMARY KEY, v d); \
+         INSERT INTO t VALUES (1, -1), (2, 5); \
+         ALTER DOMAIN d ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID",
+    );
+    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
+    assert_eq!(code, 0, "{out}");
+    assert_in_sync(&source, &target);
+    let validated = "SELECT convalidated::text FROM pg_constraint WHERE conname = 'positive'";
+    assert_eq!(target.query(validated), [[Some("false".to_string())]]);
+}

@@ -12,8 +12,10 @@
 //! updated before anything else, dropped after the tables; so are
 //! sequences (see `sequences` for their owners), and schemas only the
 //! target has are dropped last, after what was in them. User-defined types are
-//! created and changed before the tables, dropped after them, and changed
-//! after the rows where a change is not safe. Objects are compared on their
+//! created and changed before the tables (after the routines a domain
+//! calls), dropped after them (before the routines a dropped domain
+//! calls; after the rows where a column leaves the type only then), and
+//! changed after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
 //! events, their session context), so a same-engine sync reproduces them
 //! exactly.

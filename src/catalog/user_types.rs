@@ -247,6 +247,17 @@ pub fn before_rows(current: &UserType, desired: &UserType) -> UserType {
     step
 }
 
+/// `t` without the checks it has `NOT VALID` (a domain's), which the
+/// rows it holds need not pass; `t` itself when it has none. A step keeps
+/// `t`'s `definition`: engines render a step from its kind.
+fn without_unvalidated(t: &UserType) -> UserType {
+    let mut step = t.clone();
+    if let UserTypeKind::Domain { checks, .. } = &mut step.kind {
+        checks.retain(|c| !c.definition.ends_with(" NOT VALID"));
+    }
+    step
+}
+
 /// Whether `t` is built on the type spelled `spelled` (as a domain's
 /// base, a composite's attribute, a range's subtype; arrays of it too).
 fn builds_on<'a>(t: &'a UserType, spelled: &str) -> bool {
@@ -331,7 +342,17 @@ pub fn type_changes(source: &Catalog, target: &Catalog) -> TypeSteps {
     in_dependency_order(&mut desired);
     for wanted in desired {
         let Some(current) = target.types.iter().find(|t| t.name == wanted.name) else {
-            steps.before_tables.push(TypeChange::Create(wanted));
+            // A domain's checks not validated on the source may refuse
+            // the source's own rows: added after them.
+            let step = without_unvalidated(&wanted);
+            steps.before_tables.push(TypeChange::Create(step.clone()));
+            if step != wanted {
+                steps.after_rows.push(TypeChange::Alter {
+                    current: step,
+                    desired: wanted,
+                    columns: Vec::new(),
+                });
+            }
             continue;
         };
         if *current == wanted {

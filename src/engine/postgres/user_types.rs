@@ -208,9 +208,21 @@ fn create(t: &UserType) -> String {
             if *not_null {
                 out.push_str(" NOT NULL");
             }
-            for check in checks {
+            // A check not validated (`NOT VALID`) is one CREATE DOMAIN
+            // cannot make: it is added after.
+            let (later, now): (Vec<_>, Vec<_>) = checks
+                .iter()
+                .partition(|c| c.definition.ends_with(" NOT VALID"));
+            for check in now {
                 out.push_str(&format!(
                     " CONSTRAINT {} {}",
+                    quote_ident(&check.name),
+                    check.definition
+                ));
+            }
+            for check in later {
+                out.push_str(&format!(
+                    ";\nALTER DOMAIN {name} ADD CONSTRAINT {} {}",
                     quote_ident(&check.name),
                     check.definition
                 ));
@@ -241,7 +253,12 @@ fn drop(t: &UserType) -> String {
 /// One type change as statements.
 pub(super) fn render(change: &TypeChange) -> Vec<String> {
     match change {
-        TypeChange::Create(t) => vec![t.definition.clone()],
+        // From its kind: a step toward the source's type (a domain
+        // without its unvalidated checks) keeps the source's definition.
+        TypeChange::Create(t) => vec![match comments::split(&t.definition).1 {
+            Some(comment) => format!("{}\n;\n{comment}", create(t)),
+            None => create(t),
+        }],
         TypeChange::Drop(t) => vec![drop(t)],
         TypeChange::Alter {
             current,
