@@ -32,7 +32,6 @@ use super::own_columns::{
     created_own_columns, excuse_restored, own_column_clause, restored_not_null,
 };
 use super::row_security::RowSecurity;
-use super::user_types::{TypeChange, UserType};
 
 /// What the target engine needs from the plan's shape.
 #[derive(Debug, Clone, Copy)]
@@ -298,35 +297,15 @@ pub fn diff(
     plan.extend(sequence_steps(sequences.owners));
     plan.extend(drop_tables);
     // Routines a dropped domain calls go after it.
-    let dropped_types: Vec<UserType> = types
-        .after_tables
-        .iter()
-        .filter_map(|c| match c {
-            TypeChange::Drop(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect();
-    let (routine_drops_after_types, routine_drops) =
-        super::called_routines::split_called_by_types(objects.routine_drops, &dropped_types);
+    let (routine_drops_after_types, routine_drops) = super::called_routines::split_called_by_types(
+        objects.routine_drops,
+        &super::user_types::dropped(&types.after_tables),
+    );
     plan.extend(routine_drops);
-    // The target's columns that leave a type only after the rows (a
-    // retype the rows could refuse): the types only the target has then
-    // go after those changes, else PostgreSQL refuses the drop.
-    let retyped: Vec<&Column> = post_alters
-        .iter()
-        .filter_map(|p| match &p.change {
-            SchemaChange::AlterTable { clauses, .. } => Some(clauses),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|c| match c {
-            AlterClause::ModifyColumn { from, to, .. } if from.data_type != to.data_type => {
-                Some(from)
-            }
-            _ => None,
-        })
-        .collect();
-    let late_type_drops = super::user_types::drops_wait_for(&types.after_tables, &retyped);
+    // The types only the target has go after the changes that take the
+    // last columns off them, else PostgreSQL refuses the drop.
+    let late_type_drops =
+        super::user_types::drops_wait_for(&types.after_tables, &retyped_columns(&post_alters));
     let mut type_drops = Vec::new();
     match late_type_drops {
         true => {
@@ -729,6 +708,24 @@ fn order_views(changes: &mut Vec<PlannedChange>, dependents_first: bool) {
         reads,
         dependents_first,
     );
+}
+
+/// The target's columns that `changes` give another type.
+fn retyped_columns(changes: &[PlannedChange]) -> Vec<&Column> {
+    changes
+        .iter()
+        .filter_map(|p| match &p.change {
+            SchemaChange::AlterTable { clauses, .. } => Some(clauses),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|c| match c {
+            AlterClause::ModifyColumn { from, to, .. } if from.data_type != to.data_type => {
+                Some(from)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn push_alter(

@@ -331,6 +331,17 @@ pub struct TypeSteps {
     pub after_rows: Vec<TypeChange>,
 }
 
+/// The types `changes` drop.
+pub fn dropped(changes: &[TypeChange]) -> Vec<UserType> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            TypeChange::Drop(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Compares the two schemas' types by name.
 pub fn type_changes(source: &Catalog, target: &Catalog) -> TypeSteps {
     let mut steps = TypeSteps {
@@ -458,6 +469,44 @@ mod tests {
         );
         let only_adds = enumeration("mood", &["sad", "meh", "ok", "happy"]);
         assert_eq!(before_rows(&current, &only_adds), only_adds);
+    }
+
+    #[test]
+    fn a_new_domain_gets_its_unvalidated_checks_after_the_rows() {
+        let check = |name: &str, definition: &str| CheckConstraint {
+            name: name.into(),
+            expression: definition.into(),
+            definition: definition.into(),
+        };
+        let mut wanted = domain("d", "integer");
+        wanted.kind = UserTypeKind::Domain {
+            base: "integer".into(),
+            default: None,
+            not_null: false,
+            checks: vec![
+                check("big", "CHECK ((VALUE < 100))"),
+                check("positive", "CHECK ((VALUE > 0)) NOT VALID"),
+            ],
+        };
+        let mut source = crate::catalog::testing::sqlite().build();
+        source.types.push(wanted.clone());
+        let target = crate::catalog::testing::sqlite().build();
+        let steps = type_changes(&source, &target);
+        let [TypeChange::Create(created)] = &steps.before_tables[..] else {
+            panic!("{:?}", steps.before_tables);
+        };
+        let UserTypeKind::Domain { checks, .. } = &created.kind else {
+            panic!("{created:?}");
+        };
+        assert_eq!(checks, &[check("big", "CHECK ((VALUE < 100))")]);
+        assert_eq!(
+            steps.after_rows,
+            [TypeChange::Alter {
+                current: created.clone(),
+                desired: wanted,
+                columns: Vec::new(),
+            }]
+        );
     }
 
     #[test]
