@@ -1,10 +1,12 @@
 //! The routines a table's own expressions call (column defaults,
-//! generated columns, CHECKs, index expressions and predicates): those the
-//! plan creates must be in place before the tables that call them.
+//! generated columns, CHECKs, index expressions and predicates), and
+//! those a domain's default and checks call: those the plan creates must
+//! be in place before the tables and types that call them.
 
 use super::change::{ObjectChange, SchemaChange};
 use super::diff::PlannedChange;
 use super::model::{DefaultValue, Table};
+use super::user_types::{UserType, UserTypeKind};
 
 /// Splits routine steps into the creations of routines some table in
 /// `tables` calls (to run before the tables are created and altered) and
@@ -18,6 +20,38 @@ pub fn split_called(
             object,
             why: ObjectChange::Missing,
         } => tables.iter().any(|t| calls(t, &object.name)),
+        _ => false,
+    })
+}
+
+/// Splits routine steps into the creations (or drops) of routines a
+/// domain of `types` calls in its default or checks, and the rest: a
+/// routine is created before the types that call it, and dropped after
+/// them.
+pub fn split_called_by_types(
+    routines: Vec<PlannedChange>,
+    types: &[UserType],
+) -> (Vec<PlannedChange>, Vec<PlannedChange>) {
+    routines.into_iter().partition(|step| match &step.change {
+        SchemaChange::CreateObject {
+            object,
+            why: ObjectChange::Missing,
+        }
+        | SchemaChange::DropObject {
+            object,
+            why: ObjectChange::Extra,
+        } => {
+            let bare = object.name.rsplit('.').next().unwrap_or(&object.name);
+            types.iter().any(|t| match &t.kind {
+                UserTypeKind::Domain {
+                    default, checks, ..
+                } => default
+                    .iter()
+                    .chain(checks.iter().map(|c| &c.expression))
+                    .any(|text| mentions_call(text, bare)),
+                _ => false,
+            })
+        }
         _ => false,
     })
 }

@@ -12,8 +12,10 @@
 //! updated before anything else, dropped after the tables; so are
 //! sequences (see `sequences` for their owners), and schemas only the
 //! target has are dropped last, after what was in them. User-defined types are
-//! created and changed before the tables, dropped after them, and changed
-//! after the rows where a change is not safe. Objects are compared on their
+//! created and changed before the tables (after the routines a domain
+//! calls), dropped after them (before the routines a dropped domain
+//! calls; after the rows where a column leaves the type only then), and
+//! changed after the rows where a change is not safe. Objects are compared on their
 //! engine-native `definition` texts (and, for triggers, routines and
 //! events, their session context), so a same-engine sync reproduces them
 //! exactly.
@@ -25,7 +27,7 @@ use super::change::{
 };
 use super::deps::read_order;
 use super::grants::{self, Grant};
-use super::model::{Catalog, Index, IndexKind, ObjectKind, SchemaObject, Table};
+use super::model::{Catalog, Column, Index, IndexKind, ObjectKind, SchemaObject, Table};
 use super::own_columns::{
     created_own_columns, excuse_restored, own_column_clause, restored_not_null,
 };
@@ -280,12 +282,16 @@ pub fn diff(
     plan.extend(objects.drops);
     plan.extend(drop_fks);
     plan.extend(drop_views);
+    // Routines a domain's checks or default call come before the types.
+    let (called_by_types, routines) =
+        super::called_routines::split_called_by_types(objects.routines, &source.types);
+    plan.extend(called_by_types);
     plan.extend(typed(types.before_tables));
     plan.extend(sequence_steps(sequences.before_tables));
     // Routines the tables' defaults, checks and indexes call come before
     // the tables (their bodies are not checked yet, as pg_dump restores).
     let calling: Vec<&Table> = source.tables.iter().filter(|t| selected(&t.name)).collect();
-    let (called, routines) = super::called_routines::split_called(objects.routines, &calling);
+    let (called, routines) = super::called_routines::split_called(routines, &calling);
     plan.extend(called);
     order_creates(&mut creates, source);
     let mut creates = under_parents(creates, false);
@@ -297,8 +303,27 @@ pub fn diff(
     plan.extend(under_parents(alters, false));
     plan.extend(sequence_steps(sequences.owners));
     plan.extend(drop_tables);
-    plan.extend(objects.routine_drops);
-    plan.extend(typed(types.after_tables));
+    // Routines a dropped domain calls go after it.
+    let (routine_drops_after_types, routine_drops) = super::called_routines::split_called_by_types(
+        objects.routine_drops,
+        &super::user_types::dropped(&types.after_tables),
+    );
+    plan.extend(routine_drops);
+    // The types only the target has go after the changes that take the
+    // last columns off them, else PostgreSQL refuses the drop.
+    let late_type_drops =
+        super::user_types::drops_wait_for(&types.after_tables, &retyped_columns(&post_alters));
+    let mut type_drops = Vec::new();
+    match late_type_drops {
+        true => {
+            type_drops.extend(typed(types.after_tables));
+            type_drops.extend(routine_drops_after_types);
+        }
+        false => {
+            plan.extend(typed(types.after_tables));
+            plan.extend(routine_drops_after_types);
+        }
+    }
     plan.extend(extension_steps(extensions.after_tables));
     plan.extend(sequence_steps(sequences.after_tables));
     plan.extend(
@@ -312,6 +337,10 @@ pub fn diff(
         change.phase = Phase::PostData;
     }
     plan.extend(post_alters);
+    for mut change in type_drops {
+        change.phase = Phase::PostData;
+        plan.push(change);
+    }
     for change in &mut add_fks {
         change.phase = Phase::PostData;
     }
@@ -674,6 +703,24 @@ fn order_views(changes: &mut Vec<PlannedChange>, dependents_first: bool) {
         reads,
         dependents_first,
     );
+}
+
+/// The target's columns that `changes` give another type.
+fn retyped_columns(changes: &[PlannedChange]) -> Vec<&Column> {
+    changes
+        .iter()
+        .filter_map(|p| match &p.change {
+            SchemaChange::AlterTable { clauses, .. } => Some(clauses),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|c| match c {
+            AlterClause::ModifyColumn { from, to, .. } if from.data_type != to.data_type => {
+                Some(from)
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 fn push_alter(

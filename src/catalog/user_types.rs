@@ -247,6 +247,17 @@ pub fn before_rows(current: &UserType, desired: &UserType) -> UserType {
     step
 }
 
+/// `t` without the checks it has `NOT VALID` (a domain's), which the
+/// rows it holds need not pass; `t` itself when it has none. A step keeps
+/// `t`'s `definition`: engines render a step from its kind.
+fn without_unvalidated(t: &UserType) -> UserType {
+    let mut step = t.clone();
+    if let UserTypeKind::Domain { checks, .. } = &mut step.kind {
+        checks.retain(|c| !c.definition.ends_with(" NOT VALID"));
+    }
+    step
+}
+
 /// Whether `t` is built on the type spelled `spelled` (as a domain's
 /// base, a composite's attribute, a range's subtype; arrays of it too).
 fn builds_on<'a>(t: &'a UserType, spelled: &str) -> bool {
@@ -297,6 +308,19 @@ pub fn columns_of(catalog: &Catalog, spelled: &str) -> Vec<TypedColumn> {
     out
 }
 
+/// Whether one of the types `drops` takes away is still the type (or
+/// array element type) of a column in `retyped`: the target's columns a
+/// plan moves to another type only after the rows, so those drops must
+/// wait for them.
+pub fn drops_wait_for(drops: &[TypeChange], retyped: &[&Column]) -> bool {
+    drops.iter().any(|change| match change {
+        TypeChange::Drop(t) => retyped
+            .iter()
+            .any(|c| c.data_type.trim_end_matches("[]") == t.spelled),
+        _ => false,
+    })
+}
+
 /// The type steps of a plan: those before the tables (creates and every
 /// safe change, in dependency order), those after the tables that used
 /// them are gone (drops, dependents first), and those after the rows
@@ -305,6 +329,17 @@ pub struct TypeSteps {
     pub before_tables: Vec<TypeChange>,
     pub after_tables: Vec<TypeChange>,
     pub after_rows: Vec<TypeChange>,
+}
+
+/// The types `changes` drop.
+pub fn dropped(changes: &[TypeChange]) -> Vec<UserType> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            TypeChange::Drop(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Compares the two schemas' types by name.
@@ -318,7 +353,17 @@ pub fn type_changes(source: &Catalog, target: &Catalog) -> TypeSteps {
     in_dependency_order(&mut desired);
     for wanted in desired {
         let Some(current) = target.types.iter().find(|t| t.name == wanted.name) else {
-            steps.before_tables.push(TypeChange::Create(wanted));
+            // A domain's checks not validated on the source may refuse
+            // the source's own rows: added after them.
+            let step = without_unvalidated(&wanted);
+            steps.before_tables.push(TypeChange::Create(step.clone()));
+            if step != wanted {
+                steps.after_rows.push(TypeChange::Alter {
+                    current: step,
+                    desired: wanted,
+                    columns: Vec::new(),
+                });
+            }
             continue;
         };
         if *current == wanted {
@@ -424,6 +469,44 @@ mod tests {
         );
         let only_adds = enumeration("mood", &["sad", "meh", "ok", "happy"]);
         assert_eq!(before_rows(&current, &only_adds), only_adds);
+    }
+
+    #[test]
+    fn a_new_domain_gets_its_unvalidated_checks_after_the_rows() {
+        let check = |name: &str, definition: &str| CheckConstraint {
+            name: name.into(),
+            expression: definition.into(),
+            definition: definition.into(),
+        };
+        let mut wanted = domain("d", "integer");
+        wanted.kind = UserTypeKind::Domain {
+            base: "integer".into(),
+            default: None,
+            not_null: false,
+            checks: vec![
+                check("big", "CHECK ((VALUE < 100))"),
+                check("positive", "CHECK ((VALUE > 0)) NOT VALID"),
+            ],
+        };
+        let mut source = crate::catalog::testing::sqlite().build();
+        source.types.push(wanted.clone());
+        let target = crate::catalog::testing::sqlite().build();
+        let steps = type_changes(&source, &target);
+        let [TypeChange::Create(created)] = &steps.before_tables[..] else {
+            panic!("{:?}", steps.before_tables);
+        };
+        let UserTypeKind::Domain { checks, .. } = &created.kind else {
+            panic!("{created:?}");
+        };
+        assert_eq!(checks, &[check("big", "CHECK ((VALUE < 100))")]);
+        assert_eq!(
+            steps.after_rows,
+            [TypeChange::Alter {
+                current: created.clone(),
+                desired: wanted,
+                columns: Vec::new(),
+            }]
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::types::{quote_ident, quote_text};
 use super::{comments, grants, row_security};
 use crate::catalog::change::{AlterClause, SchemaChange};
 use crate::catalog::model::{
-    Column, Index, ObjectKind, PartitionOf, SchemaObject, Table, TableOptions, TablePart,
+    Column, Index, ObjectKind, PartitionOf, SchemaObject, SqlType, Table, TableOptions, TablePart,
 };
 use crate::catalog::sequences::SequenceChange;
 use crate::catalog::user_types::TypeChange;
@@ -488,6 +488,41 @@ fn repartition(table: &str, from: &TableOptions, to: &TableOptions) -> Vec<Strin
     }
 }
 
+/// `ALTER COLUMN ... TYPE` to `to`'s type and collation, each value cast.
+/// Between two types PostgreSQL does not know (two enums, say) there may
+/// be no cast: then each value goes through its text, which the server
+/// decides when it reads the statement, before any row is changed.
+fn retype(table: &str, to: &Column, from_type: &SqlType, to_type: &SqlType) -> String {
+    let collate = to
+        .collation
+        .as_ref()
+        .map(|c| format!(" COLLATE {}", quote_ident(c)))
+        .unwrap_or_default();
+    let statement = |through: &str| {
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {column} TYPE {data_type}{collate} USING {column}{through}::{data_type}",
+            relation(table),
+            column = quote_ident(&to.name),
+            data_type = to.data_type,
+        )
+    };
+    match (from_type, to_type) {
+        (SqlType::Other { .. }, SqlType::Other { .. }) => {
+            let through = if to.data_type.ends_with("[]") {
+                "::text[]"
+            } else {
+                "::text"
+            };
+            format!(
+                "DO $lockstep$ BEGIN {}; EXCEPTION WHEN cannot_coerce THEN {}; END $lockstep$",
+                statement(""),
+                statement(through)
+            )
+        }
+        _ => statement(""),
+    }
+}
+
 /// `ALTER COLUMN` steps from `from` to `to`: type (with `USING` a cast),
 /// collation, default, identity, nullability, comment.
 fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
@@ -527,19 +562,6 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
     if old_identity.is_some() && new_identity.is_none() {
         out.push(alter("DROP IDENTITY".to_string()));
     }
-    if from.data_type != to.data_type || from.collation != to.collation {
-        let collate = to
-            .collation
-            .as_ref()
-            .map(|c| format!(" COLLATE {}", quote_ident(c)))
-            .unwrap_or_default();
-        out.push(alter(format!(
-            "TYPE {}{collate} USING {}::{}",
-            to.data_type,
-            quote_ident(&to.name),
-            to.data_type
-        )));
-    }
     let default_of = |c: &Column| match &c.default {
         Some(_) if identity(c).is_none() => c
             .definition
@@ -547,7 +569,17 @@ fn modify_column(table: &str, from: &Column, to: &Column) -> Vec<String> {
             .map(|(_, d)| d.trim_end_matches(" NOT NULL").to_string()),
         _ => None,
     };
-    let (old_default, new_default) = (default_of(from), default_of(to));
+    let (mut old_default, new_default) = (default_of(from), default_of(to));
+    if from.data_type != to.data_type || from.collation != to.collation {
+        // The old default goes first: PostgreSQL converts it with the
+        // column and refuses where no automatic cast exists (text to an
+        // enum); the source's is set after.
+        if old_default.is_some() && from.data_type != to.data_type {
+            out.push(alter_default("DROP DEFAULT"));
+            old_default = None;
+        }
+        out.push(retype(table, to, &from.sql_type, &to.sql_type));
+    }
     if old_default != new_default {
         match &new_default {
             Some(d) => out.push(alter_default(&format!("SET DEFAULT {d}"))),

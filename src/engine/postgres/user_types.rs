@@ -8,12 +8,15 @@
 //! at the source's position, `ALTER DOMAIN`, `ALTER TYPE ... ADD/DROP/
 //! ALTER ATTRIBUTE`); an enum that loses or reorders labels is rebuilt
 //! (renamed away, created again, each column converted through its text,
-//! the old type dropped). What cannot change in place (a domain's base
+//! the old type dropped), and so is a composite type whose attribute a
+//! column stores changes type (each value taken apart and put together
+//! again). What cannot change in place (a domain's base
 //! type or collation, a range type, a composite's attribute order, a type
 //! of another kind) stops the run with a message saying so. A type's
 //! comment follows its definition (see `comments`), and a type that
 //! differs only by it is commented in place.
 
+use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Row};
 
 use super::comments;
@@ -205,9 +208,21 @@ fn create(t: &UserType) -> String {
             if *not_null {
                 out.push_str(" NOT NULL");
             }
-            for check in checks {
+            // A check not validated (`NOT VALID`) is one CREATE DOMAIN
+            // cannot make: it is added after.
+            let (later, now): (Vec<_>, Vec<_>) = checks
+                .iter()
+                .partition(|c| c.definition.ends_with(" NOT VALID"));
+            for check in now {
                 out.push_str(&format!(
                     " CONSTRAINT {} {}",
+                    quote_ident(&check.name),
+                    check.definition
+                ));
+            }
+            for check in later {
+                out.push_str(&format!(
+                    ";\nALTER DOMAIN {name} ADD CONSTRAINT {} {}",
                     quote_ident(&check.name),
                     check.definition
                 ));
@@ -238,7 +253,12 @@ fn drop(t: &UserType) -> String {
 /// One type change as statements.
 pub(super) fn render(change: &TypeChange) -> Vec<String> {
     match change {
-        TypeChange::Create(t) => vec![t.definition.clone()],
+        // From its kind: a step toward the source's type (a domain
+        // without its unvalidated checks) keeps the source's definition.
+        TypeChange::Create(t) => vec![match comments::split(&t.definition).1 {
+            Some(comment) => format!("{}\n;\n{comment}", create(t)),
+            None => create(t),
+        }],
         TypeChange::Drop(t) => vec![drop(t)],
         TypeChange::Alter {
             current,
@@ -272,7 +292,9 @@ fn alter(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec
                     return adds;
                 }
             }
-            rebuild_enum(current, desired, columns)
+            rebuild(current, desired, columns, |column, array| {
+                format!("{column}::text{array}::{name}{array}")
+            })
         }
         (
             Domain {
@@ -341,6 +363,16 @@ fn alter(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec
             if after != wanted {
                 return cannot("the source orders the attributes otherwise");
             }
+            let retyped = a
+                .iter()
+                .any(|x| b.iter().any(|y| y.name == x.name && y != x));
+            if retyped && !columns.is_empty() {
+                // PostgreSQL refuses to retype an attribute a column
+                // stores: the type is rebuilt, each value taken apart.
+                return rebuild(current, desired, columns, |column, array| {
+                    composite_value(column, array, a, b, &name)
+                });
+            }
             let alter = |what: String| format!("ALTER TYPE {name} {what}");
             let mut out: Vec<String> = a
                 .iter()
@@ -401,10 +433,43 @@ fn add_labels(name: &str, current: &[String], desired: &[String]) -> Option<Vec<
     Some(out)
 }
 
+/// A value of the composite type with attributes `a` as one with
+/// attributes `b` (named `name`): each attribute both have cast to its new
+/// type, a new one NULL, a NULL value NULL. An array goes through its
+/// text, which takes only a change of attribute types.
+fn composite_value(
+    column: &str,
+    array: &str,
+    a: &[Attribute],
+    b: &[Attribute],
+    name: &str,
+) -> String {
+    if !array.is_empty() {
+        return format!("{column}::text{array}::{name}{array}");
+    }
+    let fields: Vec<String> = b
+        .iter()
+        .map(|y| match a.iter().any(|x| x.name == y.name) {
+            true => format!("({column}).{}::{}", quote_ident(&y.name), y.definition),
+            false => format!("NULL::{}", y.definition),
+        })
+        .collect();
+    format!(
+        "CASE WHEN {column}::text IS NULL THEN NULL ELSE ROW({})::{name} END",
+        fields.join(", ")
+    )
+}
+
 /// The old type renamed away, the source's created, each column (and
-/// array column) converted through its text with its default set again,
-/// the old type dropped.
-fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn]) -> Vec<String> {
+/// array column) converted by `convert` (given the quoted column and
+/// `[]` for an array column) with its default set again, the old type
+/// dropped.
+fn rebuild(
+    current: &UserType,
+    desired: &UserType,
+    columns: &[TypedColumn],
+    convert: impl Fn(&str, &str) -> String,
+) -> Vec<String> {
     let name = relation(&desired.name);
     let old = format!("{}_lockstep_old", split(&current.name).1);
     let mut out = vec![
@@ -430,8 +495,8 @@ fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn])
         }
         let array = if typed.array { "[]" } else { "" };
         out.push(alter(format!(
-            "TYPE {name}{array} USING {}::text{array}::{name}{array}",
-            quote_ident(&typed.column.name)
+            "TYPE {name}{array} USING {}",
+            convert(&quote_ident(&typed.column.name), array)
         )));
         if let Some(default) = default {
             out.push(alter(format!("SET DEFAULT {default}")));
@@ -444,21 +509,29 @@ fn rebuild_enum(current: &UserType, desired: &UserType, columns: &[TypedColumn])
 /// At most this many rows are named per column.
 const SHOWN: usize = 3;
 
-/// The target's rows that hold a label an enum rebuild takes away, named
-/// by their text; `None` for a change other than a type's: not checked
-/// in advance (a new domain check, for one, is not either).
+/// What the target's rows would refuse of a type change: the rows that
+/// hold a label an enum rebuild takes away, named by their text; the
+/// column whose values a domain's new check or NOT NULL refuses. `None`
+/// for a change other than a type's: not checked in advance.
 pub(super) async fn rows_refusing(
     client: &Client,
     change: &SchemaChange,
 ) -> Result<Option<Vec<String>>> {
-    let SchemaChange::Type(TypeChange::Alter {
-        current,
-        desired,
-        columns,
-    }) = change
+    let SchemaChange::Type(
+        alter @ TypeChange::Alter {
+            current,
+            desired,
+            columns,
+        },
+    ) = change
     else {
         return Ok(None);
     };
+    if let (UserTypeKind::Domain { .. }, UserTypeKind::Domain { .. }) =
+        (&current.kind, &desired.kind)
+    {
+        return Ok(Some(domain_refusals(client, alter, &desired.name).await));
+    }
     let removed = removed_labels(current, desired);
     if removed.is_empty() {
         return Ok(Some(Vec::new()));
@@ -500,4 +573,27 @@ pub(super) async fn rows_refusing(
         }
     }
     Ok(Some(findings))
+}
+
+/// The server's refusal of a domain's change by the values its columns
+/// hold (a new check they fail, NOT NULL meeting a NULL), found by making
+/// the change in a transaction that is rolled back. Any other failure is
+/// left to the run, which names it.
+async fn domain_refusals(client: &Client, change: &TypeChange, name: &str) -> Vec<String> {
+    let script = format!(
+        "BEGIN READ WRITE; SET LOCAL lock_timeout = '5s'; {}",
+        render(change).join("; ")
+    );
+    let answer = client.batch_execute(&script).await;
+    // The transaction may have failed part way: end it either way.
+    let _ = client.batch_execute("ROLLBACK").await;
+    match answer {
+        Err(e)
+            if e.code() == Some(&SqlState::CHECK_VIOLATION)
+                || e.code() == Some(&SqlState::NOT_NULL_VIOLATION) =>
+        {
+            vec![format!("domain `{name}`: {}", error_text(&e))]
+        }
+        _ => Vec::new(),
+    }
 }
