@@ -31,6 +31,7 @@ RELAY_STATS_PORT=5448          # the relay's byte counters
 LINK_BYTES=$WORK/link-bytes.tsv
 if [[ -n "$LINK" ]]; then SRC_PORT=$RELAY_PORT; OUT_MD=$BENCH/results-postgres-remote.md
 else SRC_PORT=$REMOTE_PORT; OUT_MD=$BENCH/results-postgres.md; fi
+OUT_MD=${BENCH_OUT:-$OUT_MD}   # BENCH_OUT: write the results elsewhere
 SRC_URL="postgres://postgres@127.0.0.1:$SRC_PORT/$DB"
 DIRECT_SRC_URL="postgres://postgres@127.0.0.1:$REMOTE_PORT/$DB"
 DST_URL="postgres://postgres@127.0.0.1:$LOCAL_PORT/$DB"
