@@ -130,34 +130,39 @@ fn a_domain_check_the_target_rows_fail_waits_for_the_rows_or_is_refused_first() 
     assert_in_sync(&source, &target);
 }
 
+/// A type change PostgreSQL cannot make in place: refused without
+/// permission as destructive, and with it the run stops saying to drop
+/// the type and its columns (lockstep does not rebuild them); the
+/// target's types are untouched either way. The two runs' output.
+fn assert_refused_with_and_without_permission(source: &PgDb, target: &PgDb) -> [String; 2] {
+    let before = types(target);
+    let (code, without, _) = sync(source, target, &["--fix-schemas", "--yes"]);
+    assert_ne!(code, 0, "{without}");
+    let (code, with, _) = sync(
+        source,
+        target,
+        &["--fix-schemas", "--allow-destructive", "--yes"],
+    );
+    assert_ne!(code, 0, "{with}");
+    assert!(with.contains("drop the type and its columns"), "{with}");
+    assert_eq!(types(target), before);
+    [without, with]
+}
+
 #[test]
 fn a_domain_over_another_base_type_is_refused_by_name() {
     let source = PgDb::new("pgdombase_src");
     let target = PgDb::new("pgdombase_tgt");
     source.exec("CREATE DOMAIN amount AS bigint; CREATE TABLE t (id int PRIMARY KEY, a amount)");
     target.exec("CREATE DOMAIN amount AS integer; CREATE TABLE t (id int PRIMARY KEY, a amount)");
-    let before = types(&target);
-    // Without permission: refused as destructive, the reason named.
-    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
-    assert_ne!(code, 0, "{out}");
+    let out = assert_refused_with_and_without_permission(&source, &target);
     assert!(
-        out.contains("domain `amount` changes its base type from integer to bigint"),
-        "{out}"
+        out[0].contains("domain `amount` changes its base type from integer to bigint"),
+        "{}",
+        out[0]
     );
-    assert!(out.contains("--allow-destructive"), "{out}");
-    // With it: PostgreSQL cannot, lockstep does not rebuild: the run
-    // stops naming the type and what to do, and nothing changes.
-    let (code, out, _) = sync(
-        &source,
-        &target,
-        &["--fix-schemas", "--allow-destructive", "--yes"],
-    );
-    assert_ne!(code, 0, "{out}");
-    assert!(
-        out.contains("type `amount`") && out.contains("drop the type and its columns"),
-        "{out}"
-    );
-    assert_eq!(types(&target), before);
+    assert!(out[0].contains("--allow-destructive"), "{}", out[0]);
+    assert!(out[1].contains("type `amount`"), "{}", out[1]);
 }
 
 #[test]
@@ -264,27 +269,19 @@ fn a_range_type_defined_otherwise_is_refused_by_name() {
     let target = PgDb::new("pgrange_tgt");
     source.exec("CREATE TYPE span AS RANGE (subtype = float8, subtype_diff = float8mi)");
     target.exec("CREATE TYPE span AS RANGE (subtype = float8)");
-    let before = types(&target);
-    let (code, out, _) = sync(&source, &target, &["--fix-schemas", "--yes"]);
-    assert_ne!(code, 0, "{out}");
+    let out = assert_refused_with_and_without_permission(&source, &target);
     assert!(
-        out.contains("type `span` is defined otherwise in the source"),
-        "{out}"
+        out[0].contains("type `span` is defined otherwise in the source"),
+        "{}",
+        out[0]
     );
-    let (code, out, _) = sync(
-        &source,
-        &target,
-        &["--fix-schemas", "--allow-destructive", "--yes"],
-    );
-    assert_ne!(code, 0, "{out}");
     assert!(
-        out.contains("type `span`: the source's range type is")
-            && out.contains("drop the type and its columns"),
-        "{out}"
+        out[1].contains("type `span`: the source's range type is"),
+        "{}",
+        out[1]
     );
     let range = "SELECT rngsubdiff::text FROM pg_range WHERE rngtypid = 'span'::regtype";
     assert_eq!(target.query(range), [[Some("-".to_string())]]);
-    assert_eq!(types(&target), before);
 }
 
 #[test]
