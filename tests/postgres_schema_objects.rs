@@ -21,13 +21,7 @@ fn a_function_changing_its_result_type_and_one_a_default_calls_are_synced() {
          CREATE FUNCTION next_code() RETURNS text LANGUAGE sql AS $$ SELECT 'c' $$; \
          CREATE TABLE t (id int PRIMARY KEY, code text DEFAULT next_code())",
     );
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--schema-only", "--allow-destructive", "--yes"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(target.schema_dump(), source.schema_dump());
+    target.converge_schema_from(&source);
 }
 
 #[test]
@@ -43,13 +37,7 @@ fn a_view_that_changes_under_views_reading_it_is_synced() {
     };
     source.exec(&schema("SELECT id, price FROM t WHERE price < 10"));
     target.exec(&schema("SELECT id, price FROM t WHERE price < 5"));
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--schema-only", "--allow-destructive", "--yes"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(target.schema_dump(), source.schema_dump());
+    target.converge_schema_from(&source);
 }
 
 #[test]
@@ -68,11 +56,5 @@ fn functions_a_table_calls_are_created_before_it() {
          CREATE TABLE altered (id int PRIMARY KEY, code text DEFAULT zz_code())"
     ));
     target.exec("CREATE TABLE altered (id int PRIMARY KEY)");
-    let (code, out, _) = common::sync_with_report(
-        &source.url(),
-        &target.url(),
-        &["--schema-only", "--allow-destructive", "--yes"],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert_eq!(target.schema_dump(), source.schema_dump());
+    target.converge_schema_from(&source);
 }

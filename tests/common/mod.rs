@@ -575,6 +575,33 @@ impl PgDb {
         );
     }
 
+    /// Syncs `source`'s schema into this database with drops allowed
+    /// (`--schema-only --allow-destructive --yes`) and checks the run
+    /// succeeded and both `pg_dump --schema-only` are the same; the run's
+    /// output.
+    pub fn converge_schema_from(&self, source: &PgDb) -> String {
+        let (code, out, _) = sync_with_report(
+            &source.url(),
+            &self.url(),
+            &["--schema-only", "--allow-destructive", "--yes"],
+        );
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(self.schema_dump(), source.schema_dump(), "{out}");
+        out
+    }
+
+    /// A dry run from `source` into this database exits 0 and plans no
+    /// schema change.
+    pub fn assert_nothing_planned_from(&self, source: &PgDb) {
+        let (code, out, report) = sync_with_report(&source.url(), &self.url(), &["--dry-run"]);
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(
+            report["schema"]["changes"].as_array().map(Vec::len),
+            Some(0),
+            "{out}"
+        );
+    }
+
     /// `pg_dump --schema-only` of this database, without its comments,
     /// blank lines, session settings and `\restrict` keys (random per
     /// dump): two databases with the same schema give the same text.
